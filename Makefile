@@ -1,0 +1,30 @@
+# The two commands of the README's Quick start: `make conformance` (the main job) and `make test`.
+# Both install what they need first.
+
+GO      ?= go
+OUT     ?= out
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+BIN     := bin/shepconf
+
+.PHONY: conformance test bench deps build clean
+
+## conformance: run the conformance suite against the built-in simulators at the Rules' limits
+conformance: build
+	./$(BIN) run --out $(OUT)
+
+## test: unit tests, the suite at a shrunk time scale, and the example tests
+test: deps
+	$(GO) test ./...
+
+## bench: benchmarks of the hot paths (gateway round trip, validation, journal)
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+build: deps
+	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o $(BIN) ./cmd/shepconf
+
+deps:
+	@./scripts/deps
+
+clean:
+	rm -rf bin $(OUT)

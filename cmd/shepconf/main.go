@@ -1,0 +1,132 @@
+// Command shepconf is the conformance harness for systems integrating through Kazakhstan's
+// e-government gateway (ShEP). It only parses flags; the work is done by importable packages.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"strings"
+
+	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/steps"
+)
+
+const usage = `shepconf: conformance harness for the e-government gateway (ShEP)
+
+Usage:
+  shepconf run [flags]     run the conformance suite and write its reports
+  shepconf version         print the version
+
+Run "shepconf run -h" for the flags of run.
+`
+
+// Exit codes: 0 conformant, 1 not conformant or incomplete, 2 the run itself failed.
+const (
+	exitConformant = 0
+	exitFailed     = 1
+	exitError      = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitError
+	}
+	switch args[0] {
+	case "run":
+		return runSuite(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "shepconf", version())
+		return exitConformant
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return exitConformant
+	}
+	fmt.Fprintf(stderr, "shepconf: unknown command %q\n\n%s", args[0], usage)
+	return exitError
+}
+
+func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "out", "folder for the reports and the journal")
+	tags := fs.String("tags", "", `run only scenarios matching this tag expression, e.g. "@R-6" or "~@slow"`)
+	scale := fs.Float64("time-scale", 1, "shrink every timing limit and scripted delay by this factor; only 1 certifies")
+	var omit listFlag
+	fs.Var(&omit, "owner-omit", "break the reference owner: leave this element path out of its answers (repeatable; also $SHEPCONF_OWNER_OMIT, comma-separated)")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "shepconf run: unexpected argument %q\n", fs.Arg(0))
+		return exitError
+	}
+	if *scale <= 0 || *scale > 1 {
+		fmt.Fprintf(stderr, "shepconf run: --time-scale must be in (0, 1], got %g\n", *scale)
+		return exitError
+	}
+	if env := os.Getenv("SHEPCONF_OWNER_OMIT"); env != "" {
+		omit = append(omit, strings.Split(env, ",")...)
+	}
+
+	res, err := steps.Run(ctx, steps.Options{
+		OutDir: *out, Tags: *tags, TimeScale: *scale, OwnerOmit: omit, Output: stdout, Version: version(),
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "shepconf run:", err)
+		return exitError
+	}
+	s := res.Summary
+	fmt.Fprintf(stdout, "\n%s: %d of %d scenarios passed (time scale %g)\n", s.Verdict, s.Passed, s.Scenarios, *scale)
+	fmt.Fprintf(stdout, "Report:  %s\nJournal: %s\n", res.Report, res.Journal)
+	if s.Verdict != reports.Conformant {
+		return exitFailed
+	}
+	return exitConformant
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+func (l *listFlag) Set(v string) error {
+	if v == "" {
+		return errors.New("empty path")
+	}
+	*l = append(*l, v)
+	return nil
+}
+
+// buildVersion is set by the Makefile (-ldflags "-X main.buildVersion=...").
+var buildVersion string
+
+// version is the version stamped at build time, the module version, or "dev".
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := info.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	for _, s := range info.Settings {
+		if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+			return "dev-" + s.Value[:12]
+		}
+	}
+	return "dev"
+}

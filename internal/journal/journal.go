@@ -1,0 +1,194 @@
+// Package journal is the gateway's logging journal (R-2.18, R-53(3)): every event of every exchange,
+// durably, in SQLite. Scenarios prove clauses 22 and 40 ("the exchange is registered in the gateway's
+// journal") and measure clause 47 (acceptance time) from it, never from a flag.
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
+)
+
+// Kind is what happened.
+type Kind string
+
+const (
+	Received      Kind = "RECEIVED"       // the gateway read a message: the R-47 clock starts
+	Rejected      Kind = "REJECTED"       // refused before routing; Code and Rule say why
+	Accepted      Kind = "ACCEPTED"       // every check passed: the message is accepted (R-47)
+	Routed        Kind = "ROUTED"         // handed to the owner
+	OwnerAnswered Kind = "OWNER_ANSWERED" // the owner's answer arrived, or the owner failed (Code set)
+	Answered      Kind = "ANSWERED"       // the owner's answer was sent on to the initiator (R-22, R-40)
+	Faulted       Kind = "FAULT"          // a fault was sent to the initiator after routing
+)
+
+// Event is one journal entry.
+type Event struct {
+	Seq       int64
+	Time      time.Time
+	Kind      Kind
+	Channel   string // "sync", "async", "rest"
+	SessionID string // the gateway's session of the exchange: every event of one exchange shares it
+	MessageID string
+	SenderID  string
+	ServiceID string
+	Code      string // fault code, when the event is a failure
+	Rule      string // clause or table row the failure breaks
+	Detail    string
+}
+
+// Journal is an append-only event log in a SQLite database.
+type Journal struct{ db *sql.DB }
+
+const schemaSQL = `
+CREATE TABLE IF NOT EXISTS events (
+	seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+	time_ns    INTEGER NOT NULL,
+	time       TEXT NOT NULL,
+	kind       TEXT NOT NULL,
+	channel    TEXT NOT NULL,
+	session_id TEXT NOT NULL,
+	message_id TEXT NOT NULL,
+	sender_id  TEXT NOT NULL,
+	service_id TEXT NOT NULL,
+	code       TEXT NOT NULL,
+	rule       TEXT NOT NULL,
+	detail     TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_session ON events(session_id, seq);`
+
+// Open opens (creating if needed) the journal at path; ":memory:" gives a private in-memory journal
+// for unit tests. A file journal runs in WAL mode with synchronous=FULL: an event is on disk when
+// Record returns.
+func Open(path string) (*Journal, error) {
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	if path == ":memory:" {
+		dsn = ":memory:"
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open journal %s: %w", path, err)
+	}
+	// One connection: writes are serialised (SQLite allows one writer) and ":memory:" stays one database.
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(schemaSQL); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create journal %s: %w", path, err)
+	}
+	return &Journal{db: db}, nil
+}
+
+// Close closes the journal.
+func (j *Journal) Close() error { return j.db.Close() }
+
+// Record appends e (stamping it now if it has no time) and returns its sequence number.
+func (j *Journal) Record(ctx context.Context, e Event) (int64, error) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	res, err := j.db.ExecContext(ctx, `INSERT INTO events
+		(time_ns, time, kind, channel, session_id, message_id, sender_id, service_id, code, rule, detail)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Time.UnixNano(), e.Time.UTC().Format(time.RFC3339Nano), string(e.Kind), e.Channel, e.SessionID,
+		e.MessageID, e.SenderID, e.ServiceID, e.Code, e.Rule, e.Detail)
+	if err != nil {
+		return 0, fmt.Errorf("journal %s of session %s: %w", e.Kind, e.SessionID, err)
+	}
+	return res.LastInsertId()
+}
+
+// Events returns the events of one session in the order they happened.
+func (j *Journal) Events(ctx context.Context, sessionID string) ([]Event, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT seq, time_ns, kind, channel, session_id, message_id,
+		sender_id, service_id, code, rule, detail FROM events WHERE session_id = ? ORDER BY seq`, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var ns int64
+		var kind string
+		if err := rows.Scan(&e.Seq, &ns, &kind, &e.Channel, &e.SessionID, &e.MessageID, &e.SenderID,
+			&e.ServiceID, &e.Code, &e.Rule, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.Time, e.Kind = time.Unix(0, ns), Kind(kind)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ErrNoExchange is returned when the journal holds nothing for a session.
+var ErrNoExchange = errors.New("no such exchange in the journal")
+
+// Exchange is one exchange as the journal saw it: the four timestamps of a routed message (received,
+// sent to the owner, owner's answer received, answer sent), the acceptance time and the outcome.
+type Exchange struct {
+	SessionID     string
+	Events        []Event
+	Received      time.Time
+	Accepted      time.Time
+	SentToOwner   time.Time
+	OwnerAnswered time.Time
+	Answered      time.Time // the answer or fault sent to the initiator
+	Outcome       Kind      // Answered, Faulted or Rejected
+	Code, Rule    string    // of the failure, for Faulted and Rejected
+}
+
+// Exchange reads one session's events and sums them up.
+func (j *Journal) Exchange(ctx context.Context, sessionID string) (Exchange, error) {
+	events, err := j.Events(ctx, sessionID)
+	if err != nil {
+		return Exchange{}, err
+	}
+	if len(events) == 0 {
+		return Exchange{}, fmt.Errorf("%w: session %s", ErrNoExchange, sessionID)
+	}
+	x := Exchange{SessionID: sessionID, Events: events}
+	for _, e := range events {
+		switch e.Kind {
+		case Received:
+			x.Received = e.Time
+		case Accepted:
+			x.Accepted = e.Time
+		case Routed:
+			x.SentToOwner = e.Time
+		case OwnerAnswered:
+			x.OwnerAnswered = e.Time
+		case Answered, Faulted, Rejected:
+			x.Answered, x.Outcome = e.Time, e.Kind
+		}
+		if e.Code != "" {
+			x.Code, x.Rule = e.Code, e.Rule
+		}
+	}
+	return x, nil
+}
+
+// AcceptanceTime is the time from receipt to acceptance (R-47); zero when never accepted.
+func (x Exchange) AcceptanceTime() time.Duration {
+	if x.Accepted.IsZero() {
+		return 0
+	}
+	return x.Accepted.Sub(x.Received)
+}
+
+// OwnerTime is the owner's processing time as the gateway measured it: from handing the request to
+// the owner until its answer (or failure) arrived.
+func (x Exchange) OwnerTime() time.Duration {
+	if x.SentToOwner.IsZero() || x.OwnerAnswered.IsZero() {
+		return 0
+	}
+	return x.OwnerAnswered.Sub(x.SentToOwner)
+}
+
+// GatewayTime is the gateway's own share of the exchange: everything but the owner's time.
+func (x Exchange) GatewayTime() time.Duration {
+	return x.Answered.Sub(x.Received) - x.OwnerTime()
+}

@@ -1,0 +1,84 @@
+package gateway
+
+import (
+	"crypto/subtle"
+	"sync"
+)
+
+// System is an informatization object registered with the gateway: it authenticates by its
+// identifier (senderId) and the password issued by the operator (R-53(2)).
+type System struct {
+	ID       string
+	Password string
+}
+
+// Service is an entry of the service registry: which owner serves it, where, and which
+// initiators have been granted access to it.
+type Service struct {
+	ID       string
+	Owner    string            // system ID of the owner
+	Endpoint string            // the owner's synchronous endpoint
+	Routes   map[string]string // routeId -> endpoint, for additional routing (A1-T19 row 7)
+	Granted  map[string]bool   // initiator system IDs with access
+}
+
+// Registry is the gateway's registry of systems and services. It is safe for concurrent use.
+type Registry struct {
+	mu       sync.RWMutex
+	systems  map[string]System
+	services map[string]Service
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{systems: map[string]System{}, services: map[string]Service{}}
+}
+
+// AddSystem registers (or replaces) a system.
+func (r *Registry) AddSystem(s System) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.systems[s.ID] = s
+}
+
+// AddService publishes (or replaces) a service.
+func (r *Registry) AddService(s Service) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s.Granted == nil {
+		s.Granted = map[string]bool{}
+	}
+	r.services[s.ID] = s
+}
+
+// Grant gives an initiator access to a service; it reports false when the service is unknown.
+func (r *Registry) Grant(serviceID, systemID string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.services[serviceID]
+	if ok {
+		s.Granted[systemID] = true
+	}
+	return ok
+}
+
+// System returns a registered system.
+func (r *Registry) System(id string) (System, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	s, ok := r.systems[id]
+	return s, ok
+}
+
+// Service returns a published service.
+func (r *Registry) Service(id string) (Service, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	s, ok := r.services[id]
+	return s, ok
+}
+
+// passwordMatches compares in constant time, so the answer's timing does not leak the password.
+func passwordMatches(want, got string) bool {
+	return subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
+}

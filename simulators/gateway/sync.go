@@ -1,0 +1,254 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/rule"
+)
+
+// serveSync is the synchronous channel's SendMessage (Appendix 1 section 2.1): check, route, answer.
+func (g *Gateway) serveSync(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "the synchronous channel takes SOAP 1.1 requests by POST (Appendix 1 section 2.1)",
+			http.StatusMethodNotAllowed)
+		return
+	}
+	ctx := r.Context()
+	x := &exchange{g: g, channel: "sync", sessionID: envelope.NewGUID()}
+	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxMessageSize))
+	// R-47: the acceptance clock starts when the message is read.
+	if err := x.record(ctx, journal.Received, "", "", fmt.Sprintf("%d bytes from %s", len(body), r.RemoteAddr)); err != nil {
+		writeXML(w, http.StatusInternalServerError, x.faultBytes(journalFailure(err)))
+		return
+	}
+
+	req, endpoint, f := g.admitSync(x, body, readErr)
+	if f != nil {
+		_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, f.breach.Error())
+		writeXML(w, http.StatusInternalServerError, x.faultBytes(*f))
+		return
+	}
+	if err := x.record(ctx, journal.Accepted, "", "R-47", "checks passed, routing to "+endpoint); err != nil {
+		writeXML(w, http.StatusInternalServerError, x.faultBytes(journalFailure(err)))
+		return
+	}
+
+	status, out, outcome := g.route(ctx, x, req, endpoint)
+	_ = x.record(ctx, outcome.kind, outcome.code, outcome.rule, outcome.detail)
+	writeXML(w, status, out)
+}
+
+// admitSync checks a request before routing (A6-S1 step 1): envelope against the schema, the sender's
+// credentials, the service in the registry, the sender's access to it.
+func (g *Gateway) admitSync(x *exchange, body []byte, readErr error) (envelope.SendMessage, string, *failure) {
+	var req envelope.SendMessage
+	if readErr != nil {
+		return req, "", &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
+			Rule: "A1-T19 row 1", Expected: fmt.Sprintf("a message of at most %d bytes", MaxMessageSize),
+			Observed: readErr.Error(), Fix: "send a smaller message"}}
+	}
+	// R-5, A1-T19: the message follows the format of Appendix 1.
+	if v := g.syncXSD.Validate(body); len(v) > 0 {
+		return req, "", &failure{code: envelope.SCE001, client: true, breach: envelope.Explain(v[0], envelope.SyncRequestMsg)}
+	}
+	m, err := envelope.Parse(body)
+	if err == nil && m.Name() != (envelope.SendMessage{}).Element() {
+		err = fmt.Errorf("the Body holds %s", m.Payload.Tag)
+	}
+	if err == nil {
+		err = m.Decode(&req)
+	}
+	if err != nil {
+		return req, "", &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
+			Rule: "A1-T19 row 1", Expected: envelope.SyncRequestMsg.Desc, Observed: err.Error(),
+			Fix: "send SendMessage on the synchronous channel"}}
+	}
+	info := req.Request.RequestInfo
+	x.messageID, x.senderID, x.serviceID = info.MessageID, info.Sender.SenderID, info.ServiceID
+
+	// R-53(2): the sender is authorised by the login and password issued by the operator.
+	sys, known := g.registry.System(info.Sender.SenderID)
+	switch {
+	case !known:
+		return req, "", &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
+			Rule: "R-53", Field: "request/requestInfo/sender/senderId",
+			Expected: "a system registered with the gateway", Observed: fmt.Sprintf("senderId %q is not registered", info.Sender.SenderID),
+			Fix: "send the system identifier issued by the operator"}}
+	case info.Sender.Password == "":
+		return req, "", &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
+			Rule: "A1-T19 row 11", Field: "request/requestInfo/sender/password",
+			Expected: "password (xsd:string, required on the synchronous channel)", Observed: "no password",
+			Fix: "send the password issued by the operator"}}
+	case !passwordMatches(sys.Password, info.Sender.Password):
+		return req, "", &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
+			Rule: "R-53", Field: "request/requestInfo/sender/password",
+			Expected: fmt.Sprintf("the password issued by the operator for %s", sys.ID), Observed: "a different password",
+			Fix: "send the password issued by the operator"}}
+	}
+
+	// R-6: only services in the registry are integrated.
+	svc, published := g.registry.Service(info.ServiceID)
+	if !published {
+		return req, "", &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
+			Rule: "R-6", Field: "request/requestInfo/serviceId",
+			Expected: "a service in the service registry", Observed: fmt.Sprintf("serviceId %q is not in the registry", info.ServiceID),
+			Fix: "call a published service (publication follows clauses 10-31)"}}
+	}
+	endpoint := svc.Endpoint
+	if info.RouteID != "" {
+		var ok bool
+		if endpoint, ok = svc.Routes[info.RouteID]; !ok {
+			return req, "", &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
+				Rule: "A1-T19 row 7", Field: "request/requestInfo/routeId",
+				Expected: "a route of the service in the registry", Observed: fmt.Sprintf("routeId %q is not a route of %s", info.RouteID, svc.ID),
+				Fix: "omit routeId or use one from the registry"}}
+		}
+	}
+	// R-61: calls from systems not granted the service are refused (access per R-19, R-37, R-45).
+	if !svc.Granted[sys.ID] {
+		return req, "", &failure{code: envelope.SCE003, client: true, breach: &rule.Breach{
+			Rule: "R-61", Field: "request/requestInfo/serviceId",
+			Expected: fmt.Sprintf("a sender granted access to %s", svc.ID), Observed: fmt.Sprintf("%s has no access to %s", sys.ID, svc.ID),
+			Fix: "apply for connection to the service (clauses 32-45)"}}
+	}
+	return req, endpoint, nil
+}
+
+// outcome is what the journal records once the exchange is over.
+type outcome struct {
+	kind               journal.Kind
+	code, rule, detail string
+}
+
+// route hands an accepted request to the owner and turns whatever comes back, or does not, into
+// the answer for the initiator.
+func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessage, endpoint string) (int, []byte, outcome) {
+	req.Request.RequestInfo.SessionID = x.sessionID // A1-T19 row 8: set by the gateway
+	// The password authenticates the initiator to the gateway (R-53(2)); the owner does not get it.
+	req.Request.RequestInfo.Sender.Password = ""
+	out, err := envelope.Marshal(req)
+	if err != nil {
+		return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T19", Expected: "a request the gateway can forward", Observed: err.Error()}})
+	}
+
+	// A2-T1 row 1: the owner has at most 30 s. The limit is enforced on the measured time, so a
+	// late answer is late even when it arrives just before the timer fires.
+	limit := g.limits.SyncMaxProcessing
+	octx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(octx, http.MethodPost, endpoint, bytes.NewReader(out))
+	if err != nil {
+		return g.failed(x, failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: "a valid owner endpoint in the registry", Observed: err.Error()}})
+	}
+	hreq.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	hreq.Header.Set("SOAPAction", `""`)
+
+	_ = x.record(ctx, journal.Routed, "", "", endpoint)
+	start := time.Now()
+	resp, err := g.client.Do(hreq)
+	var body []byte
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+		body, err = io.ReadAll(io.LimitReader(resp.Body, MaxMessageSize))
+		resp.Body.Close()
+	}
+	elapsed := time.Since(start)
+
+	switch {
+	case elapsed >= limit || errors.Is(octx.Err(), context.DeadlineExceeded):
+		observed := fmt.Sprintf("the owner answered after %s", g.inRulesTime(elapsed))
+		if err != nil {
+			observed = fmt.Sprintf("no answer after %s", g.inRulesTime(elapsed))
+		}
+		return g.ownerFailed(ctx, x, failure{code: envelope.SCE008, breach: &rule.Breach{
+			Rule: "A2-T1 row 1", Expected: "the owner's answer within " + g.limits.Describe(rule.SyncMaxProcessing),
+			Observed: observed, Fix: "the owner must process a synchronous request within 30 s; longer work belongs on the asynchronous channel"}})
+	case err != nil:
+		return g.ownerFailed(ctx, x, failure{code: envelope.SCE009, breach: &rule.Breach{
+			Rule: "A1-P4", Expected: "an HTTP answer from the owner's endpoint " + endpoint, Observed: err.Error(),
+			Fix: "keep the owner's endpoint reachable (R-49)"}})
+	case status != http.StatusOK && status != http.StatusInternalServerError:
+		return g.ownerFailed(ctx, x, failure{code: envelope.SCE009, breach: &rule.Breach{
+			Rule: "A1-P4", Expected: "HTTP 200 with SendMessageResponse, or HTTP 500 with a SOAP fault",
+			Observed: fmt.Sprintf("HTTP %d: %.200s", status, body), Fix: "answer SendMessage with a SOAP envelope"}})
+	}
+	_ = x.record(ctx, journal.OwnerAnswered, "", "", fmt.Sprintf("HTTP %d after %s", status, elapsed))
+
+	// The owner's answer follows Appendix 1 too (A1-T20, A1-T21).
+	if v := g.syncXSD.Validate(body); len(v) > 0 {
+		b := envelope.Explain(v[0], envelope.SyncResponseMsg)
+		b.Observed = "in the owner's answer, " + b.Observed
+		return g.failed(x, failure{code: envelope.SCE010, breach: b})
+	}
+	m, err := envelope.Parse(body)
+	if err != nil {
+		return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T20 row 1", Expected: envelope.SyncResponseMsg.Desc, Observed: err.Error()}})
+	}
+	if m.IsFault() {
+		f, err := m.Fault()
+		if err != nil {
+			return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T21", Expected: "a fault carrying ErrorInfo", Observed: err.Error()}})
+		}
+		// A1-T21: the owner's fault reaches the initiator as the owner wrote it, in the gateway's session.
+		f.Detail.SessionID = x.sessionID
+		f.DetailElement = envelope.SyncFaultElement
+		out, err := envelope.Marshal(f)
+		if err != nil {
+			return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T21", Expected: "a fault the gateway can forward", Observed: err.Error()}})
+		}
+		return http.StatusInternalServerError, out, outcome{journal.Faulted, f.Detail.ErrorCode, "A1-T21", "owner's fault: " + f.Detail.ErrorMessage}
+	}
+	var answer envelope.SendMessageResponse
+	if m.Name() != (envelope.SendMessageResponse{}).Element() {
+		err = fmt.Errorf("the Body holds %s", m.Payload.Tag)
+	} else if status != http.StatusOK {
+		err = fmt.Errorf("SendMessageResponse came with HTTP %d", status)
+	} else {
+		err = m.Decode(&answer)
+	}
+	if err != nil {
+		return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T20 row 1", Expected: "HTTP 200 with SendMessageResponse", Observed: err.Error()}})
+	}
+	answer.Response.ResponseInfo.SessionID = x.sessionID // A1-T20 row 6: set by the gateway
+	out, err = envelope.Marshal(answer)
+	if err != nil {
+		return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T20", Expected: "an answer the gateway can forward", Observed: err.Error()}})
+	}
+	// R-22, R-40: the synchronous exchange is confirmed by the response reaching the initiator.
+	return http.StatusOK, out, outcome{kind: journal.Answered, detail: "owner's answer sent to the initiator"}
+}
+
+// ownerFailed journals the owner's failure on the hop itself, then fails the exchange.
+func (g *Gateway) ownerFailed(ctx context.Context, x *exchange, f failure) (int, []byte, outcome) {
+	_ = x.record(ctx, journal.OwnerAnswered, f.code.ID, f.breach.Rule, f.breach.Error())
+	return g.failed(x, f)
+}
+
+func (g *Gateway) failed(x *exchange, f failure) (int, []byte, outcome) {
+	return http.StatusInternalServerError, x.faultBytes(f), outcome{journal.Faulted, f.code.ID, f.breach.Rule, f.breach.Error()}
+}
+
+// inRulesTime states a measured duration in Rules time, with the real measurement when scaled.
+func (g *Gateway) inRulesTime(d time.Duration) string {
+	if g.limits.Scale == 1 {
+		return d.Round(time.Millisecond).String()
+	}
+	return fmt.Sprintf("%s (measured %s at time scale %g)",
+		g.limits.InRulesTime(d).Round(10*time.Millisecond), d.Round(time.Millisecond), g.limits.Scale)
+}
+
+func journalFailure(err error) failure {
+	return failure{code: envelope.SCE909, breach: &rule.Breach{
+		Rule: "R-53", Expected: "every event logged in the gateway's journal (R-53(3))", Observed: err.Error(),
+		Fix: "retry later; the gateway cannot accept a message it cannot journal"}}
+}

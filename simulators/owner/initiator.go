@@ -1,0 +1,92 @@
+package owner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/shepconf/shepconf/internal/envelope"
+)
+
+// Initiator is the reference initiator system: it calls owners' services through the gateway.
+type Initiator struct {
+	SystemID string
+	Password string
+	Gateway  string // the gateway's base URL; requests go to Gateway + envelope.SyncPath
+	HTTP     *http.Client
+}
+
+// Request builds a synchronous request for serviceID carrying data, with a fresh message id.
+func (i *Initiator) Request(serviceID string, data envelope.Data) envelope.SendMessage {
+	var m envelope.SendMessage
+	m.Request.RequestInfo = envelope.SyncMessageInfo{
+		MessageID:   uuid.NewString(),
+		ServiceID:   serviceID,
+		MessageDate: envelope.Now(),
+		Sender:      envelope.SenderInfo{SenderID: i.SystemID, Password: i.Password},
+	}
+	m.Request.RequestData = data
+	return m
+}
+
+// Exchange is one request sent and what came back.
+type Exchange struct {
+	Request  []byte
+	Response []byte
+	Status   int
+	Elapsed  time.Duration
+	Err      error // transport failure: no HTTP answer at all
+}
+
+// Send posts an envelope to the gateway's synchronous endpoint and reads the answer.
+func (i *Initiator) Send(ctx context.Context, envelopeBytes []byte) Exchange {
+	x := Exchange{Request: envelopeBytes}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
+		strings.TrimSuffix(i.Gateway, "/")+envelope.SyncPath, bytes.NewReader(envelopeBytes))
+	if err != nil {
+		x.Err = err
+		return x
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", `""`)
+	client := i.HTTP
+	if client == nil {
+		client = http.DefaultClient
+	}
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		x.Err, x.Elapsed = err, time.Since(start)
+		return x
+	}
+	defer resp.Body.Close()
+	x.Response, x.Err = io.ReadAll(resp.Body)
+	x.Status, x.Elapsed = resp.StatusCode, time.Since(start)
+	return x
+}
+
+// Answer reads the gateway's answer: a SendMessageResponse or a fault.
+func (x Exchange) Answer() (*envelope.SendMessageResponse, *envelope.Fault, error) {
+	if x.Err != nil {
+		return nil, nil, x.Err
+	}
+	m, err := envelope.Parse(x.Response)
+	if err != nil {
+		return nil, nil, fmt.Errorf("gateway answer (HTTP %d): %w", x.Status, err)
+	}
+	if m.IsFault() {
+		f, err := m.Fault()
+		return nil, &f, err
+	}
+	var r envelope.SendMessageResponse
+	if err := m.Decode(&r); err != nil {
+		return nil, nil, err
+	}
+	return &r, nil, nil
+}

@@ -1,0 +1,153 @@
+package steps
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/shepconf/shepconf/features"
+	"github.com/shepconf/shepconf/fixtures"
+	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/schema"
+	"github.com/shepconf/shepconf/reports"
+)
+
+// Options configure a conformance run.
+type Options struct {
+	OutDir    string    // reports and the journal go here; earlier outputs in it are replaced
+	Tags      string    // godog tag expression, e.g. "@R-6" or "~@slow"
+	TimeScale float64   // 1 (the default) runs the Rules' limits; only such a run certifies
+	OwnerOmit []string  // element paths the reference owner leaves out of its answers (a broken owner)
+	Output    io.Writer // progress output; os.Stdout when nil
+	Features  fs.FS     // the feature files; the embedded suite when nil
+	Version   string    // the harness version printed in the report
+}
+
+// Result is what a run produced.
+type Result struct {
+	Summary                          reports.Summary
+	Report, Cucumber, JUnit, Journal string // paths of the outputs
+}
+
+// Outputs of a run, inside OutDir.
+const (
+	ReportFile   = "report.html"
+	CucumberFile = "cucumber.json"
+	JUnitFile    = "junit.xml"
+	JournalFile  = "journal.sqlite"
+)
+
+// Run runs the conformance suite and writes its reports. The error is about the run itself (bad
+// options, unwritable folder); scenario failures are in Result.Summary.
+func Run(ctx context.Context, o Options) (Result, error) {
+	if o.TimeScale <= 0 {
+		o.TimeScale = 1
+	}
+	if o.Output == nil {
+		o.Output = os.Stdout
+	}
+	if o.Features == nil {
+		o.Features = features.FS
+	}
+	dir, err := filepath.Abs(o.OutDir)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{
+		Report:   filepath.Join(dir, ReportFile),
+		Cucumber: filepath.Join(dir, CucumberFile),
+		JUnit:    filepath.Join(dir, JUnitFile),
+		Journal:  filepath.Join(dir, JournalFile),
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return res, fmt.Errorf("output folder: %w", err)
+	}
+	for _, f := range []string{res.Report, res.Cucumber, res.JUnit, res.Journal, res.Journal + "-wal", res.Journal + "-shm"} {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return res, fmt.Errorf("clear earlier output: %w", err)
+		}
+	}
+
+	j, err := journal.Open(res.Journal)
+	if err != nil {
+		return res, err
+	}
+	defer j.Close()
+	syncXSD, err := schema.CompileXSD(fixtures.XSD(), "sync-channel.xsd", "data")
+	if err != nil {
+		return res, err
+	}
+	s := &Suite{Limits: rule.ScaledLimits(o.TimeScale), OwnerOmit: o.OwnerOmit, Journal: j, SyncXSD: syncXSD}
+
+	started := time.Now()
+	status := godog.TestSuite{
+		Name:                "shepconf",
+		ScenarioInitializer: s.initScenario,
+		Options: &godog.Options{
+			Format:         "progress,cucumber:" + res.Cucumber + ",junit:" + res.JUnit,
+			Output:         o.Output,
+			FS:             o.Features,
+			Paths:          []string{"."},
+			Tags:           o.Tags,
+			Strict:         true,
+			NoColors:       true,
+			DefaultContext: ctx,
+		},
+	}.Run()
+	if status == 2 {
+		return res, fmt.Errorf("the suite could not run (check the tag expression %q)", o.Tags)
+	}
+
+	feats, err := reports.ReadCucumber(res.Cucumber)
+	if err != nil {
+		return res, err
+	}
+	run := reports.Run{
+		Title:     "shepconf conformance report",
+		Started:   started,
+		Finished:  time.Now(),
+		TimeScale: o.TimeScale,
+		SUT:       "built-in reference owner and initiator systems",
+		Version:   o.Version,
+		Tags:      o.Tags,
+		Features:  feats,
+	}
+	if len(o.OwnerOmit) > 0 {
+		run.SUT += fmt.Sprintf(" (reference owner deliberately broken: omits %v)", o.OwnerOmit)
+	}
+	res.Summary = run.Summary()
+	f, err := os.Create(res.Report)
+	if err != nil {
+		return res, err
+	}
+	if err := reports.WriteHTML(f, run); err != nil {
+		f.Close()
+		return res, fmt.Errorf("write report: %w", err)
+	}
+	return res, f.Close()
+}
+
+// initScenario gives each scenario a fresh World: nothing is shared between scenarios but the
+// suite's configuration and journal.
+func (s *Suite) initScenario(sc *godog.ScenarioContext) {
+	w := &World{suite: s}
+	w.registerSyncSteps(sc)
+	// Hooks return no error of their own: godog would report the step's error a second time.
+	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
+		return w.flushEvidence(ctx), nil
+	})
+	sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
+		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		w.close(cctx)
+		return ctx, nil
+	})
+}

@@ -1,0 +1,66 @@
+package steps_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/steps"
+)
+
+// testScale shrinks every limit and scripted delay a hundredfold: a 31 s owner answers after
+// 310 ms against a 300 ms limit, so the limit is still really crossed.
+const testScale = 0.01
+
+// progress collects godog's output and shows it only when the test fails.
+func progress(t *testing.T) *bytes.Buffer {
+	var b bytes.Buffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(b.String())
+		}
+	})
+	return &b
+}
+
+func TestConformanceSuitePassesAgainstReferenceSystems(t *testing.T) {
+	res, err := steps.Run(context.Background(), steps.Options{OutDir: t.TempDir(), TimeScale: testScale, Output: progress(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Verdict != reports.Conformant {
+		t.Fatalf("verdict %s: %+v (report %s)", res.Summary.Verdict, res.Summary, res.Report)
+	}
+	for _, f := range []string{res.Report, res.Cucumber, res.JUnit, res.Journal} {
+		if st, err := os.Stat(f); err != nil || st.Size() == 0 {
+			t.Errorf("output %s missing or empty: %v", f, err)
+		}
+	}
+}
+
+// A reference owner that leaves out responseDate breaks A1-T20 row 5: the suite must fail and the
+// report must name that rule.
+func TestBrokenOwnerFailsTheSuiteAndTheReportNamesTheRule(t *testing.T) {
+	res, err := steps.Run(context.Background(), steps.Options{
+		OutDir: t.TempDir(), TimeScale: testScale, Tags: "@R-22", Output: progress(t),
+		OwnerOmit: []string{"response/responseInfo/responseDate"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Summary.Verdict != reports.NotConformant {
+		t.Fatalf("verdict %s, want %s", res.Summary.Verdict, reports.NotConformant)
+	}
+	html, err := os.ReadFile(res.Report)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"NOT CONFORMANT", "A1-T20 row 5", "responseDate"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report does not mention %q", want)
+		}
+	}
+}

@@ -1,0 +1,116 @@
+// Package steps holds the godog step definitions of the conformance suite and the runner that
+// turns a run into reports. Each scenario gets its own World with its own actors; steps are short
+// and delegate real work to simulators/ and internal/.
+package steps
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/cucumber/godog"
+
+	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/schema"
+	"github.com/shepconf/shepconf/internal/server"
+	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/simulators/gateway"
+	"github.com/shepconf/shepconf/simulators/owner"
+)
+
+// Suite is what all scenarios of one run share: the limits in force, the run's journal and the
+// compiled schemas used to check answers. Scenario state lives in World, never here.
+type Suite struct {
+	Limits    rule.Limits
+	OwnerOmit []string // a deliberately broken reference owner (see owner.New)
+	Journal   *journal.Journal
+	SyncXSD   *schema.XSD
+}
+
+// World is one scenario's state: its actors and the evidence it gathers.
+type World struct {
+	suite *Suite
+
+	registry   *gateway.Registry
+	gatewayURL string
+	owner      *owner.Owner
+	servers    []*server.Server
+	passwords  map[string]string
+
+	sent     envelope.SendMessage // the request as built, before any alteration
+	exchange *owner.Exchange
+	answer   *envelope.SendMessageResponse
+	fault    *envelope.Fault
+
+	evidence []godog.Attachment // attached to the current step when it ends
+}
+
+// verify records a verdict and fails the step with the breach when the check did not hold.
+func (w *World) verify(ruleID, expected, observed string, ok bool) error {
+	c := reports.Check{Rule: ruleID, Expected: expected, Observed: observed, Passed: ok}
+	body, _ := json.Marshal(c)
+	w.evidence = append(w.evidence, godog.Attachment{Body: body, FileName: "check " + ruleID, MediaType: reports.CheckMediaType})
+	if !ok {
+		return &rule.Breach{Rule: ruleID, Expected: expected, Observed: observed}
+	}
+	return nil
+}
+
+// attach adds evidence (an envelope, journal events) to the current step.
+func (w *World) attach(name, mediaType string, body []byte) {
+	if len(body) == 0 {
+		return
+	}
+	w.evidence = append(w.evidence, godog.Attachment{Body: append([]byte(nil), body...), FileName: name, MediaType: mediaType})
+}
+
+func (w *World) attachJSON(name string, v any) {
+	body, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		body = []byte(err.Error())
+	}
+	w.attach(name, "application/json", body)
+}
+
+// flushEvidence hands the evidence gathered during a step to godog.
+func (w *World) flushEvidence(ctx context.Context) context.Context {
+	if len(w.evidence) == 0 {
+		return ctx
+	}
+	ctx = godog.Attach(ctx, w.evidence...)
+	w.evidence = nil
+	return ctx
+}
+
+func (w *World) close(ctx context.Context) {
+	for _, s := range w.servers {
+		_ = s.Close(ctx)
+	}
+}
+
+// sessionID is the gateway session of the last exchange, as the gateway's answer states it.
+func (w *World) sessionID() (string, error) {
+	switch {
+	case w.answer != nil:
+		return w.answer.Response.ResponseInfo.SessionID, nil
+	case w.fault != nil:
+		return w.fault.Detail.SessionID, nil
+	}
+	return "", fmt.Errorf("no answer from the gateway yet")
+}
+
+// journalExchange reads the last exchange from the journal and attaches its events as evidence.
+func (w *World) journalExchange(ctx context.Context) (journal.Exchange, error) {
+	sid, err := w.sessionID()
+	if err != nil {
+		return journal.Exchange{}, err
+	}
+	x, err := w.suite.Journal.Exchange(ctx, sid)
+	if err != nil {
+		return x, err
+	}
+	w.attachJSON("journal "+sid, x.Events)
+	return x, nil
+}
