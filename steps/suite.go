@@ -135,11 +135,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	return res, f.Close()
 }
 
+// stepSets are the step definitions of each area of the suite. A file of steps adds its own in an
+// init function; an area keeps its scenario state in its own struct embedding *World.
+var stepSets []func(*World, *godog.ScenarioContext)
+
 // initScenario gives each scenario a fresh World: nothing is shared between scenarios but the
 // suite's configuration and journal.
 func (s *Suite) initScenario(sc *godog.ScenarioContext) {
 	w := &World{suite: s}
-	w.registerSyncSteps(sc)
+	for _, register := range stepSets {
+		register(w, sc)
+	}
 	// Hooks return no error of their own: godog would report the step's error a second time.
 	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
 		return w.flushEvidence(ctx), nil

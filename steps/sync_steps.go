@@ -21,6 +21,8 @@ import (
 	"github.com/shepconf/shepconf/simulators/owner"
 )
 
+func init() { stepSets = append(stepSets, (*World).registerSyncSteps) }
+
 func (w *World) registerSyncSteps(sc *godog.ScenarioContext) {
 	sc.Step(`^the gateway runs with the timing limits of the Rules$`, w.gatewayRuns)
 	sc.Step(`^the system "([^"]*)" is registered with the password "([^"]*)"$`, w.systemRegistered)

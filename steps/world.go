@@ -45,7 +45,11 @@ type World struct {
 	fault    *envelope.Fault
 
 	evidence []godog.Attachment // attached to the current step when it ends
+	cleanups []func(context.Context)
 }
+
+// onClose registers what to stop or remove when the scenario ends.
+func (w *World) onClose(f func(context.Context)) { w.cleanups = append(w.cleanups, f) }
 
 // verify records a verdict and fails the step with the breach when the check did not hold.
 func (w *World) verify(ruleID, expected, observed string, ok bool) error {
@@ -87,6 +91,9 @@ func (w *World) flushEvidence(ctx context.Context) context.Context {
 func (w *World) close(ctx context.Context) {
 	for _, s := range w.servers {
 		_ = s.Close(ctx)
+	}
+	for i := len(w.cleanups) - 1; i >= 0; i-- {
+		w.cleanups[i](ctx)
 	}
 }
 
