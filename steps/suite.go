@@ -17,7 +17,9 @@ import (
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
+	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Options configure a conformance run.
@@ -29,6 +31,9 @@ type Options struct {
 	Output    io.Writer // progress output; os.Stdout when nil
 	Features  fs.FS     // the feature files; the embedded suite when nil
 	Version   string    // the harness version printed in the report
+	// SignatureChecksOff switches gateway signature checks off, only so that a test can prove the
+	// negative scenarios fail without them. A conformance run never sets it.
+	SignatureChecksOff []xsig.Problem
 }
 
 // Result is what a run produced.
@@ -85,7 +90,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	s := &Suite{Limits: rule.ScaledLimits(o.TimeScale), OwnerOmit: o.OwnerOmit, Journal: j, SyncXSD: syncXSD}
+	ca, err := nca.New("shepconf NCA")
+	if err != nil {
+		return res, err
+	}
+	caServer, err := ca.Serve("127.0.0.1:0")
+	if err != nil {
+		return res, fmt.Errorf("simulated NCA: %w", err)
+	}
+	defer caServer.Close(context.Background())
+	s := &Suite{Limits: rule.ScaledLimits(o.TimeScale), OwnerOmit: o.OwnerOmit, Journal: j, SyncXSD: syncXSD,
+		NCA: ca, SignatureChecksOff: o.SignatureChecksOff}
 
 	started := time.Now()
 	status := godog.TestSuite{
@@ -111,7 +126,6 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		return res, err
 	}
 	run := reports.Run{
-		Title:     "shepconf conformance report",
 		Started:   started,
 		Finished:  time.Now(),
 		TimeScale: o.TimeScale,

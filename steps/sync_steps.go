@@ -18,6 +18,7 @@ import (
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/simulators/gateway"
+	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/owner"
 )
 
@@ -69,7 +70,13 @@ func (w *World) registerSyncSteps(sc *godog.ScenarioContext) {
 func (w *World) gatewayRuns() error {
 	w.registry = gateway.NewRegistry()
 	w.passwords = map[string]string{}
-	gw, err := gateway.New(w.registry, w.suite.Journal, gateway.WithLimits(w.suite.Limits))
+	w.identities = map[string]*nca.Identity{}
+	gwID, err := w.issue(gatewaySystem, nca.ECDSAP256)
+	if err != nil {
+		return err
+	}
+	gw, err := gateway.New(w.registry, w.suite.Journal, gateway.WithLimits(w.suite.Limits),
+		gateway.WithSignatures(gateway.Signatures{Identity: gwID, Checker: w.suite.checker(), Off: w.suite.SignatureChecksOff}))
 	if err != nil {
 		return err
 	}
@@ -87,14 +94,20 @@ func (w *World) systemRegistered(id, password string) error {
 	if w.registry == nil {
 		return fmt.Errorf("start the gateway first")
 	}
-	w.registry.AddSystem(gateway.System{ID: id, Password: password})
+	cert, err := w.issue(id, nca.ECDSAP256)
+	if err != nil {
+		return err
+	}
+	w.registry.AddSystem(gateway.System{ID: id, Password: password, Identifier: binOf(id)})
 	w.passwords[id] = password
+	w.attach("EDS registration certificate of "+id+".pem", "application/x-pem-file", nca.PEM(cert.Certificate))
 	return nil
 }
 
 func (w *World) ownerServes(ownerID, serviceID string) error {
 	if w.owner == nil {
 		w.owner = owner.New(ownerID, w.suite.OwnerOmit...)
+		w.owner.Checker, w.owner.GatewayID = w.suite.checker(), binOf(gatewaySystem)
 		srv, err := server.Start("127.0.0.1:0", w.owner)
 		if err != nil {
 			return err
@@ -103,6 +116,7 @@ func (w *World) ownerServes(ownerID, serviceID string) error {
 		if err := w.systemRegistered(ownerID, randomPassword()); err != nil {
 			return err
 		}
+		w.owner.Identity = w.identities[ownerID]
 		w.registry.AddService(gateway.Service{ID: serviceID, Owner: ownerID, Endpoint: srv.URL() + "/sync"})
 		return nil
 	}
@@ -172,7 +186,7 @@ func (w *World) sendsInNamespace(ctx context.Context, systemID, serviceID, ns st
 }
 
 func (w *World) initiator(systemID, password string) *owner.Initiator {
-	return &owner.Initiator{SystemID: systemID, Password: password, Gateway: w.gatewayURL}
+	return &owner.Initiator{SystemID: systemID, Password: password, Gateway: w.gatewayURL, Identity: w.identities[systemID]}
 }
 
 func (w *World) send(ctx context.Context, systemID, password, serviceID string, data envelope.Data, ops ...tamper.Op) error {
@@ -191,7 +205,16 @@ func (w *World) post(ctx context.Context, systemID, password string, ops ...tamp
 			return err
 		}
 	}
-	x := w.initiator(systemID, password).Send(ctx, body)
+	in := w.initiator(systemID, password)
+	if body, err = in.Sign(body); err != nil {
+		return err
+	}
+	return w.deliver(ctx, in, body)
+}
+
+// deliver sends an envelope as it is and keeps what came back as evidence.
+func (w *World) deliver(ctx context.Context, in *owner.Initiator, body []byte) error {
+	x := in.Send(ctx, body)
 	w.exchange = &x
 	w.attach("request sent by the initiator.xml", "application/xml", x.Request)
 	w.attach(fmt.Sprintf("answer from the gateway (HTTP %d).xml", x.Status), "application/xml", x.Response)
@@ -200,6 +223,7 @@ func (w *World) post(ctx context.Context, systemID, password string, ops ...tamp
 			w.attach(fmt.Sprintf("request %d received by the owner.xml", i+1), "application/xml", r.Body)
 		}
 	}
+	var err error
 	w.answer, w.fault, err = x.Answer()
 	if err != nil {
 		return fmt.Errorf("no usable answer from the gateway after %s: %w", x.Elapsed, err)

@@ -15,8 +15,10 @@ import (
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/server"
+	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/gateway"
+	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/owner"
 )
 
@@ -27,6 +29,15 @@ type Suite struct {
 	OwnerOmit []string // a deliberately broken reference owner (see owner.New)
 	Journal   *journal.Journal
 	SyncXSD   *schema.XSD
+	// NCA issues every actor's certificate and answers OCSP and CRL requests for the whole run;
+	// each scenario gets certificates of its own.
+	NCA                *nca.Authority
+	SignatureChecksOff []xsig.Problem
+}
+
+// checker judges certificates against the run's NCA.
+func (s *Suite) checker() *xsig.Checker {
+	return &xsig.Checker{Roots: s.NCA.Roots(), Intermediates: s.NCA.Intermediates()}
 }
 
 // World is one scenario's state: its actors and the evidence it gathers.
@@ -38,6 +49,7 @@ type World struct {
 	owner      *owner.Owner
 	servers    []*server.Server
 	passwords  map[string]string
+	identities map[string]*nca.Identity // each system's EDS registration certificate, by system ID
 
 	sent     envelope.SendMessage // the request as built, before any alteration
 	exchange *owner.Exchange

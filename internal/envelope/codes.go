@@ -21,11 +21,16 @@ var (
 	SCE008 = Code{"SCE008", "Превышено время обработки запроса сервисом", false}
 	SCE009 = Code{"SCE009", "Сервис недоступен", false}
 	SCE010 = Code{"SCE010", "Ответ сервиса не соответствует формату", false}
+	SCE011 = Code{"SCE011", "Транспортная подпись не принадлежит отправителю", false}
+	SCE012 = Code{"SCE012", "Алгоритм транспортной подписи не поддерживается", false}
+	SCE013 = Code{"SCE013", "Сертификат подписи выдан не НУЦ РК", false}
+	SCE014 = Code{"SCE014", "Не удалось проверить статус сертификата подписи", false}
 	SCE909 = Code{"SCE909", "Внутренняя ошибка шлюза", true}
 )
 
 // Codes lists every code the gateway simulator can return, in order.
-var Codes = []Code{SCE001, SCE002, SCE003, SCE004, SCE005, SCE006, SCE007, SCE008, SCE009, SCE010, SCE909}
+var Codes = []Code{SCE001, SCE002, SCE003, SCE004, SCE005, SCE006, SCE007, SCE008, SCE009, SCE010,
+	SCE011, SCE012, SCE013, SCE014, SCE909}
 
 // Endpoint paths of the real gateway: an agency's client changes only host and port.
 const (

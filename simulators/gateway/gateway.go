@@ -29,6 +29,7 @@ type Gateway struct {
 	client   *http.Client
 	log      *slog.Logger
 	syncXSD  *schema.XSD
+	sig      *Signatures // nil: transport signatures off (see WithSignatures)
 }
 
 // Option configures a Gateway.
@@ -86,6 +87,7 @@ type exchange struct {
 	messageID string
 	senderID  string
 	serviceID string
+	signature string // evidence of the sender's transport signature check, for the journal
 }
 
 func (x *exchange) record(ctx context.Context, kind journal.Kind, code, ruleID, detail string) error {
@@ -119,6 +121,9 @@ func (x *exchange) faultBytes(f failure) []byte {
 	})
 	if err != nil { // only a bug in the envelope types can get here
 		panic(err)
+	}
+	if signed, err := x.g.sign(out); err == nil {
+		out = signed
 	}
 	return out
 }

@@ -10,6 +10,24 @@ import (
 type System struct {
 	ID       string
 	Password string
+	// Identifier is the BIN of the organisation (or IIN of a person) that the system's EDS
+	// registration certificate names: the signer of its messages must carry it.
+	Identifier string
+	// Peer marks another gateway (ЭҮШ seen from ЭҮСШ, or back): it relays other systems' messages
+	// and is authenticated by its transport signature alone (A6-S1).
+	Peer bool
+}
+
+// peerWith finds the peer gateway whose certificate carries bin (or iin).
+func (r *Registry) peerWith(bin, iin string) (System, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, s := range r.systems {
+		if s.Peer && s.Identifier != "" && (s.Identifier == bin || s.Identifier == iin) {
+			return s, true
+		}
+	}
+	return System{}, false
 }
 
 // Service is an entry of the service registry: which owner serves it, where, and which

@@ -31,34 +31,38 @@ func (g *Gateway) serveSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	req, endpoint, f := g.admitSync(x, body, readErr)
+	req, to, f := g.admitSync(ctx, x, body, readErr)
 	if f != nil {
 		_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, f.breach.Error())
 		writeXML(w, http.StatusInternalServerError, x.faultBytes(*f))
 		return
 	}
-	if err := x.record(ctx, journal.Accepted, "", "R-47", "checks passed, routing to "+endpoint); err != nil {
+	if err := x.record(ctx, journal.Accepted, "", "R-47", "checks passed, routing to "+to.endpoint+x.signatureNote()); err != nil {
 		writeXML(w, http.StatusInternalServerError, x.faultBytes(journalFailure(err)))
 		return
 	}
 
-	status, out, outcome := g.route(ctx, x, req, endpoint)
+	status, out, outcome := g.route(ctx, x, req, to)
 	_ = x.record(ctx, outcome.kind, outcome.code, outcome.rule, outcome.detail)
 	writeXML(w, status, out)
 }
 
+// target is where an admitted request goes: the owner's endpoint and the owner's system.
+type target struct{ endpoint, owner string }
+
 // admitSync checks a request before routing (A6-S1 step 1): envelope against the schema, the sender's
-// credentials, the service in the registry, the sender's access to it.
-func (g *Gateway) admitSync(x *exchange, body []byte, readErr error) (envelope.SendMessage, string, *failure) {
+// credentials and transport signature, the service in the registry, the sender's access to it.
+func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readErr error) (envelope.SendMessage, target, *failure) {
 	var req envelope.SendMessage
+	var to target
 	if readErr != nil {
-		return req, "", &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
+		return req, to, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
 			Rule: "A1-T19 row 1", Expected: fmt.Sprintf("a message of at most %d bytes", MaxMessageSize),
 			Observed: readErr.Error(), Fix: "send a smaller message"}}
 	}
 	// R-5, A1-T19: the message follows the format of Appendix 1.
 	if v := g.syncXSD.Validate(body); len(v) > 0 {
-		return req, "", &failure{code: envelope.SCE001, client: true, breach: envelope.Explain(v[0], envelope.SyncRequestMsg)}
+		return req, to, &failure{code: envelope.SCE001, client: true, breach: envelope.Explain(v[0], envelope.SyncRequestMsg)}
 	}
 	m, err := envelope.Parse(body)
 	if err == nil && m.Name() != (envelope.SendMessage{}).Element() {
@@ -68,46 +72,60 @@ func (g *Gateway) admitSync(x *exchange, body []byte, readErr error) (envelope.S
 		err = m.Decode(&req)
 	}
 	if err != nil {
-		return req, "", &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
+		return req, to, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
 			Rule: "A1-T19 row 1", Expected: envelope.SyncRequestMsg.Desc, Observed: err.Error(),
 			Fix: "send SendMessage on the synchronous channel"}}
 	}
 	info := req.Request.RequestInfo
 	x.messageID, x.senderID, x.serviceID = info.MessageID, info.Sender.SenderID, info.ServiceID
 
-	// R-53(2): the sender is authorised by the login and password issued by the operator.
+	// R-53(2): the sender is authorised by the login and password issued by the operator; a peer
+	// gateway relaying a message, by its transport signature (A6-S1).
 	sys, known := g.registry.System(info.Sender.SenderID)
+	peer, relayed := g.signerIsPeer(body)
 	switch {
+	case relayed:
+		sys = peer
 	case !known:
-		return req, "", &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
+		return req, to, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
 			Rule: "R-53", Field: "request/requestInfo/sender/senderId",
 			Expected: "a system registered with the gateway", Observed: fmt.Sprintf("senderId %q is not registered", info.Sender.SenderID),
 			Fix: "send the system identifier issued by the operator"}}
 	case info.Sender.Password == "":
-		return req, "", &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
+		return req, to, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
 			Rule: "A1-T19 row 11", Field: "request/requestInfo/sender/password",
 			Expected: "password (xsd:string, required on the synchronous channel)", Observed: "no password",
 			Fix: "send the password issued by the operator"}}
 	case !passwordMatches(sys.Password, info.Sender.Password):
-		return req, "", &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
+		return req, to, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
 			Rule: "R-53", Field: "request/requestInfo/sender/password",
 			Expected: fmt.Sprintf("the password issued by the operator for %s", sys.ID), Observed: "a different password",
 			Fix: "send the password issued by the operator"}}
 	}
 
+	// every message is signed, and the gateway verifies the signature: it belongs
+	// to the registered sender and its certificate is valid (R-58 2).
+	if g.sig != nil {
+		evidence, f := g.verifySigned(ctx, body, info.Sender.SenderID, sys.Identifier, "")
+		x.signature = evidence
+		if f != nil {
+			return req, to, f
+		}
+	}
+
 	// only services in the registry are integrated.
 	svc, published := g.registry.Service(info.ServiceID)
 	if !published {
-		return req, "", &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
+		return req, to, &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
 			Rule: "R-6", Field: "request/requestInfo/serviceId",
 			Expected: "a service in the service registry", Observed: fmt.Sprintf("serviceId %q is not in the registry", info.ServiceID),
 			Fix: "call a published service (publication follows clauses 10-31)"}}
 	}
-	endpoint := svc.Endpoint
+	to = target{endpoint: svc.Endpoint, owner: svc.Owner}
 	if info.RouteID != "" {
 		var ok bool
-		if endpoint, ok = svc.Routes[info.RouteID]; !ok {
-			return req, "", &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
+		if to.endpoint, ok = svc.Routes[info.RouteID]; !ok {
+			return req, to, &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
 				Rule: "A1-T19 row 7", Field: "request/requestInfo/routeId",
 				Expected: "a route of the service in the registry", Observed: fmt.Sprintf("routeId %q is not a route of %s", info.RouteID, svc.ID),
 				Fix: "omit routeId or use one from the registry"}}
@@ -115,12 +133,12 @@ func (g *Gateway) admitSync(x *exchange, body []byte, readErr error) (envelope.S
 	}
 	// calls from systems not granted the service are refused (access ).
 	if !svc.Granted[sys.ID] {
-		return req, "", &failure{code: envelope.SCE003, client: true, breach: &rule.Breach{
+		return req, to, &failure{code: envelope.SCE003, client: true, breach: &rule.Breach{
 			Rule: "R-61", Field: "request/requestInfo/serviceId",
 			Expected: fmt.Sprintf("a sender granted access to %s", svc.ID), Observed: fmt.Sprintf("%s has no access to %s", sys.ID, svc.ID),
 			Fix: "apply for connection to the service (clauses 32-45)"}}
 	}
-	return req, endpoint, nil
+	return req, to, nil
 }
 
 // outcome is what the journal records once the exchange is over.
@@ -131,11 +149,15 @@ type outcome struct {
 
 // route hands an accepted request to the owner and turns whatever comes back, or does not, into
 // the answer for the initiator.
-func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessage, endpoint string) (int, []byte, outcome) {
+func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessage, to target) (int, []byte, outcome) {
+	endpoint := to.endpoint
 	req.Request.RequestInfo.SessionID = x.sessionID // A1-T19 row 8: set by the gateway
 	// The password authenticates the initiator to the gateway (R-53(2)); the owner does not get it.
 	req.Request.RequestInfo.Sender.Password = ""
 	out, err := envelope.Marshal(req)
+	if err == nil {
+		out, err = g.sign(out) // A6-S1: the gateway re-signs what it hands on
+	}
 	if err != nil {
 		return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T19", Expected: "a request the gateway can forward", Observed: err.Error()}})
 	}
@@ -190,6 +212,14 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 		b.Observed = "in the owner's answer, " + b.Observed
 		return g.failed(x, failure{code: envelope.SCE010, breach: b})
 	}
+	// the owner signs its answer too, with its own registered certificate.
+	if g.sig != nil {
+		owner, _ := g.registry.System(to.owner)
+		if _, f := g.verifySigned(ctx, body, to.owner, owner.Identifier, "in the owner's answer, "); f != nil {
+			f.client = false
+			return g.failed(x, *f)
+		}
+	}
 	m, err := envelope.Parse(body)
 	if err != nil {
 		return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T20 row 1", Expected: envelope.SyncResponseMsg.Desc, Observed: err.Error()}})
@@ -203,6 +233,9 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 		f.Detail.SessionID = x.sessionID
 		f.DetailElement = envelope.SyncFaultElement
 		out, err := envelope.Marshal(f)
+		if err == nil {
+			out, err = g.sign(out)
+		}
 		if err != nil {
 			return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T21", Expected: "a fault the gateway can forward", Observed: err.Error()}})
 		}
@@ -221,11 +254,22 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 	}
 	answer.Response.ResponseInfo.SessionID = x.sessionID // A1-T20 row 6: set by the gateway
 	out, err = envelope.Marshal(answer)
+	if err == nil {
+		out, err = g.sign(out)
+	}
 	if err != nil {
 		return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T20", Expected: "an answer the gateway can forward", Observed: err.Error()}})
 	}
 	// the synchronous exchange is confirmed by the response reaching the initiator.
 	return http.StatusOK, out, outcome{kind: journal.Answered, detail: "owner's answer sent to the initiator"}
+}
+
+// signatureNote is the sender's signature check for the journal's ACCEPTED entry.
+func (x *exchange) signatureNote() string {
+	if x.signature == "" {
+		return ""
+	}
+	return "; transport signature " + x.signature
 }
 
 // ownerFailed journals the owner's failure on the hop itself, then fails the exchange.

@@ -12,6 +12,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/xsig"
+	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Initiator is the reference initiator system: it calls owners' services through the gateway.
@@ -20,6 +22,16 @@ type Initiator struct {
 	Password string
 	Gateway  string // the gateway's base URL; requests go to Gateway + envelope.SyncPath
 	HTTP     *http.Client
+	Identity *nca.Identity // signs every request; nil sends unsigned
+}
+
+// Sign puts the initiator's transport signature on an envelope; without an Identity it returns the
+// envelope unchanged.
+func (i *Initiator) Sign(envelopeBytes []byte) ([]byte, error) {
+	if i.Identity == nil {
+		return envelopeBytes, nil
+	}
+	return xsig.Sign(envelopeBytes, i.Identity)
 }
 
 // Request builds a synchronous request for serviceID carrying data, with a fresh message id.

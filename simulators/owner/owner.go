@@ -15,6 +15,8 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/tamper"
+	"github.com/shepconf/shepconf/internal/xsig"
+	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Behaviour is how the owner answers one service. The zero value answers at once with a success
@@ -31,15 +33,22 @@ type Behaviour struct {
 
 // Received is one request as the owner got it.
 type Received struct {
-	At      time.Time
-	Body    []byte
-	Request envelope.SendMessage
-	Err     error // when the owner could not read the request
+	At        time.Time
+	Body      []byte
+	Request   envelope.SendMessage
+	Signature xsig.Report // the check of the gateway's transport signature, when the owner checks it
+	Err       error       // when the owner could not read the request or its signature failed
 }
 
 // Owner is the reference owner system.
 type Owner struct {
 	SystemID string
+	// Identity signs every answer and fault; nil answers unsigned (a non-conforming owner).
+	Identity *nca.Identity
+	// Checker, when set, verifies the gateway's transport signature on every request and refuses a
+	// request that fails it; GatewayID is the BIN the gateway's certificate must carry (A6-S1).
+	Checker   *xsig.Checker
+	GatewayID string
 
 	mu         sync.Mutex
 	behaviours map[string]Behaviour
@@ -80,6 +89,9 @@ func (o *Owner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := Received{At: time.Now(), Body: body, Err: err}
 	if err == nil {
 		rec.Err = decodeRequest(body, &rec.Request)
+	}
+	if rec.Err == nil && o.Checker != nil {
+		rec.Signature, rec.Err = o.Checker.CheckMessage(r.Context(), body, "the gateway", o.GatewayID)
 	}
 	o.mu.Lock()
 	o.received = append(o.received, rec)
@@ -140,7 +152,20 @@ func (o *Owner) answer(w http.ResponseWriter, req envelope.SendMessage, b Behavi
 		o.fault(w, envelope.ErrorInfo{ErrorCode: "OWNER-INTERNAL", ErrorMessage: err.Error()})
 		return
 	}
-	writeXML(w, http.StatusOK, out)
+	o.write(w, http.StatusOK, out)
+}
+
+// write signs an answer with the owner's certificate and sends it.
+func (o *Owner) write(w http.ResponseWriter, status int, out []byte) {
+	if o.Identity != nil {
+		signed, err := xsig.Sign(out, o.Identity)
+		if err != nil {
+			http.Error(w, "reference owner: cannot sign: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		out = signed
+	}
+	writeXML(w, status, out)
 }
 
 func (o *Owner) fault(w http.ResponseWriter, e envelope.ErrorInfo) {
@@ -154,7 +179,7 @@ func (o *Owner) fault(w http.ResponseWriter, e envelope.ErrorInfo) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	writeXML(w, http.StatusInternalServerError, out)
+	o.write(w, http.StatusInternalServerError, out)
 }
 
 func decodeRequest(body []byte, into *envelope.SendMessage) error {

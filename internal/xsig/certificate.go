@@ -1,0 +1,242 @@
+package xsig
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/shepconf/shepconf/simulators/nca"
+)
+
+// Checker judges a signer's certificate the way the gateway must (R-58 2): it chains to the NCA,
+// is within its validity period, and is not revoked - asked of the NCA's OCSP responder first and,
+// when OCSP cannot answer, of its CRL.
+type Checker struct {
+	Roots         *x509.CertPool
+	Intermediates *x509.CertPool
+	HTTP          *http.Client
+	Now           func() time.Time
+}
+
+// CertStatus is what the checks found, for the evidence of a verdict.
+type CertStatus struct {
+	Subject    string   `json:"subject"`
+	IIN        string   `json:"iin,omitempty"`
+	BIN        string   `json:"bin,omitempty"`
+	Serial     string   `json:"serial"`
+	NotAfter   string   `json:"notAfter"`
+	Chain      []string `json:"chain,omitempty"`
+	Revocation string   `json:"revocation,omitempty"` // "OCSP: good", "CRL: revoked at ...", ...
+}
+
+// Check runs the chain, validity and revocation checks on cert.
+func (c *Checker) Check(ctx context.Context, cert *x509.Certificate) (CertStatus, error) {
+	now := time.Now()
+	if c.Now != nil {
+		now = c.Now()
+	}
+	iin, bin := nca.IdentifiersOf(cert)
+	st := CertStatus{Subject: cert.Subject.String(), IIN: iin, BIN: bin, Serial: cert.SerialNumber.Text(16),
+		NotAfter: cert.NotAfter.UTC().Format(time.RFC3339)}
+	if now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
+		return st, fail(Expired, "R-58", "the certificate of %s is valid from %s to %s, not at %s",
+			cert.Subject.CommonName, cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
+	chains, err := cert.Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: c.Intermediates, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
+		return st, fail(Untrusted, "R-58", "the certificate of %s (issuer %s) does not chain to the NCA: %v", cert.Subject.CommonName, cert.Issuer.CommonName, err)
+	}
+	for _, ch := range chains[0] {
+		st.Chain = append(st.Chain, ch.Subject.CommonName)
+	}
+	issuer := chains[0][1]
+	st.Revocation, err = c.revocation(ctx, cert, issuer)
+	return st, err
+}
+
+func (c *Checker) client() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return &http.Client{Timeout: 10 * time.Second}
+}
+
+// revocation asks OCSP, then the CRL when OCSP cannot answer.
+func (c *Checker) revocation(ctx context.Context, cert, issuer *x509.Certificate) (string, error) {
+	ocspStatus, ocspErr := c.askOCSP(ctx, cert, issuer)
+	if ocspErr == nil {
+		switch ocspStatus.Status {
+		case ocsp.Good:
+			return "OCSP: good", nil
+		case ocsp.Revoked:
+			return "OCSP: revoked", fail(Revoked, "R-58", "OCSP says the certificate of %s (serial %s) was revoked at %s",
+				cert.Subject.CommonName, cert.SerialNumber.Text(16), ocspStatus.RevokedAt.UTC().Format(time.RFC3339))
+		}
+		ocspErr = fmt.Errorf("OCSP status unknown")
+	}
+	revokedAt, crlErr := c.askCRL(ctx, cert, issuer)
+	if crlErr != nil {
+		return "OCSP and CRL unavailable", fail(StatusUnknown, "R-58", "the revocation status of %s cannot be established: OCSP: %v; CRL: %v",
+			cert.Subject.CommonName, ocspErr, crlErr)
+	}
+	if !revokedAt.IsZero() {
+		return "CRL: revoked (OCSP: " + ocspErr.Error() + ")", fail(Revoked, "R-58", "the CRL lists the certificate of %s (serial %s) as revoked at %s (OCSP could not answer: %v)",
+			cert.Subject.CommonName, cert.SerialNumber.Text(16), revokedAt.UTC().Format(time.RFC3339), ocspErr)
+	}
+	return "CRL: not listed (OCSP: " + ocspErr.Error() + ")", nil
+}
+
+func (c *Checker) askOCSP(ctx context.Context, cert, issuer *x509.Certificate) (*ocsp.Response, error) {
+	if len(cert.OCSPServer) == 0 {
+		return nil, fmt.Errorf("the certificate names no OCSP responder")
+	}
+	req, err := ocsp.CreateRequest(cert, issuer, nil)
+	if err != nil {
+		return nil, err
+	}
+	body, err := c.fetch(ctx, http.MethodPost, cert.OCSPServer[0], req)
+	if err != nil {
+		return nil, err
+	}
+	return ocsp.ParseResponseForCert(body, cert, issuer)
+}
+
+// askCRL returns the revocation time of cert, zero when the CRL does not list it.
+func (c *Checker) askCRL(ctx context.Context, cert, issuer *x509.Certificate) (time.Time, error) {
+	if len(cert.CRLDistributionPoints) == 0 {
+		return time.Time{}, fmt.Errorf("the certificate names no CRL distribution point")
+	}
+	body, err := c.fetch(ctx, http.MethodGet, cert.CRLDistributionPoints[0], nil)
+	if err != nil {
+		return time.Time{}, err
+	}
+	crl, err := x509.ParseRevocationList(body)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if err := crl.CheckSignatureFrom(issuer); err != nil {
+		return time.Time{}, fmt.Errorf("the CRL is not signed by %s: %w", issuer.Subject.CommonName, err)
+	}
+	for _, e := range crl.RevokedCertificateEntries {
+		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+			return e.RevocationTime, nil
+		}
+	}
+	return time.Time{}, nil
+}
+
+func (c *Checker) fetch(ctx context.Context, method, url string, body []byte) ([]byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/ocsp-request")
+	}
+	resp, err := c.client().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s answered HTTP %d", url, resp.StatusCode)
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, 10<<20))
+}
+
+// MatchesSender checks that the certificate belongs to the registered sender (R-54, R-58 1): its
+// BIN, or its IIN for a person, equals the identifier registered for the sending system.
+func MatchesSender(cert *x509.Certificate, senderID, registered string) error {
+	iin, bin := nca.IdentifiersOf(cert)
+	if registered != "" && (bin == registered || (bin == "" && iin == registered)) {
+		return nil
+	}
+	return fail(NotTheSender, "R-54", "the message of %s is signed by %s (BIN %q, IIN %q), but %s is registered with %q",
+		senderID, cert.Subject.CommonName, bin, iin, senderID, registered)
+}
+
+// Report is the whole transport signature check of one message, for the evidence of a verdict.
+type Report struct {
+	Algorithm   string     `json:"algorithm"`
+	KeyInfo     string     `json:"keyInfo,omitempty"`
+	BodyID      string     `json:"bodyId,omitempty"`
+	Timestamp   bool       `json:"timestamp"`
+	Certificate CertStatus `json:"certificate"`
+	Problem     Problem    `json:"problem,omitempty"`
+	Rule        string     `json:"rule,omitempty"`
+	Detail      string     `json:"detail,omitempty"`
+}
+
+// CheckMessage is what a relying party does with a signed message (R-58): verify the signature,
+// then Judge its certificate. Checks named in off are skipped: a test proves each negative scenario
+// fails without its check.
+func (c *Checker) CheckMessage(ctx context.Context, doc []byte, senderID, registered string, off ...Problem) (Report, error) {
+	s, err := Verify(doc)
+	r := ReportOf(s)
+	if err != nil && !skipped(err, off) {
+		return r.WithError(err), err
+	}
+	if s == nil || s.Certificate == nil {
+		return r, nil // only reachable with the failed check switched off
+	}
+	r.Certificate, err = c.Judge(ctx, s.Certificate, senderID, registered, off...)
+	if err != nil {
+		return r.WithError(err), err
+	}
+	return r, nil
+}
+
+// Judge checks that cert is the registered sender's (R-54, R-58 1: its BIN, or IIN for a person,
+// equals registered; empty registered skips this) and that it is valid (R-58 2).
+func (c *Checker) Judge(ctx context.Context, cert *x509.Certificate, senderID, registered string, off ...Problem) (CertStatus, error) {
+	if registered != "" {
+		if err := MatchesSender(cert, senderID, registered); err != nil && !skipped(err, off) {
+			iin, bin := nca.IdentifiersOf(cert)
+			return CertStatus{Subject: cert.Subject.String(), IIN: iin, BIN: bin, Serial: cert.SerialNumber.Text(16)}, err
+		}
+	}
+	st, err := c.Check(ctx, cert)
+	if err != nil && skipped(err, off) {
+		err = nil
+	}
+	return st, err
+}
+
+func skipped(err error, off []Problem) bool {
+	p := ProblemOf(err)
+	for _, o := range off {
+		if o == p {
+			return true
+		}
+	}
+	return false
+}
+
+// ReportOf starts the report of a verified (or partly verified) signature.
+func ReportOf(s *Signed) Report {
+	if s == nil {
+		return Report{}
+	}
+	return Report{Algorithm: s.Algorithm, KeyInfo: s.KeyInfo, BodyID: s.BodyID, Timestamp: s.Timestamp}
+}
+
+// WithError fills the report's problem from a check error.
+func (r Report) WithError(err error) Report {
+	var e *Error
+	if errors.As(err, &e) {
+		r.Problem, r.Rule, r.Detail = e.Problem, e.Rule, e.Detail
+	}
+	return r
+}

@@ -1,0 +1,89 @@
+package xsig_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/shepconf/shepconf/internal/xsig"
+	"github.com/shepconf/shepconf/simulators/nca"
+)
+
+// xmlsec1 is the independent reference implementation of XML Signature (Debian package xmlsec1).
+// The Body carries wsu:Id; xmlsec1 must be told that Id is an ID attribute of soap:Body.
+var xmlsecIDAttr = []string{"--id-attr:Id", xsig.SOAPNS + ":Body"}
+
+func xmlsec(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("xmlsec1")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("xmlsec1 is not installed; scripts/deps installs it (apt-get install -y xmlsec1)")
+		}
+		t.Skip("xmlsec1 is not installed: the interoperability test did NOT run (apt-get install -y xmlsec1)")
+	}
+	return path
+}
+
+func write(t *testing.T, dir, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// What we sign, xmlsec1 verifies; what xmlsec1 signs, we verify; and neither accepts a tampered body.
+func TestInteroperabilityWithXmlsec1(t *testing.T) {
+	bin := xmlsec(t)
+	p := newPKI(t)
+	for _, k := range []nca.KeyType{nca.RSA2048, nca.ECDSAP256} {
+		t.Run(k.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			id := p.system(t, k)
+			keyPEM, err := id.KeyPEM()
+			if err != nil {
+				t.Fatal(err)
+			}
+			certFile := write(t, dir, "cert.pem", nca.PEM(id.Certificate))
+			keyFile := write(t, dir, "key.pem", keyPEM)
+
+			ours := sign(t, message(t), id)
+			verify := func(file string) ([]byte, error) {
+				args := append([]string{"--verify"}, xmlsecIDAttr...)
+				return exec.Command(bin, append(args, "--pubkey-cert-pem", certFile, file)...).CombinedOutput()
+			}
+			if out, err := verify(write(t, dir, "ours.xml", ours)); err != nil {
+				t.Fatalf("xmlsec1 rejects our signature: %v\n%s", err, out)
+			}
+			tampered := regexp.MustCompile(`<messageId>m1</messageId>`).ReplaceAll(ours, []byte(`<messageId>m9</messageId>`))
+			if out, err := verify(write(t, dir, "tampered.xml", tampered)); err == nil {
+				t.Fatalf("xmlsec1 accepts a tampered body:\n%s", out)
+			}
+
+			// A template: our signature with its values blanked; xmlsec1 fills them.
+			tmpl := regexp.MustCompile(`(?s)<ds:DigestValue>.*?</ds:DigestValue>`).ReplaceAll(ours, []byte(`<ds:DigestValue/>`))
+			tmpl = regexp.MustCompile(`(?s)<ds:SignatureValue>.*?</ds:SignatureValue>`).ReplaceAll(tmpl, []byte(`<ds:SignatureValue/>`))
+			outFile := filepath.Join(dir, "theirs.xml")
+			args := append([]string{"--sign"}, xmlsecIDAttr...)
+			args = append(args, "--privkey-pem", keyFile, "--output", outFile, write(t, dir, "template.xml", tmpl))
+			if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+				t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
+			}
+			theirs, err := os.ReadFile(outFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := xsig.Verify(theirs)
+			if err != nil {
+				t.Fatalf("we reject xmlsec1's signature: %v\n%s", err, theirs)
+			}
+			if !s.Certificate.Equal(id.Certificate) {
+				t.Fatal("wrong signer certificate")
+			}
+		})
+	}
+}

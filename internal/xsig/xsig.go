@@ -1,0 +1,72 @@
+// Package xsig is the transport signature of the gateway (clauses 53-59, Appendix 6): a WS-Security
+// XML signature over the SOAP Body, in the convention of the real gateway's signed envelopes:
+// wsse:Security (mustUnderstand=1) in the Header, ds:Signature with exclusive C14N for SignedInfo and
+// for the one Reference to the Body by wsu:Id, and the signer's certificate in ds:KeyInfo as
+// wsse:SecurityTokenReference/wsse:KeyIdentifier (X509v3) or a reference to a
+// wsse:BinarySecurityToken. No timestamp is needed.
+//
+// Canonicalisation is goxmldsig's exclusive C14N; this package only chooses what is signed, checks
+// that what was signed is what the gateway processes, and does the key operation.
+package xsig
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Namespaces and algorithm URIs.
+const (
+	SOAPNS = "http://schemas.xmlsoap.org/soap/envelope/"
+	WSSENS = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd"
+	WSUNS  = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
+	DSNS   = "http://www.w3.org/2000/09/xmldsig#"
+
+	ExcC14N        = "http://www.w3.org/2001/10/xml-exc-c14n#"
+	RSASHA256      = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+	ECDSASHA256    = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+	SHA256         = "http://www.w3.org/2001/04/xmlenc#sha256"
+	GOST3410GOST34 = "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311" // the real gateway's
+
+	X509v3       = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
+	Base64Binary = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"
+)
+
+// Problem is what is wrong with a transport signature; each maps to one fault of the gateway.
+type Problem string
+
+const (
+	Unsigned      Problem = "unsigned"                // no wsse:Security or no ds:Signature
+	Malformed     Problem = "malformed"               // the signature's structure is not the convention's
+	Unsupported   Problem = "algorithm not supported" // a well-formed signature in an algorithm we cannot check
+	Invalid       Problem = "invalid"                 // digest or signature value does not verify: altered after signing
+	Wrapped       Problem = "wrapped"                 // what was signed is not the Body the gateway processes (XSW)
+	Untrusted     Problem = "untrusted"               // the certificate does not chain to the NCA
+	Expired       Problem = "expired"                 // outside the certificate's validity period
+	Revoked       Problem = "revoked"                 // the NCA says revoked (OCSP or CRL)
+	StatusUnknown Problem = "revocation unknown"      // neither OCSP nor the CRL could be consulted
+	NotTheSender  Problem = "not the sender"          // the certificate's IIN/BIN is not the registered sender's
+)
+
+// Error is a failed transport signature check.
+type Error struct {
+	Problem Problem
+	Rule    string // the clause the check enforces
+	Detail  string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("transport signature %s (%s): %s", e.Problem, e.Rule, e.Detail)
+}
+
+func fail(p Problem, rule, format string, args ...any) *Error {
+	return &Error{Problem: p, Rule: rule, Detail: fmt.Sprintf(format, args...)}
+}
+
+// ProblemOf returns the problem of a check error, or "" when err is not one.
+func ProblemOf(err error) Problem {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Problem
+	}
+	return ""
+}

@@ -1,0 +1,148 @@
+package nca
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"io"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/shepconf/shepconf/internal/server"
+)
+
+// Paths served by the authority.
+const (
+	OCSPPath   = "/ocsp"
+	CRLPath    = "/crl/issuing.crl"
+	IssuerPath = "/cert/issuing.cer"
+	RootPath   = "/cert/root.cer"
+)
+
+// Serve starts the OCSP responder and the CRL endpoint on addr ("127.0.0.1:0" picks a port).
+// Certificates issued afterwards name these URLs (AIA, CRL distribution point), as the national
+// CA's certificates do.
+func (a *Authority) Serve(addr string) (*server.Server, error) {
+	s, err := server.Start(addr, a.Handler())
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	a.baseURL = s.URL()
+	a.mu.Unlock()
+	return s, nil
+}
+
+// Handler serves OCSP (RFC 6960, POST and GET), the CRL (DER) and the CA certificates.
+func (a *Authority) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc(OCSPPath+"/", a.serveOCSP)
+	mux.HandleFunc(OCSPPath, a.serveOCSP)
+	mux.HandleFunc(CRLPath, a.serveCRL)
+	mux.HandleFunc(IssuerPath, func(w http.ResponseWriter, _ *http.Request) { writeCert(w, a.intermediate.Certificate) })
+	mux.HandleFunc(RootPath, func(w http.ResponseWriter, _ *http.Request) { writeCert(w, a.root.Certificate) })
+	return mux
+}
+
+func writeCert(w http.ResponseWriter, c *x509.Certificate) {
+	w.Header().Set("Content-Type", "application/pkix-cert")
+	_, _ = w.Write(c.Raw)
+}
+
+func (a *Authority) serveOCSP(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	on := a.ocspAvailable
+	a.mu.Unlock()
+	if !on {
+		http.Error(w, "OCSP responder unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	req, err := ocsp.ParseRequest(body)
+	if err != nil {
+		_, _ = w.Write(ocsp.MalformedRequestErrorResponse)
+		return
+	}
+	resp, err := a.OCSPResponse(req.SerialNumber)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/ocsp-response")
+	_, _ = w.Write(resp)
+}
+
+// OCSPResponse is the signed OCSP answer for a serial number: good, revoked or unknown.
+func (a *Authority) OCSPResponse(serial *big.Int) ([]byte, error) {
+	now := a.now()
+	tmpl := ocsp.Response{SerialNumber: serial, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}
+	a.mu.Lock()
+	_, issued := a.issued[serial.Text(16)]
+	at, revoked := a.revoked[serial.Text(16)]
+	a.mu.Unlock()
+	switch {
+	case revoked:
+		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, at, ocsp.KeyCompromise
+	case issued:
+		tmpl.Status = ocsp.Good
+	default:
+		tmpl.Status = ocsp.Unknown
+	}
+	// Signed directly by the issuing CA, as RFC 6960 allows.
+	return ocsp.CreateResponse(a.intermediate.Certificate, a.intermediate.Certificate, tmpl, a.intermediate.Key)
+}
+
+func (a *Authority) serveCRL(w http.ResponseWriter, _ *http.Request) {
+	crl, err := a.CRL()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/pkix-crl")
+	_, _ = w.Write(crl)
+}
+
+// CRL is the issuing CA's current certificate revocation list (DER).
+func (a *Authority) CRL() ([]byte, error) {
+	now := a.now()
+	a.mu.Lock()
+	var entries []x509.RevocationListEntry
+	for key, at := range a.revoked {
+		n, _ := new(big.Int).SetString(key, 16)
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: n, RevocationTime: at})
+	}
+	a.mu.Unlock()
+	tmpl := &x509.RevocationList{
+		Number:                    big.NewInt(now.UnixNano()),
+		ThisUpdate:                now.Add(-time.Minute),
+		NextUpdate:                now.Add(time.Hour),
+		RevokedCertificateEntries: entries,
+	}
+	return x509.CreateRevocationList(rand.Reader, tmpl, a.intermediate.Certificate, a.intermediate.Key)
+}
+
+// PEM encodes certificates as PEM blocks, for export to an agency's system.
+func PEM(certs ...*x509.Certificate) []byte {
+	var b strings.Builder
+	for _, c := range certs {
+		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+	}
+	return []byte(b.String())
+}
+
+// KeyPEM encodes an identity's private key as PKCS#8 PEM.
+func (id *Identity) KeyPEM() ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(id.Key)
+	if err != nil {
+		return nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
+}
