@@ -6,11 +6,15 @@ OUT     ?= out
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/shepconf
 
-.PHONY: conformance test bench deps build clean
+.PHONY: conformance conformance-full test bench deps build clean
 
 ## conformance: run the conformance suite against the built-in simulators at the Rules' limits
 conformance: build
 	./$(BIN) run --out $(OUT)
+
+## conformance-full: the suite with the load scenarios of Appendix 2 (compressed rates)
+conformance-full: build
+	./$(BIN) run --full --out $(OUT)
 
 ## test: unit tests, the suite at a shrunk time scale, and the example tests
 test: deps

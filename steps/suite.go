@@ -25,7 +25,8 @@ import (
 // Options configure a conformance run.
 type Options struct {
 	OutDir    string    // reports and the journal go here; earlier outputs in it are replaced
-	Tags      string    // godog tag expression, e.g. "@R-6" or "~@slow"
+	Tags      string    // godog tag expression, e.g. "@R-6" or "~@slow"; empty runs all but @load
+	Full      bool      // with an empty Tags, run the @load scenarios too
 	TimeScale float64   // 1 (the default) runs the Rules' limits; only such a run certifies
 	OwnerOmit []string  // element paths the reference owner leaves out of its answers (a broken owner)
 	Output    io.Writer // progress output; os.Stdout when nil
@@ -42,6 +43,10 @@ type Result struct {
 	Report, Cucumber, JUnit, Journal string // paths of the outputs
 }
 
+// QuickRun is the default selection: everything but the load scenarios (make conformance-full
+// runs those too).
+const QuickRun = "~@load"
+
 // Outputs of a run, inside OutDir.
 const (
 	ReportFile   = "report.html"
@@ -55,6 +60,9 @@ const (
 func Run(ctx context.Context, o Options) (Result, error) {
 	if o.TimeScale <= 0 {
 		o.TimeScale = 1
+	}
+	if o.Tags == "" && !o.Full {
+		o.Tags = QuickRun
 	}
 	if o.Output == nil {
 		o.Output = os.Stdout

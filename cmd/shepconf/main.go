@@ -21,6 +21,7 @@ const usage = `shepconf: conformance harness for the e-government gateway (ShEP)
 
 Usage:
   shepconf run [flags]     run the conformance suite and write its reports
+  shepconf load [flags]    drive the gateway at the rates of Appendix 2 and judge the timing limits
   shepconf version         print the version
 
 Run "shepconf run -h" for the flags of run.
@@ -47,6 +48,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "run":
 		return runSuite(ctx, args[1:], stdout, stderr)
+	case "load":
+		return runLoad(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "shepconf", version())
 		return exitConformant
@@ -63,6 +66,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	out := fs.String("out", "out", "folder for the reports and the journal")
 	tags := fs.String("tags", "", `run only scenarios matching this tag expression, e.g. "@R-6" or "~@slow"`)
+	full := fs.Bool("full", false, "include the @load scenarios (Appendix 2 rates) in a run without --tags")
 	scale := fs.Float64("time-scale", 1, "shrink every timing limit and scripted delay by this factor; only 1 certifies")
 	var omit listFlag
 	fs.Var(&omit, "owner-omit", "break the reference owner: leave this element path out of its answers (repeatable; also $SHEPCONF_OWNER_OMIT, comma-separated)")
@@ -82,7 +86,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 
 	res, err := steps.Run(ctx, steps.Options{
-		OutDir: *out, Tags: *tags, TimeScale: *scale, OwnerOmit: omit, Output: stdout, Version: version(),
+		OutDir: *out, Tags: *tags, Full: *full, TimeScale: *scale, OwnerOmit: omit, Output: stdout, Version: version(),
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf run:", err)

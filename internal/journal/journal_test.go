@@ -27,7 +27,7 @@ func TestExchangeTimes(t *testing.T) {
 	if _, err := j.Record(ctx, journal.Event{Time: t0, Kind: journal.Rejected, SessionID: "s2", Code: "SCE004", Rule: "R-6"}); err != nil {
 		t.Fatal(err)
 	}
-	// Reopen: every recorded event survives the process (synchronous=FULL).
+	// Reopen: every recorded event survives the process.
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -22,13 +22,14 @@ import (
 // Behaviour is how the owner answers one service. The zero value answers at once with a success
 // status, echoing the request's business data.
 type Behaviour struct {
-	Data       string              // business data of the answer, as text; empty echoes the request's
-	Latency    time.Duration       // real time to wait before answering
-	Fault      *envelope.ErrorInfo // answer this SOAP fault instead
-	HTTPStatus int                 // answer this HTTP status with a plain-text body instead
-	Malformed  bool                // answer bytes that are not XML
-	Hang       bool                // never answer; hold the request until the caller gives up
-	Omit       []string            // element paths left out of the answer: a programmed defect
+	Data         string              // business data of the answer, as text; empty echoes the request's
+	Latency      time.Duration       // real time to wait before answering
+	FirstLatency time.Duration       // when set, the first request waits this long instead of Latency
+	Fault        *envelope.ErrorInfo // answer this SOAP fault instead
+	HTTPStatus   int                 // answer this HTTP status with a plain-text body instead
+	Malformed    bool                // answer bytes that are not XML
+	Hang         bool                // never answer; hold the request until the caller gives up
+	Omit         []string            // element paths left out of the answer: a programmed defect
 }
 
 // Received is one request as the owner got it.
@@ -52,6 +53,7 @@ type Owner struct {
 
 	mu         sync.Mutex
 	behaviours map[string]Behaviour
+	served     map[string]int // requests received per service
 	omit       []string
 	received   []Received
 }
@@ -60,7 +62,7 @@ type Owner struct {
 // otherwise. Paths in omit are left out of every answer: a deliberately broken owner, to prove that
 // the suite notices (e.g. "response/responseInfo/responseDate").
 func New(systemID string, omit ...string) *Owner {
-	return &Owner{SystemID: systemID, behaviours: map[string]Behaviour{}, omit: omit}
+	return &Owner{SystemID: systemID, behaviours: map[string]Behaviour{}, served: map[string]int{}, omit: omit}
 }
 
 // Handle sets the behaviour for one service.
@@ -77,10 +79,16 @@ func (o *Owner) Received() []Received {
 	return append([]Received(nil), o.received...)
 }
 
+// behaviour is how to answer this request of serviceID.
 func (o *Owner) behaviour(serviceID string) Behaviour {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	return o.behaviours[serviceID]
+	b := o.behaviours[serviceID]
+	o.served[serviceID]++
+	if b.FirstLatency > 0 && o.served[serviceID] == 1 {
+		b.Latency = b.FirstLatency
+	}
+	return b
 }
 
 // ServeHTTP answers the synchronous channel's SendMessage.

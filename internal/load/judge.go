@@ -1,0 +1,65 @@
+package load
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/rule"
+)
+
+// judge reads each exchange from the journal and decides the verdicts.
+func (r *Result) judge(ctx context.Context, j *journal.Journal, limits rule.Limits) error {
+	var owners, gateways, acceptances []time.Duration
+	errors := 0
+	for _, v := range r.raw {
+		s := Sample{Seq: v.Seq, Start: v.Timestamp, Latency: v.Latency, Status: v.Code, Error: v.Error}
+		if m := faultRE.FindSubmatch(v.Body); m != nil {
+			s.Fault = string(m[1])
+			r.Faults[s.Fault]++
+		}
+		if m := sessionRE.FindSubmatch(v.Body); m != nil {
+			x, err := j.Exchange(ctx, string(m[1]))
+			if err != nil {
+				return fmt.Errorf("journal of request %d: %w", v.Seq, err)
+			}
+			s.Owner, s.Gateway, s.Acceptance = x.OwnerTime(), x.GatewayTime(), x.AcceptanceTime()
+			if !x.SentToOwner.IsZero() {
+				owners = append(owners, s.Owner)
+				gateways = append(gateways, s.Gateway)
+			}
+			if !x.Accepted.IsZero() {
+				acceptances = append(acceptances, s.Acceptance)
+			}
+		}
+		if !s.OK() {
+			errors++
+		}
+		r.Samples = append(r.Samples, s)
+	}
+	r.Owner, r.Gateway, r.Acceptance = statsOf(owners), statsOf(gateways), statsOf(acceptances)
+	r.Verdicts = []Verdict{
+		{Rule: "A2-T1 row 1", Limit: "maximum processing time " + limits.Describe(rule.SyncMaxProcessing),
+			Measured: r.inRules(limits, r.Owner.Max), Whose: "the owner's (gateway's own share: max " + r.inRules(limits, r.Gateway.Max) + ")",
+			Passed: r.Owner.Count > 0 && r.Owner.Max <= limits.SyncMaxProcessing},
+		{Rule: "A2-T1 row 2", Limit: "mean processing time " + limits.Describe(rule.SyncMeanProcessing),
+			Measured: r.inRules(limits, r.Owner.Mean), Whose: "the owner's (gateway's own share: mean " + r.inRules(limits, r.Gateway.Mean) + ")",
+			Passed: r.Owner.Count > 0 && r.Owner.Mean <= limits.SyncMeanProcessing},
+		{Rule: "R-47", Limit: "every message accepted within " + limits.Describe(rule.Acceptance),
+			Measured: fmt.Sprintf("%d accepted, slowest %s", r.Acceptance.Count, r.inRules(limits, r.Acceptance.Max)), Whose: "the gateway's",
+			Passed: r.Acceptance.Count == len(r.raw) && r.Acceptance.Max <= limits.Acceptance},
+		{Rule: "A2-T2", Limit: fmt.Sprintf("no errors at %d requests/hour", r.Profile.PerHour),
+			Measured: fmt.Sprintf("%d of %d requests failed %v", errors, len(r.raw), r.Faults), Whose: "the exchange's",
+			Passed: errors == 0 && len(r.raw) > 0},
+	}
+	return nil
+}
+
+// inRules states a measured duration in Rules time.
+func (r *Result) inRules(limits rule.Limits, d time.Duration) string {
+	if limits.Scale == 1 {
+		return d.Round(time.Millisecond).String()
+	}
+	return fmt.Sprintf("%s (measured %s at time scale %g)", limits.InRulesTime(d).Round(time.Millisecond), d.Round(time.Microsecond), limits.Scale)
+}

@@ -1,0 +1,86 @@
+package steps
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/shepconf/shepconf/internal/load"
+	"github.com/shepconf/shepconf/internal/testbed"
+	"github.com/shepconf/shepconf/simulators/owner"
+)
+
+// loadWorld is a load scenario: a whole signing simulation driven by vegeta.
+type loadWorld struct {
+	*World
+	bed       *testbed.Bed
+	behaviour owner.Behaviour
+	result    *load.Result
+}
+
+func init() { stepSets = append(stepSets, registerLoadSteps) }
+
+func registerLoadSteps(w *World, sc *godog.ScenarioContext) {
+	l := &loadWorld{World: w}
+	sc.Step(`^the reference owner answers in (\d+) seconds$`, l.ownerAnswersIn)
+	sc.Step(`^the reference owner answers one request after (\d+) seconds$`, l.ownerAnswersOnceAfter)
+	sc.Step(`^the gateway is loaded at the (nominal|peak) rate for (\d+) minutes?$`, l.loaded)
+	sc.Step(`^the "([^"]*)" limit holds$`, func(ruleID string) error { return l.limit(ruleID, true) })
+	sc.Step(`^the "([^"]*)" limit is broken$`, func(ruleID string) error { return l.limit(ruleID, false) })
+	sc.Step(`^every request got the owner's answer$`, l.noErrors)
+}
+
+func (l *loadWorld) ownerAnswersIn(seconds int) {
+	l.behaviour.Latency = l.suite.Limits.Scaled(time.Duration(seconds) * time.Second)
+}
+
+func (l *loadWorld) ownerAnswersOnceAfter(seconds int) {
+	l.behaviour.FirstLatency = l.suite.Limits.Scaled(time.Duration(seconds) * time.Second)
+}
+
+// loaded runs the profile compressed to about two seconds of real time: the rate in Rules time is
+// the Rules' own, only the wall clock is shortened, and the report says so.
+func (l *loadWorld) loaded(ctx context.Context, profile string, minutes int) error {
+	p := load.Peak
+	if profile == "nominal" {
+		p = load.Nominal
+	}
+	p.Duration = time.Duration(minutes) * time.Minute
+	p.Compress = p.Duration.Seconds() / 2
+	bed, err := testbed.Start(testbed.Options{Limits: l.suite.Limits, Journal: l.suite.Journal})
+	if err != nil {
+		return err
+	}
+	l.bed = bed
+	l.onClose(bed.Close)
+	bed.Owner.Handle(testbed.ServiceID, l.behaviour)
+	res, err := load.Run(ctx, load.Target{Initiator: bed.Initiator, ServiceID: testbed.ServiceID, Journal: bed.Journal}, p, l.suite.Limits, nil)
+	if err != nil {
+		return err
+	}
+	l.result = &res
+	l.attachJSON("load summary ("+p.String()+")", res)
+	return nil
+}
+
+func (l *loadWorld) limit(ruleID string, holds bool) error {
+	if l.result == nil {
+		return fmt.Errorf("no load has run")
+	}
+	for _, v := range l.result.Verdicts {
+		if v.Rule == ruleID {
+			expected := v.Limit + " held"
+			if !holds {
+				expected = v.Limit + " broken (a negative case: this owner must fail it)"
+			}
+			return l.verify(ruleID, expected, fmt.Sprintf("%s, %s", v.Measured, v.Whose), v.Passed == holds)
+		}
+	}
+	return fmt.Errorf("no verdict for %s", ruleID)
+}
+
+func (l *loadWorld) noErrors() error {
+	return l.limit("A2-T2", true)
+}
