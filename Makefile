@@ -6,7 +6,7 @@ OUT     ?= out
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/shepconf
 
-.PHONY: conformance conformance-full test bench deps build clean
+.PHONY: conformance conformance-full test fuzz bench deps build clean
 
 ## conformance: run the conformance suite against the built-in simulators at the Rules' limits
 conformance: build
@@ -20,12 +20,24 @@ conformance-full: build
 test: deps
 	$(GO) test ./...
 
+## fuzz: each fuzz target for FUZZTIME (envelope parser, schema validation, signature verifier)
+FUZZTIME ?= 10s
+fuzz: deps
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./internal/envelope
+	$(GO) test -run '^$$' -fuzz '^FuzzValidate$$' -fuzztime $(FUZZTIME) ./internal/schema
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME) ./internal/xsig
+
 ## bench: benchmarks of the hot paths (gateway round trip, validation, journal)
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 build: deps
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o $(BIN) ./cmd/shepconf
+
+## image: the container image shepconf:$(VERSION), FROM scratch with a static binary (Dockerfile)
+image: deps
+	./scripts/build-static ./cmd/shepconf bin/shepconf-linux-static $(VERSION)
+	docker build -t shepconf:$(VERSION) -t shepconf:latest .
 
 deps:
 	@./scripts/deps

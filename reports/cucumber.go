@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -100,13 +101,14 @@ func (s Scenario) Duration() time.Duration {
 func (s Scenario) Clauses() []string {
 	var out []string
 	for _, t := range s.Tags {
-		if n := t.Name[1:]; isClause(n) {
+		if n := strings.TrimPrefix(t.Name, "@"); isClause(n) {
 			out = append(out, n)
 		}
 	}
 	return out
 }
 
+// isClause tells a clause tag (R-47, R-2.5, A1-T19, A5) from an area tag (sync, slow).
 func isClause(tag string) bool {
-	return len(tag) > 2 && (tag[:2] == "R-" || (tag[0] == 'A' && tag[1] >= '1' && tag[1] <= '9'))
+	return (len(tag) > 2 && tag[:2] == "R-") || (len(tag) >= 2 && tag[0] == 'A' && tag[1] >= '1' && tag[1] <= '9')
 }

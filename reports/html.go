@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,14 +30,17 @@ const CheckMediaType = "application/vnd.shepconf.check+json"
 
 // Run is a conformance run as the report presents it.
 type Run struct {
-	Title     string
-	Started   time.Time
-	Finished  time.Time
-	TimeScale float64 // 1 = the Rules' limits; only a run at scale 1 certifies
-	SUT       string  // the system under test
-	Version   string  // of the harness
-	Tags      string  // the tag filter of the run, if any
-	Features  []Feature
+	Title           string // "" for the translated default title
+	Started         time.Time
+	Finished        time.Time
+	TimeScale       float64 // 1 = the Rules' limits; only a run at scale 1 certifies
+	LoadCompression float64 // load tests: the Appendix 2 hourly rates sent this many times faster; 0 = none ran
+	SUT             string  // the system under test
+	Version         string  // of the harness
+	Tags            string  // the tag filter of the run, if any
+	Features        []Feature
+	Measurements    []Measurement // drawn as charts with their limits (load results, owner times)
+	Catalogue       []Requirement // the clauses the traceability matrix lists; nil for Catalogue()
 }
 
 // Verdicts of a run.
@@ -85,33 +89,65 @@ var templates embed.FS
 
 var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap{
 	"duration":     func(d time.Duration) string { return d.Round(time.Millisecond).String() },
-	"verdictClass": func(v string) string { return "v-" + strings.ReplaceAll(strings.ToLower(v), " ", "-") },
+	"verdictClass": verdictClass,
+	"t":            translate,
+	"status":       status,
+	"num":          num,
 }).ParseFS(templates, "report.html.tmpl"))
 
+func verdictClass(v string) string { return "v-" + strings.ReplaceAll(strings.ToLower(v), " ", "-") }
+
 // WriteHTML writes the single-file report of r.
-func WriteHTML(w io.Writer, r Run) error { return page.Execute(w, newView(r)) }
+func WriteHTML(w io.Writer, r Run) error {
+	v, err := newView(r)
+	if err != nil {
+		return err
+	}
+	return page.Execute(w, v)
+}
 
 type view struct {
-	Run      Run
-	Summary  Summary
-	Duration time.Duration
-	Failures []failureView
-	Clauses  []clauseView
-	Features []featureView
+	Run          Run
+	Summary      Summary
+	Duration     time.Duration
+	Failures     []failureView
+	Matrix       []clauseView
+	Coverage     coverage
+	Unmatched    []unmatchedTag
+	Features     []featureView
+	Measurements []measurementView
+	Languages    any
+	Dictionary   map[string]map[string]string
 }
 
 type failureView struct {
 	Feature, Scenario, Anchor, Step, Error string
+	Clauses                                []string
 	Checks                                 []Check
+	Evidence                               []evidenceView
 }
 
+// clauseView is a row of the traceability matrix.
 type clauseView struct {
-	ID        string
+	Requirement
 	Scenarios []scenarioRef
-	Verdict   string
+	Verdict   string // a scenario status, Uncovered or NotTestable
 }
 
-type scenarioRef struct{ Name, Anchor, Status string }
+// coverage is the figure on top of the report: testable clauses covered by a scenario of this
+// run, and of those, how many passed.
+type coverage struct{ Testable, Covered, Passed, Percent int }
+
+type unmatchedTag struct {
+	Tag       string
+	Scenarios []scenarioRef
+}
+
+// scenarioRef links to a scenario; the examples of an outline share one link, with their count.
+type scenarioRef struct {
+	Name, Anchor, Status string
+	Count                int
+}
 
 type featureView struct {
 	Name, Description string
@@ -132,11 +168,32 @@ type stepView struct {
 	Evidence                     []evidenceView
 }
 
-type evidenceView struct{ Name, Body string }
+// evidenceView is an attachment as shown. A body already shown in an earlier scenario (the limits
+// in force, a calendar) is shown once: later copies link to it by SameAs, which keeps a full run's
+// report small enough to open quickly.
+type evidenceView struct{ Name, Body, ID, SameAs string }
 
-func newView(r Run) view {
-	v := view{Run: r, Summary: r.Summary(), Duration: r.Finished.Sub(r.Started)}
-	clauses := map[string]*clauseView{}
+type measurementView struct {
+	Measurement
+	Stats              Stats
+	Histogram, History template.HTML
+}
+
+func newView(r Run) (view, error) {
+	catalogue := r.Catalogue
+	if catalogue == nil {
+		var err error
+		if catalogue, err = Catalogue(); err != nil {
+			return view{}, err
+		}
+	}
+	v := view{Run: r, Summary: r.Summary(), Duration: r.Finished.Sub(r.Started), Languages: languages, Dictionary: dictionary()}
+	listed := map[string]bool{}
+	for _, q := range catalogue {
+		listed[q.ID] = true
+	}
+	covering := map[string][]scenarioRef{} // catalogue ID or unmatched tag -> scenarios
+	shown := map[string]string{}           // evidence body -> ID of its first showing
 	n := 0
 	for _, f := range r.Features {
 		fv := featureView{Name: f.Name, Description: strings.TrimSpace(f.Description)}
@@ -146,22 +203,12 @@ func newView(r Run) view {
 			for _, t := range append(append([]Tag(nil), f.Tags...), sc.Tags...) {
 				sv.Tags = append(sv.Tags, t.Name)
 			}
+			clauses := append(clausesOf(f.Tags), sc.Clauses()...)
 			for _, st := range sc.Steps {
-				stv := stepView{Keyword: strings.TrimSpace(st.Keyword), Name: st.Name, Status: st.Result.Status,
-					Error: st.Result.Error, Duration: time.Duration(st.Result.Duration)}
-				for _, e := range st.Embeddings {
-					if e.MimeType == CheckMediaType {
-						var c Check
-						if json.Unmarshal(e.Data, &c) == nil {
-							stv.Checks = append(stv.Checks, c)
-						}
-						continue
-					}
-					stv.Evidence = append(stv.Evidence, evidenceView{Name: e.Name, Body: pretty(e.MimeType, e.Data)})
-				}
+				stv := newStepView(st)
 				if stv.Status == "failed" {
 					fail := failureView{Feature: f.Name, Scenario: sc.Name, Anchor: sv.Anchor,
-						Step: stv.Keyword + " " + stv.Name, Error: stv.Error}
+						Step: stv.Keyword + " " + stv.Name, Error: stv.Error, Clauses: clauses, Evidence: slices.Clone(stv.Evidence)}
 					for _, c := range stv.Checks {
 						if !c.Passed {
 							fail.Checks = append(fail.Checks, c)
@@ -169,28 +216,108 @@ func newView(r Run) view {
 					}
 					v.Failures = append(v.Failures, fail)
 				}
+				for i, e := range stv.Evidence {
+					if id, ok := shown[e.Body]; ok {
+						stv.Evidence[i] = evidenceView{Name: e.Name, SameAs: id}
+						continue
+					}
+					stv.Evidence[i].ID = "e" + strconv.Itoa(len(shown)+1)
+					shown[e.Body] = stv.Evidence[i].ID
+				}
 				sv.Steps = append(sv.Steps, stv)
 			}
-			for _, id := range append(clausesOf(f.Tags), sc.Clauses()...) {
-				c := clauses[id]
-				if c == nil {
-					c = &clauseView{ID: id, Verdict: "passed"}
-					clauses[id] = c
+			ref := scenarioRef{sc.Name, sv.Anchor, sv.Status, 1}
+			seen := map[string]bool{}
+			for _, tag := range clauses {
+				id := resolve(tag, listed)
+				if id == "" {
+					id = "@" + tag
 				}
-				c.Scenarios = append(c.Scenarios, scenarioRef{sc.Name, sv.Anchor, sv.Status})
-				if sv.Status != "passed" && c.Verdict != "failed" {
-					c.Verdict = sv.Status
+				if !seen[id] {
+					seen[id] = true
+					covering[id] = addRef(covering[id], ref)
 				}
 			}
 			fv.Scenarios = append(fv.Scenarios, sv)
 		}
 		v.Features = append(v.Features, fv)
 	}
-	for _, c := range clauses {
-		v.Clauses = append(v.Clauses, *c)
+	for _, q := range catalogue {
+		c := clauseView{Requirement: q, Scenarios: covering[q.ID], Verdict: verdictOf(covering[q.ID])}
+		switch {
+		case c.Verdict == Uncovered && !q.Testable:
+			c.Verdict = NotTestable
+		case q.Testable:
+			v.Coverage.Testable++
+			if c.Verdict != Uncovered {
+				v.Coverage.Covered++
+			}
+			if c.Verdict == "passed" {
+				v.Coverage.Passed++
+			}
+		}
+		v.Matrix = append(v.Matrix, c)
 	}
-	sort.Slice(v.Clauses, func(a, b int) bool { return clauseLess(v.Clauses[a].ID, v.Clauses[b].ID) })
-	return v
+	if v.Coverage.Testable > 0 {
+		v.Coverage.Percent = v.Coverage.Covered * 100 / v.Coverage.Testable
+	}
+	for id, refs := range covering {
+		if strings.HasPrefix(id, "@") {
+			v.Unmatched = append(v.Unmatched, unmatchedTag{id, refs})
+		}
+	}
+	sort.Slice(v.Unmatched, func(a, b int) bool { return clauseLess(v.Unmatched[a].Tag[1:], v.Unmatched[b].Tag[1:]) })
+	for _, m := range r.Measurements {
+		v.Measurements = append(v.Measurements, measurementView{m, m.Stats(), Histogram(m), OverTime(m)})
+	}
+	return v, nil
+}
+
+// addRef adds a scenario to a clause's list, folding the examples of an outline (same name) into
+// one link whose status is the worst of theirs.
+func addRef(refs []scenarioRef, r scenarioRef) []scenarioRef {
+	for i := range refs {
+		if refs[i].Name == r.Name {
+			refs[i].Count++
+			refs[i].Status = verdictOf([]scenarioRef{refs[i], r})
+			return refs
+		}
+	}
+	return append(refs, r)
+}
+
+// verdictOf a clause from the scenarios covering it: failed if any failed, passed only if all
+// passed, uncovered if there are none.
+func verdictOf(refs []scenarioRef) string {
+	if len(refs) == 0 {
+		return Uncovered
+	}
+	verdict := "passed"
+	for _, r := range refs {
+		switch {
+		case r.Status == "failed":
+			return "failed"
+		case r.Status != "passed":
+			verdict = r.Status
+		}
+	}
+	return verdict
+}
+
+func newStepView(st Step) stepView {
+	stv := stepView{Keyword: strings.TrimSpace(st.Keyword), Name: st.Name, Status: st.Result.Status,
+		Error: st.Result.Error, Duration: time.Duration(st.Result.Duration)}
+	for _, e := range st.Embeddings {
+		if e.MimeType == CheckMediaType {
+			var c Check
+			if json.Unmarshal(e.Data, &c) == nil {
+				stv.Checks = append(stv.Checks, c)
+			}
+			continue
+		}
+		stv.Evidence = append(stv.Evidence, evidenceView{Name: e.Name, Body: pretty(e.MimeType, e.Data)})
+	}
+	return stv
 }
 
 func clausesOf(tags []Tag) []string {

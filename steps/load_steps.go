@@ -8,7 +8,9 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/internal/load"
+	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/testbed"
+	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/owner"
 )
 
@@ -62,7 +64,26 @@ func (l *loadWorld) loaded(ctx context.Context, profile string, minutes int) err
 	}
 	l.result = &res
 	l.attachJSON("load summary ("+p.String()+")", res)
+	l.suite.loadCompression = p.Compress
+	l.suite.measurements = append(l.suite.measurements, l.measured(p, res)...)
 	return nil
+}
+
+// measured turns a load run into the report's charts: each exchange's owner processing time and
+// acceptance time, in Rules time, against the limits of A2-T1 and R-47.
+func (l *loadWorld) measured(p load.Profile, res load.Result) []reports.Measurement {
+	owner := reports.Measurement{Name: "owner processing time, " + p.String(), Rule: "A2-T1 row 1", Unit: "s", Limit: rule.SyncMaxProcessing.Seconds()}
+	accept := reports.Measurement{Name: "acceptance time, " + p.String(), Rule: "R-47", Unit: "s", Limit: rule.Acceptance.Seconds()}
+	var start time.Time
+	for _, s := range res.Samples {
+		if start.IsZero() {
+			start = s.Start
+		}
+		at := time.Duration(float64(s.Start.Sub(start)) * p.Compress) // in Rules time: compression only shortens the schedule
+		owner.Samples = append(owner.Samples, reports.Sample{At: at, Value: l.suite.Limits.InRulesTime(s.Owner).Seconds()})
+		accept.Samples = append(accept.Samples, reports.Sample{At: at, Value: l.suite.Limits.InRulesTime(s.Acceptance).Seconds()})
+	}
+	return []reports.Measurement{owner, accept}
 }
 
 func (l *loadWorld) limit(ruleID string, holds bool) error {

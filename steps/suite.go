@@ -17,9 +17,9 @@ import (
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
+	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Options configure a conformance run.
@@ -29,12 +29,15 @@ type Options struct {
 	Full      bool      // with an empty Tags, run the @load scenarios too
 	TimeScale float64   // 1 (the default) runs the Rules' limits; only such a run certifies
 	OwnerOmit []string  // element paths the reference owner leaves out of its answers (a broken owner)
+	LaxOwner  bool      // the reference owner checks no transport signature (a non-conforming owner)
 	Output    io.Writer // progress output; os.Stdout when nil
 	Features  fs.FS     // the feature files; the embedded suite when nil
 	Version   string    // the harness version printed in the report
 	// SignatureChecksOff switches gateway signature checks off, only so that a test can prove the
 	// negative scenarios fail without them. A conformance run never sets it.
 	SignatureChecksOff []xsig.Problem
+	// SUT is the owner system under test; the zero value is the built-in reference owner.
+	SUT sut.Config
 }
 
 // Result is what a run produced.
@@ -98,17 +101,22 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	ca, err := nca.New("shepconf NCA")
+	if err := o.SUT.Check(); err != nil {
+		return res, err
+	}
+	ca, caAddr, err := o.SUT.Authority()
 	if err != nil {
 		return res, err
 	}
-	caServer, err := ca.Serve("127.0.0.1:0")
+	caServer, err := ca.Serve(caAddr)
 	if err != nil {
 		return res, fmt.Errorf("simulated NCA: %w", err)
 	}
 	defer caServer.Close(context.Background())
-	s := &Suite{Limits: rule.ScaledLimits(o.TimeScale), OwnerOmit: o.OwnerOmit, Journal: j, SyncXSD: syncXSD,
-		NCA: ca, SignatureChecksOff: o.SignatureChecksOff}
+	owners := sut.NewLauncher(o.SUT, ca, binOf(gatewaySystem))
+	defer closeSUT(owners, dir)
+	s := &Suite{Limits: rule.ScaledLimits(o.TimeScale), OwnerOmit: o.OwnerOmit, LaxOwner: o.LaxOwner, Journal: j, SyncXSD: syncXSD,
+		NCA: ca, SignatureChecksOff: o.SignatureChecksOff, SUT: owners}
 
 	started := time.Now()
 	status := godog.TestSuite{
@@ -137,10 +145,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		Started:   started,
 		Finished:  time.Now(),
 		TimeScale: o.TimeScale,
-		SUT:       "built-in reference owner and initiator systems",
+		SUT:       o.SUT.Describe(),
 		Version:   o.Version,
 		Tags:      o.Tags,
 		Features:  feats,
+
+		Measurements:    s.measurements,
+		LoadCompression: s.loadCompression,
 	}
 	if len(o.OwnerOmit) > 0 {
 		run.SUT += fmt.Sprintf(" (reference owner deliberately broken: omits %v)", o.OwnerOmit)

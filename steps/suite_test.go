@@ -26,6 +26,28 @@ func progress(t *testing.T) *bytes.Buffer {
 	return &b
 }
 
+// runStatuses runs the suite at the test scale into a temporary folder and returns each scenario's
+// status by name.
+func runStatuses(t *testing.T, o steps.Options) (steps.Result, map[string]string) {
+	t.Helper()
+	o.OutDir, o.TimeScale, o.Output = t.TempDir(), testScale, progress(t)
+	res, err := steps.Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats, err := reports.ReadCucumber(res.Cucumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]string{}
+	for _, f := range feats {
+		for _, s := range f.Scenarios {
+			status[s.Name] = s.Status()
+		}
+	}
+	return res, status
+}
+
 func TestConformanceSuitePassesAgainstReferenceSystems(t *testing.T) {
 	res, err := steps.Run(context.Background(), steps.Options{OutDir: t.TempDir(), TimeScale: testScale, Output: progress(t)})
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -277,7 +279,17 @@ func (w *World) externalGateway(serviceID, ownerID string) error {
 	if err != nil {
 		return err
 	}
-	ext, err := gateway.New(reg, w.suite.Journal, gateway.WithLimits(w.suite.Limits),
+	// The external gateway is another system with its own journal.
+	dir, err := os.MkdirTemp("", "shepconf-external-gateway-")
+	if err != nil {
+		return err
+	}
+	if w.externalJournal, err = journal.Open(filepath.Join(dir, "journal.sqlite")); err != nil {
+		return err
+	}
+	extJournal := w.externalJournal
+	w.onClose(func(context.Context) { extJournal.Close(); os.RemoveAll(dir) })
+	ext, err := gateway.New(reg, extJournal, gateway.WithLimits(w.suite.Limits),
 		gateway.WithSignatures(gateway.Signatures{Identity: extID, Checker: w.suite.checker(), Off: w.suite.SignatureChecksOff}))
 	if err != nil {
 		return err
@@ -322,7 +334,7 @@ func (w *World) externalAccepted(ctx context.Context) error {
 	}
 	// The external gateway's session is its own; find it through what the owner received.
 	extSession := got[len(got)-1].Request.Request.RequestInfo.SessionID
-	x, err := w.suite.Journal.Exchange(ctx, extSession)
+	x, err := w.externalJournal.Exchange(ctx, extSession)
 	if err != nil {
 		return err
 	}

@@ -1,11 +1,9 @@
 package steps_test
 
 import (
-	"context"
 	"testing"
 
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/steps"
 )
 
@@ -24,21 +22,7 @@ func TestSignatureScenariosFailWithoutTheirCheck(t *testing.T) {
 	}
 	for problem, scenarios := range cases {
 		t.Run(string(problem), func(t *testing.T) {
-			res, err := steps.Run(context.Background(), steps.Options{OutDir: t.TempDir(), Tags: "@transport",
-				TimeScale: testScale, Output: progress(t), SignatureChecksOff: []xsig.Problem{problem}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			feats, err := reports.ReadCucumber(res.Cucumber)
-			if err != nil {
-				t.Fatal(err)
-			}
-			status := map[string]string{}
-			for _, f := range feats {
-				for _, s := range f.Scenarios {
-					status[s.Name] = s.Status()
-				}
-			}
+			_, status := runStatuses(t, steps.Options{Tags: "@transport", SignatureChecksOff: []xsig.Problem{problem}})
 			for _, name := range scenarios {
 				if status[name] != "failed" {
 					t.Errorf("with the %q check off, %q is %q, want failed", problem, name, status[name])

@@ -15,6 +15,7 @@ import (
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/server"
+	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/gateway"
@@ -27,12 +28,18 @@ import (
 type Suite struct {
 	Limits    rule.Limits
 	OwnerOmit []string // a deliberately broken reference owner (see owner.New)
+	LaxOwner  bool     // a reference owner that checks no transport signature: a non-conforming SUT
 	Journal   *journal.Journal
 	SyncXSD   *schema.XSD
 	// NCA issues every actor's certificate and answers OCSP and CRL requests for the whole run;
 	// each scenario gets certificates of its own.
 	NCA                *nca.Authority
 	SignatureChecksOff []xsig.Problem
+	SUT                *sut.Launcher // the owner system under test, for the scenarios tagged @sut
+
+	// What the load scenarios measured, for the report's charts (scenarios run one at a time).
+	measurements    []reports.Measurement
+	loadCompression float64
 }
 
 // checker judges certificates against the run's NCA.
@@ -44,12 +51,14 @@ func (s *Suite) checker() *xsig.Checker {
 type World struct {
 	suite *Suite
 
-	registry   *gateway.Registry
-	gatewayURL string
-	owner      *owner.Owner
-	servers    []*server.Server
-	passwords  map[string]string
-	identities map[string]*nca.Identity // each system's EDS registration certificate, by system ID
+	registry        *gateway.Registry
+	gatewayURL      string
+	owner           *owner.Owner
+	ownerURL        string
+	servers         []*server.Server
+	passwords       map[string]string
+	identities      map[string]*nca.Identity // each system's EDS registration certificate, by system ID
+	externalJournal *journal.Journal         // the external gateway's, when a scenario has one (A6-S1)
 
 	sent     envelope.SendMessage // the request as built, before any alteration
 	exchange *owner.Exchange

@@ -22,6 +22,7 @@ const usage = `shepconf: conformance harness for the e-government gateway (ShEP)
 Usage:
   shepconf run [flags]     run the conformance suite and write its reports
   shepconf load [flags]    drive the gateway at the rates of Appendix 2 and judge the timing limits
+  shepconf serve [flags]   run the gateway, NCA and reference owner from a configuration file
   shepconf version         print the version
 
 Run "shepconf run -h" for the flags of run.
@@ -50,6 +51,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runSuite(ctx, args[1:], stdout, stderr)
 	case "load":
 		return runLoad(ctx, args[1:], stdout, stderr)
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "shepconf", version())
 		return exitConformant
@@ -68,6 +71,9 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	tags := fs.String("tags", "", `run only scenarios matching this tag expression, e.g. "@R-6" or "~@slow"`)
 	full := fs.Bool("full", false, "include the @load scenarios (Appendix 2 rates) in a run without --tags")
 	scale := fs.Float64("time-scale", 1, "shrink every timing limit and scripted delay by this factor; only 1 certifies")
+	cfgPath := fs.String("config", "", "configuration file naming the owner system under test (see fixtures/shepconf.example.yaml)")
+	sutURL := fs.String("sut-url", "", "test the owner system at this URL (its synchronous endpoint) instead of the reference owner")
+	sutImage := fs.String("sut-image", "", "test the owner system in this container image instead of the reference owner")
 	var omit listFlag
 	fs.Var(&omit, "owner-omit", "break the reference owner: leave this element path out of its answers (repeatable; also $SHEPCONF_OWNER_OMIT, comma-separated)")
 	if err := fs.Parse(args); err != nil {
@@ -85,8 +91,14 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		omit = append(omit, strings.Split(env, ",")...)
 	}
 
+	sutCfg, err := sutConfig(*cfgPath, *sutURL, *sutImage)
+	if err != nil {
+		fmt.Fprintln(stderr, "shepconf run:", err)
+		return exitError
+	}
 	res, err := steps.Run(ctx, steps.Options{
 		OutDir: *out, Tags: *tags, Full: *full, TimeScale: *scale, OwnerOmit: omit, Output: stdout, Version: version(),
+		SUT: sutCfg,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf run:", err)

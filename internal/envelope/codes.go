@@ -37,3 +37,21 @@ const (
 	SyncPath  = "/bip-sync-wss-gost/"
 	AsyncPath = "/bip-async"
 )
+
+// Codes of the asynchronous channel, assigned by shepconf (not seen in public code; SCE015-SCE017 are
+// taken by the business-data signature codes seen in participants' code).
+var (
+	SCE020 = Code{"SCE020", "Сообщение или цепочка сообщений не найдены", false}
+	SCE021 = Code{"SCE021", "Отправитель не является участником сообщения", false}
+)
+
+// SCE022 refuses a replayed message, assigned by shepconf.
+var SCE022 = Code{"SCE022", "Сообщение с таким идентификатором уже принято", false}
+
+// Codes of the REST channel, assigned by shepconf.
+var (
+	SCE030 = Code{"SCE030", "Сообщение не удалось расшифровать", false}
+	SCE031 = Code{"SCE031", "REST-сервисы доступны только по HTTPS", false}
+)
+
+func init() { Codes = append(Codes, SCE020, SCE021, SCE022, SCE030, SCE031) }

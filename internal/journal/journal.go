@@ -10,7 +10,7 @@ import (
 	"fmt"
 	"time"
 
-	_ "modernc.org/sqlite" // pure-Go SQLite driver, registered as "sqlite"
+	"github.com/shepconf/shepconf/internal/sqlitedb"
 )
 
 // Kind is what happened.
@@ -59,7 +59,8 @@ CREATE TABLE IF NOT EXISTS events (
 	rule       TEXT NOT NULL,
 	detail     TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_session ON events(session_id, seq);`
+CREATE INDEX IF NOT EXISTS events_session ON events(session_id, seq);
+CREATE INDEX IF NOT EXISTS events_message ON events(sender_id, message_id, kind);`
 
 // Open opens (creating if needed) the journal at path; ":memory:" gives a private in-memory journal
 // for unit tests. A file journal runs in WAL mode with synchronous=NORMAL: an event recorded
@@ -68,19 +69,9 @@ CREATE INDEX IF NOT EXISTS events_session ON events(session_id, seq);`
 // the load the harness must drive. Accepted asynchronous messages themselves are kept by
 // internal/store with synchronous=FULL.
 func Open(path string) (*Journal, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	if path == ":memory:" {
-		dsn = ":memory:"
-	}
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sqlitedb.Open(path, sqlitedb.Normal, schemaSQL)
 	if err != nil {
-		return nil, fmt.Errorf("open journal %s: %w", path, err)
-	}
-	// One connection: writes are serialised (SQLite allows one writer) and ":memory:" stays one database.
-	db.SetMaxOpenConns(1)
-	if _, err := db.Exec(schemaSQL); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("create journal %s: %w", path, err)
+		return nil, fmt.Errorf("journal: %w", err)
 	}
 	return &Journal{db: db}, nil
 }
@@ -194,4 +185,13 @@ func (x Exchange) OwnerTime() time.Duration {
 // GatewayTime is the gateway's own share of the exchange: everything but the owner's time.
 func (x Exchange) GatewayTime() time.Duration {
 	return x.Answered.Sub(x.Received) - x.OwnerTime()
+}
+
+// Accepted reports whether the channel already accepted a message with this id from this sender:
+// a second one is a replay (R-61).
+func (j *Journal) Accepted(ctx context.Context, channel, senderID, messageID string) (bool, error) {
+	var n int
+	err := j.db.QueryRowContext(ctx, `SELECT count(*) FROM events WHERE sender_id = ? AND message_id = ? AND kind = ? AND channel = ?`,
+		senderID, messageID, string(Accepted), channel).Scan(&n)
+	return n > 0, err
 }

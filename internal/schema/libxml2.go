@@ -158,7 +158,7 @@ func compileXSD(path string) (*cSchema, error) {
 // validateXSD checks doc against s and returns what libxml2 reported, in document order.
 func validateXSD(s *cSchema, doc []byte, opaque string) (violations []Violation, hasDTD bool) {
 	if len(doc) == 0 {
-		return []Violation{{Line: 1, Message: "the message is empty"}}, false
+		return []Violation{{Kind: Syntax, Line: 1, Message: "the message is empty"}}, false
 	}
 	var copaque *C.char
 	if opaque != "" {
@@ -190,8 +190,10 @@ func collected(r *C.shep_result) []Violation {
 		}
 		out = append(out, v.normalised())
 	}
-	if r.dropped > 0 {
-		out = append(out, Violation{Message: fmt.Sprintf("%d more errors not shown", int(r.dropped))})
+	if r.dropped > 0 && len(out) > 0 {
+		// Only so many are kept; the note takes the kind and place of the last one kept.
+		last := out[len(out)-1]
+		out = append(out, Violation{Kind: last.Kind, Line: last.Line, Message: fmt.Sprintf("%d more errors not shown", int(r.dropped))})
 	}
 	return out
 }

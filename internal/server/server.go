@@ -25,9 +25,14 @@ func Start(addr string, h http.Handler) (*Server, error) {
 	}
 	s := &Server{
 		srv: &http.Server{
-			Handler:           h,
+			Handler: h,
+			// A slow client cannot hold a connection: headers in 10 s, the whole request in a
+			// minute. Writing may take longer than the owner's 30 s (A2-T1), never unbounded.
 			ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout:       time.Minute,
+			WriteTimeout:      2 * time.Minute,
 			IdleTimeout:       2 * time.Minute,
+			MaxHeaderBytes:    64 << 10,
 		},
 		ln:  ln,
 		err: make(chan error, 1),

@@ -30,6 +30,8 @@ type Gateway struct {
 	log      *slog.Logger
 	syncXSD  *schema.XSD
 	sig      *Signatures // nil: transport signatures off (see WithSignatures)
+	async    *Async      // the asynchronous channel, once EnableAsync has opened it
+	rest     *REST       // the REST channel, when WithREST opened it
 }
 
 // Option configures a Gateway.
@@ -69,7 +71,13 @@ func (g *Gateway) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc(envelope.SyncPath, g.serveSync)
 	mux.HandleFunc(envelope.SyncPath[:len(envelope.SyncPath)-1], g.serveSync)
-	return mux
+	if g.async != nil {
+		mux.Handle(envelope.AsyncPath, g.async)
+	}
+	for _, p := range []string{RESTPath, RESTPath + "/"} { // REST (O-21): /bip-rest, /bip-rest/{serviceid}
+		mux.Handle(p, g.restHandler())
+	}
+	return limitInFlight(mux)
 }
 
 // failure is a refusal or a failed hop: the fault code sent back and the rule breach behind it.
@@ -88,6 +96,7 @@ type exchange struct {
 	senderID  string
 	serviceID string
 	signature string // evidence of the sender's transport signature check, for the journal
+	body      []byte // the request as received, for its transport signature check (async channel)
 }
 
 func (x *exchange) record(ctx context.Context, kind journal.Kind, code, ruleID, detail string) error {

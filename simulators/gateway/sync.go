@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"time"
 
@@ -31,7 +32,12 @@ func (g *Gateway) serveSync(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	req, to, f := g.admitSync(ctx, x, body, readErr)
+	var req envelope.SendMessage
+	var to target
+	f := soapContentType(r.Header.Get("Content-Type"))
+	if f == nil {
+		req, to, f = g.admitSync(ctx, x, body, readErr)
+	}
 	if f != nil {
 		_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, f.breach.Error())
 		writeXML(w, http.StatusInternalServerError, x.faultBytes(*f))
@@ -45,6 +51,18 @@ func (g *Gateway) serveSync(w http.ResponseWriter, r *http.Request) {
 	status, out, outcome := g.route(ctx, x, req, to)
 	_ = x.record(ctx, outcome.kind, outcome.code, outcome.rule, outcome.detail)
 	writeXML(w, status, out)
+}
+
+// soapContentType checks the HTTP content type of a SOAP 1.1 request: text/xml (SOAP 1.1 over
+// HTTP). A SOAP 1.2 client sends application/soap+xml and is told which version the channel speaks.
+func soapContentType(ct string) *failure {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && mt == "text/xml" {
+		return nil
+	}
+	return &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
+		Rule: "A1-T19 row 1", Field: "Content-Type", Expected: "SOAP 1.1 over HTTP: Content-Type text/xml",
+		Observed: fmt.Sprintf("Content-Type %q", ct), Fix: "send the envelope as text/xml; the channel speaks SOAP 1.1, not SOAP 1.2"}}
 }
 
 // target is where an admitted request goes: the owner's endpoint and the owner's system.
@@ -111,6 +129,18 @@ func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readE
 		if f != nil {
 			return req, to, f
 		}
+	}
+
+	// a message accepted once is not accepted again; a replay is refused, even when its
+	// signature is valid.
+	if seen, err := g.journal.Accepted(ctx, x.channel, info.Sender.SenderID, info.MessageID); err != nil {
+		f := journalFailure(err)
+		return req, to, &f
+	} else if seen {
+		return req, to, &failure{code: envelope.SCE022, client: true, breach: &rule.Breach{
+			Rule: "R-61", Field: "request/requestInfo/messageId",
+			Expected: "a messageId not used before by " + info.Sender.SenderID, Observed: fmt.Sprintf("messageId %q was already accepted", info.MessageID),
+			Fix: "give every message a new identifier; a replayed message is refused"}}
 	}
 
 	// only services in the registry are integrated.

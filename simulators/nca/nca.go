@@ -180,6 +180,17 @@ func (a *Authority) Issue(s Subject, k KeyType) (*Identity, error) {
 // IssueValid gives s a signing certificate valid from notBefore to notAfter: a window in the past
 // makes an expired certificate, one in the future a certificate not yet valid.
 func (a *Authority) IssueValid(s Subject, k KeyType, notBefore, notAfter time.Time) (*Identity, error) {
+	return a.issue(s, k, &x509.Certificate{
+		NotBefore:   notBefore,
+		NotAfter:    notAfter,
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageEmailProtection},
+	})
+}
+
+// issue completes tmpl (serial, subject, the NCA's OCSP, CRL and issuer URLs), has the issuing CA
+// sign it over a new key of type k, and records it for OCSP.
+func (a *Authority) issue(s Subject, k KeyType, tmpl *x509.Certificate) (*Identity, error) {
 	name, err := s.name()
 	if err != nil {
 		return nil, err
@@ -188,14 +199,7 @@ func (a *Authority) IssueValid(s Subject, k KeyType, notBefore, notAfter time.Ti
 	if err != nil {
 		return nil, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      name,
-		NotBefore:    notBefore,
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageEmailProtection},
-	}
+	tmpl.SerialNumber, tmpl.Subject = serial(), name
 	a.mu.Lock()
 	if a.baseURL != "" {
 		tmpl.OCSPServer = []string{a.baseURL + OCSPPath}

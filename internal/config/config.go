@@ -1,0 +1,191 @@
+// Package config reads the configuration of a standalone gateway (shepconf serve) and of the system
+// under test: listen addresses, the NCA's state folder, the registry (systems with their password
+// and BIN, services with their owner's endpoint and grants). fixtures/shepconf.example.yaml is the
+// documented example.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// DefaultGatewayBIN is the BIN in the gateway's certificate, both under shepconf serve and in a
+// conformance run: an owner system configured once checks the gateway's signature in both.
+const DefaultGatewayBIN = "197196233258"
+
+// Reference is the endpoint value that routes a service to the built-in reference owner.
+const Reference = "reference"
+
+// Config is a whole configuration file.
+type Config struct {
+	// State is the folder where the NCA keeps its keys and where each system's certificate and key
+	// are exported (default "shepconf-state", relative to the working folder).
+	State  string `yaml:"state"`
+	Listen Listen `yaml:"listen"`
+	// Journal is the gateway's SQLite journal (default: journal.sqlite in State).
+	Journal string `yaml:"journal"`
+	// GatewayBIN is the BIN in the gateway's own certificate: owners check the gateway's transport
+	// signature against it (A6-S1).
+	GatewayBIN string    `yaml:"gatewayBin"`
+	Systems    []System  `yaml:"systems"`
+	Services   []Service `yaml:"services"`
+	SUT        SUT       `yaml:"sut"`
+}
+
+// Listen holds the addresses the standalone actors listen on ("host:port").
+type Listen struct {
+	Gateway string `yaml:"gateway"` // the channels, /healthz and /metrics
+	NCA     string `yaml:"nca"`     // OCSP, CRL, CA certificates; named in every certificate issued
+	Owner   string `yaml:"owner"`   // the reference owner; empty when no service uses it
+}
+
+// System is an informatization object registered with the gateway (R-53(2), R-54).
+type System struct {
+	ID       string `yaml:"id"`
+	Password string `yaml:"password"`
+	BIN      string `yaml:"bin"`
+}
+
+// Service is a registry entry (R-6): its owner system, where the owner serves it and who may call it
+// (R-37).
+type Service struct {
+	ID       string   `yaml:"id"`
+	Owner    string   `yaml:"owner"`
+	Endpoint string   `yaml:"endpoint"` // the owner's URL, or "reference" for the built-in owner
+	Granted  []string `yaml:"granted"`
+}
+
+// SUT says which owner system the conformance suite tests (shepconf run); empty means the built-in
+// reference owner.
+type SUT struct {
+	System string `yaml:"system"` // its system ID; its BIN comes from Systems
+	URL    string `yaml:"url"`    // an owner system already running at this URL
+	Image  string `yaml:"image"`  // an owner system in this container image
+	Port   int    `yaml:"port"`   // the port the image serves on (default 8080)
+	Path   string `yaml:"path"`   // the path of its synchronous endpoint (default /sync)
+	Health string `yaml:"health"` // an HTTP path answering 200 once it is ready; empty waits for the port
+}
+
+// Load reads and checks a configuration file; unknown keys are errors, so a typo is not silently
+// ignored.
+func Load(path string) (Config, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return Parse(raw, path)
+}
+
+// Parse reads a configuration from YAML (JSON is YAML too); name is used in error messages.
+func Parse(raw []byte, name string) (Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("configuration %s: %w", name, err)
+	}
+	c.defaults()
+	if err := c.Check(); err != nil {
+		return c, fmt.Errorf("configuration %s: %w", name, err)
+	}
+	return c, nil
+}
+
+func (c *Config) defaults() {
+	if c.State == "" {
+		c.State = "shepconf-state"
+	}
+	if c.Listen.Gateway == "" {
+		c.Listen.Gateway = "127.0.0.1:8080"
+	}
+	if c.Listen.NCA == "" {
+		c.Listen.NCA = "127.0.0.1:8081"
+	}
+	if c.Listen.Owner == "" && c.usesReference() {
+		c.Listen.Owner = "127.0.0.1:8082"
+	}
+	if c.GatewayBIN == "" {
+		c.GatewayBIN = DefaultGatewayBIN
+	}
+	if c.SUT.Port == 0 {
+		c.SUT.Port = 8080
+	}
+	if c.SUT.Path == "" {
+		c.SUT.Path = "/sync"
+	}
+}
+
+func (c *Config) usesReference() bool {
+	for _, s := range c.Services {
+		if s.Endpoint == Reference {
+			return true
+		}
+	}
+	return false
+}
+
+var twelveDigits = regexp.MustCompile(`^[0-9]{12}$`)
+
+// Check reports the first inconsistency, naming the entry, the rule behind it and the fix.
+func (c *Config) Check() error {
+	if !twelveDigits.MatchString(c.GatewayBIN) {
+		return fmt.Errorf("gatewayBin %q: a BIN is 12 digits (R-54)", c.GatewayBIN)
+	}
+	systems := map[string]bool{}
+	for i, s := range c.Systems {
+		switch {
+		case s.ID == "":
+			return fmt.Errorf("systems[%d]: id is empty; give the system's senderId (R-53(2))", i)
+		case systems[s.ID]:
+			return fmt.Errorf("systems[%d]: %s is listed twice", i, s.ID)
+		case s.Password == "":
+			return fmt.Errorf("systems[%d] %s: password is empty; the gateway authenticates every sender by it (R-53(2))", i, s.ID)
+		case !twelveDigits.MatchString(s.BIN):
+			return fmt.Errorf("systems[%d] %s: bin %q is not 12 digits; the signer's certificate must carry it (R-54)", i, s.ID, s.BIN)
+		}
+		systems[s.ID] = true
+	}
+	services := map[string]bool{}
+	for i, s := range c.Services {
+		switch {
+		case s.ID == "":
+			return fmt.Errorf("services[%d]: id is empty; give the serviceId of the registry (R-6)", i)
+		case services[s.ID]:
+			return fmt.Errorf("services[%d]: %s is listed twice", i, s.ID)
+		case !systems[s.Owner]:
+			return fmt.Errorf("services[%d] %s: owner %q is not among systems; register it there", i, s.ID, s.Owner)
+		case s.Endpoint == "":
+			return fmt.Errorf(`services[%d] %s: endpoint is empty; give the owner's URL or "reference"`, i, s.ID)
+		case s.Endpoint != Reference && !strings.HasPrefix(s.Endpoint, "http://") && !strings.HasPrefix(s.Endpoint, "https://"):
+			return fmt.Errorf(`services[%d] %s: endpoint %q is neither an http(s) URL nor "reference"`, i, s.ID, s.Endpoint)
+		}
+		for _, g := range s.Granted {
+			if !systems[g] {
+				return fmt.Errorf("services[%d] %s: granted system %q is not among systems (R-37)", i, s.ID, g)
+			}
+		}
+		services[s.ID] = true
+	}
+	if c.SUT.URL != "" && c.SUT.Image != "" {
+		return fmt.Errorf("sut: give url or image, not both")
+	}
+	if (c.SUT.URL != "" || c.SUT.Image != "") && c.SUT.System != "" && !systems[c.SUT.System] {
+		return fmt.Errorf("sut: system %q is not among systems; register it with its BIN", c.SUT.System)
+	}
+	return nil
+}
+
+// System returns a configured system.
+func (c *Config) System(id string) (System, bool) {
+	for _, s := range c.Systems {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return System{}, false
+}

@@ -1,0 +1,38 @@
+// Package sqlitedb opens the harness's SQLite databases (the journal, the message store) the same
+// way: WAL, one connection, the schema applied.
+package sqlitedb
+
+import (
+	"database/sql"
+	"fmt"
+
+	_ "modernc.org/sqlite" // the pure-Go SQLite driver
+)
+
+// Sync is SQLite's synchronous setting: how hard a commit waits for the disk.
+type Sync string
+
+const (
+	Full   Sync = "FULL"   // a commit is on disk when it returns: survives a power cut
+	Normal Sync = "NORMAL" // in WAL mode, survives the process being killed, not a power cut
+)
+
+// Open opens (creating if needed) the database at path and applies schema; ":memory:" gives a
+// private in-memory database. There is one connection: SQLite has one writer, and ":memory:"
+// stays one database.
+func Open(path string, sync Sync, schema string) (*sql.DB, error) {
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + string(sync) + ")"
+	if path == ":memory:" {
+		dsn = ":memory:"
+	}
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("create %s: %w", path, err)
+	}
+	return db, nil
+}

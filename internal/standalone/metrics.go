@@ -1,0 +1,221 @@
+package standalone
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/journal"
+)
+
+// Metrics counts what the gateway served, in the Prometheus text format (version 0.0.4), written
+// by hand: four families do not need a client library. Fault codes and the acceptance time (R-47)
+// come from what the gateway answered and journaled, not from the handler's own view.
+type Metrics struct {
+	journal *journal.Journal
+
+	mu         sync.Mutex
+	requests   map[[2]string]uint64 // channel, HTTP status
+	faults     map[string]uint64    // errorCode of the faults sent back
+	latency    map[string]*histogram
+	acceptance *histogram // R-47: receipt to acceptance, from the journal
+	ownerTime  *histogram // A2-T1: the owner's processing time, from the journal
+}
+
+// Bucket bounds in seconds: fine below a second (the gateway's own work), up to the Rules' 30 s and
+// 1 min limits.
+var buckets = []float64{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}
+
+type histogram struct {
+	counts []uint64 // per bucket, not cumulative
+	sum    float64
+	n      uint64
+}
+
+func (h *histogram) observe(v float64) {
+	for i, b := range buckets {
+		if v <= b {
+			h.counts[i]++
+			break
+		}
+	}
+	h.sum += v
+	h.n++
+}
+
+func newHistogram() *histogram { return &histogram{counts: make([]uint64, len(buckets))} }
+
+// NewMetrics returns empty metrics that read exchange timings from j.
+func NewMetrics(j *journal.Journal) *Metrics {
+	return &Metrics{journal: j, requests: map[[2]string]uint64{}, faults: map[string]uint64{},
+		latency: map[string]*histogram{}, acceptance: newHistogram(), ownerTime: newHistogram()}
+}
+
+// The answer's sessionId and errorCode: the inner elements are unqualified on the wire.
+var (
+	sessionRE   = regexp.MustCompile(`<sessionId>\s*([^<\s]+)\s*</sessionId>`)
+	errorCodeRE = regexp.MustCompile(`<errorCode>\s*([^<\s]+)\s*</errorCode>`)
+)
+
+// captureLimit is how much of an answer is kept to find sessionId and errorCode: both sit in the
+// header part of an answer, before any business data.
+const captureLimit = 64 << 10
+
+// Wrap measures every request h serves.
+func (m *Metrics) Wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		m.observe(r.Context(), channelOf(r.URL.Path), rec, time.Since(start))
+	})
+}
+
+func channelOf(path string) string {
+	switch {
+	case strings.HasPrefix(path, strings.TrimSuffix(envelope.SyncPath, "/")):
+		return "sync"
+	case strings.HasPrefix(path, strings.TrimSuffix(envelope.AsyncPath, "/")):
+		return "async"
+	}
+	return "other"
+}
+
+func (m *Metrics) observe(ctx context.Context, channel string, rec *recorder, took time.Duration) {
+	body := rec.body.Bytes()
+	var code, session string
+	if c := errorCodeRE.FindSubmatch(body); c != nil {
+		code = string(c[1])
+	}
+	if s := sessionRE.FindSubmatch(body); s != nil {
+		session = string(s[1])
+	}
+	var x journal.Exchange
+	if session != "" && m.journal != nil {
+		x, _ = m.journal.Exchange(ctx, session)
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.requests[[2]string{channel, fmt.Sprint(rec.status)}]++
+	h := m.latency[channel]
+	if h == nil {
+		h = newHistogram()
+		m.latency[channel] = h
+	}
+	h.observe(took.Seconds())
+	if code != "" {
+		m.faults[code]++
+	}
+	if !x.Accepted.IsZero() {
+		m.acceptance.observe(x.AcceptanceTime().Seconds())
+	}
+	if !x.SentToOwner.IsZero() && !x.OwnerAnswered.IsZero() {
+		m.ownerTime.observe(x.OwnerTime().Seconds())
+	}
+}
+
+// ServeHTTP writes the metrics in the Prometheus text format.
+func (m *Metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+	_, _ = m.WriteTo(w)
+}
+
+// WriteTo writes the metrics in the Prometheus text format.
+func (m *Metrics) WriteTo(out io.Writer) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var b bytes.Buffer
+
+	b.WriteString("# HELP shepconf_gateway_requests_total Requests served by the gateway, by channel and HTTP status.\n")
+	b.WriteString("# TYPE shepconf_gateway_requests_total counter\n")
+	keys := make([][2]string, 0, len(m.requests))
+	for k := range m.requests {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+keys[i][1] < keys[j][0]+keys[j][1] })
+	for _, k := range keys {
+		fmt.Fprintf(&b, "shepconf_gateway_requests_total{channel=%q,status=%q} %d\n", k[0], k[1], m.requests[k])
+	}
+
+	b.WriteString("# HELP shepconf_gateway_faults_total SOAP faults sent back to senders, by errorCode.\n")
+	b.WriteString("# TYPE shepconf_gateway_faults_total counter\n")
+	codes := make([]string, 0, len(m.faults))
+	for c := range m.faults {
+		codes = append(codes, c)
+	}
+	sort.Strings(codes)
+	for _, c := range codes {
+		fmt.Fprintf(&b, "shepconf_gateway_faults_total{code=%q} %d\n", c, m.faults[c])
+	}
+
+	b.WriteString("# HELP shepconf_gateway_request_duration_seconds Time from a request's arrival to the end of its answer.\n")
+	b.WriteString("# TYPE shepconf_gateway_request_duration_seconds histogram\n")
+	channels := make([]string, 0, len(m.latency))
+	for c := range m.latency {
+		channels = append(channels, c)
+	}
+	sort.Strings(channels)
+	for _, c := range channels {
+		writeHistogram(&b, "shepconf_gateway_request_duration_seconds", fmt.Sprintf("channel=%q,", c), m.latency[c])
+	}
+
+	b.WriteString("# HELP shepconf_gateway_acceptance_seconds Time from receipt to acceptance of a message, from the journal (R-47: at most 1 minute).\n")
+	b.WriteString("# TYPE shepconf_gateway_acceptance_seconds histogram\n")
+	writeHistogram(&b, "shepconf_gateway_acceptance_seconds", "", m.acceptance)
+
+	b.WriteString("# HELP shepconf_gateway_owner_processing_seconds The owner's processing time measured by the gateway, from the journal (A2-T1: at most 30 s).\n")
+	b.WriteString("# TYPE shepconf_gateway_owner_processing_seconds histogram\n")
+	writeHistogram(&b, "shepconf_gateway_owner_processing_seconds", "", m.ownerTime)
+
+	n, err := out.Write(b.Bytes())
+	return int64(n), err
+}
+
+func writeHistogram(b *bytes.Buffer, name, labels string, h *histogram) {
+	var cum uint64
+	for i, bound := range buckets {
+		cum += h.counts[i]
+		fmt.Fprintf(b, "%s_bucket{%sle=\"%g\"} %d\n", name, labels, bound, cum)
+	}
+	fmt.Fprintf(b, "%s_bucket{%sle=\"+Inf\"} %d\n", name, labels, h.n)
+	plain := strings.TrimSuffix(labels, ",")
+	if plain != "" {
+		plain = "{" + plain + "}"
+	}
+	fmt.Fprintf(b, "%s_sum%s %g\n%s_count%s %d\n", name, plain, h.sum, name, plain, h.n)
+}
+
+// recorder keeps the status and the start of the body of an answer.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(p []byte) (int, error) {
+	if room := captureLimit - r.body.Len(); room > 0 {
+		r.body.Write(p[:min(room, len(p))])
+	}
+	return r.ResponseWriter.Write(p)
+}
+
+// Flush passes flushes on, for handlers that stream.
+func (r *recorder) Flush() {
+	if f, ok := r.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}

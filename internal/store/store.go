@@ -1,0 +1,410 @@
+// Package store is the gateway's durable message store for the asynchronous channel: every accepted
+// message, the chain it belongs to, its delivery state with the full history of changes, and the
+// outbox of status notifications. It is SQLite in WAL mode with synchronous=FULL, so a message is on
+// disk when Accept returns: the gateway answers the sender only after that (R-22, R-47), and after a
+// crash every accepted message is still deliverable.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/shepconf/shepconf/internal/sqlitedb"
+)
+
+// States of a message (A1-T8 row 2): the values of the gateway's MessageState.
+const (
+	OnDelivery      = "ON_DELIVERY"
+	Delivered       = "DELIVERED"
+	NotDelivered    = "NOT_DELIVERED"
+	DeliveryStopped = "DELIVERY_STOPPED"
+)
+
+// Message is one accepted asynchronous message.
+type Message struct {
+	MessageID     string // the gateway's identifier (A1-T2 row 2)
+	CorrelationID string // the chain's identifier (A1-T2 row 3)
+	SessionID     string // the gateway's session of the sendMessage that brought it
+	ServiceID     string
+	MessageType   string
+	SenderID      string
+	RecipientID   string
+	Endpoint      string // the recipient's push endpoint; empty when the recipient pulls (GetMessages)
+	Envelope      []byte // the sendMessage element as it is delivered (A1-T13), the gateway's ids filled in
+	State         string
+	StatusCode    string
+	StatusMessage string
+	StatusDate    time.Time
+	Received      time.Time // the gateway read the message
+	Accepted      time.Time // the message was stored: R-47 acceptance
+	Attempts      int       // push attempts or GetMessages hand-outs so far
+	NextAttempt   time.Time // when the next push is due
+}
+
+// Change is one entry of a message's status history.
+type Change struct {
+	Seq           int64
+	At            time.Time
+	State         string
+	StatusCode    string
+	StatusMessage string
+	Detail        string
+}
+
+// Chain is a chain of messages (A1-T13 row 4): who started it and who serves it.
+type Chain struct {
+	CorrelationID string
+	ServiceID     string
+	InitiatorID   string
+	OwnerID       string
+}
+
+// Notification is a status notification (A1-T16) waiting in the outbox for its participant.
+type Notification struct {
+	ID          string // notificationId
+	MessageID   string
+	SystemID    string // the participant notified: the message's sender
+	Endpoint    string
+	State       string
+	StatusCode  string
+	StatusMsg   string
+	StatusDate  time.Time
+	Attempts    int
+	NextAttempt time.Time
+}
+
+// Store is the durable message store.
+type Store struct{ db *sql.DB }
+
+const schemaSQL = `
+CREATE TABLE IF NOT EXISTS chains (
+	correlation_id TEXT PRIMARY KEY,
+	service_id     TEXT NOT NULL,
+	initiator_id   TEXT NOT NULL,
+	owner_id       TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS messages (
+	message_id     TEXT PRIMARY KEY,
+	correlation_id TEXT NOT NULL,
+	session_id     TEXT NOT NULL,
+	service_id     TEXT NOT NULL,
+	message_type   TEXT NOT NULL,
+	sender_id      TEXT NOT NULL,
+	recipient_id   TEXT NOT NULL,
+	endpoint       TEXT NOT NULL,
+	envelope       BLOB NOT NULL,
+	state          TEXT NOT NULL,
+	status_code    TEXT NOT NULL,
+	status_message TEXT NOT NULL,
+	status_ns      INTEGER NOT NULL,
+	received_ns    INTEGER NOT NULL,
+	accepted_ns    INTEGER NOT NULL,
+	attempts       INTEGER NOT NULL DEFAULT 0,
+	next_ns        INTEGER NOT NULL,
+	seq            INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS messages_due ON messages(state, next_ns);
+CREATE INDEX IF NOT EXISTS messages_recipient ON messages(recipient_id, service_id, state, seq);
+CREATE TABLE IF NOT EXISTS history (
+	seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+	message_id     TEXT NOT NULL,
+	at_ns          INTEGER NOT NULL,
+	state          TEXT NOT NULL,
+	status_code    TEXT NOT NULL,
+	status_message TEXT NOT NULL,
+	detail         TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_message ON history(message_id, seq);
+CREATE TABLE IF NOT EXISTS notifications (
+	id          TEXT PRIMARY KEY,
+	message_id  TEXT NOT NULL,
+	system_id   TEXT NOT NULL,
+	endpoint    TEXT NOT NULL,
+	state       TEXT NOT NULL,
+	status_code TEXT NOT NULL,
+	status_msg  TEXT NOT NULL,
+	status_ns   INTEGER NOT NULL,
+	attempts    INTEGER NOT NULL DEFAULT 0,
+	next_ns     INTEGER NOT NULL,
+	done        INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS notifications_due ON notifications(done, next_ns);`
+
+// Open opens (creating if needed) the store at path; ":memory:" gives a private in-memory store for
+// unit tests, which of course survives nothing.
+func Open(path string) (*Store, error) {
+	db, err := sqlitedb.Open(path, sqlitedb.Full, schemaSQL)
+	if err != nil {
+		return nil, fmt.Errorf("message store: %w", err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the store.
+func (s *Store) Close() error { return s.db.Close() }
+
+// ErrNotFound is returned for an unknown message or chain.
+var ErrNotFound = errors.New("not in the message store")
+
+// Accept stores a new message in state ON_DELIVERY, with the first entry of its history and, for a
+// message that starts a chain, the chain. It returns once the transaction is on disk.
+func (s *Store) Accept(ctx context.Context, m Message, chain *Chain) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if chain != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO chains (correlation_id, service_id, initiator_id, owner_id)
+			VALUES (?, ?, ?, ?)`, chain.CorrelationID, chain.ServiceID, chain.InitiatorID, chain.OwnerID); err != nil {
+			return fmt.Errorf("store chain %s: %w", chain.CorrelationID, err)
+		}
+	}
+	var seq int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM messages`).Scan(&seq); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO messages (message_id, correlation_id, session_id, service_id,
+		message_type, sender_id, recipient_id, endpoint, envelope, state, status_code, status_message, status_ns,
+		received_ns, accepted_ns, attempts, next_ns, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+		m.MessageID, m.CorrelationID, m.SessionID, m.ServiceID, m.MessageType, m.SenderID, m.RecipientID, m.Endpoint,
+		m.Envelope, OnDelivery, m.StatusCode, m.StatusMessage, m.Accepted.UnixNano(), m.Received.UnixNano(),
+		m.Accepted.UnixNano(), m.Accepted.UnixNano(), seq); err != nil {
+		return fmt.Errorf("store message %s: %w", m.MessageID, err)
+	}
+	if err := addHistory(ctx, tx, m.MessageID, Change{At: m.Accepted, State: OnDelivery,
+		StatusCode: m.StatusCode, StatusMessage: m.StatusMessage, Detail: "accepted"}); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func addHistory(ctx context.Context, tx *sql.Tx, messageID string, c Change) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO history (message_id, at_ns, state, status_code, status_message, detail)
+		VALUES (?, ?, ?, ?, ?, ?)`, messageID, c.At.UnixNano(), c.State, c.StatusCode, c.StatusMessage, c.Detail)
+	if err != nil {
+		return fmt.Errorf("history of %s: %w", messageID, err)
+	}
+	return nil
+}
+
+// Chain returns a chain by its correlationId.
+func (s *Store) Chain(ctx context.Context, correlationID string) (Chain, error) {
+	c := Chain{CorrelationID: correlationID}
+	err := s.db.QueryRowContext(ctx, `SELECT service_id, initiator_id, owner_id FROM chains WHERE correlation_id = ?`,
+		correlationID).Scan(&c.ServiceID, &c.InitiatorID, &c.OwnerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, fmt.Errorf("chain %s: %w", correlationID, ErrNotFound)
+	}
+	return c, err
+}
+
+const messageColumns = `message_id, correlation_id, session_id, service_id, message_type, sender_id, recipient_id,
+	endpoint, envelope, state, status_code, status_message, status_ns, received_ns, accepted_ns, attempts, next_ns`
+
+func scanMessage(row interface{ Scan(...any) error }) (Message, error) {
+	var m Message
+	var status, received, accepted, next int64
+	err := row.Scan(&m.MessageID, &m.CorrelationID, &m.SessionID, &m.ServiceID, &m.MessageType, &m.SenderID,
+		&m.RecipientID, &m.Endpoint, &m.Envelope, &m.State, &m.StatusCode, &m.StatusMessage, &status, &received,
+		&accepted, &m.Attempts, &next)
+	m.StatusDate, m.Received, m.Accepted, m.NextAttempt = time.Unix(0, status), time.Unix(0, received), time.Unix(0, accepted), time.Unix(0, next)
+	return m, err
+}
+
+func (s *Store) messages(ctx context.Context, query string, args ...any) ([]Message, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages `+query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// Get returns one message.
+func (s *Store) Get(ctx context.Context, messageID string) (Message, error) {
+	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE message_id = ?`, messageID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, fmt.Errorf("message %s: %w", messageID, ErrNotFound)
+	}
+	return m, err
+}
+
+// History returns a message's status history, oldest first.
+func (s *Store) History(ctx context.Context, messageID string) ([]Change, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq, at_ns, state, status_code, status_message, detail
+		FROM history WHERE message_id = ? ORDER BY seq`, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Change
+	for rows.Next() {
+		var c Change
+		var at int64
+		if err := rows.Scan(&c.Seq, &at, &c.State, &c.StatusCode, &c.StatusMessage, &c.Detail); err != nil {
+			return nil, err
+		}
+		c.At = time.Unix(0, at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// DuePush returns messages to push now: on delivery, with a push endpoint, their next attempt due.
+func (s *Store) DuePush(ctx context.Context, now time.Time, limit int) ([]Message, error) {
+	return s.messages(ctx, `WHERE state = ? AND endpoint != '' AND next_ns <= ? ORDER BY next_ns, seq LIMIT ?`,
+		OnDelivery, now.UnixNano(), limit)
+}
+
+// NextPushDue is when the earliest waiting push is due; zero when none waits.
+func (s *Store) NextPushDue(ctx context.Context) (time.Time, error) {
+	var next sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_ns) FROM messages WHERE state = ? AND endpoint != ''`, OnDelivery).Scan(&next)
+	if err != nil || !next.Valid {
+		return time.Time{}, err
+	}
+	return time.Unix(0, next.Int64), nil
+}
+
+// Selection is what GetMessages asks for (A1-T10): the recipient's messages of a service, narrowed
+// to one message or one chain, at most Limit of them.
+type Selection struct {
+	RecipientID   string
+	ServiceID     string
+	MessageID     string
+	CorrelationID string
+	Limit         int
+}
+
+// Pending returns the pull messages of a selection still waiting for the recipient's confirmation,
+// oldest first.
+func (s *Store) Pending(ctx context.Context, sel Selection) ([]Message, error) {
+	q := `WHERE recipient_id = ? AND service_id = ? AND state = ? AND endpoint = ''`
+	args := []any{sel.RecipientID, sel.ServiceID, OnDelivery}
+	if sel.MessageID != "" {
+		q += ` AND message_id = ?`
+		args = append(args, sel.MessageID)
+	}
+	if sel.CorrelationID != "" {
+		q += ` AND correlation_id = ?`
+		args = append(args, sel.CorrelationID)
+	}
+	q += ` ORDER BY seq LIMIT ?`
+	args = append(args, sel.Limit)
+	return s.messages(ctx, q, args...)
+}
+
+// Update changes a message's state and status, appends the change to its history and, when n is not
+// nil, queues the status notification in the same transaction: a state change is never recorded
+// without its notification. Attempts and NextAttempt are stored as given.
+func (s *Store) Update(ctx context.Context, messageID string, c Change, attempts int, next time.Time, n *Notification) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE messages SET state = ?, status_code = ?, status_message = ?, status_ns = ?,
+		attempts = ?, next_ns = ? WHERE message_id = ?`, c.State, c.StatusCode, c.StatusMessage, c.At.UnixNano(),
+		attempts, next.UnixNano(), messageID)
+	if err != nil {
+		return fmt.Errorf("update %s: %w", messageID, err)
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return fmt.Errorf("update %s: %w", messageID, ErrNotFound)
+	}
+	if err := addHistory(ctx, tx, messageID, c); err != nil {
+		return err
+	}
+	if n != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, message_id, system_id, endpoint, state,
+			status_code, status_msg, status_ns, next_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, n.MessageID, n.SystemID,
+			n.Endpoint, n.State, n.StatusCode, n.StatusMsg, n.StatusDate.UnixNano(), n.StatusDate.UnixNano()); err != nil {
+			return fmt.Errorf("queue notification of %s: %w", messageID, err)
+		}
+	}
+	return tx.Commit()
+}
+
+// DueNotifications returns status notifications to send now.
+func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) ([]Notification, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, message_id, system_id, endpoint, state, status_code, status_msg,
+		status_ns, attempts, next_ns FROM notifications WHERE done = 0 AND next_ns <= ? ORDER BY next_ns LIMIT ?`,
+		now.UnixNano(), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var status, next int64
+		if err := rows.Scan(&n.ID, &n.MessageID, &n.SystemID, &n.Endpoint, &n.State, &n.StatusCode, &n.StatusMsg,
+			&status, &n.Attempts, &next); err != nil {
+			return nil, err
+		}
+		n.StatusDate, n.NextAttempt = time.Unix(0, status), time.Unix(0, next)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// NotificationAttempted records an attempt to send a notification: done when the participant
+// answered, or rescheduled for next.
+func (s *Store) NotificationAttempted(ctx context.Context, id string, attempts int, done bool, next time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE notifications SET attempts = ?, done = ?, next_ns = ? WHERE id = ?`,
+		attempts, done, next.UnixNano(), id)
+	return err
+}
+
+// Notifications returns every notification queued for a message, oldest first.
+func (s *Store) Notifications(ctx context.Context, messageID string) ([]Notification, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, message_id, system_id, endpoint, state, status_code, status_msg,
+		status_ns, attempts, next_ns FROM notifications WHERE message_id = ? ORDER BY status_ns`, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		var n Notification
+		var status, next int64
+		if err := rows.Scan(&n.ID, &n.MessageID, &n.SystemID, &n.Endpoint, &n.State, &n.StatusCode, &n.StatusMsg,
+			&status, &n.Attempts, &next); err != nil {
+			return nil, err
+		}
+		n.StatusDate, n.NextAttempt = time.Unix(0, status), time.Unix(0, next)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// Count returns how many messages are in each state.
+func (s *Store) Count(ctx context.Context) (map[string]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM messages GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}

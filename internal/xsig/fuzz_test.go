@@ -1,0 +1,27 @@
+package xsig_test
+
+import (
+	"testing"
+
+	"github.com/shepconf/shepconf/internal/xsig"
+	"github.com/shepconf/shepconf/simulators/nca"
+)
+
+// FuzzVerify: the verifier never panics, never accepts without a signer certificate, and every
+// refusal is a classified problem.
+func FuzzVerify(f *testing.F) {
+	p := newPKI(f)
+	id := p.system(f, nca.ECDSAP256)
+	f.Add(sign(f, message(f), id))
+	f.Add(sign(f, message(f), id, xsig.WithBinarySecurityToken(), xsig.WithTimestamp(60e9)))
+	f.Add(message(f))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := xsig.Verify(b)
+		if err == nil && (s == nil || s.Certificate == nil || s.BodyID == "") {
+			t.Fatalf("accepted without a signer or a Body: %+v", s)
+		}
+		if err != nil && xsig.ProblemOf(err) == "" {
+			t.Fatalf("unclassified refusal: %v", err)
+		}
+	})
+}

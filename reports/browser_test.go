@@ -1,0 +1,264 @@
+package reports_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/steps"
+)
+
+// The report is read in a browser, so it is checked in one: headless Chromium (Debian package
+// chromium, installed by ./scripts/deps --ci) opens a real report, offline, and must show the
+// verdict, switch languages, fit a phone screen and print, without a single console message.
+func TestReportInChromium(t *testing.T) {
+	ctx := browser(t)
+	// A real report of the suite against a deliberately broken owner: failures, verdict records
+	// and evidence are all on the page.
+	res, err := steps.Run(context.Background(), steps.Options{
+		OutDir: t.TempDir(), TimeScale: 0.01, Tags: "@R-22", Output: io.Discard,
+		OwnerOmit: []string{"response/responseInfo/responseDate"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems := watch(t, ctx)
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+res.Report)); err != nil {
+		t.Fatal(err)
+	}
+	if v := eval[string](t, ctx, `document.getElementById("verdict").dataset.verdict`); v != reports.NotConformant {
+		t.Errorf("verdict in the DOM is %q, want %q", v, reports.NotConformant)
+	}
+	if v := eval[string](t, ctx, `document.getElementById("coverage").textContent`); !strings.Contains(v, "/") {
+		t.Errorf("no coverage figure on top: %q", v)
+	}
+
+	languages := []struct{ lang, verdict, failures string }{
+		{"kk", "СӘЙКЕС КЕЛМЕЙДІ", "Сәйкессіздіктер"},
+		{"ru", "НЕ СООТВЕТСТВУЕТ", "Несоответствия"},
+		{"en", "NOT CONFORMANT", "Failures"},
+	}
+	for _, l := range languages {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[data-lang="`+l.lang+`"]`))); err != nil {
+			t.Fatal(err)
+		}
+		got := eval[string](t, ctx, `[document.documentElement.lang, document.querySelector("#verdict strong").textContent, document.getElementById("failures").textContent].join("|")`)
+		if want := l.lang + "|" + l.verdict + "|" + l.failures; got != want {
+			t.Errorf("after switching to %s the page shows %q, want %q", l.lang, got, want)
+		}
+	}
+
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(filepath.Dir(res.Report), "report.png")
+	if err := os.WriteFile(shot, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(shot); err != nil || st.Size() < 50_000 || !bytes.HasPrefix(png, []byte("\x89PNG")) {
+		t.Errorf("screenshot %s missing or trivial (%d bytes): %v", shot, len(png), err)
+	}
+
+	// The first pages are enough to prove the print styles render; all of them take seconds.
+	pdf, err := chromedp.Run(ctx, chromedp.PrintToPDF(chromedp.PDFPageRanges("1-3")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(pdf, []byte("%PDF")) || len(pdf) < 10_000 {
+		t.Errorf("printed report is not a PDF of substance (%d bytes)", len(pdf))
+	}
+
+	// On a phone the page wraps instead of scrolling sideways.
+	if err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile),
+		chromedp.Reload(),
+	); err != nil {
+		t.Fatal(err)
+	}
+	if w := eval[string](t, ctx, `document.documentElement.scrollWidth + " " + window.innerWidth`); func() bool {
+		var scroll, inner int
+		fmt.Sscan(w, &scroll, &inner)
+		return scroll > inner
+	}() {
+		t.Errorf("on a 390 px phone screen the page is wider than the screen (scroll width, screen width: %s)", w)
+	}
+	problems.check(t)
+}
+
+// Without scripts the report is whole, in English, and the language switch (which would do
+// nothing) is not offered.
+func TestReportWithoutScripts(t *testing.T) {
+	ctx := browser(t)
+	var b bytes.Buffer
+	if err := reports.WriteHTML(&b, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	noScripts := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
+		return err
+	})
+	if err := chromedp.Do(ctx, noScripts, chromedp.Navigate("file://"+page)); err != nil {
+		t.Fatal(err)
+	}
+	verdict, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("#verdict")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nav, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("#lang")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(verdict, ">"+reports.NotConformant+"<") || !strings.Contains(nav, "hidden") {
+		t.Errorf("without scripts: verdict %s, language switch %s", verdict, nav)
+	}
+}
+
+// sampleRun is a small run with a failure, evidence and a measured series, for the pages that
+// need no suite run.
+func sampleRun() reports.Run {
+	bad := scenario("slow owner", "failed", "@A2-T1")
+	bad.Steps[0].Embeddings = []reports.Embedding{{Name: "answer.xml", MimeType: "application/xml", Data: []byte("<a><b>late</b></a>")}}
+	m := reports.Measurement{Name: "owner processing time", Rule: "A2-T1 row 1", Unit: "s", Limit: 30}
+	for i := range 200 {
+		m.Samples = append(m.Samples, reports.Sample{At: time.Duration(i) * time.Second, Value: float64(5 + i%29)})
+	}
+	m.Samples = append(m.Samples, reports.Sample{At: 200 * time.Second, Value: 31})
+	return reports.Run{Started: time.Now(), Finished: time.Now(), TimeScale: 1, LoadCompression: 60, SUT: "sample",
+		Features:     []reports.Feature{{Name: "Sync", Scenarios: []reports.Scenario{bad, scenario("valid exchange", "passed", "@R-22")}}},
+		Measurements: []reports.Measurement{m}}
+}
+
+// BenchmarkReportOpensInChromium opens the report of a full run (time scale 0.01) in headless
+// Chromium and reports the page's load time (navigation start to the end of the load event) and
+// the report's size, which must stay under 5 MB. Target: under a second to open.
+func BenchmarkReportOpensInChromium(b *testing.B) {
+	ctx := browser(b)
+	res, err := steps.Run(context.Background(), steps.Options{OutDir: b.TempDir(), TimeScale: 0.01, Output: io.Discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(res.Report)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if st.Size() > 5<<20 {
+		b.Fatalf("the report of a full run is %d bytes, over 5 MB", st.Size())
+	}
+	var total float64
+	for b.Loop() {
+		if err := chromedp.Do(ctx, chromedp.Navigate("file://"+res.Report)); err != nil {
+			b.Fatal(err)
+		}
+		total += eval[float64](b, ctx, `performance.getEntriesByType("navigation")[0].loadEventEnd`)
+	}
+	b.ReportMetric(total/float64(b.N), "load-ms/op")
+	b.ReportMetric(float64(st.Size())/1e6, "report-MB")
+}
+
+// browser starts headless Chromium for the test. Without Chromium the test is skipped, loudly,
+// except in CI (CI=true), where that is a failure.
+func browser(tb testing.TB) context.Context {
+	tb.Helper()
+	path := ""
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			path = p
+			break
+		}
+	}
+	if path == "" {
+		msg := "Chromium not found: the report is NOT checked in a browser. Install it with ./scripts/deps --ci (Debian package chromium)."
+		if os.Getenv("CI") == "true" {
+			tb.Fatal(msg)
+		}
+		fmt.Fprintln(os.Stderr, "SKIP "+tb.Name()+": "+msg)
+		tb.Skip(msg)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.WindowSize(1200, 900))...)
+	ctx, cancel := chromedp.NewContext(actx)
+	tb.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		tb.Fatalf("start Chromium %s: %v", path, err)
+	}
+	return ctx
+}
+
+func eval[T any](tb testing.TB, ctx context.Context, js string) T {
+	tb.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](js))
+	if err != nil {
+		tb.Fatalf("evaluate %s: %v", js, err)
+	}
+	return v
+}
+
+// problems collects what a clean report never causes: console output, uncaught exceptions,
+// errors in the browser's log and requests for anything but the file itself (it must work offline).
+type problems struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func watch(tb testing.TB, ctx context.Context) *problems {
+	p := &problems{}
+	err := chromedp.Listen(ctx, func(ev any) {
+		var s string
+		switch ev := ev.(type) {
+		case *runtime.EventConsoleAPICalled:
+			s = "console." + string(ev.Type) + ":"
+			for _, a := range ev.Args {
+				s += fmt.Sprintf(" %s", a.Value)
+			}
+		case *runtime.EventExceptionThrown:
+			s = (&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error()
+		case *cdplog.EventEntryAdded:
+			if ev.Entry.Level == cdplog.EntryLevelError {
+				s = "browser log: " + ev.Entry.Text + " " + ev.Entry.URL
+			}
+		case *network.EventRequestWillBeSent:
+			if u := ev.Request.URL; !strings.HasPrefix(u, "file:") && !strings.HasPrefix(u, "data:") {
+				s = "network request for " + u + " (the report must open offline)"
+			}
+		}
+		if s != "" {
+			p.mu.Lock()
+			p.list = append(p.list, s)
+			p.mu.Unlock()
+		}
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+func (p *problems) check(tb testing.TB) {
+	tb.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, s := range p.list {
+		tb.Errorf("in the browser: %s", s)
+	}
+}

@@ -1,0 +1,102 @@
+package reports
+
+import (
+	"fmt"
+	"html/template"
+)
+
+// Languages of the report. English is in the page itself, so it is what a reader without scripts
+// sees; the page's script swaps in Russian or Kazakh. Scenario text stays as written.
+var languages = []struct{ Code, Label string }{{"en", "EN"}, {"ru", "РУС"}, {"kk", "ҚАЗ"}}
+
+// ui holds the report's fixed strings: English, Russian, Kazakh. Terms follow the Rules' own
+// vocabulary (ЭҮШ in Kazakh, ШЭП in Russian; see spec/requirements.md, section 2).
+var ui = map[string][3]string{
+	"title":            {"shepconf conformance report", "Отчёт shepconf о проверке на соответствие", "shepconf сәйкестікке тексеру есебі"},
+	"language":         {"Language", "Язык", "Тіл"},
+	"v-conformant":     {Conformant, "СООТВЕТСТВУЕТ", "СӘЙКЕС КЕЛЕДІ"},
+	"v-not-conformant": {NotConformant, "НЕ СООТВЕТСТВУЕТ", "СӘЙКЕС КЕЛМЕЙДІ"},
+	"v-incomplete":     {Incomplete, "ПРОВЕРКА НЕ ЗАВЕРШЕНА", "ТЕКСЕРУ АЯҚТАЛМАҒАН"},
+	"scenarios":        {"Scenarios", "Сценарии", "Сценарийлер"},
+	"passed":           {"Passed", "Пройдено", "Өтті"},
+	"failed":           {"Failed", "Не пройдено", "Өтпеді"},
+	"other":            {"Not run to the end", "Не выполнено до конца", "Соңына дейін орындалмады"},
+	"coverage":         {"Testable clauses covered", "Покрыто проверяемых пунктов", "Қамтылған тексерілетін тармақтар"},
+	"sut":              {"System under test", "Тестируемая система", "Тестіленетін жүйе"},
+	"harness":          {"Harness version", "Версия стенда", "Стенд нұсқасы"},
+	"run-date":         {"Run date", "Дата прогона", "Жүргізілген күні"},
+	"took":             {"took", "длительность", "ұзақтығы"},
+	"time-scale":       {"Time scale", "Масштаб времени", "Уақыт масштабы"},
+	"scale-rules": {"the Rules' limits: this run can certify",
+		"пределы Правил: прогон может подтверждать соответствие",
+		"Қағидалардағы шектер: бұл жүргізу сәйкестікті растай алады"},
+	"scale-shrunk": {"every limit and scripted delay multiplied by this factor: this run does not certify",
+		"все пределы и заданные задержки умножены на этот коэффициент: прогон не подтверждает соответствие",
+		"барлық шектер мен берілген кідірістер осы коэффициентке көбейтілген: бұл жүргізу сәйкестікті растамайды"},
+	"load-compression": {"Load compression", "Сжатие нагрузки", "Жүктемені сығу"},
+	"load-compression-note": {"the hourly loads of Appendix 2 were sent this many times faster",
+		"часовые нагрузки приложения 2 поданы во столько раз быстрее",
+		"2-қосымшадағы сағаттық жүктемелер осынша есе жылдам берілді"},
+	"tags":            {"Tag filter", "Фильтр тегов", "Тег сүзгісі"},
+	"failures":        {"Failures", "Несоответствия", "Сәйкессіздіктер"},
+	"rule":            {"Rule", "Требование", "Талап"},
+	"expected":        {"Expected", "Ожидалось", "Күтілген"},
+	"observed":        {"Observed", "Фактически", "Нақты"},
+	"in-step":         {"Failed step", "Шаг с ошибкой", "Қате қадам"},
+	"same-as":         {"the same as shown earlier", "то же, что показано ранее", "бұрын көрсетілгенмен бірдей"},
+	"clauses-of":      {"Clauses of the scenario", "Пункты сценария", "Сценарийдің тармақтары"},
+	"evidence":        {"Evidence", "Доказательства", "Дәлелдер"},
+	"matrix":          {"Traceability matrix", "Матрица трассируемости требований", "Талаптарды қадағалау матрицасы"},
+	"matrix-note":     {"Every clause and appendix entry of the Rules with the scenarios of this run that cover it. A clause that no scenario covers is shown as uncovered, never as passed.", "Все пункты и записи приложений Правил со сценариями этого прогона, которые их покрывают. Пункт, не покрытый ни одним сценарием, показан как непокрытый, а не как пройденный.", "Қағидалардың барлық тармақтары мен қосымша жазбалары және оларды қамтитын осы жүргізудің сценарийлері. Бірде-бір сценарий қамтымаған тармақ өтті деп емес, қамтылмаған деп көрсетіледі."},
+	"clause":          {"Clause", "Пункт", "Тармақ"},
+	"requirement":     {"Requirement", "Требование", "Талап"},
+	"verdict":         {"Verdict", "Вердикт", "Қорытынды"},
+	"unmatched":       {"Clause tags that name no entry of the catalogue", "Теги пунктов, которых нет в каталоге", "Каталогта жоқ тармақ тегтері"},
+	"features":        {"Features and scenarios", "Разделы и сценарии", "Бөлімдер мен сценарийлер"},
+	"step":            {"Step", "Шаг", "Қадам"},
+	"status":          {"Status", "Статус", "Күйі"},
+	"time":            {"Time", "Время", "Уақыты"},
+	"measurements":    {"Measurements", "Измерения", "Өлшемдер"},
+	"count":           {"Count", "Количество", "Саны"},
+	"mean":            {"Mean", "Среднее", "Орташа"},
+	"max":             {"Max", "Максимум", "Ең үлкені"},
+	"limit":           {"Limit", "Предел", "Шек"},
+	"st-passed":       {"passed", "пройден", "өтті"},
+	"st-failed":       {"failed", "не пройден", "өтпеді"},
+	"st-skipped":      {"skipped", "пропущен", "өткізіп жіберілді"},
+	"st-undefined":    {"undefined", "не определён", "анықталмаған"},
+	"st-pending":      {"pending", "ожидает", "күтуде"},
+	"st-ambiguous":    {"ambiguous", "неоднозначен", "екіұшты"},
+	"st-uncovered":    {"uncovered", "не покрыт", "қамтылмаған"},
+	"st-not-testable": {"not testable by software", "не проверяется программно", "бағдарламалық тексерілмейді"},
+	"footer": {"Written by shepconf. Clause IDs refer to the Rules for integration of e-government informatization objects (order No. 165/НҚ, 2020). The e-government gateway (ShEP) and every party other than the system under test are simulated.",
+		"Сформировано shepconf. Номера пунктов относятся к Правилам интеграции объектов информатизации «электронного правительства» (приказ № 165/НҚ, 2020). Шлюз «электронного правительства» (ШЭП) и все участники, кроме тестируемой системы, имитируются.",
+		"shepconf құрастырды. Тармақ нөмірлері «Электрондық үкіметтің» ақпараттандыру объектілерін ықпалдастыру қағидаларына (№ 165/НҚ бұйрық, 2020) сілтейді. «Электрондық үкімет» шлюзі (ЭҮШ) және тестіленетін жүйеден басқа барлық қатысушылар имитацияланады."},
+}
+
+// translate renders a fixed string in English, marked for the page's language switch.
+func translate(key string) (template.HTML, error) {
+	s, ok := ui[key]
+	if !ok {
+		return "", fmt.Errorf("report template: no translation for %q; add it to ui in reports/i18n.go", key)
+	}
+	return template.HTML(`<span data-t="` + key + `">` + template.HTMLEscapeString(s[0]) + `</span>`), nil
+}
+
+// status renders a scenario, step or clause verdict as a translated, coloured word.
+func status(s string) (template.HTML, error) {
+	t, err := translate("st-" + s)
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(`<span class="st `+s+`">`) + t + "</span>", nil
+}
+
+// dictionary is what the page's script needs: the Russian and Kazakh strings by key.
+func dictionary() map[string]map[string]string {
+	d := map[string]map[string]string{"ru": {}, "kk": {}}
+	for k, s := range ui {
+		d["ru"][k], d["kk"][k] = s[1], s[2]
+	}
+	return d
+}

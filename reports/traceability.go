@@ -1,0 +1,92 @@
+package reports
+
+import (
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/shepconf/shepconf/fixtures"
+)
+
+// Requirement is one entry of the traceability catalogue: a clause or appendix entry of the Rules.
+type Requirement struct {
+	ID       string // R-47, R-2.5, A1-T19, A2-T1, A6-S2
+	Title    string // short, in English
+	Testable bool   // by software; only testable entries count towards coverage
+	Reason   string // why it is not testable
+}
+
+// Catalogue is the embedded catalogue of the Rules (fixtures/traceability.csv).
+func Catalogue() ([]Requirement, error) { return ParseCatalogue(fixtures.Traceability()) }
+
+// ParseCatalogue reads a catalogue in the CSV form of fixtures/traceability.csv: a header row
+// "id,testable,title,reason", then one entry per row; lines starting with # are comments.
+func ParseCatalogue(r io.Reader) ([]Requirement, error) {
+	cr := csv.NewReader(r)
+	cr.Comment = '#'
+	cr.FieldsPerRecord = 4
+	rows, err := cr.ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("traceability catalogue: %w", err)
+	}
+	if len(rows) == 0 || strings.Join(rows[0], ",") != "id,testable,title,reason" {
+		return nil, errors.New(`traceability catalogue: the first row must be the header "id,testable,title,reason"`)
+	}
+	seen := map[string]bool{}
+	var out []Requirement
+	for i, row := range rows[1:] {
+		q := Requirement{ID: strings.TrimSpace(row[0]), Title: strings.TrimSpace(row[2]), Reason: strings.TrimSpace(row[3])}
+		where := fmt.Sprintf("traceability catalogue, entry %d (%s)", i+1, q.ID)
+		switch row[1] {
+		case "yes":
+			q.Testable = true
+		case "no":
+			if q.Reason == "" {
+				return nil, fmt.Errorf("%s: testable is no but the reason column is empty; say why it cannot be tested by software", where)
+			}
+		default:
+			return nil, fmt.Errorf("%s: testable is %q; write yes or no", where, row[1])
+		}
+		if !isClause(q.ID) || q.Title == "" {
+			return nil, fmt.Errorf("%s: needs a clause ID (R-47, A1-T19 ...) and a title", where)
+		}
+		if seen[q.ID] {
+			return nil, fmt.Errorf("%s: the ID is listed twice", where)
+		}
+		seen[q.ID] = true
+		out = append(out, q)
+	}
+	return out, nil
+}
+
+// Verdicts of a catalogue entry beyond the scenario statuses.
+const (
+	Uncovered   = "uncovered"    // testable, but no scenario of the run carries its tag
+	NotTestable = "not-testable" // not testable by software and no scenario carries its tag
+)
+
+// subItem is the last sub-part of a clause ID: ".5" of R-2.5, "(2)" of R-53(2).
+var subItem = regexp.MustCompile(`(\.[0-9]+|\([0-9a-z]+\))$`)
+
+// resolve finds the catalogue entry a clause tag counts for: the entry with the same ID, else the
+// nearest listed parent (R-2.12 counts for R-2, R-53(2) for R-53). A bare appendix tag (A5)
+// counts for that appendix's form (A5-F). A tag that resolves to nothing is returned as "".
+func resolve(tag string, listed map[string]bool) string {
+	for id := tag; id != ""; {
+		if listed[id] {
+			return id
+		}
+		loc := subItem.FindStringIndex(id)
+		if loc == nil {
+			break
+		}
+		id = id[:loc[0]]
+	}
+	if len(tag) == 2 && tag[0] == 'A' && listed[tag+"-F"] {
+		return tag + "-F"
+	}
+	return ""
+}

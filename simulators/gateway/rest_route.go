@@ -1,0 +1,89 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/rule"
+)
+
+// routeREST hands an accepted REST request to the owner over HTTPS and returns the owner's answer,
+// checked against A1-T23, byte for byte as the owner wrote it (R-2.5: the gateway does not alter
+// the business data).
+func (g *Gateway) routeREST(ctx context.Context, x *exchange, req envelope.RESTRequest, to target) ([]byte, *failure) {
+	// The password authenticates the initiator to the gateway (R-53(2)); the owner does not get it.
+	// The field stays, empty, because A1-T22 row 9 requires it.
+	req.Request.RequestInfo.Sender.Password = ""
+	out, err := json.Marshal(req)
+	if err != nil {
+		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T22", Expected: "a request the gateway can forward", Observed: err.Error()}}
+	}
+
+	// A2-T1 row 1 applies to REST as to SOAP: the owner has at most 30 s, judged on the measured time.
+	limit := g.limits.SyncMaxProcessing
+	octx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(octx, http.MethodPost, to.endpoint, bytes.NewReader(out))
+	if err != nil {
+		return nil, &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P5", Expected: "a valid owner endpoint in the registry", Observed: err.Error()}}
+	}
+	hreq.Header.Set("Content-Type", "application/json; charset=utf-8")
+	hreq.Header.Set("Bip-Session-Id", x.sessionID)
+	client := g.rest.OwnerClient
+	if client == nil {
+		client = g.client
+	}
+
+	_ = x.record(ctx, journal.Routed, "", "", to.endpoint)
+	start := time.Now()
+	resp, err := client.Do(hreq)
+	var body []byte
+	status := 0
+	if err == nil {
+		status = resp.StatusCode
+		body, err = io.ReadAll(io.LimitReader(resp.Body, MaxMessageSize))
+		resp.Body.Close()
+	}
+	elapsed := time.Since(start)
+
+	var f *failure
+	switch {
+	case elapsed >= limit || errors.Is(octx.Err(), context.DeadlineExceeded):
+		observed := fmt.Sprintf("the owner answered after %s", g.inRulesTime(elapsed))
+		if err != nil {
+			observed = fmt.Sprintf("no answer after %s", g.inRulesTime(elapsed))
+		}
+		f = &failure{code: envelope.SCE008, breach: &rule.Breach{
+			Rule: "A2-T1 row 1", Expected: "the owner's answer within " + g.limits.Describe(rule.SyncMaxProcessing),
+			Observed: observed, Fix: "the owner must answer a REST request within 30 s, as a synchronous one"}}
+	case err != nil:
+		f = &failure{code: envelope.SCE009, breach: &rule.Breach{
+			Rule: "A1-P5", Expected: "an HTTPS answer from the owner's endpoint " + to.endpoint, Observed: err.Error(),
+			Fix: "keep the owner's endpoint reachable over HTTPS with an NCA certificate (R-2.7, R-49)"}}
+	case status != http.StatusOK:
+		f = &failure{code: envelope.SCE009, breach: &rule.Breach{
+			Rule: "A1-P5", Expected: "HTTP 200 with a REST response (A1-T23)",
+			Observed: fmt.Sprintf("HTTP %d: %.200s", status, body), Fix: "answer the REST request with HTTP 200 and the A1-T23 body"}}
+	}
+	if f != nil {
+		_ = x.record(ctx, journal.OwnerAnswered, f.code.ID, f.breach.Rule, f.breach.Error())
+		return nil, f
+	}
+	_ = x.record(ctx, journal.OwnerAnswered, "", "", fmt.Sprintf("HTTP %d after %s", status, elapsed))
+
+	// The owner's answer follows A1-T23.
+	if v := g.rest.response.Validate(body); len(v) > 0 {
+		b := envelope.Explain(v[0], envelope.RESTResponseMsg)
+		b.Observed = "in the owner's answer, " + b.Observed
+		return nil, &failure{code: envelope.SCE010, breach: b}
+	}
+	return body, nil
+}
