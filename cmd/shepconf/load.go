@@ -25,6 +25,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	scale := fs.Float64("time-scale", 1, "shrink the timing limits and the owner's latency by this factor; only 1 certifies")
 	latency := fs.Duration("owner-latency", 0, "the reference owner's processing time per request, in Rules time")
 	out := fs.String("out", "out/load", "folder for vegeta's results and the JSON summary")
+	channel := fs.String("channel", "sync", "sync (SendMessage, A2-T1 and R-47) or async (sendMessage, R-47)")
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
@@ -32,8 +33,12 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shepconf load: --compress and --duration must be positive, --time-scale in (0, 1]")
 		return exitError
 	}
-	p := load.Profile{Name: *profile, Duration: *duration, Compress: *compress}
-	switch *profile {
+	if *channel != "sync" && *channel != "async" {
+		fmt.Fprintf(stderr, "shepconf load: unknown channel %q (sync, async)\n", *channel)
+		return exitError
+	}
+	p := load.Profile{Name: *channel + "-" + *profile, Duration: *duration, Compress: *compress}
+	switch *profile { // Appendix 2 table 2
 	case "nominal":
 		p.PerHour = rule.NominalPerHour
 	case "peak", "stress":
@@ -57,7 +62,10 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer bed.Close(context.Background())
 	bed.Owner.Handle(testbed.ServiceID, owner.Behaviour{Latency: limits.Scaled(*latency)})
-	target := load.Target{Initiator: bed.Initiator, ServiceID: testbed.ServiceID, Journal: bed.Journal}
+	target := load.SyncTarget(bed.Initiator, testbed.ServiceID, bed.Journal)
+	if *channel == "async" {
+		target = load.AsyncTarget(bed.Participant, testbed.ServiceID, bed.Journal)
+	}
 
 	if *profile == "stress" {
 		return stress(ctx, target, p, limits, *out, stdout, stderr)
@@ -81,7 +89,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func stress(ctx context.Context, t load.Target, p load.Profile, limits rule.Limits, out string, stdout, stderr io.Writer) int {
 	held := 0
 	for step := 1; step <= 12 && ctx.Err() == nil; step++ {
-		p.Name = fmt.Sprintf("stress-%d", step)
+		p.Name = fmt.Sprintf("%s-stress-%d", t.Channel, step)
 		res, err := load.Run(ctx, t, p, limits, stderr)
 		if err == nil {
 			err = res.Write(out)
@@ -105,7 +113,7 @@ func stress(ctx context.Context, t load.Target, p load.Profile, limits rule.Limi
 }
 
 func printResult(w io.Writer, r load.Result, out string) {
-	fmt.Fprintf(w, "\n%s\n", r.Profile)
+	fmt.Fprintf(w, "\n%s channel, %s\n", r.Channel, r.Profile)
 	if r.Profile.Compress != 1 || r.TimeScale != 1 {
 		fmt.Fprintf(w, "compression %gx, time scale %g: this run does not certify\n", r.Profile.Compress, r.TimeScale)
 	}

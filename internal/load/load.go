@@ -14,7 +14,6 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
@@ -56,13 +55,37 @@ func (p Profile) String() string {
 	return s
 }
 
-// Target is what the load goes through: the gateway, the initiator whose signed requests it sends,
-// the service it calls and the gateway's journal.
+// Target is what the load goes through: a channel's endpoint on the gateway, a source of fresh
+// signed requests, and the gateway's journal.
 type Target struct {
-	Initiator *owner.Initiator
-	ServiceID string
-	Journal   *journal.Journal
-	HTTP      *http.Client
+	Channel  string // "sync" or "async"
+	URL      string
+	Envelope func() ([]byte, error)
+	Journal  *journal.Journal
+}
+
+// SyncTarget sends SendMessage requests of in for serviceID on the synchronous channel.
+func SyncTarget(in *owner.Initiator, serviceID string, j *journal.Journal) Target {
+	return Target{Channel: "sync", URL: strings.TrimSuffix(in.Gateway, "/") + envelope.SyncPath, Journal: j,
+		Envelope: func() ([]byte, error) {
+			body, err := envelope.Marshal(in.Request(serviceID, envelope.StringData("load")))
+			if err != nil {
+				return nil, err
+			}
+			return in.Sign(body)
+		}}
+}
+
+// AsyncTarget sends sendMessage REQUESTs of p for serviceID on the asynchronous channel.
+func AsyncTarget(p *owner.Participant, serviceID string, j *journal.Journal) Target {
+	return Target{Channel: "async", URL: strings.TrimSuffix(p.Gateway, "/") + envelope.AsyncPath, Journal: j,
+		Envelope: func() ([]byte, error) {
+			body, err := envelope.Marshal(p.Message(serviceID, "REQUEST", "", envelope.StringData("load")))
+			if err != nil {
+				return nil, err
+			}
+			return p.Sign(body)
+		}}
 }
 
 // Sample is one request as measured.
@@ -149,19 +172,13 @@ func Run(ctx context.Context, t Target, p Profile, limits rule.Limits, progress 
 	if p.Compress <= 0 || p.PerHour <= 0 || p.Duration <= 0 {
 		return Result{}, fmt.Errorf("load profile %q: rate, duration and compression must be positive", p.Name)
 	}
-	res := Result{Profile: p, Channel: "sync", TimeScale: limits.Scale, Faults: map[string]int{}}
-	var seq atomic.Uint64
-	url := strings.TrimSuffix(t.Initiator.Gateway, "/") + envelope.SyncPath
+	res := Result{Profile: p, Channel: t.Channel, TimeScale: limits.Scale, Faults: map[string]int{}}
 	targeter := func(tg *vegeta.Target) error {
-		seq.Add(1)
-		body, err := envelope.Marshal(t.Initiator.Request(t.ServiceID, envelope.StringData("load")))
-		if err == nil {
-			body, err = t.Initiator.Sign(body)
-		}
+		body, err := t.Envelope()
 		if err != nil {
 			return err
 		}
-		tg.Method, tg.URL, tg.Body = http.MethodPost, url, body
+		tg.Method, tg.URL, tg.Body = http.MethodPost, t.URL, body
 		tg.Header = http.Header{"Content-Type": {"text/xml; charset=utf-8"}, "SOAPAction": {`""`}}
 		return nil
 	}

@@ -24,7 +24,7 @@ func run(t *testing.T, b owner.Behaviour, p load.Profile) load.Result {
 	}
 	t.Cleanup(func() { bed.Close(context.Background()) })
 	bed.Owner.Handle(testbed.ServiceID, b)
-	res, err := load.Run(context.Background(), load.Target{Initiator: bed.Initiator, ServiceID: testbed.ServiceID, Journal: bed.Journal}, p, limits, nil)
+	res, err := load.Run(context.Background(), load.SyncTarget(bed.Initiator, testbed.ServiceID, bed.Journal), p, limits, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,5 +70,21 @@ func TestOneLateAnswerFailsTheMaximum(t *testing.T) {
 	}
 	if r.Faults["SCE008"] != 1 {
 		t.Fatalf("faults %v, want one SCE008", r.Faults)
+	}
+}
+
+func TestAsyncPeakPasses(t *testing.T) {
+	limits := rule.ScaledLimits(scale)
+	bed, err := testbed.Start(testbed.Options{Limits: limits, JournalPath: filepath.Join(t.TempDir(), "journal.sqlite")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bed.Close(context.Background())
+	r, err := load.Run(context.Background(), load.AsyncTarget(bed.Participant, testbed.ServiceID, bed.Journal), shortPeak, limits, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Passed() || r.Acceptance.Count != int(r.Metrics.Requests) || len(r.Verdicts) != 2 {
+		t.Fatalf("%+v faults %v", r.Verdicts, r.Faults)
 	}
 }

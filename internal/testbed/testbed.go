@@ -12,6 +12,7 @@ import (
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
+	"github.com/shepconf/shepconf/internal/store"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/gateway"
 	"github.com/shepconf/shepconf/simulators/nca"
@@ -31,12 +32,19 @@ const (
 
 // Bed is a running simulation.
 type Bed struct {
-	Journal    *journal.Journal
-	Gateway    *server.Server
-	Owner      *owner.Owner
-	Initiator  *owner.Initiator
+	Journal   *journal.Journal
+	Gateway   *server.Server
+	Owner     *owner.Owner
+	Initiator *owner.Initiator
+	// Participant is the initiator on the asynchronous channel, signing with the same certificate.
+	// Nobody pulls in a load run: accepted messages wait in the store.
+	Participant *owner.Participant
+
 	servers    []*server.Server
 	ownJournal bool
+	async      *gateway.Async
+	store      *store.Store
+	tempDir    string
 }
 
 // Options configure a Bed.
@@ -44,6 +52,9 @@ type Options struct {
 	Limits      rule.Limits
 	Journal     *journal.Journal // shared journal; when nil, one is opened at JournalPath
 	JournalPath string
+	// StorePath is the asynchronous channel's message store; when empty, one is made in a
+	// temporary folder removed by Close.
+	StorePath string
 }
 
 // Start brings the whole simulation up on loopback ports.
@@ -114,11 +125,25 @@ func (b *Bed) start(o Options) (*Bed, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.StorePath == "" {
+		if b.tempDir, err = os.MkdirTemp("", "shepconf-testbed-"); err != nil {
+			return nil, err
+		}
+		o.StorePath = filepath.Join(b.tempDir, "store.sqlite")
+	}
+	if b.store, err = store.Open(o.StorePath); err != nil {
+		return nil, err
+	}
+	if b.async, err = gw.EnableAsync(b.store); err != nil {
+		return nil, err
+	}
 	if b.Gateway, err = server.Start("127.0.0.1:0", gw.Handler()); err != nil {
 		return nil, err
 	}
 	b.servers = append(b.servers, b.Gateway)
 	b.Initiator = &owner.Initiator{SystemID: InitiatorID, Password: "load-secret", Gateway: b.Gateway.URL(), Identity: initCert}
+	b.Participant = owner.NewParticipant(InitiatorID, "load-secret", b.Gateway.URL())
+	b.Participant.Identity = initCert
 	return b, nil
 }
 
@@ -126,6 +151,15 @@ func (b *Bed) start(o Options) (*Bed, error) {
 func (b *Bed) Close(ctx context.Context) {
 	for i := len(b.servers) - 1; i >= 0; i-- {
 		_ = b.servers[i].Close(ctx)
+	}
+	if b.async != nil {
+		b.async.Close()
+	}
+	if b.store != nil {
+		_ = b.store.Close()
+	}
+	if b.tempDir != "" {
+		_ = os.RemoveAll(b.tempDir)
 	}
 	if b.ownJournal && b.Journal != nil {
 		_ = b.Journal.Close()
