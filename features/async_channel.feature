@@ -1,4 +1,4 @@
-@async
+@async @A1-P1 @R-2.23
 Feature: The asynchronous channel (Appendix 1, section 1)
   A system sends a message into the gateway's asynchronous channel and at once receives the gateway's
   messageId and correlationId. The gateway keeps the message durably and delivers it to the
@@ -12,7 +12,7 @@ Feature: The asynchronous channel (Appendix 1, section 1)
     And the owner system "OWNER_SYS" serves "ASYNC_SERVICE" on the asynchronous channel
     And the initiator system "INITIATOR_SYS" may send requests to "ASYNC_SERVICE"
 
-  @R-22 @R-40 @R-47 @A1-T1 @A1-T2 @A1-T13 @A1-T14 @A1-T16 @A1-T17 @R-2.5
+  @R-22 @R-40 @R-47 @A1-T1 @A1-T2 @A1-T13 @A1-T14 @A1-T16 @A1-T17 @R-2.5 @A1-P3
   Scenario: A request and its response travel by push
     Given both systems take their messages by push
     And the owner answers every request with "<answer>42</answer>"
@@ -62,7 +62,7 @@ Feature: The asynchronous channel (Appendix 1, section 1)
     And the owner has taken the request exactly once
     And the initiator is told by changeMassageStatusNotification that its request is "DELIVERED"
 
-  @A1-T10 @A1-T11
+  @A1-T10 @A1-T11 @A1-P2
   Scenario Outline: GetMessages selects <selection>
     Given both systems take their messages with GetMessages
     And the gateway's default amount for GetMessages is 3

@@ -1,4 +1,4 @@
-@rest @A1-P5
+@rest @A1-P5 @R-2.23
 Feature: REST services through the gateway (Appendix 1, REST data formats; clauses 2.7 and 53)
   An initiator calls an owner's REST service through the gateway. The request and the answer are
   JSON objects with the fields of tables A1-T22 and A1-T23. Instead of the transport signature, a

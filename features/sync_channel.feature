@@ -1,4 +1,4 @@
-@sync @A1-P4
+@sync @A1-P4 @R-2.23
 Feature: The synchronous channel (Appendix 1, section 2.1)
   An initiator calls an owner's service through the gateway's synchronous channel, SendMessage.
   The gateway checks the envelope against the tables A1-T19 to A1-T21, authenticates the sender,

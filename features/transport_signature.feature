@@ -1,4 +1,4 @@
-@transport @R-53 @R-56 @R-57
+@transport @R-53 @R-56 @R-57 @R-2.14
 Feature: Transport signatures (clauses 53-59, Appendix 6)
   Every message on the gateway carries the transport signature of its sender: a WS-Security XML
   signature over the SOAP Body, made with the sender's EDS registration certificate from the NCA.
@@ -125,7 +125,7 @@ Feature: Transport signatures (clauses 53-59, Appendix 6)
     Then the initiator receives a fault with code "SCE011"
     And the fault says "in the owner's answer"
 
-  @A6-S1 @R-58
+  @A6-S1 @R-58 @R-2.29
   Scenario: Through the external gateway, each hop verifies the signature of the one before
     Given an external gateway relays "EXTERNAL_SERVICE" to the owner system "FOREIGN_OWNER_SYS"
     And "INITIATOR_SYS" is granted access to "EXTERNAL_SERVICE"

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -40,6 +41,15 @@ type Options struct {
 	SUT sut.Config
 }
 
+// RunInfo is written beside the reports: the test act reads from it whether the run can certify.
+type RunInfo struct {
+	TimeScale         float64   `json:"timeScale"`
+	Version           string    `json:"version"`
+	Tags              string    `json:"tags"`
+	Verdict           string    `json:"verdict"`
+	Started, Finished time.Time `json:"-"`
+}
+
 // Result is what a run produced.
 type Result struct {
 	Summary                          reports.Summary
@@ -56,6 +66,7 @@ const (
 	CucumberFile = "cucumber.json"
 	JUnitFile    = "junit.xml"
 	JournalFile  = "journal.sqlite"
+	RunFile      = "run.json" // RunInfo: what the reports cannot say of the run (its time scale)
 )
 
 // Run runs the conformance suite and writes its reports. The error is about the run itself (bad
@@ -66,6 +77,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	if o.Tags == "" && !o.Full {
 		o.Tags = QuickRun
+	}
+	if o.SUT.Kind() == sut.URL {
+		// An owner at a URL runs outside the harness, which cannot stop or pause it.
+		if o.Tags != "" {
+			o.Tags += " && "
+		}
+		o.Tags += "~@sut-faults"
 	}
 	if o.Output == nil {
 		o.Output = os.Stdout
@@ -157,6 +175,11 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		run.SUT += fmt.Sprintf(" (reference owner deliberately broken: omits %v)", o.OwnerOmit)
 	}
 	res.Summary = run.Summary()
+	info, _ := json.MarshalIndent(RunInfo{TimeScale: o.TimeScale, Version: o.Version, Tags: o.Tags, Verdict: res.Summary.Verdict,
+		Started: started, Finished: run.Finished}, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, RunFile), info, 0o644); err != nil {
+		return res, err
+	}
 	f, err := os.Create(res.Report)
 	if err != nil {
 		return res, err

@@ -23,6 +23,7 @@ Usage:
   shepconf run [flags]     run the conformance suite and write its reports
   shepconf load [flags]    drive the gateway at the rates of Appendix 2 and judge the timing limits
   shepconf serve [flags]   run the gateway, NCA and reference owner from a configuration file
+  shepconf act [flags]     form the Appendix 4 test act from a run, sign it; --verify FILE checks one
   shepconf version         print the version
 
 Run "shepconf run -h" for the flags of run.
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runLoad(ctx, args[1:], stdout, stderr)
 	case "serve":
 		return runServe(ctx, args[1:], stdout, stderr)
+	case "act":
+		return runAct(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "shepconf", version())
 		return exitConformant

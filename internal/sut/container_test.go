@@ -25,12 +25,16 @@ func TestContainerOwner(t *testing.T) {
 
 	t.Run("conforming", func(t *testing.T) {
 		res, out := runAgainst(t, sut.Config{Image: sampleImage, Health: "/healthz"})
-		if res.Summary.Verdict != reports.Conformant || res.Summary.Scenarios != 2 {
-			t.Fatalf("verdict %s, %d of %d scenarios passed; want CONFORMANT 2 of 2\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios, out)
+		if res.Summary.Verdict != reports.Conformant || res.Summary.Scenarios != 4 {
+			t.Fatalf("verdict %s, %d of %d scenarios passed; want CONFORMANT 4 of 4\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios, out)
 		}
 		logs, err := os.ReadFile(filepath.Join(filepath.Dir(res.Report), steps.SUTLogFile))
 		if err != nil || !strings.Contains(string(logs), "sample owner listening") {
 			t.Fatalf("container logs not kept (%v): %s", err, logs)
+		}
+		// @sut-faults stopped the container and started it again: the owner started twice.
+		if n := strings.Count(string(logs), "sample owner listening"); n != 2 {
+			t.Fatalf("the container's log shows %d starts of the owner, want 2 (first start, restart after stop):\n%s", n, logs)
 		}
 		if !strings.Contains(string(logs), "request refused") {
 			t.Fatalf("the container's log does not show the unsigned request refused:\n%s", logs)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
@@ -29,8 +31,10 @@ type Launcher struct {
 	gatewayBIN string
 
 	once      sync.Once
+	mu        sync.Mutex // guards target, which a restart changes
 	target    Target
 	err       error
+	portSpec  string
 	container *testcontainers.DockerContainer
 	network   *testcontainers.DockerNetwork
 	logs      logBuffer
@@ -58,6 +62,8 @@ func (l *Launcher) Target(ctx context.Context) (Target, error) {
 			l.err = fmt.Errorf("the reference owner is started by the steps, not by the launcher")
 		}
 	})
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	return l.target, l.err
 }
 
@@ -80,6 +86,7 @@ func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
 		port = 8080
 	}
 	portSpec := strconv.Itoa(port) + "/tcp"
+	l.portSpec = portSpec
 	path := l.cfg.Path
 	if path == "" {
 		path = "/sync"
@@ -129,6 +136,85 @@ func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
 	return Target{SystemID: l.cfg.SystemID(), BIN: bin, Endpoint: endpoint + path, Describe: l.cfg.Describe()}, nil
 }
 
+// ErrNotControlled is returned by Stop, Start, Pause and Unpause for an owner system that the
+// launcher did not start: the reference owner (the steps run it) or an owner at a URL.
+var ErrNotControlled = errors.New("the harness did not start this owner system, so it cannot stop, start or pause it")
+
+// Stop stops the owner container as docker stop does (SIGTERM, then SIGKILL after 10 s): its
+// endpoint refuses connections until Start.
+func (l *Launcher) Stop(ctx context.Context) error {
+	if l.container == nil {
+		return ErrNotControlled
+	}
+	grace := 10 * time.Second
+	return l.container.Stop(ctx, &grace)
+}
+
+// Start starts the stopped owner container again and waits until it is healthy, as at first start.
+// The engine may publish its port on another host port, so the target is returned anew.
+func (l *Launcher) Start(ctx context.Context) (Target, error) {
+	if l.container == nil {
+		return Target{}, ErrNotControlled
+	}
+	if err := l.container.Start(ctx); err != nil {
+		return Target{}, fmt.Errorf("system under test: container %s did not become ready again: %w", l.cfg.Image, err)
+	}
+	endpoint, err := l.container.PortEndpoint(ctx, l.portSpec, "http")
+	if err != nil {
+		return Target{}, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	path := l.cfg.Path
+	if path == "" {
+		path = "/sync"
+	}
+	l.target.Endpoint = endpoint + path
+	return l.target, nil
+}
+
+// Pause freezes every process of the owner container (docker pause): connections to it are still
+// accepted by the kernel, but nothing reads or answers them until Unpause.
+func (l *Launcher) Pause(ctx context.Context) error {
+	return l.engine(ctx, func(c *testcontainers.DockerClient, id string) error {
+		_, err := c.ContainerPause(ctx, id, client.ContainerPauseOptions{})
+		return err
+	})
+}
+
+// Unpause lets a paused owner container run again (docker unpause).
+func (l *Launcher) Unpause(ctx context.Context) error {
+	return l.engine(ctx, func(c *testcontainers.DockerClient, id string) error {
+		_, err := c.ContainerUnpause(ctx, id, client.ContainerUnpauseOptions{})
+		return err
+	})
+}
+
+// State is the owner container's state as the engine reports it: running, paused, exited.
+func (l *Launcher) State(ctx context.Context) (string, error) {
+	if l.container == nil {
+		return "", ErrNotControlled
+	}
+	st, err := l.container.State(ctx)
+	if err != nil {
+		return "", err
+	}
+	return string(st.Status), nil
+}
+
+// engine runs f with a client of the Docker engine: testcontainers-go has no pause of its own.
+func (l *Launcher) engine(ctx context.Context, f func(*testcontainers.DockerClient, string) error) error {
+	if l.container == nil {
+		return ErrNotControlled
+	}
+	c, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		return fmt.Errorf("system under test: Docker engine: %w", err)
+	}
+	defer c.Close()
+	return f(c, l.container.GetContainerID())
+}
+
 // Logs is what the owner container wrote so far (nothing for other kinds), read from the engine in
 // full: the streamed copy may lag behind the last requests.
 func (l *Launcher) Logs(ctx context.Context) []byte {
@@ -147,6 +233,10 @@ func (l *Launcher) Logs(ctx context.Context) []byte {
 func (l *Launcher) Close(ctx context.Context) error {
 	var errs []string
 	if l.container != nil {
+		// A paused container cannot be stopped on every engine; let it run first.
+		if st, err := l.State(ctx); err == nil && st == "paused" {
+			_ = l.Unpause(ctx)
+		}
 		if err := l.container.Terminate(ctx); err != nil {
 			errs = append(errs, err.Error())
 		}

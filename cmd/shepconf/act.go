@@ -1,0 +1,377 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shepconf/shepconf/internal/forms"
+	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/steps"
+)
+
+// Outputs of shepconf act, inside the run's folder.
+const (
+	ActXMLFile  = "act.xml"
+	ActHTMLFile = "act.html"
+	ncaName     = "shepconf NCA"
+)
+
+// actFlags are what a run does not know: the parties, their systems, the services and the tester.
+type actFlags struct {
+	out, verify, id                                string
+	owner, initiator, ownerSystem, initiatorSystem string
+	services                                       serviceFlag
+	productionDate                                 string
+	tester, testerIIN, testerBIN                   string
+	state, keyPath, certPath, rootsPath            string
+}
+
+func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	var f actFlags
+	fs := flag.NewFlagSet("act", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.out, "out", "out", "folder of the conformance run (its cucumber.json); act.xml and act.html are written here")
+	fs.StringVar(&f.verify, "verify", "", "verify the EDS of this act.xml and print its signers, instead of forming an act")
+	fs.StringVar(&f.id, "id", "", "identifier of the act (default act-<date>-<time>)")
+	fs.StringVar(&f.owner, "owner", "", "field 1.1: name of the service owner")
+	fs.StringVar(&f.initiator, "initiator", "", "field 1.2: name of the initiator of the integration service")
+	fs.StringVar(&f.ownerSystem, "owner-system", "", "field 2.1: information system of the service owner")
+	fs.StringVar(&f.initiatorSystem, "initiator-system", "", "field 2.2: information system of the initiator")
+	fs.Var(&f.services, "service", `fields 3.2 and 3.1: a service tested as "KEY=Name of the service" (repeatable)`)
+	fs.StringVar(&f.productionDate, "production-date", "", "field 6: date of transfer to production, YYYY-MM-DD (default empty, for the operator)")
+	fs.StringVar(&f.tester, "tester", "", "the tester's full name, written in the EDS certificate the simulated NCA issues")
+	fs.StringVar(&f.testerIIN, "tester-iin", "", "the tester's IIN (12 digits), written in that certificate")
+	fs.StringVar(&f.testerBIN, "tester-bin", "", "BIN of the tester's organisation (owner for R-24, initiator for R-42), optional")
+	fs.StringVar(&f.state, "state", "", "state folder of the simulated NCA, kept between acts (default <out>/nca)")
+	fs.StringVar(&f.keyPath, "key", "", "sign with this PKCS#8 PEM private key instead of a simulated NCA certificate (with --cert)")
+	fs.StringVar(&f.certPath, "cert", "", "PEM certificate of --key, followed by its intermediate CA certificates")
+	fs.StringVar(&f.rootsPath, "roots", "", "PEM file of the NCA root certificates the EDS must chain to (default: the simulated NCA in --state)")
+	if err := fs.Parse(args); err != nil {
+		return exitError
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "shepconf act: unexpected argument %q\n", fs.Arg(0))
+		return exitError
+	}
+	if f.state == "" {
+		f.state = filepath.Join(f.out, "nca")
+	}
+	if f.verify != "" {
+		return verifyAct(f, stdout, stderr)
+	}
+	xmlPath, htmlPath, act, signers, err := formAct(f, time.Now())
+	var problems forms.Problems
+	if errors.As(err, &problems) {
+		fmt.Fprintln(stderr, "shepconf act: the act cannot be formed:")
+		for _, b := range problems {
+			fmt.Fprintln(stderr, "  "+b.Error())
+		}
+		return exitError
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "shepconf act:", err)
+		return exitError
+	}
+	fmt.Fprintf(stdout, "Act %s formed and signed by %s\n", act.ID, signers[0].Certificate.Subject)
+	fmt.Fprintf(stdout, "Decision: %s\n", firstLine(act.Decision))
+	fmt.Fprintf(stdout, "Act:       %s\nPrintable: %s\n", xmlPath, htmlPath)
+	return exitConformant
+}
+
+// formAct fills Appendix 4 from the run in f.out, signs it with the tester's EDS and writes it as
+// XML and as a printable page.
+func formAct(f actFlags, now time.Time) (xmlPath, htmlPath string, act forms.TestAct, signers []forms.Signer, err error) {
+	cucumber := filepath.Join(f.out, steps.CucumberFile)
+	info, err := os.Stat(cucumber)
+	if err != nil {
+		return "", "", act, nil, fmt.Errorf("no conformance run in %s (%w); run \"shepconf run --out %s\" first", f.out, err, f.out)
+	}
+	feats, err := reports.ReadCucumber(cucumber)
+	if err != nil {
+		return "", "", act, nil, err
+	}
+	outcome := outcomeOf(feats, info.ModTime())
+	if b, err := os.ReadFile(filepath.Join(f.out, steps.RunFile)); err == nil {
+		var ri steps.RunInfo
+		if json.Unmarshal(b, &ri) == nil && ri.TimeScale != 1 {
+			outcome.Ready = false
+			outcome.Caveat = fmt.Sprintf("the run shrank every limit by the time scale %g; only a run at the Rules' own limits (time scale 1) certifies", ri.TimeScale)
+		}
+	} else {
+		outcome.Ready = false
+		outcome.Caveat = "the run's time scale is unknown (no " + steps.RunFile + " in " + f.out + ")"
+	}
+	if f.id == "" {
+		f.id = "act-" + now.Format("20060102-150405")
+	}
+	act = forms.TestAct{ID: f.id, Owner: f.owner, Initiator: f.initiator, OwnerSystem: f.ownerSystem,
+		InitiatorSystem: f.initiatorSystem, Services: f.services, Scenario: outcome.ScenarioText(),
+		Decision: outcome.DecisionText(), ProductionDate: f.productionDate}
+	if err := missingFields(f, feats); err != nil {
+		return "", "", act, nil, err
+	}
+	if err := act.ValidateForSigning(); err != nil {
+		return "", "", act, nil, err
+	}
+	id, roots, err := testerIdentity(f)
+	if err != nil {
+		return "", "", act, nil, err
+	}
+	doc, err := act.Marshal()
+	if err != nil {
+		return "", "", act, nil, err
+	}
+	signed, err := forms.SignAct(doc, id.Key, append([]*x509.Certificate{id.Certificate}, id.Chain...))
+	if err != nil {
+		return "", "", act, nil, err
+	}
+	signers = []forms.Signer{{Certificate: id.Certificate, Chain: id.Chain}}
+	if roots != nil {
+		// Check the act as it will be read: a certificate outside the NCA is refused here, not later.
+		if act, signers, err = forms.VerifyAct(signed, roots, now); err != nil {
+			return "", "", act, nil, err
+		}
+	}
+	var page bytes.Buffer
+	if err := forms.WriteActHTML(&page, act, signers); err != nil {
+		return "", "", act, nil, err
+	}
+	xmlPath, htmlPath = filepath.Join(f.out, ActXMLFile), filepath.Join(f.out, ActHTMLFile)
+	if err := os.WriteFile(xmlPath, append(signed, '\n'), 0o644); err != nil {
+		return "", "", act, nil, err
+	}
+	if err := os.WriteFile(htmlPath, page.Bytes(), 0o644); err != nil {
+		return "", "", act, nil, err
+	}
+	return xmlPath, htmlPath, act, signers, nil
+}
+
+// outcomeOf reads the scenarios and the verdict of a run as the report computes them.
+func outcomeOf(feats []reports.Feature, date time.Time) forms.RunOutcome {
+	s := reports.Run{Features: feats}.Summary()
+	o := forms.RunOutcome{Verdict: s.Verdict, Ready: s.Verdict == reports.Conformant, Date: date}
+	for _, f := range feats {
+		for _, sc := range f.Scenarios {
+			o.Scenarios = append(o.Scenarios, forms.RunScenario{Feature: f.Name, Name: sc.Name, Status: sc.Status(), Clauses: sc.Clauses()})
+		}
+	}
+	return o
+}
+
+// missingFields names every field of the act that the run cannot fill and no flag filled, with the
+// flag that fills it. For fields 2.2 and 3.2 it also lists what the run's messages carried.
+func missingFields(f actFlags, feats []reports.Feature) error {
+	var p forms.Problems
+	need := func(field, label, value, flagName, seen string) {
+		if strings.TrimSpace(value) != "" {
+			return
+		}
+		b := &rule.Breach{Rule: "A4-F", Field: "A4-F field " + field + " (" + label + ")", Expected: "a value", Observed: "empty",
+			Fix: "pass " + flagName}
+		if seen != "" {
+			b.Note = seen
+		}
+		p = append(p, b)
+	}
+	need("1.1", "name of the service owner", f.owner, `--owner "name"`, "")
+	need("1.2", "name of the initiator", f.initiator, `--initiator "name"`, "")
+	need("2.1", "information system of the service owner", f.ownerSystem, `--owner-system NAME`, "")
+	need("2.2", "information system of the initiator", f.initiatorSystem, `--initiator-system NAME`, seenIn(feats, senderID, "systems that sent requests in the run"))
+	if len(f.services) == 0 {
+		need("3.1/3.2", "services tested", "", `--service "KEY=Name of the service" (once per service)`, seenIn(feats, serviceID, "service IDs called in the run"))
+	}
+	return append(p, testerProblems(f)...).Err()
+}
+
+var (
+	serviceID = regexp.MustCompile(`<serviceId>([^<]+)</serviceId>|"serviceId"\s*:\s*"([^"]+)"`)
+	senderID  = regexp.MustCompile(`<senderId>([^<]+)</senderId>|"senderId"\s*:\s*"([^"]+)"`)
+)
+
+// seenIn lists the values the run's attached messages carry for an element; a hint only, since a
+// run also calls services that do not exist on purpose (R-6).
+func seenIn(feats []reports.Feature, re *regexp.Regexp, what string) string {
+	var vals []string
+	for _, f := range feats {
+		for _, sc := range f.Scenarios {
+			for _, st := range sc.Steps {
+				for _, e := range st.Embeddings {
+					for _, m := range re.FindAllSubmatch(e.Data, -1) {
+						if v := string(m[1]) + string(m[2]); !slices.Contains(vals, v) {
+							vals = append(vals, v)
+						}
+					}
+				}
+			}
+		}
+	}
+	if len(vals) == 0 {
+		return ""
+	}
+	slices.Sort(vals)
+	return what + ": " + strings.Join(vals, ", ")
+}
+
+// testerProblems checks what the simulated NCA needs to issue the tester's EDS (R-8).
+func testerProblems(f actFlags) forms.Problems {
+	if f.keyPath != "" || f.certPath != "" {
+		return nil
+	}
+	var p forms.Problems
+	if strings.TrimSpace(f.tester) == "" {
+		p = append(p, &rule.Breach{Rule: "R-8", Field: "the tester's EDS", Expected: "the tester's name", Observed: "empty", Fix: `pass --tester "Full Name" (or --key and --cert)`})
+	}
+	if !twelveDigits.MatchString(f.testerIIN) {
+		p = append(p, &rule.Breach{Rule: "R-8", Field: "the tester's EDS", Expected: "the tester's IIN, 12 digits", Observed: fmt.Sprintf("%q", f.testerIIN), Fix: "pass --tester-iin with the 12-digit IIN"})
+	}
+	if f.testerBIN != "" && !twelveDigits.MatchString(f.testerBIN) {
+		p = append(p, &rule.Breach{Rule: "R-8", Field: "the tester's EDS", Expected: "the organisation's BIN, 12 digits", Observed: fmt.Sprintf("%q", f.testerBIN), Fix: "pass --tester-bin with the 12-digit BIN, or leave it out"})
+	}
+	return p
+}
+
+var twelveDigits = regexp.MustCompile(`^[0-9]{12}$`)
+
+// testerIdentity is the tester's EDS: the key and certificate supplied, or a certificate issued by
+// the simulated NCA kept in f.state. roots are the NCA roots the act is checked against (nil when a
+// supplied certificate comes without --roots).
+func testerIdentity(f actFlags) (*nca.Identity, *x509.CertPool, error) {
+	roots, err := rootsOf(f, f.keyPath == "")
+	if err != nil {
+		return nil, nil, err
+	}
+	if f.keyPath != "" || f.certPath != "" {
+		if f.keyPath == "" || f.certPath == "" {
+			return nil, nil, errors.New("the tester's EDS: pass both --key and --cert")
+		}
+		id, err := nca.LoadIdentity(f.certPath, f.keyPath)
+		if err != nil {
+			return nil, nil, fmt.Errorf("the tester's EDS: %w", err)
+		}
+		if f.tester != "" && f.tester != id.Certificate.Subject.CommonName {
+			return nil, nil, fmt.Errorf("the tester's EDS: --tester %q but the certificate %s names %q", f.tester, f.certPath, id.Certificate.Subject.CommonName)
+		}
+		return id, roots, nil
+	}
+	ca, err := nca.LoadOrCreate(ncaName, f.state)
+	if err != nil {
+		return nil, nil, fmt.Errorf("simulated NCA in %s: %w", f.state, err)
+	}
+	id, err := ca.Issue(nca.Subject{CommonName: f.tester, IIN: f.testerIIN, BIN: f.testerBIN}, nca.RSA2048)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the tester's EDS: %w", err)
+	}
+	// Record the certificate issued, so the NCA's OCSP still knows it after a restart.
+	if err := ca.Save(f.state); err != nil {
+		return nil, nil, err
+	}
+	if roots == nil {
+		roots = ca.Roots()
+	}
+	return id, roots, nil
+}
+
+// rootsOf reads --roots, or with fromState the simulated NCA's root in f.state (nil if none yet).
+func rootsOf(f actFlags, fromState bool) (*x509.CertPool, error) {
+	path := f.rootsPath
+	if path == "" {
+		if !fromState {
+			return nil, nil
+		}
+		path = filepath.Join(f.state, nca.RootCertFile)
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+	}
+	certs, err := nca.ReadCertificates(path)
+	if err != nil {
+		return nil, fmt.Errorf("NCA roots: %w", err)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("NCA roots: %s holds no certificate", path)
+	}
+	pool := x509.NewCertPool()
+	for _, c := range certs {
+		pool.AddCert(c)
+	}
+	return pool, nil
+}
+
+// verifyAct checks every EDS of an act against the NCA roots and prints the signers.
+func verifyAct(f actFlags, stdout, stderr io.Writer) int {
+	doc, err := os.ReadFile(f.verify)
+	if err != nil {
+		fmt.Fprintln(stderr, "shepconf act:", err)
+		return exitError
+	}
+	roots, err := rootsOf(f, true)
+	if err != nil {
+		fmt.Fprintln(stderr, "shepconf act:", err)
+		return exitError
+	}
+	if roots == nil {
+		fmt.Fprintf(stderr, "shepconf act: no NCA to verify against: pass --roots with the NCA root certificates, or --state with the simulated NCA's folder (%s holds none)\n", f.state)
+		return exitError
+	}
+	act, signers, err := forms.VerifyAct(doc, roots, time.Now())
+	if err != nil {
+		fmt.Fprintf(stdout, "%s: NOT VALID: %v\n", f.verify, err)
+		return exitFailed
+	}
+	fmt.Fprintf(stdout, "%s: act %s, %d valid EDS\n", f.verify, act.ID, len(signers))
+	for i, s := range signers {
+		c := s.Certificate
+		iin, bin := nca.IdentifiersOf(c)
+		fmt.Fprintf(stdout, "signature %d: %s (IIN %s, BIN %s), certificate %X issued by %s, valid to %s\n",
+			i+1, c.Subject.CommonName, orNone(iin), orNone(bin), c.SerialNumber, c.Issuer.CommonName, c.NotAfter.UTC().Format(time.DateOnly))
+	}
+	fmt.Fprintf(stdout, "Decision: %s\n", firstLine(act.Decision))
+	return exitConformant
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// serviceFlag is a repeatable --service "KEY=Name of the service" (A4 fields 3.2 and 3.1).
+type serviceFlag []forms.TestedService
+
+func (s *serviceFlag) String() string {
+	var parts []string
+	for _, v := range *s {
+		parts = append(parts, v.Key+"="+v.Name)
+	}
+	return strings.Join(parts, ",")
+}
+
+func (s *serviceFlag) Set(v string) error {
+	key, name, ok := strings.Cut(v, "=")
+	key, name = strings.TrimSpace(key), strings.TrimSpace(name)
+	if !ok || key == "" || name == "" {
+		return fmt.Errorf("A4-F fields 3.2 and 3.1: want KEY=Name of the service, got %q", v)
+	}
+	*s = append(*s, forms.TestedService{Name: name, Key: key})
+	return nil
+}

@@ -1,0 +1,81 @@
+package forms
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// RunScenario is one scenario of a conformance run as the test act lists it (A4 field 4).
+type RunScenario struct {
+	Feature string
+	Name    string
+	Status  string   // passed, failed, skipped, undefined, pending
+	Clauses []string // the clause tags it proves: R-6, A1-T3, ...
+}
+
+// RunOutcome is what a conformance run tells the test act: the scenarios and their verdict.
+type RunOutcome struct {
+	Verdict   string // as the report prints it: CONFORMANT, NOT CONFORMANT, INCOMPLETE
+	Ready     bool   // every scenario passed (the verdict is CONFORMANT) in a run that certifies
+	Caveat    string // why a CONFORMANT run still cannot support commissioning, e.g. a shrunk time scale
+	Date      time.Time
+	Scenarios []RunScenario
+}
+
+func (s RunScenario) line() string {
+	return fmt.Sprintf("%s / %s [%s]", s.Feature, s.Name, strings.Join(s.Clauses, ", "))
+}
+
+// ScenarioText is field 4 of the act: the Rules do not prescribe its content, so it lists every
+// scenario run with its status and the clauses it proves, one per line.
+func (o RunOutcome) ScenarioText() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Conformance scenarios of shepconf run on %s: %d scenarios.", o.Date.Format(time.DateOnly), len(o.Scenarios))
+	for i, s := range o.Scenarios {
+		fmt.Fprintf(&b, "\n%d. %s: %s", i+1, s.Status, s.line())
+	}
+	return b.String()
+}
+
+// DecisionText is field 5 of the act. A positive decision needs every scenario passed; otherwise
+// integration testing continues until a positive result, and the decision names the
+// scenarios that did not pass and their clauses so the parties know what to fix.
+func (o RunOutcome) DecisionText() string {
+	if o.Ready {
+		return fmt.Sprintf("The service is ready for commissioning: all %d scenarios of the conformance run passed (verdict %s).", len(o.Scenarios), o.Verdict)
+	}
+	var open []RunScenario
+	for _, s := range o.Scenarios {
+		if s.Status != "passed" {
+			open = append(open, s)
+		}
+	}
+	var b strings.Builder
+	if o.Caveat != "" {
+		fmt.Fprintf(&b, "The service is not ready for commissioning: %s. ", o.Caveat)
+	}
+	fmt.Fprintf(&b, "The service is not ready for commissioning (verdict %s): %d of %d scenarios did not pass; integration testing continues until a positive result (R-24, R-42).",
+		o.Verdict, len(open), len(o.Scenarios))
+	for _, s := range open {
+		fmt.Fprintf(&b, "\n- %s: %s", s.Status, s.line())
+	}
+	return b.String()
+}
+
+// ValidateForSigning is Validate for an act formed from a run: the date of transfer to the
+// production environment (field 6) may still be empty, since the operator sets it when it agrees
+// the act; when filled it must be a date.
+func (a TestAct) ValidateForSigning() error {
+	err := a.Validate()
+	if err == nil || a.ProductionDate != "" {
+		return err
+	}
+	var kept Problems
+	for _, b := range err.(Problems) {
+		if b.Field != "A4-F field 6" {
+			kept = append(kept, b)
+		}
+	}
+	return kept.Err()
+}
