@@ -31,12 +31,14 @@ Feature: Timing under load (Appendix 2 tables 1 and 2, clause 47)
       | nominal | 10      |
       | peak    | 2       |
 
+  @A2-T1
   Scenario: An owner that answers in 11 seconds breaks the 10 second mean
     Given the reference owner answers in 11 seconds
     When the gateway is loaded at the peak rate for 1 minute
     Then the "A2-T1 row 2" limit is broken
     And the "A2-T1 row 1" limit holds
 
+  @A2-T1
   Scenario: One answer after 31 seconds breaks the 30 second maximum
     Given the reference owner answers one request after 31 seconds
     When the gateway is loaded at the peak rate for 1 minute

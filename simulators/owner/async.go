@@ -1,7 +1,6 @@
 package owner
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
 	"fmt"
@@ -282,26 +281,7 @@ type AsyncExchange struct {
 // the answer. The operations below (Send, Status, Get, Notify) sign what they send.
 func (p *Participant) Post(ctx context.Context, body []byte) AsyncExchange {
 	x := AsyncExchange{Request: body}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(p.Gateway, "/")+envelope.AsyncPath, bytes.NewReader(body))
-	if err != nil {
-		x.Err = err
-		return x
-	}
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	req.Header.Set("SOAPAction", `""`)
-	client := p.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
-	start := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		x.Err, x.Elapsed = err, time.Since(start)
-		return x
-	}
-	defer resp.Body.Close()
-	x.Response, x.Err = io.ReadAll(resp.Body)
-	x.Status, x.Elapsed = resp.StatusCode, time.Since(start)
+	x.Response, x.Status, x.Elapsed, x.Err = postSOAP(ctx, p.HTTP, strings.TrimSuffix(p.Gateway, "/")+envelope.AsyncPath, body)
 	if x.Err != nil {
 		return x
 	}

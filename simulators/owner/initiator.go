@@ -1,10 +1,8 @@
 package owner
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -59,27 +57,7 @@ type Exchange struct {
 // Send posts an envelope to the gateway's synchronous endpoint and reads the answer.
 func (i *Initiator) Send(ctx context.Context, envelopeBytes []byte) Exchange {
 	x := Exchange{Request: envelopeBytes}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
-		strings.TrimSuffix(i.Gateway, "/")+envelope.SyncPath, bytes.NewReader(envelopeBytes))
-	if err != nil {
-		x.Err = err
-		return x
-	}
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	req.Header.Set("SOAPAction", `""`)
-	client := i.HTTP
-	if client == nil {
-		client = http.DefaultClient
-	}
-	start := time.Now()
-	resp, err := client.Do(req)
-	if err != nil {
-		x.Err, x.Elapsed = err, time.Since(start)
-		return x
-	}
-	defer resp.Body.Close()
-	x.Response, x.Err = io.ReadAll(resp.Body)
-	x.Status, x.Elapsed = resp.StatusCode, time.Since(start)
+	x.Response, x.Status, x.Elapsed, x.Err = postSOAP(ctx, i.HTTP, strings.TrimSuffix(i.Gateway, "/")+envelope.SyncPath, envelopeBytes)
 	return x
 }
 

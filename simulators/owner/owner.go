@@ -111,16 +111,8 @@ func (o *Owner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	info := rec.Request.Request.RequestInfo
 	b := o.behaviour(info.ServiceID)
-	if b.Hang {
-		<-r.Context().Done()
+	if !b.wait(r.Context()) {
 		return
-	}
-	if b.Latency > 0 {
-		select {
-		case <-time.After(b.Latency):
-		case <-r.Context().Done():
-			return
-		}
 	}
 	switch {
 	case b.HTTPStatus != 0:

@@ -79,16 +79,8 @@ func (o *RESTOwner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	b := o.behaviour(rec.Request.Request.RequestInfo.ServiceID)
-	if b.Hang {
-		<-r.Context().Done()
+	if !b.wait(r.Context()) {
 		return
-	}
-	if b.Latency > 0 {
-		select {
-		case <-time.After(b.Latency):
-		case <-r.Context().Done():
-			return
-		}
 	}
 	switch {
 	case b.HTTPStatus != 0:
