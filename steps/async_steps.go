@@ -439,16 +439,7 @@ func (a *asyncWorld) ownerReceivedRequest() error {
 	if err != nil {
 		return err
 	}
-	var got owner.AsyncReceived
-	waitFor(func() bool {
-		for _, r := range a.owner.Received() {
-			if r.Answered {
-				got = r
-				return true
-			}
-		}
-		return false
-	})
+	got := a.ownerReceives(func(r owner.AsyncReceived) bool { return r.Answered })
 	if got.Body == nil {
 		return a.verify("A1-T13", "the request pushed to the owner", "nothing pushed", false)
 	}
@@ -466,18 +457,25 @@ func (a *asyncWorld) ownerReceivedRequest() error {
 	return a.verify("R-2.5", "the business data unaltered: "+want, got.Message.MessageData.Text(), got.Message.MessageData.Text() == want)
 }
 
-// ownerReceivedSigned checks the owner's own check of the gateway's signature on the push (A6-S1).
-func (a *asyncWorld) ownerReceivedSigned() error {
+// ownerReceives waits for the first message the owner received that matches; the zero value when
+// none came in time.
+func (a *asyncWorld) ownerReceives(match func(owner.AsyncReceived) bool) owner.AsyncReceived {
 	var got owner.AsyncReceived
 	waitFor(func() bool {
 		for _, r := range a.owner.Received() {
-			if r.By == "push" {
+			if match(r) {
 				got = r
 				return true
 			}
 		}
 		return false
 	})
+	return got
+}
+
+// ownerReceivedSigned checks the owner's own check of the gateway's signature on the push (A6-S1).
+func (a *asyncWorld) ownerReceivedSigned() error {
+	got := a.ownerReceives(func(r owner.AsyncReceived) bool { return r.By == "push" })
 	if got.Body == nil {
 		return a.verify("A6-S1", "the request pushed to the owner, signed by the gateway", "nothing pushed", false)
 	}

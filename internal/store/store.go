@@ -339,25 +339,7 @@ func (s *Store) Update(ctx context.Context, messageID string, c Change, attempts
 
 // DueNotifications returns status notifications to send now.
 func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) ([]Notification, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, message_id, system_id, endpoint, state, status_code, status_msg,
-		status_ns, attempts, next_ns FROM notifications WHERE done = 0 AND next_ns <= ? ORDER BY next_ns LIMIT ?`,
-		now.UnixNano(), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Notification
-	for rows.Next() {
-		var n Notification
-		var status, next int64
-		if err := rows.Scan(&n.ID, &n.MessageID, &n.SystemID, &n.Endpoint, &n.State, &n.StatusCode, &n.StatusMsg,
-			&status, &n.Attempts, &next); err != nil {
-			return nil, err
-		}
-		n.StatusDate, n.NextAttempt = time.Unix(0, status), time.Unix(0, next)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return s.notifications(ctx, `done = 0 AND next_ns <= ? ORDER BY next_ns LIMIT ?`, now.UnixNano(), limit)
 }
 
 // NotificationAttempted records an attempt to send a notification: done when the participant
@@ -370,8 +352,13 @@ func (s *Store) NotificationAttempted(ctx context.Context, id string, attempts i
 
 // Notifications returns every notification queued for a message, oldest first.
 func (s *Store) Notifications(ctx context.Context, messageID string) ([]Notification, error) {
+	return s.notifications(ctx, `message_id = ? ORDER BY status_ns`, messageID)
+}
+
+// notifications reads the notifications selected by where (a WHERE clause and its ordering).
+func (s *Store) notifications(ctx context.Context, where string, args ...any) ([]Notification, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT id, message_id, system_id, endpoint, state, status_code, status_msg,
-		status_ns, attempts, next_ns FROM notifications WHERE message_id = ? ORDER BY status_ns`, messageID)
+		status_ns, attempts, next_ns FROM notifications WHERE `+where, args...)
 	if err != nil {
 		return nil, err
 	}
