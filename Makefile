@@ -6,7 +6,7 @@ OUT     ?= out
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 BIN     := bin/shepconf
 
-.PHONY: conformance conformance-full test fuzz bench deps build clean
+.PHONY: conformance conformance-full test fuzz bench deps build image sample-image clean
 
 ## conformance: run the conformance suite against the built-in simulators at the Rules' limits
 conformance: build
@@ -38,6 +38,11 @@ build: deps
 image: deps
 	./scripts/build-static ./cmd/shepconf bin/shepconf-linux-static $(VERSION)
 	docker build -t shepconf:$(VERSION) -t shepconf:latest .
+
+## sample-image: the sample agency system as the image shepconf-sample-agency, FROM scratch (cmd/sample-agency)
+sample-image: deps
+	./scripts/build-static ./cmd/sample-agency bin/sample-agency-linux-static $(VERSION)
+	docker build -f cmd/sample-agency/Dockerfile -t shepconf-sample-agency:$(VERSION) -t shepconf-sample-agency:latest .
 
 deps:
 	@./scripts/deps

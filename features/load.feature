@@ -3,22 +3,24 @@ Feature: Timing under load (Appendix 2 tables 1 and 2, clause 47)
   The gateway and the owner's service are held to the performance requirements of Appendix 2 at the
   rates of table 2: a nominal 360 and a peak of 2000 requests per hour. Every request is a fresh
   envelope signed by the initiator; the gateway's journal separates the owner's processing time from
-  the gateway's own. These scenarios send the Rules' rates compressed into about two seconds of real
-  time; `shepconf load --compress 1` runs the real hour that certifies.
+  the gateway's own. The limits are judged on the owner system under test (role sync-owner); the
+  negative cases program the harness's reference owner to show the gateway's measurement catches a
+  slow owner. These scenarios send the Rules' rates compressed into about two seconds of real
+  time; `shepconf load --compress 1` with the system under test runs the real hour that certifies.
 
-  @R-47
-  Scenario Outline: At the <profile> rate every limit holds
-    Given the reference owner answers in <seconds> seconds
-    When the gateway is loaded at the <profile> rate for <minutes> minutes
-    Then every request was answered without error
+  @R-47 @role-sync-owner
+  Scenario Outline: The owner system under test holds every limit at the <profile> rate
+    When the owner system under test is loaded at the <profile> rate for <minutes> minutes
+    Then every request was routed to the owner system under test
+    And every request was answered without error
     And the "A2-T1 row 1" limit holds
     And the "A2-T1 row 2" limit holds
     And the "R-47" limit holds
 
     Examples:
-      | profile | minutes | seconds |
-      | nominal | 10      | 2       |
-      | peak    | 2       | 2       |
+      | profile | minutes |
+      | nominal | 10      |
+      | peak    | 2       |
 
   @R-47 @R-46
   Scenario Outline: On the asynchronous channel at the <profile> rate every message is accepted within a minute

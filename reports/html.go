@@ -35,13 +35,36 @@ type Run struct {
 	Finished        time.Time
 	TimeScale       float64 // 1 = the Rules' limits; only a run at scale 1 certifies
 	LoadCompression float64 // load tests: the Appendix 2 hourly rates sent this many times faster; 0 = none ran
-	SUT             string  // the system under test
-	Version         string  // of the harness
-	Tags            string  // the tag filter of the run, if any
+	SUT             string  // the system under test, in a sentence
+	System          SystemUnderTest
+	Roles           []RoleResult // the roles the run certified the system in, with their outcome
+	Version         string       // of the harness
+	Tags            string       // the tag filter of the run, if any
 	Features        []Feature
 	Measurements    []Measurement // drawn as charts with their limits (load results, owner times)
 	Catalogue       []Requirement // the clauses the traceability matrix lists; nil for Catalogue()
 }
+
+// SystemUnderTest names the system a run tested, as run.json does.
+type SystemUnderTest struct {
+	// Demonstration says the run tested the built-in sample agency system: it certifies nothing.
+	Demonstration bool
+	SystemID, BIN string
+	URL           string // for a system reached at a URL
+	Image, Digest string // for a system run from a container image
+	Trigger       string // how the harness made it send
+}
+
+// RoleResult is what a run proved of one role of the system under test.
+type RoleResult struct {
+	Role                    string
+	Passed, Failed, Skipped int
+	Services                []string // the services the system was exercised on in this role
+	Scenarios               []string // "status: feature / scenario", every scenario of the role that ran
+}
+
+// Certified says every scenario of the role that ran passed, and at least one ran.
+func (r RoleResult) Certified() bool { return r.Passed > 0 && r.Failed == 0 && r.Skipped == 0 }
 
 // Verdicts of a run.
 const (

@@ -63,3 +63,57 @@ func TestFailureIsShownFirstWithItsRule(t *testing.T) {
 		t.Error("the report must work offline: no external resources")
 	}
 }
+
+// A run of the built-in sample system says on top that it certifies nothing; a run of an agency's
+// system says instead what was tested: the system, each role with its counts, services and scenarios.
+func TestReportSaysWhatWasTested(t *testing.T) {
+	const banner = "DEMONSTRATION — the built-in sample agency system was tested; this run certifies nothing"
+	feats := []reports.Feature{{Name: "Sync owner", Scenarios: []reports.Scenario{scenario("answered", "passed", "@R-47")}}}
+	write := func(r reports.Run) string {
+		t.Helper()
+		var b bytes.Buffer
+		if err := reports.WriteHTML(&b, r); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+
+	demo := write(reports.Run{TimeScale: 1, Features: feats, SUT: "demonstration", System: reports.SystemUnderTest{Demonstration: true, SystemID: "AGENCY_SYS"},
+		Roles: []reports.RoleResult{{Role: "sync-owner", Passed: 1}}})
+	if !strings.Contains(demo, `id="demonstration"`) || !strings.Contains(demo, banner) {
+		t.Error("a demonstration's report lacks the banner")
+	}
+	if strings.Contains(demo, `data-t="role-certified"`) || !strings.Contains(demo, `data-t="role-demonstration"`) {
+		t.Error("a demonstration's report calls a role certified")
+	}
+
+	agency := write(reports.Run{TimeScale: 1, Features: feats, SUT: "system MJ_IS in the container image agency:1",
+		System: reports.SystemUnderTest{SystemID: "MJ_IS", BIN: "100140000002", Image: "agency:1", Digest: "sha256:0a1b", Trigger: "HTTP http://127.0.0.1:9/trigger"},
+		Roles: []reports.RoleResult{
+			{Role: "sync-owner", Passed: 3, Services: []string{"OWN_SERVICE"}, Scenarios: []string{"passed: Sync owner / answered"}},
+			{Role: "async-sender", Passed: 1, Failed: 2, Services: []string{"NOTIFY"}},
+		}})
+	if strings.Contains(agency, banner) || strings.Contains(agency, `id="demonstration"`) {
+		t.Error("an agency run's report carries the demonstration banner")
+	}
+	for _, want := range []string{"MJ_IS, 100140000002", "agency:1", "sha256:0a1b", "HTTP http://127.0.0.1:9/trigger",
+		`id="role-sync-owner"`, "OWN_SERVICE", "passed: Sync owner / answered", `id="role-async-sender"`, "NOTIFY"} {
+		if !strings.Contains(agency, want) {
+			t.Errorf("an agency run's report lacks %q", want)
+		}
+	}
+	row := func(role string) string {
+		i := strings.Index(agency, `id="role-`+role+`"`)
+		if i < 0 {
+			return ""
+		}
+		end := strings.Index(agency[i:], "</tr>")
+		return agency[i : i+end]
+	}
+	if r := row("sync-owner"); !strings.Contains(r, `data-t="role-certified"`) || !strings.Contains(r, `<td class="num">3</td>`) {
+		t.Errorf("the certified role's row: %s", r)
+	}
+	if r := row("async-sender"); !strings.Contains(r, `data-t="role-not-certified"`) || !strings.Contains(r, `<td class="num">2</td>`) {
+		t.Errorf("the role with failed scenarios: %s", r)
+	}
+}

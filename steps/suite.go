@@ -30,29 +30,79 @@ type Options struct {
 	Full      bool      // with an empty Tags, run the @load scenarios too
 	TimeScale float64   // 1 (the default) runs the Rules' limits; only such a run certifies
 	OwnerOmit []string  // element paths the reference owner leaves out of its answers (a broken owner)
-	LaxOwner  bool      // the reference owner checks no transport signature (a non-conforming owner)
 	Output    io.Writer // progress output; os.Stdout when nil
 	Features  fs.FS     // the feature files; the embedded suite when nil
 	Version   string    // the harness version printed in the report
 	// SignatureChecksOff switches gateway signature checks off, only so that a test can prove the
 	// negative scenarios fail without them. A conformance run never sets it.
 	SignatureChecksOff []xsig.Problem
-	// SUT is the owner system under test; the zero value is the built-in reference owner.
+	// SUT is the system under test and its roles; the zero value is the demonstration with the
+	// built-in sample agency system in every role.
 	SUT sut.Config
+	// OperatorIn is where an operator trigger reads the outcome the operator typed (os.Stdin for
+	// the command; nil asks nothing and only counts down).
+	OperatorIn io.Reader
 }
 
-// RunInfo is written beside the reports: the test act reads from it whether the run can certify.
+// RunInfo is written beside the reports: the test act reads from it whether the run can certify,
+// and for what.
 type RunInfo struct {
-	TimeScale         float64   `json:"timeScale"`
-	Version           string    `json:"version"`
-	Tags              string    `json:"tags"`
-	Verdict           string    `json:"verdict"`
-	Started, Finished time.Time `json:"-"`
+	TimeScale float64 `json:"timeScale"`
+	Version   string  `json:"version"`
+	Tags      string  `json:"tags"` // the whole tag expression the run selected scenarios with
+	// Filtered says the user narrowed the run with --tags: not every scenario of a role ran.
+	Filtered bool    `json:"filtered"`
+	Verdict  string  `json:"verdict"`
+	SUT      SUTInfo `json:"sut"`
+	// Roles are the roles the run certified, each with its scenarios and their outcome.
+	Roles             []RoleResult `json:"roles"`
+	Started, Finished time.Time    `json:"-"`
+}
+
+// SUTInfo names the system under test of a run.
+type SUTInfo struct {
+	Kind string `json:"kind"` // reference (a demonstration), url or container
+	// Demonstration says the run tested the harness's own sample system: it certifies nothing.
+	Demonstration bool   `json:"demonstration"`
+	SystemID      string `json:"systemId"`
+	BIN           string `json:"bin"`
+	URL           string `json:"url,omitempty"`
+	Image         string `json:"image,omitempty"`
+	Digest        string `json:"digest,omitempty"` // the image's ID as the engine reported it
+	Trigger       string `json:"trigger,omitempty"`
+	Describe      string `json:"describe"`
+}
+
+// RoleResult is what a run proved of one role.
+type RoleResult struct {
+	Role     string   `json:"role"`
+	Passed   int      `json:"passed"`
+	Failed   int      `json:"failed"`
+	Skipped  int      `json:"skipped"`  // skipped, pending or undefined
+	Services []string `json:"services"` // the services the system was exercised on in this role
+	// Scenarios are "status: feature / scenario" for every scenario of the role that ran.
+	Scenarios []string `json:"scenarios"`
+}
+
+// Certified says every scenario of the role that ran passed, and at least one ran.
+func (r RoleResult) Certified() bool { return r.Passed > 0 && r.Failed == 0 && r.Skipped == 0 }
+
+// reported is the run's system under test and roles as the report shows them.
+func (i RunInfo) reported() (reports.SystemUnderTest, []reports.RoleResult) {
+	sys := reports.SystemUnderTest{Demonstration: i.SUT.Demonstration, SystemID: i.SUT.SystemID, BIN: i.SUT.BIN,
+		URL: i.SUT.URL, Image: i.SUT.Image, Digest: i.SUT.Digest, Trigger: i.SUT.Trigger}
+	var roles []reports.RoleResult
+	for _, r := range i.Roles {
+		roles = append(roles, reports.RoleResult{Role: r.Role, Passed: r.Passed, Failed: r.Failed, Skipped: r.Skipped,
+			Services: r.Services, Scenarios: r.Scenarios})
+	}
+	return sys, roles
 }
 
 // Result is what a run produced.
 type Result struct {
 	Summary                          reports.Summary
+	Info                             RunInfo
 	Report, Cucumber, JUnit, Journal string // paths of the outputs
 }
 
@@ -75,16 +125,13 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	if o.TimeScale <= 0 {
 		o.TimeScale = 1
 	}
-	if o.Tags == "" && !o.Full {
+	filtered := o.Tags != ""
+	// The quick run leaves out the load scenarios for the demonstration only: an agency system's
+	// sync-owner role is certified with its limits under load too (A2-T1), which take seconds.
+	if o.Tags == "" && !o.Full && o.SUT.Demonstration() {
 		o.Tags = QuickRun
 	}
-	if o.SUT.Kind() == sut.URL {
-		// An owner at a URL runs outside the harness, which cannot stop or pause it.
-		if o.Tags != "" {
-			o.Tags += " && "
-		}
-		o.Tags += "~@sut-faults"
-	}
+	o.Tags = selectScenarios(o.Tags, o.SUT)
 	if o.Output == nil {
 		o.Output = os.Stdout
 	}
@@ -132,9 +179,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	defer caServer.Close(context.Background())
 	owners := sut.NewLauncher(o.SUT, ca, binOf(gatewaySystem))
+	owners.OperatorOut, owners.OperatorIn = o.Output, o.OperatorIn
 	defer closeSUT(owners, dir)
-	s := &Suite{Limits: rule.ScaledLimits(o.TimeScale), OwnerOmit: o.OwnerOmit, LaxOwner: o.LaxOwner, Journal: j, SyncXSD: syncXSD,
-		NCA: ca, SignatureChecksOff: o.SignatureChecksOff, SUT: owners}
+	s := &Suite{Limits: rule.ScaledLimits(o.TimeScale), OwnerOmit: o.OwnerOmit, Journal: j, SyncXSD: syncXSD,
+		NCA: ca, SignatureChecksOff: o.SignatureChecksOff, SUT: owners, exercised: map[sut.Role][]string{}}
 
 	started := time.Now()
 	status := godog.TestSuite{
@@ -175,8 +223,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		run.SUT += fmt.Sprintf(" (reference owner deliberately broken: omits %v)", o.OwnerOmit)
 	}
 	res.Summary = run.Summary()
-	info, _ := json.MarshalIndent(RunInfo{TimeScale: o.TimeScale, Version: o.Version, Tags: o.Tags, Verdict: res.Summary.Verdict,
-		Started: started, Finished: run.Finished}, "", "  ")
+	res.Info = RunInfo{TimeScale: o.TimeScale, Version: o.Version, Tags: o.Tags, Filtered: filtered, Verdict: res.Summary.Verdict,
+		SUT: s.sutInfo(ctx), Roles: s.roleResults(feats), Started: started, Finished: run.Finished}
+	run.System, run.Roles = res.Info.reported()
+	info, _ := json.MarshalIndent(res.Info, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, RunFile), info, 0o644); err != nil {
 		return res, err
 	}
@@ -212,4 +262,74 @@ func (s *Suite) initScenario(sc *godog.ScenarioContext) {
 		w.close(cctx)
 		return ctx, nil
 	})
+}
+
+// selectScenarios narrows the tag expression to what the system under test can be certified by:
+// for an agency's system, only the scenarios of its roles (the rest test the harness's own
+// reference systems and certify nothing of it); the fault scenarios only for a container, which
+// the harness can stop and pause. A demonstration runs everything.
+func selectScenarios(tags string, c sut.Config) string {
+	and := func(expr string) {
+		if tags != "" {
+			tags += " && "
+		}
+		tags += expr
+	}
+	if !c.Demonstration() {
+		and(sut.TagExpression(c.Certified()))
+	}
+	if c.Kind() != sut.Container {
+		// Only a container can be stopped and paused; the in-process sample cannot be frozen.
+		and("~@sut-faults")
+	}
+	return tags
+}
+
+// sutInfo names the system under test as the run met it.
+func (s *Suite) sutInfo(ctx context.Context) SUTInfo {
+	c := s.SUT.Config()
+	info := SUTInfo{Kind: c.Kind(), Demonstration: c.Demonstration(), SystemID: c.SystemID(), BIN: c.BIN, URL: c.URL,
+		Image: c.Image, Describe: c.Describe()}
+	if t, err := s.SUT.Target(ctx); err == nil {
+		info.BIN, info.Digest, info.Trigger = t.BIN, t.Digest, t.TriggerDescribe
+	}
+	return info
+}
+
+// roleResults counts, per certified role, the scenarios tagged with it and how they ended.
+func (s *Suite) roleResults(feats []reports.Feature) []RoleResult {
+	var out []RoleResult
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range s.SUT.Config().Certified() {
+		rr := RoleResult{Role: string(r), Services: s.exercised[r]}
+		for _, f := range feats {
+			for _, sc := range f.Scenarios {
+				if !hasTag(f.Tags, r.Tag()) && !hasTag(sc.Tags, r.Tag()) {
+					continue
+				}
+				st := sc.Status()
+				switch st {
+				case "passed":
+					rr.Passed++
+				case "failed":
+					rr.Failed++
+				default:
+					rr.Skipped++
+				}
+				rr.Scenarios = append(rr.Scenarios, st+": "+f.Name+" / "+sc.Name)
+			}
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+func hasTag(tags []reports.Tag, name string) bool {
+	for _, t := range tags {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
 }

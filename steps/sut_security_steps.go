@@ -4,141 +4,124 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/cucumber/godog"
 
+	"github.com/shepconf/shepconf/fixtures"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
-// probeWorld sends the owner, on the hop from the gateway, what a conforming owner must refuse.
-type probeWorld struct {
-	*World
-	status int
-	answer []byte
-}
+// The security probes send the owner system under test, on the hop from the gateway, what a
+// conforming owner must refuse (A6-S1). A refusal only counts from a system seen answering what the
+// gateway signed: an owner that answers HTTP 503 to everything refuses every probe and proves
+// nothing, so each scenario's Background checks that first.
 
-func init() { stepSets = append(stepSets, registerProbeSteps) }
-
-func registerProbeSteps(w *World, sc *godog.ScenarioContext) {
-	p := &probeWorld{World: w}
-	sc.Step(`^the owner is sent, as from the gateway, a request signed by the gateway$`, func(ctx context.Context) error {
-		return p.probe(ctx, p.gatewaySigned)
-	})
+func (s *sutWorld) registerProbes(sc *godog.ScenarioContext) {
+	sc.Step(`^the owner system under test answers a request the gateway signed$`, s.answersGatewaySigned)
 	sc.Step(`^the owner is sent, as from the gateway, an unsigned request$`, func(ctx context.Context) error {
-		return p.probe(ctx, p.unsigned)
+		return s.probe(ctx, "unsigned request", s.unsigned)
 	})
 	sc.Step(`^the owner is sent, as from the gateway, a request signed by "([^"]*)"$`, func(ctx context.Context, systemID string) error {
-		return p.probe(ctx, func() ([]byte, error) { return p.signedBy(systemID) })
+		return s.probe(ctx, "request signed by "+systemID, func() ([]byte, error) { return s.signedBy(systemID) })
 	})
 	sc.Step(`^the owner is sent, as from the gateway, a signed request altered after signing$`, func(ctx context.Context) error {
-		return p.probe(ctx, p.altered)
+		return s.probe(ctx, "altered request", s.altered)
 	})
 	sc.Step(`^the owner is sent, as from the gateway, a signed request wrapped around a forged body$`, func(ctx context.Context) error {
-		return p.probe(ctx, p.wrapped)
+		return s.probe(ctx, "wrapped request", s.wrapped)
 	})
 	sc.Step(`^the owner is sent, as from the gateway, the hostile input "([^"]*)"$`, func(ctx context.Context, name string) error {
-		return p.probe(ctx, func() ([]byte, error) { return hostileInput(name) })
+		return s.probe(ctx, name, func() ([]byte, error) { return hostileInput(name) })
 	})
-	sc.Step(`^the owner refuses it$`, p.refused)
-	sc.Step(`^the owner answers it$`, p.answered)
+	sc.Step(`^the owner refuses it$`, s.refused)
 }
 
-func (p *probeWorld) request() ([]byte, error) {
-	in := p.initiator("INITIATOR_SYS", "")
-	m := in.Request("TEST_SERVICE_ID", envelope.StringData("probe"))
+// request is a SendMessage for the owner's service as the gateway hands it on: with a sessionId
+// and without the initiator's password.
+func (s *sutWorld) request() ([]byte, error) {
+	m := s.initiator("INITIATOR_SYS", "").Request(s.service, envelope.StringData("probe"))
 	m.Request.RequestInfo.SessionID = envelope.NewGUID()
 	return envelope.Marshal(m)
 }
 
-func (p *probeWorld) unsigned() ([]byte, error) { return p.request() }
+func (s *sutWorld) unsigned() ([]byte, error) { return s.request() }
 
-func (p *probeWorld) signedBy(systemID string) ([]byte, error) {
-	id, ok := p.identities[systemID]
+func (s *sutWorld) signedBy(systemID string) ([]byte, error) {
+	id, ok := s.identities[systemID]
 	if !ok {
 		var err error
-		if id, err = p.issue(systemID, nca.ECDSAP256); err != nil {
+		if id, err = s.issue(systemID, nca.ECDSAP256); err != nil {
 			return nil, err
 		}
 	}
-	b, err := p.request()
+	b, err := s.request()
 	if err != nil {
 		return nil, err
 	}
 	return xsig.Sign(b, id)
 }
 
-func (p *probeWorld) gatewaySigned() ([]byte, error) { return p.signedBy(gatewaySystem) }
+func (s *sutWorld) gatewaySigned() ([]byte, error) { return s.signedBy(gatewaySystem) }
 
-func (p *probeWorld) altered() ([]byte, error) {
-	b, err := p.gatewaySigned()
-	return bytes.Replace(b, []byte("probe"), []byte("altered"), 1), err
+func (s *sutWorld) altered() ([]byte, error) {
+	b, err := s.gatewaySigned()
+	return bytes.Replace(b, []byte(">probe<"), []byte(">altered<"), 1), err
 }
 
-func (p *probeWorld) wrapped() ([]byte, error) {
-	b, err := p.gatewaySigned()
+func (s *sutWorld) wrapped() ([]byte, error) {
+	b, err := s.gatewaySigned()
 	if err != nil {
 		return nil, err
 	}
 	doc := string(b)
 	start, end := strings.Index(doc, "<soap:Body"), strings.Index(doc, "</soap:Envelope>")
 	body := doc[start:end]
-	forged := strings.Replace(strings.Replace(body, "probe", "forged", 1), `wsu:Id="id-`, `wsu:Id="forged-`, 1)
+	forged := strings.Replace(strings.Replace(body, ">probe<", ">forged<", 1), `wsu:Id="id-`, `wsu:Id="forged-`, 1)
 	doc = strings.Replace(doc[:start]+forged+doc[end:], "</soap:Header>", `<x:W xmlns:x="urn:x">`+body+"</x:W></soap:Header>", 1)
 	return []byte(doc), nil
 }
 
 // hostileInput reads one input of the hostile corpus (fixtures/hostile).
 func hostileInput(name string) ([]byte, error) {
-	for _, dir := range []string{"fixtures/hostile", "../fixtures/hostile"} {
-		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
-			return b, nil
-		}
+	b, err := fs.ReadFile(fixtures.Hostile(), name)
+	if err != nil {
+		return nil, fmt.Errorf("hostile input %q: %w", name, err)
 	}
-	return nil, fmt.Errorf("hostile input %q not found in fixtures/hostile", name)
+	return b, nil
 }
 
-func (p *probeWorld) probe(ctx context.Context, build func() ([]byte, error)) error {
-	if p.ownerURL == "" {
-		return fmt.Errorf("no owner system in this scenario")
-	}
+func (s *sutWorld) probe(ctx context.Context, what string, build func() ([]byte, error)) error {
 	body, err := build()
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.ownerURL, bytes.NewReader(body))
-	if err != nil {
-		return err
+	return s.post(ctx, "probe ("+what+")", body)
+}
+
+// answeredNormally says whether the owner served what it was sent as a valid request.
+func (s *sutWorld) answeredNormally() bool {
+	return s.status == http.StatusOK && bytes.Contains(s.direct, []byte("SendMessageResponse"))
+}
+
+// answersGatewaySigned: the system serves a request the gateway signed (A6-S1 step 3), which makes
+// its refusals in the scenario mean something.
+func (s *sutWorld) answersGatewaySigned(ctx context.Context) error {
+	if err := s.probe(ctx, "request signed by the gateway", s.gatewaySigned); err != nil {
+		return s.verify("A6-S1", "the owner system under test answers a request the gateway signed", err.Error(), false)
 	}
-	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("the owner did not answer: %w", err)
-	}
-	defer resp.Body.Close()
-	var out bytes.Buffer
-	_, _ = out.ReadFrom(resp.Body)
-	p.status, p.answer = resp.StatusCode, out.Bytes()
-	p.attach("probe sent to the owner.xml", "application/xml", body)
-	p.attach(fmt.Sprintf("owner's answer (HTTP %d).xml", p.status), "application/xml", p.answer)
-	return nil
+	return s.verify("A6-S1", "the owner system under test answers a request the gateway signed with SendMessageResponse (HTTP 200)",
+		fmt.Sprintf("HTTP %d: %.200s", s.status, s.direct), s.answeredNormally())
 }
 
-// answeredNormally says whether the owner served the probe as a valid request.
-func (p *probeWorld) answeredNormally() bool {
-	return p.status == http.StatusOK && bytes.Contains(p.answer, []byte("SendMessageResponse"))
-}
-
-func (p *probeWorld) refused() error {
-	return p.verify("R-59", "the owner refuses the request (a fault or an HTTP error), as it must accept only what the gateway signed",
-		fmt.Sprintf("HTTP %d: %.200s", p.status, p.answer), !p.answeredNormally())
-}
-
-func (p *probeWorld) answered() error {
-	return p.verify("A6-S1", "the owner answers a request the gateway signed", fmt.Sprintf("HTTP %d: %.200s", p.status, p.answer), p.answeredNormally())
+// refused: the owner refused the probe with a SOAP fault or a client error, not by being
+// unavailable (HTTP 502-504 say nothing about what it was sent).
+func (s *sutWorld) refused() error {
+	refusal := s.status >= 400 && s.status <= http.StatusInternalServerError
+	return s.verify("R-59", "the owner refuses the request (a SOAP fault or HTTP 4xx), as it must accept only what the gateway signed",
+		fmt.Sprintf("HTTP %d: %.200s", s.status, s.direct), refusal && !s.answeredNormally())
 }

@@ -3,26 +3,30 @@ package steps_test
 import (
 	"testing"
 
+	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/steps"
 )
 
-// An owner that checks no transport signature accepts unsigned and wrapped messages: the security
-// probes must find it NOT CONFORMANT, and only on the probes a signature check would have stopped.
-func TestLaxOwnerFailsTheSecurityProbes(t *testing.T) {
-	res, status := runStatuses(t, steps.Options{Tags: "@security", LaxOwner: true})
+// An owner that checks no transport signature serves unsigned, altered and wrapped requests: the
+// security probes sent to the system under test must find it NOT CONFORMANT on the probes a
+// signature check would have stopped, while it still answers what the gateway signed.
+func TestOwnerAcceptingUnsignedRequestsFailsTheSecurityProbes(t *testing.T) {
+	res, status := runStatuses(t, steps.Options{Tags: "@security",
+		SUT: sut.Config{Defects: []string{"accept-unsigned-request"}}})
 	for _, name := range []string{
-		"The owner refuses an unsigned request",
-		"The owner refuses a request signed by a system instead of the gateway",
-		"The owner refuses a request altered after the gateway signed it",
-		"The owner refuses a signature wrapping attack",
+		"The owner system under test refuses an unsigned request",
+		"The owner system under test refuses a request signed by a system instead of the gateway",
+		"The owner system under test refuses a request altered after the gateway signed it",
+		"The owner system under test refuses a signature wrapping attack",
 	} {
 		if status[name] != "failed" {
-			t.Errorf("a lax owner: %q is %q, want failed", name, status[name])
+			t.Errorf("an owner accepting unsigned requests: %q is %q, want failed", name, status[name])
 		}
 	}
-	if status["The owner answers a request the gateway signed"] != "passed" {
-		t.Error("a lax owner still answers what the gateway signed")
+	// Hostile XML that is not a request at all is still refused.
+	if st := status["The owner system under test refuses hostile XML: truncated.xml"]; st != "passed" {
+		t.Errorf("truncated XML: %s, want passed", st)
 	}
 	if res.Summary.Verdict != reports.NotConformant {
 		t.Errorf("verdict %s", res.Summary.Verdict)

@@ -6,26 +6,34 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/simulators/gateway"
 )
 
-// SUTLogFile is where the owner container's output goes, inside the run's output folder.
+// SUTLogFile is where the container's output goes, inside the run's output folder.
 const SUTLogFile = "sut-owner.log"
 
-// sutWorld is a scenario's state for the owner system under test (features tagged @sut): the
-// built-in reference owner by default, an agency's owner at a URL or in a container otherwise.
+// sutWorld is a scenario's state for the system under test as the owner of a service on the
+// synchronous channel (the sync-owner role): what the harness sent straight to it and what it
+// answered, and the hop from the gateway to it when the scenario records that hop.
 type sutWorld struct {
 	*World
-	direct *http.Response // an answer the owner gave to a request sent straight to it
-	body   []byte
+	service string     // the service the system under test owns in this scenario
+	system  sut.Target // the system under test, once it serves
+
+	status int    // the HTTP status of what it answered to a request sent straight to it
+	direct []byte // that answer
+	hop    *hop   // the recorded hop from the gateway to it
 }
 
 func init() { stepSets = append(stepSets, registerSUTSteps) }
@@ -33,71 +41,74 @@ func init() { stepSets = append(stepSets, registerSUTSteps) }
 func registerSUTSteps(w *World, sc *godog.ScenarioContext) {
 	s := &sutWorld{World: w}
 	sc.Step(`^the owner system under test serves "([^"]*)" on the synchronous channel$`, s.serves)
+	sc.Step(`^the hop from the gateway to the owner system under test is recorded$`, s.recordHop)
+	sc.Step(`^the owner system under test received the gateway's sessionId in the request$`, s.receivedSession)
+	sc.Step(`^the owner system under test received the business data unaltered$`, s.receivedData)
+	sc.Step(`^the owner system under test answered valid against the synchronous channel schema$`, s.answerValid)
+	sc.Step(`^the owner system under test signed its answer with its own certificate and BIN$`, s.answerSigned)
 	sc.Step(`^a request that the gateway did not sign is sent straight to the owner of "([^"]*)"$`, s.sendsUnsignedDirect)
-	sc.Step(`^the owner system under test refuses it with a SOAP fault$`, s.refused)
+	sc.Step(`^the owner system under test refuses it with a SOAP fault$`, s.refusedWithFault)
+	s.registerProbes(sc)
 }
 
-// serves registers the owner system under test with the gateway as the owner of serviceID.
+// serves registers the system under test with the gateway as the owner of serviceID.
 func (s *sutWorld) serves(ctx context.Context, serviceID string) error {
 	if s.registry == nil {
 		return fmt.Errorf("start the gateway first")
 	}
-	l := s.suite.SUT
-	if l == nil || l.Config().Kind() == sut.Reference {
-		id := sut.DefaultSystem
-		if l != nil {
-			id = l.Config().SystemID()
-		}
-		return s.ownerServes(id, serviceID)
-	}
-	t, err := l.Target(ctx)
+	t, err := s.target(ctx)
 	if err != nil {
 		return err
 	}
-	s.registry.AddSystem(gateway.System{ID: t.SystemID, Password: randomPassword(), Identifier: t.BIN})
-	s.registry.AddService(gateway.Service{ID: serviceID, Owner: t.SystemID, Endpoint: t.Endpoint})
-	s.attachJSON("owner system under test", t)
+	s.registry.AddSystem(gateway.System{ID: t.SystemID, Password: t.Password, Identifier: t.BIN})
+	s.registry.AddService(gateway.Service{ID: serviceID, Owner: t.SystemID, Endpoint: t.SyncURL})
+	s.service, s.system = serviceID, t
+	s.exercise(serviceID)
 	return nil
+}
+
+// post sends an envelope straight to the system's synchronous endpoint, as the gateway would, and
+// keeps what it answered.
+func (s *sutWorld) post(ctx context.Context, what string, body []byte) error {
+	if s.system.SyncURL == "" {
+		return fmt.Errorf("no owner system under test in this scenario: it must serve a service first")
+	}
+	s.attach(what+" sent to the owner system under test.xml", "application/xml", body)
+	ctx, cancel := context.WithTimeout(ctx, s.suite.Limits.Scaled(30*time.Second))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.system.SyncURL, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+	req.Header.Set("SOAPAction", `""`)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("the owner system under test did not answer at %s: %w", s.system.SyncURL, err)
+	}
+	defer resp.Body.Close()
+	s.status = resp.StatusCode
+	s.direct, err = io.ReadAll(io.LimitReader(resp.Body, gateway.MaxMessageSize))
+	s.attach(fmt.Sprintf("answer of the owner system under test (HTTP %d).xml", s.status), "application/xml", s.direct)
+	return err
 }
 
 // sendsUnsignedDirect posts an unsigned SendMessage to the owner's endpoint, as if the gateway had
 // not signed it: R-59 has every message signed, so the owner must not serve it.
 func (s *sutWorld) sendsUnsignedDirect(ctx context.Context, serviceID string) error {
-	svc, ok := s.registry.Service(serviceID)
-	if !ok {
-		return fmt.Errorf("service %s is not in the registry", serviceID)
-	}
-	req := s.initiator(gatewaySystem, "").Request(serviceID, envelope.StringData("<request>unsigned</request>"))
+	req := s.initiator("INITIATOR_SYS", "").Request(serviceID, envelope.StringData("<request>unsigned</request>"))
 	req.Request.RequestInfo.SessionID = envelope.NewGUID()
 	body, err := envelope.Marshal(req)
 	if err != nil {
 		return err
 	}
-	s.attach("unsigned request sent straight to the owner.xml", "application/xml", body)
-	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, svc.Endpoint, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	hr.Header.Set("Content-Type", "text/xml; charset=utf-8")
-	client := &http.Client{Timeout: s.suite.Limits.Scaled(30 * time.Second)}
-	resp, err := client.Do(hr)
-	if err != nil {
-		return fmt.Errorf("the owner system under test did not answer at %s: %w", svc.Endpoint, err)
-	}
-	defer resp.Body.Close()
-	s.direct = resp
-	s.body, err = io.ReadAll(resp.Body)
-	s.attach(fmt.Sprintf("owner's answer (HTTP %d).xml", resp.StatusCode), "application/xml", s.body)
-	return err
+	return s.post(ctx, "unsigned request", body)
 }
 
-func (s *sutWorld) refused() error {
-	if s.direct == nil {
-		return fmt.Errorf("nothing was sent to the owner")
-	}
-	observed := fmt.Sprintf("HTTP %d", s.direct.StatusCode)
+func (s *sutWorld) refusedWithFault() error {
+	observed := fmt.Sprintf("HTTP %d", s.status)
 	isFault := false
-	if m, err := envelope.Parse(s.body); err == nil {
+	if m, err := envelope.Parse(s.direct); err == nil {
 		isFault = m.IsFault()
 		if isFault {
 			observed += ", SOAP fault"
@@ -108,10 +119,170 @@ func (s *sutWorld) refused() error {
 		observed += ", not SOAP: " + err.Error()
 	}
 	return s.verify("R-59", "a SOAP fault (HTTP 500): an unsigned request is not served", observed,
-		isFault && s.direct.StatusCode == http.StatusInternalServerError)
+		isFault && s.status == http.StatusInternalServerError)
 }
 
-// closeSUT stops the owner system under test at the end of a run and keeps the container's output
+// ---- the hop from the gateway to the system under test ----
+
+// hop relays the gateway's requests to the system under test byte for byte and keeps what went
+// each way: the evidence of what the system itself received and answered, which the gateway's
+// answer to the initiator (re-signed, sessionId set) no longer shows.
+type hop struct {
+	to string
+
+	mu      sync.Mutex
+	request []byte
+	answer  []byte
+	status  int
+}
+
+func (h *hop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, gateway.MaxMessageSize))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, h.to, bytes.NewReader(body))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	for _, k := range []string{"Content-Type", "SOAPAction"} {
+		req.Header[k] = r.Header[k]
+	}
+	h.mu.Lock()
+	h.request = body
+	h.mu.Unlock()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, "the owner system under test did not answer: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(io.LimitReader(resp.Body, gateway.MaxMessageSize))
+	h.mu.Lock()
+	h.answer, h.status = answer, resp.StatusCode
+	h.mu.Unlock()
+	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+	w.WriteHeader(resp.StatusCode)
+	_, _ = w.Write(answer)
+}
+
+// recordHop routes the service through a relay that records the hop; the journal's ROUTED entry
+// then names the relay, which the evidence ties to the system's own endpoint.
+func (s *sutWorld) recordHop() error {
+	svc, ok := s.registry.Service(s.service)
+	if !ok {
+		return fmt.Errorf("the owner system under test serves no service yet")
+	}
+	u, err := url.Parse(svc.Endpoint)
+	if err != nil {
+		return err
+	}
+	s.hop = &hop{to: svc.Endpoint}
+	srv, err := server.Start("127.0.0.1:0", s.hop)
+	if err != nil {
+		return err
+	}
+	s.servers = append(s.servers, srv)
+	svc.Endpoint = srv.URL() + u.Path
+	s.registry.AddService(svc)
+	s.attachJSON("recorded hop", map[string]string{"gateway routes to": svc.Endpoint, "relayed to the system under test at": s.hop.to})
+	return nil
+}
+
+// recorded is what travelled on the hop, attached as evidence; an error names what is missing.
+func (s *sutWorld) recorded(ruleID string) (request, answer []byte, err error) {
+	if s.hop == nil {
+		return nil, nil, fmt.Errorf("record the hop to the owner system under test first")
+	}
+	s.hop.mu.Lock()
+	request, answer, status := s.hop.request, s.hop.answer, s.hop.status
+	s.hop.mu.Unlock()
+	if request == nil {
+		return nil, nil, s.verify(ruleID, "a request routed to the owner system under test", "the gateway routed nothing to it", false)
+	}
+	s.attach("request the owner system under test received.xml", "application/xml", request)
+	s.attach(fmt.Sprintf("answer of the owner system under test (HTTP %d).xml", status), "application/xml", answer)
+	return request, answer, nil
+}
+
+func (s *sutWorld) receivedRequest(ruleID string) (envelope.SendMessage, error) {
+	var req envelope.SendMessage
+	body, _, err := s.recorded(ruleID)
+	if err != nil {
+		return req, err
+	}
+	m, err := envelope.Parse(body)
+	if err == nil {
+		err = m.Decode(&req)
+	}
+	return req, err
+}
+
+// receivedSession: the request the system received carries the gateway's session (A1-T19 row 8),
+// the one the gateway's answer and journal name.
+func (s *sutWorld) receivedSession() error {
+	req, err := s.receivedRequest("A1-T19 row 8")
+	if err != nil {
+		return err
+	}
+	want, _ := s.sessionID()
+	have := req.Request.RequestInfo.SessionID
+	return s.verify("A1-T19 row 8", "the gateway's sessionId "+want+" in the request the owner system under test received",
+		fmt.Sprintf("sessionId %q", have), have != "" && have == want)
+}
+
+// receivedData: the business data reached the system as the initiator sent them (R-61).
+func (s *sutWorld) receivedData() error {
+	req, err := s.receivedRequest("R-61")
+	if err != nil {
+		return err
+	}
+	sent, err := canonicalData(s.sent.Request.RequestData)
+	if err != nil {
+		return err
+	}
+	received, err := canonicalData(req.Request.RequestData)
+	if err != nil {
+		return err
+	}
+	return s.verify("R-61", "business data at the owner system under test identical (exclusive C14N) to what the initiator sent: "+string(sent),
+		string(received), bytes.Equal(sent, received))
+}
+
+// answerValid judges the system's own answer, before the gateway touched it, against the schema of
+// A1-T20.
+func (s *sutWorld) answerValid() error {
+	_, answer, err := s.recorded("A1-T20")
+	if err != nil {
+		return err
+	}
+	observed := "valid"
+	if v := s.suite.SyncXSD.Validate(answer); len(v) > 0 {
+		observed = envelope.Explain(v[0], envelope.SyncResponseMsg).Error()
+	}
+	return s.verify("A1-T20", "an answer valid against the synchronous channel schema", observed, observed == "valid")
+}
+
+// answerSigned: the system signs its answer with its own EDS registration certificate, whose BIN
+// is the one registered for it (R-59, R-54), valid at the run's NCA (R-58).
+func (s *sutWorld) answerSigned(ctx context.Context) error {
+	_, answer, err := s.recorded("R-59")
+	if err != nil {
+		return err
+	}
+	report, err := s.suite.checker().CheckMessage(ctx, answer, s.system.SystemID, s.system.BIN)
+	s.attachJSON("transport signature of the answer", report)
+	observed := "a valid transport signature of " + s.system.SystemID
+	if err != nil {
+		observed = err.Error()
+	}
+	return s.verify("R-59", fmt.Sprintf("the answer signed with the certificate of %s carrying BIN %s", s.system.SystemID, s.system.BIN),
+		observed, err == nil)
+}
+
+// closeSUT stops the system under test at the end of a run and keeps the container's output
 // beside the reports.
 func closeSUT(l *sut.Launcher, dir string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

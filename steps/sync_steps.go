@@ -107,9 +107,7 @@ func (w *World) systemRegistered(id, password string) error {
 func (w *World) ownerServes(ownerID, serviceID string) error {
 	if w.owner == nil {
 		w.owner = owner.New(ownerID, w.suite.OwnerOmit...)
-		if !w.suite.LaxOwner {
-			w.owner.Checker, w.owner.GatewayID = w.suite.checker(), binOf(gatewaySystem)
-		}
+		w.owner.Checker, w.owner.GatewayID = w.suite.checker(), binOf(gatewaySystem)
 		srv, err := server.Start("127.0.0.1:0", w.owner)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/cucumber/godog"
 
@@ -28,14 +29,16 @@ import (
 type Suite struct {
 	Limits    rule.Limits
 	OwnerOmit []string // a deliberately broken reference owner (see owner.New)
-	LaxOwner  bool     // a reference owner that checks no transport signature: a non-conforming SUT
 	Journal   *journal.Journal
 	SyncXSD   *schema.XSD
 	// NCA issues every actor's certificate and answers OCSP and CRL requests for the whole run;
 	// each scenario gets certificates of its own.
 	NCA                *nca.Authority
 	SignatureChecksOff []xsig.Problem
-	SUT                *sut.Launcher // the owner system under test, for the scenarios tagged @sut
+	SUT                *sut.Launcher // the system under test, for the scenarios of its roles
+
+	mu        sync.Mutex
+	exercised map[sut.Role][]string // the services the system under test was exercised on, per role
 
 	// What the load scenarios measured, for the report's charts (scenarios run one at a time).
 	measurements    []reports.Measurement
@@ -64,6 +67,9 @@ type World struct {
 	exchange *owner.Exchange
 	answer   *envelope.SendMessageResponse
 	fault    *envelope.Fault
+
+	roles       []sut.Role // the roles of the system under test this scenario certifies (its @role- tags)
+	targetShown bool       // the system under test's description is attached
 
 	evidence []godog.Attachment // attached to the current step when it ends
 	cleanups []func(context.Context)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/forms"
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
@@ -73,7 +74,13 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if f.verify != "" {
 		return verifyAct(f, stdout, stderr)
 	}
-	xmlPath, htmlPath, act, signers, err := formAct(f, time.Now())
+	outcome, feats, err := readRun(f)
+	var xmlPath, htmlPath string
+	var act forms.TestAct
+	var signers []forms.Signer
+	if err == nil {
+		xmlPath, htmlPath, act, signers, err = formAct(f, outcome, feats, time.Now())
+	}
 	var problems forms.Problems
 	if errors.As(err, &problems) {
 		fmt.Fprintln(stderr, "shepconf act: the act cannot be formed:")
@@ -88,33 +95,35 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Act %s formed and signed by %s\n", act.ID, signers[0].Certificate.Subject)
 	fmt.Fprintf(stdout, "Decision: %s\n", firstLine(act.Decision))
+	if !outcome.Certifies() {
+		for _, r := range outcome.Reasons() {
+			fmt.Fprintf(stdout, "  - %s\n", r)
+		}
+	}
 	fmt.Fprintf(stdout, "Act:       %s\nPrintable: %s\n", xmlPath, htmlPath)
 	return exitConformant
 }
 
-// formAct fills Appendix 4 from the run in f.out, signs it with the tester's EDS and writes it as
-// XML and as a printable page.
-func formAct(f actFlags, now time.Time) (xmlPath, htmlPath string, act forms.TestAct, signers []forms.Signer, err error) {
+// readRun reads the run in f.out: its scenarios and verdict, and what it lacks to support the act
+// that f describes.
+func readRun(f actFlags) (forms.RunOutcome, []reports.Feature, error) {
 	cucumber := filepath.Join(f.out, steps.CucumberFile)
 	info, err := os.Stat(cucumber)
 	if err != nil {
-		return "", "", act, nil, fmt.Errorf("no conformance run in %s (%w); run \"shepconf run --out %s\" first", f.out, err, f.out)
+		return forms.RunOutcome{}, nil, fmt.Errorf("no conformance run in %s (%w); run \"shepconf run --out %s\" first", f.out, err, f.out)
 	}
 	feats, err := reports.ReadCucumber(cucumber)
 	if err != nil {
-		return "", "", act, nil, err
+		return forms.RunOutcome{}, nil, err
 	}
 	outcome := outcomeOf(feats, info.ModTime())
-	if b, err := os.ReadFile(filepath.Join(f.out, steps.RunFile)); err == nil {
-		var ri steps.RunInfo
-		if json.Unmarshal(b, &ri) == nil && ri.TimeScale != 1 {
-			outcome.Ready = false
-			outcome.Caveat = fmt.Sprintf("the run shrank every limit by the time scale %g; only a run at the Rules' own limits (time scale 1) certifies", ri.TimeScale)
-		}
-	} else {
-		outcome.Ready = false
-		outcome.Caveat = "the run's time scale is unknown (no " + steps.RunFile + " in " + f.out + ")"
-	}
+	outcome.Missing = runGaps(f)
+	return outcome, feats, nil
+}
+
+// formAct fills Appendix 4 from the run's outcome, signs it with the tester's EDS and writes it as
+// XML and as a printable page.
+func formAct(f actFlags, outcome forms.RunOutcome, feats []reports.Feature, now time.Time) (xmlPath, htmlPath string, act forms.TestAct, signers []forms.Signer, err error) {
 	if f.id == "" {
 		f.id = "act-" + now.Format("20060102-150405")
 	}
@@ -158,6 +167,118 @@ func formAct(f actFlags, now time.Time) (xmlPath, htmlPath string, act forms.Tes
 		return "", "", act, nil, err
 	}
 	return xmlPath, htmlPath, act, signers, nil
+}
+
+// The sides of the act: the roles that test the system named as the owner's (A4 field 2.1) and
+// those that test the system named as the initiator's (field 2.2).
+var (
+	ownerRoles     = []sut.Role{sut.SyncOwner, sut.RESTOwner, sut.AsyncReceiverPull, sut.AsyncReceiverPush}
+	initiatorRoles = []sut.Role{sut.SyncInitiator, sut.RESTInitiator, sut.AsyncSender}
+)
+
+// runGaps names, one sentence each, what keeps the run in f.out from supporting a positive
+// decision on the act f describes, whatever its verdict: the run must have tested the system,
+// roles and services the act names, at the Rules' own limits, with every scenario of each role run
+// the act records a positive result of integration testing).
+func runGaps(f actFlags) []string {
+	b, err := os.ReadFile(filepath.Join(f.out, steps.RunFile))
+	if err != nil {
+		return []string{fmt.Sprintf("the run is unknown: %s has no %s naming its time scale, system under test and roles", f.out, steps.RunFile)}
+	}
+	var ri steps.RunInfo
+	if err := json.Unmarshal(b, &ri); err != nil {
+		return []string{fmt.Sprintf("%s cannot be read: %v", filepath.Join(f.out, steps.RunFile), err)}
+	}
+	var gaps []string
+	gap := func(format string, a ...any) { gaps = append(gaps, fmt.Sprintf(format, a...)) }
+	if ri.SUT.Demonstration {
+		gap("the run was a demonstration of the built-in sample systems and certifies nothing; run it against the agency's system (--sut-image, --sut-url or sut in --config)")
+	}
+	if ri.TimeScale != 1 {
+		gap("the run shrank every limit by the time scale %g; only a run at the Rules' own limits (time scale 1) certifies", ri.TimeScale)
+	}
+	if ri.Filtered {
+		gap("the run was narrowed with --tags (it selected %s): only a run of every scenario of each role certifies", ri.Tags)
+	}
+	if ri.SUT.Kind == "" {
+		return append(gaps, fmt.Sprintf("%s names no system under test (it was written by an earlier shepconf); run the suite again", steps.RunFile))
+	}
+
+	certified := map[sut.Role]bool{}
+	var services []string // exercised in a certified role
+	for _, r := range ri.Roles {
+		if !r.Certified() {
+			gap("role %s: %s", r.Role, shortfall(r))
+			continue
+		}
+		certified[sut.Role(r.Role)] = true
+		for _, s := range r.Services {
+			if !slices.Contains(services, s) {
+				services = append(services, s)
+			}
+		}
+	}
+	if len(ri.Roles) == 0 {
+		gap("the run certified no role of %s", ri.SUT.SystemID)
+	}
+
+	sys := ri.SUT.SystemID
+	asOwner, asInitiator := f.ownerSystem == sys, f.initiatorSystem == sys
+	if !asOwner && !asInitiator {
+		gap("the act names owner system %s and initiator system %s, but the run tested %s", f.ownerSystem, f.initiatorSystem, sys)
+	}
+	side := func(roles []sut.Role, field, name string) {
+		if !slices.ContainsFunc(roles, func(r sut.Role) bool { return certified[r] }) {
+			gap("the act names %s as the %s system (field %s), but the run certified it in no %s role (%s)", sys, name, field, name, roleList(roles))
+		}
+	}
+	if asOwner {
+		side(ownerRoles, "2.1", "owner")
+	}
+	if asInitiator {
+		side(initiatorRoles, "2.2", "initiator")
+	}
+
+	for _, s := range f.services {
+		if slices.Contains(services, s.Key) {
+			continue
+		}
+		seen := "none"
+		if len(services) > 0 {
+			seen = strings.Join(services, ", ")
+		}
+		gap("service %s was not exercised in a certified role of the run (services exercised: %s)", s.Key, seen)
+	}
+	return gaps
+}
+
+// shortfall says why a role is not certified: scenarios that failed or did not run to the end.
+func shortfall(r steps.RoleResult) string {
+	count := func(n int, what string) string {
+		if n == 1 {
+			return "1 scenario " + what
+		}
+		return fmt.Sprintf("%d scenarios %s", n, what)
+	}
+	var parts []string
+	if r.Failed > 0 {
+		parts = append(parts, count(r.Failed, "failed"))
+	}
+	if r.Skipped > 0 {
+		parts = append(parts, count(r.Skipped, "skipped or not run to the end"))
+	}
+	if len(parts) == 0 {
+		return "no scenario of the role ran"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func roleList(rs []sut.Role) string {
+	names := make([]string, len(rs))
+	for i, r := range rs {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
 }
 
 // outcomeOf reads the scenarios and the verdict of a run as the report computes them.

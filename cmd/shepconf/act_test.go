@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -39,6 +42,11 @@ func TestActFromRunIsSignedAndVerifies(t *testing.T) {
 	if res.Summary.Scenarios == 0 {
 		t.Fatal("the run had no scenario")
 	}
+	// The report of a demonstration says so on top, and still lists the roles it played.
+	if report, _ := os.ReadFile(res.Report); !bytes.Contains(report, []byte("DEMONSTRATION — the built-in sample agency system was tested; this run certifies nothing")) ||
+		!bytes.Contains(report, []byte(`id="role-sync-owner"`)) || !bytes.Contains(report, []byte(`id="role-rest-initiator"`)) {
+		t.Error("the report of a demonstration lacks the banner or the roles")
+	}
 
 	code, out := shepconf(t, actArgs(dir)...)
 	if code != exitError || strings.Contains(out, "A4-F field") || !strings.Contains(out, "--tester-iin") {
@@ -64,9 +72,14 @@ func TestActFromRunIsSignedAndVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The run was at a shrunk time scale: whatever its verdict, it cannot support commissioning.
-	wantDecision := "(time scale 1) certifies"
-	for _, want := range []string{"<key>OWN_SERVICE</key>", wantDecision, "[A1-P4, R-2.23, R-6, R-53]", "<productionDate/>", "ds:Signature"} {
+	// The run was a narrowed demonstration at a shrunk time scale: whatever its verdict, it cannot
+	// support commissioning, and the act says each reason.
+	for _, want := range []string{"demonstration of the built-in sample systems", "narrowed with --tags", "(time scale 1) certifies", "the run tested AGENCY_SYS"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the decision printed does not say %q:\n%s", want, out)
+		}
+	}
+	for _, want := range []string{"<key>OWN_SERVICE</key>", "(time scale 1) certifies", "demonstration of the built-in sample systems", "[A1-P4, R-2.23, R-6, R-53]", "<productionDate/>", "ds:Signature"} {
 		if !bytes.Contains(signed, []byte(want)) {
 			t.Errorf("act.xml lacks %q", want)
 		}
@@ -156,5 +169,99 @@ func assertInOrder(t *testing.T, s string, parts ...string) {
 			return
 		}
 		at += i + len(p)
+	}
+}
+
+// writeRun puts a finished run in dir: its cucumber.json with one scenario of the role per status,
+// and its run.json.
+func writeRun(t *testing.T, dir string, info steps.RunInfo, statuses ...string) {
+	t.Helper()
+	var scenarios []string
+	for i, st := range statuses {
+		scenarios = append(scenarios, fmt.Sprintf(`{"name":"exchange %d","tags":[{"name":"@R-47"}],"steps":[{"name":"it is answered","result":{"status":%q}}]}`, i, st))
+	}
+	cucumber := `[{"uri":"role_sync_owner.feature","name":"The agency's owner","tags":[{"name":"@role-sync-owner"}],"elements":[` + strings.Join(scenarios, ",") + `]}]`
+	ri, _ := json.Marshal(info)
+	if err := os.WriteFile(filepath.Join(dir, steps.CucumberFile), []byte(cucumber), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, steps.RunFile), ri, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestActSaysReadyOnlyForWhatWasTested: "ready for commissioning" needs a complete run, at time
+// scale 1, of the system, roles and services the act names; otherwise the act is still formed,
+// as the record of the run, and its decision names each gap (R-24, R-42).
+func TestActSaysReadyOnlyForWhatWasTested(t *testing.T) {
+	complete := func() steps.RunInfo {
+		return steps.RunInfo{TimeScale: 1, Tags: "~@load && @role-sync-owner,@role-sync-initiator", Verdict: "CONFORMANT",
+			SUT: steps.SUTInfo{Kind: "container", SystemID: "MJ_IS", BIN: "100140000002", Image: "agency:1", Digest: "sha256:0a1b"},
+			Roles: []steps.RoleResult{
+				{Role: "sync-owner", Passed: 2, Services: []string{"OWN_SERVICE"}},
+				{Role: "sync-initiator", Passed: 1, Services: []string{"OTHER_SERVICE"}},
+			}}
+	}
+	cases := []struct {
+		name     string
+		change   func(*steps.RunInfo)
+		statuses []string
+		want     []string // the gaps the decision must name; none for ready
+	}{
+		{"a complete run of the system the act names", func(*steps.RunInfo) {}, nil, nil},
+		{"a run narrowed with --tags that skipped a role scenario", func(ri *steps.RunInfo) {
+			ri.Filtered, ri.Tags, ri.Verdict = true, "@R-47 && @role-sync-owner", "INCOMPLETE"
+			ri.Roles[0].Passed, ri.Roles[0].Skipped = 1, 1
+		}, []string{"passed", "skipped"}, []string{"narrowed with --tags (it selected @R-47 && @role-sync-owner)", "role sync-owner: 1 scenario skipped", "verdict INCOMPLETE: 1 of 2 scenarios did not pass"}},
+		{"a narrowed run in which every scenario selected passed", func(ri *steps.RunInfo) { ri.Filtered = true }, nil,
+			[]string{"narrowed with --tags"}},
+		{"a demonstration with the built-in sample systems", func(ri *steps.RunInfo) {
+			ri.SUT = steps.SUTInfo{Kind: "reference", Demonstration: true, SystemID: "AGENCY_SYS"}
+		}, nil, []string{"the run was a demonstration of the built-in sample systems and certifies nothing", "the act names owner system MJ_IS and initiator system INITIATOR_SYS, but the run tested AGENCY_SYS"}},
+		{"a run of another system", func(ri *steps.RunInfo) { ri.SUT.SystemID = "MF_IS" }, nil,
+			[]string{"but the run tested MF_IS"}},
+		{"the owner system tested only as an initiator", func(ri *steps.RunInfo) { ri.Roles = ri.Roles[1:]; ri.Roles[0].Services = []string{"OWN_SERVICE"} }, nil,
+			[]string{"the act names MJ_IS as the owner system (field 2.1), but the run certified it in no owner role"}},
+		{"a service the run did not exercise", func(ri *steps.RunInfo) { ri.Roles[0].Services = []string{"LOOKUP"} }, nil,
+			[]string{"service OWN_SERVICE was not exercised in a certified role of the run (services exercised: LOOKUP, OTHER_SERVICE)"}},
+		{"a service exercised only in a role that failed", func(ri *steps.RunInfo) { ri.Roles[0].Passed, ri.Roles[0].Failed = 0, 2 }, []string{"failed", "failed"},
+			[]string{"role sync-owner: 2 scenarios failed", "service OWN_SERVICE was not exercised"}},
+		{"a shrunk time scale", func(ri *steps.RunInfo) { ri.TimeScale = 0.01 }, nil, []string{"time scale 0.01"}},
+		{"a run.json of an earlier shepconf, without the system under test", func(ri *steps.RunInfo) { *ri = steps.RunInfo{TimeScale: 1, Verdict: "CONFORMANT"} }, nil,
+			[]string{"names no system under test"}},
+	}
+	state := t.TempDir() // one simulated NCA for every act
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ri := complete()
+			c.change(&ri)
+			statuses := c.statuses
+			if statuses == nil {
+				statuses = []string{"passed", "passed"}
+			}
+			writeRun(t, dir, ri, statuses...)
+			code, out := shepconf(t, actArgs(dir, "--tester", "Aigerim Tester", "--tester-iin", "900101300123", "--state", state)...)
+			if code != exitConformant {
+				t.Fatalf("the act is a record and must be formed: exit %d\n%s", code, out)
+			}
+			signed, _ := os.ReadFile(filepath.Join(dir, ActXMLFile))
+			if c.want == nil {
+				if !strings.Contains(out, "Decision: The service is ready for commissioning") || !bytes.Contains(signed, []byte("is ready for commissioning")) {
+					t.Errorf("a complete run is not ready:\n%s", out)
+				}
+				return
+			}
+			if !strings.Contains(out, "Decision: The service is not ready for commissioning") || bytes.Contains(signed, []byte("is ready for commissioning")) {
+				t.Errorf("the act says ready:\n%s", out)
+			}
+			for _, w := range c.want {
+				var inXML bytes.Buffer
+				_ = xml.EscapeText(&inXML, []byte(w))
+				if !strings.Contains(out, w) || !bytes.Contains(signed, inXML.Bytes()) {
+					t.Errorf("neither the output nor the act names %q:\n%s", w, out)
+				}
+			}
+		})
 	}
 }

@@ -2,19 +2,26 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/load"
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/testbed"
 	"github.com/shepconf/shepconf/simulators/owner"
+	"github.com/shepconf/shepconf/steps"
 )
 
-// runLoad is `shepconf load`: a load profile through the simulated gateway to the reference owner.
+// runLoad is `shepconf load`: a load profile through the simulated gateway to an owner, the
+// agency's system under test when one is given (the same flags as run), else the reference owner.
+// The Appendix 2 table 1 verdicts then judge that owner's processing times (A2-T1, A2-T2, R-47).
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -23,7 +30,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	duration := fs.Duration("duration", time.Hour, "how long the profile lasts, in Rules time (per step for stress)")
 	compress := fs.Float64("compress", 1, "send the same requests N times faster; only 1 certifies")
 	scale := fs.Float64("time-scale", 1, "shrink the timing limits and the owner's latency by this factor; only 1 certifies")
-	latency := fs.Duration("owner-latency", 0, "the reference owner's processing time per request, in Rules time")
+	latency := fs.Duration("owner-latency", 0, "the reference owner's processing time per request, in Rules time (not with a system under test)")
+	service := fs.String("service", "", "the service the load calls (default: the first service of the system under test in --config, else "+testbed.ServiceID+")")
+	cfgPath := fs.String("config", "", "configuration file naming the system under test (see fixtures/shepconf.example.yaml)")
+	var sf sutFlags
+	sf.register(fs)
 	out := fs.String("out", "out/load", "folder for vegeta's results and the JSON summary")
 	channel := fs.String("channel", "sync", "sync (SendMessage, A2-T1 and R-47) or async (sendMessage, R-47)")
 	if err := fs.Parse(args); err != nil {
@@ -54,17 +65,42 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 
+	sutCfg, err := sutConfig(*cfgPath, sf)
+	if err == nil {
+		err = checkLoadSUT(sutCfg, *channel, *latency)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "shepconf load:", err)
+		return exitError
+	}
+
 	limits := rule.ScaledLimits(*scale)
-	bed, err := testbed.Start(testbed.Options{Limits: limits, JournalPath: filepath.Join(*out, "journal.sqlite")})
+	opts := testbed.Options{Limits: limits, JournalPath: filepath.Join(*out, "journal.sqlite"), ServiceID: *service}
+	if !sutCfg.Demonstration() {
+		owners, closeCA, err := startLoadSUT(ctx, sutCfg, *cfgPath, &opts)
+		defer closeCA()
+		if owners != nil {
+			defer closeLoadSUT(owners, *out, stderr)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, "shepconf load:", err)
+			return exitError
+		}
+	}
+	bed, err := testbed.Start(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf load:", err)
 		return exitError
 	}
 	defer bed.Close(context.Background())
-	bed.Owner.Handle(testbed.ServiceID, owner.Behaviour{Latency: limits.Scaled(*latency)})
-	target := load.SyncTarget(bed.Initiator, testbed.ServiceID, bed.Journal)
+	if bed.Owner != nil {
+		bed.Owner.Handle(bed.ServiceID, owner.Behaviour{Latency: limits.Scaled(*latency)})
+	}
+	target := bed.SyncTarget()
 	if *channel == "async" {
-		target = load.AsyncTarget(bed.Participant, testbed.ServiceID, bed.Journal)
+		target = bed.AsyncTarget()
+	} else {
+		fmt.Fprintf(stdout, "Owner under load: %s, service %s\n", bed.OwnerSystem.Describe, bed.ServiceID)
 	}
 
 	if *profile == "stress" {
@@ -112,8 +148,85 @@ func stress(ctx context.Context, t load.Target, p load.Profile, limits rule.Limi
 	return exitConformant
 }
 
+// checkLoadSUT refuses a load that would not judge the system under test: the asynchronous
+// channel's load has no owner on its path, and the owner latency programs the reference owner only.
+func checkLoadSUT(c sut.Config, channel string, latency time.Duration) error {
+	if c.Demonstration() {
+		return nil
+	}
+	switch {
+	case latency != 0:
+		return errors.New("--owner-latency programs the reference owner; the system under test answers in its own time")
+	case channel != "sync":
+		return errors.New("--channel async loads the gateway alone (it answers once it stored the message, no owner is on the path); the system under test is loaded on --channel sync")
+	case !c.Plays(sut.SyncOwner):
+		return errors.New("the load judges an owner's processing times (A2-T1): certify the system under test as sync-owner (--sut-role sync-owner)")
+	}
+	return nil
+}
+
+// startLoadSUT serves the run's NCA, starts the system under test (a container, or reaches it at
+// its URL) and routes the load service to it, with the gateway's certificate carrying the BIN the
+// system was told (A6-S1).
+func startLoadSUT(ctx context.Context, c sut.Config, cfgPath string, o *testbed.Options) (*sut.Launcher, func(), error) {
+	noop := func() {}
+	gatewayBIN := config.DefaultGatewayBIN
+	if cfgPath != "" {
+		file, err := config.Load(cfgPath)
+		if err != nil {
+			return nil, noop, err
+		}
+		gatewayBIN = file.GatewayBIN
+		if o.ServiceID == "" {
+			for _, s := range file.Services {
+				if s.Owner == c.SystemID() {
+					o.ServiceID = s.ID
+					break
+				}
+			}
+		}
+	}
+	ca, addr, err := c.Authority()
+	if err != nil {
+		return nil, noop, err
+	}
+	caSrv, err := ca.Serve(addr)
+	if err != nil {
+		return nil, noop, fmt.Errorf("simulated NCA: %w", err)
+	}
+	closeCA := func() { _ = caSrv.Close(context.Background()) }
+	owners := sut.NewLauncher(c, ca, gatewayBIN)
+	t, err := owners.Target(ctx)
+	if err != nil {
+		return owners, closeCA, err
+	}
+	o.Authority, o.GatewayBIN, o.Owner = ca, gatewayBIN, &t
+	return owners, closeCA, nil
+}
+
+// closeLoadSUT keeps the container's output beside the results and stops the system under test.
+func closeLoadSUT(l *sut.Launcher, out string, stderr io.Writer) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if logs := l.Logs(ctx); len(logs) > 0 {
+		_ = os.MkdirAll(out, 0o755)
+		if err := os.WriteFile(filepath.Join(out, steps.SUTLogFile), logs, 0o644); err != nil {
+			fmt.Fprintln(stderr, "shepconf load:", err)
+		}
+	}
+	if err := l.Close(ctx); err != nil {
+		fmt.Fprintln(stderr, "shepconf load:", err)
+	}
+}
+
 func printResult(w io.Writer, r load.Result, out string) {
 	fmt.Fprintf(w, "\n%s channel, %s\n", r.Channel, r.Profile)
+	if r.Channel == "sync" {
+		fmt.Fprintf(w, "owner: %s at %s\n", r.OwnerSystem.ID, r.OwnerSystem.Endpoint)
+		if r.OwnerSystem.Demonstration {
+			fmt.Fprintln(w, "the owner is the harness's own: this run judges no agency's system")
+		}
+	}
 	if r.Profile.Compress != 1 || r.TimeScale != 1 {
 		fmt.Fprintf(w, "compression %gx, time scale %g: this run does not certify\n", r.Profile.Compress, r.TimeScale)
 	}

@@ -74,10 +74,11 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	tags := fs.String("tags", "", `run only scenarios matching this tag expression, e.g. "@R-6" or "~@slow"`)
 	full := fs.Bool("full", false, "include the @load scenarios (Appendix 2 rates) in a run without --tags")
 	scale := fs.Float64("time-scale", 1, "shrink every timing limit and scripted delay by this factor; only 1 certifies")
-	cfgPath := fs.String("config", "", "configuration file naming the owner system under test (see fixtures/shepconf.example.yaml)")
-	sutURL := fs.String("sut-url", "", "test the owner system at this URL (its synchronous endpoint) instead of the reference owner")
-	sutImage := fs.String("sut-image", "", "test the owner system in this container image instead of the reference owner")
-	var omit listFlag
+	cfgPath := fs.String("config", "", "configuration file naming the system under test, its roles and trigger (see fixtures/shepconf.example.yaml)")
+	var sf sutFlags
+	sf.register(fs)
+	var omit, defects listFlag
+	fs.Var(&defects, "sample-defect", "break the demonstration's sample agency system on purpose with this defect (repeatable; see README), to see a role fail")
 	fs.Var(&omit, "owner-omit", "break the reference owner: leave this element path out of its answers (repeatable; also $SHEPCONF_OWNER_OMIT, comma-separated)")
 	if err := fs.Parse(args); err != nil {
 		return exitError
@@ -94,14 +95,20 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		omit = append(omit, strings.Split(env, ",")...)
 	}
 
-	sutCfg, err := sutConfig(*cfgPath, *sutURL, *sutImage)
+	sutCfg, err := sutConfig(*cfgPath, sf)
+	if err == nil && len(defects) > 0 {
+		if !sutCfg.Demonstration() {
+			err = errors.New("--sample-defect breaks the built-in sample agency system of a demonstration; an agency's system is tested as it is")
+		}
+		sutCfg.Defects = defects
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf run:", err)
 		return exitError
 	}
 	res, err := steps.Run(ctx, steps.Options{
 		OutDir: *out, Tags: *tags, Full: *full, TimeScale: *scale, OwnerOmit: omit, Output: stdout, Version: version(),
-		SUT: sutCfg,
+		SUT: sutCfg, OperatorIn: os.Stdin,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf run:", err)
@@ -109,6 +116,14 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	s := res.Summary
 	fmt.Fprintf(stdout, "\n%s: %d of %d scenarios passed (time scale %g)\n", s.Verdict, s.Passed, s.Scenarios, *scale)
+	if res.Info.SUT.Demonstration {
+		fmt.Fprintln(stdout, "DEMONSTRATION: the built-in sample agency system was tested; this run certifies nothing (give --sut-image or --sut-url and --sut-role)")
+	} else {
+		fmt.Fprintf(stdout, "System under test: %s\n", res.Info.SUT.Describe)
+		for _, r := range res.Info.Roles {
+			fmt.Fprintf(stdout, "  %-20s %d passed, %d failed, %d skipped\n", r.Role, r.Passed, r.Failed, r.Skipped)
+		}
+	}
 	fmt.Fprintf(stdout, "Report:  %s\nJournal: %s\n", res.Report, res.Journal)
 	if s.Verdict != reports.Conformant {
 		return exitFailed

@@ -14,7 +14,6 @@ import (
 
 	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/standalone"
-	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
@@ -74,21 +73,4 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fmt.Fprintln(stdout, "stopped")
 	return exitConformant
-}
-
-// sutConfig is the owner system under test of shepconf run: the configuration file's sut section,
-// with --sut-url or --sut-image taking precedence over its url and image.
-func sutConfig(path, url, image string) (sut.Config, error) {
-	var c sut.Config
-	if path != "" {
-		f, err := config.Load(path)
-		if err != nil {
-			return c, err
-		}
-		c = sut.FromFile(f)
-	}
-	if url != "" || image != "" {
-		c.URL, c.Image = url, image
-	}
-	return c, c.Check()
 }

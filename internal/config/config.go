@@ -60,15 +60,33 @@ type Service struct {
 	Granted  []string `yaml:"granted"`
 }
 
-// SUT says which owner system the conformance suite tests (shepconf run); empty means the built-in
-// reference owner.
+// SUT says which agency system the conformance suite tests (shepconf run), in which roles and how
+// the harness makes it act; empty means the demonstration with the built-in sample agency system.
 type SUT struct {
-	System string `yaml:"system"` // its system ID; its BIN comes from Systems
-	URL    string `yaml:"url"`    // an owner system already running at this URL
-	Image  string `yaml:"image"`  // an owner system in this container image
-	Port   int    `yaml:"port"`   // the port the image serves on (default 8080)
-	Path   string `yaml:"path"`   // the path of its synchronous endpoint (default /sync)
-	Health string `yaml:"health"` // an HTTP path answering 200 once it is ready; empty waits for the port
+	System string `yaml:"system"` // its system ID; its BIN and password come from Systems
+	URL    string `yaml:"url"`    // the base URL of a system already running
+	Image  string `yaml:"image"`  // a system in this container image
+	// Roles it is certified in: sync-owner, sync-initiator, async-sender, async-receiver-pull,
+	// async-receiver-push, rest-owner, rest-initiator, or all (default sync-owner).
+	Roles     []string          `yaml:"roles"`
+	Port      int               `yaml:"port"`      // the port the image serves on (default: a free one, given as SHEPCONF_LISTEN)
+	TLSPort   int               `yaml:"tlsPort"`   // the image's HTTPS port for rest-owner (default: a free one, SHEPCONF_TLS_LISTEN)
+	Path      string            `yaml:"path"`      // path of its synchronous endpoint (default /sync)
+	AsyncPath string            `yaml:"asyncPath"` // path of its asynchronous participant endpoint (default /async)
+	RESTPath  string            `yaml:"restPath"`  // path of its REST endpoint (default /rest)
+	RESTURL   string            `yaml:"restUrl"`   // the HTTPS base URL of the REST endpoint of a system at a URL
+	Health    string            `yaml:"health"`    // an HTTP path answering 200 once it is ready; empty waits for the port
+	Env       map[string]string `yaml:"env"`       // extra environment for the container
+	Trigger   Trigger           `yaml:"trigger"`
+}
+
+// Trigger says how the harness makes the system act as an initiator, sender or pulling receiver
+// (internal/trigger documents the JSON contract): give one of url, command or operator.
+type Trigger struct {
+	URL      string   `yaml:"url"`      // POST the trigger request here (for an image: a path such as /trigger)
+	Command  []string `yaml:"command"`  // a command with placeholders such as {serviceId}; in the container for an image
+	OnHost   bool     `yaml:"onHost"`   // run command on the host even for an image
+	Operator bool     `yaml:"operator"` // an operator at the system's user interface acts, with a countdown
 }
 
 // Load reads and checks a configuration file; unknown keys are errors, so a typo is not silently
@@ -111,12 +129,6 @@ func (c *Config) defaults() {
 	}
 	if c.GatewayBIN == "" {
 		c.GatewayBIN = DefaultGatewayBIN
-	}
-	if c.SUT.Port == 0 {
-		c.SUT.Port = 8080
-	}
-	if c.SUT.Path == "" {
-		c.SUT.Path = "/sync"
 	}
 }
 
@@ -176,6 +188,15 @@ func (c *Config) Check() error {
 	}
 	if (c.SUT.URL != "" || c.SUT.Image != "") && c.SUT.System != "" && !systems[c.SUT.System] {
 		return fmt.Errorf("sut: system %q is not among systems; register it with its BIN", c.SUT.System)
+	}
+	kinds := 0
+	for _, given := range []bool{c.SUT.Trigger.URL != "", len(c.SUT.Trigger.Command) > 0, c.SUT.Trigger.Operator} {
+		if given {
+			kinds++
+		}
+	}
+	if kinds > 1 {
+		return fmt.Errorf("sut.trigger: give one of url, command or operator, not %d of them", kinds)
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func Root(t testing.TB) string {
 	return filepath.Dir(strings.TrimSpace(string(out)))
 }
 
-// BuildImage builds pkg (e.g. "./cmd/sample-owner") as bin/<binary> with scripts/build-static and
+// BuildImage builds pkg (e.g. "./cmd/sample-agency") as bin/<binary> with scripts/build-static and
 // the image tag from dockerfile (relative to the root), in a build context holding that binary and
 // the files named in extra (relative to the root).
 func BuildImage(t testing.TB, pkg, binary, dockerfile, tag string, extra ...string) {

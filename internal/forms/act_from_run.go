@@ -16,11 +16,40 @@ type RunScenario struct {
 
 // RunOutcome is what a conformance run tells the test act: the scenarios and their verdict.
 type RunOutcome struct {
-	Verdict   string // as the report prints it: CONFORMANT, NOT CONFORMANT, INCOMPLETE
-	Ready     bool   // every scenario passed (the verdict is CONFORMANT) in a run that certifies
-	Caveat    string // why a CONFORMANT run still cannot support commissioning, e.g. a shrunk time scale
+	Verdict string // as the report prints it: CONFORMANT, NOT CONFORMANT, INCOMPLETE
+	Ready   bool   // every scenario passed: the verdict is CONFORMANT
+	// Missing is what keeps the run from supporting commissioning whatever its verdict, one
+	// sentence each: a demonstration, a shrunk time scale, a role not certified, a system or
+	// service of the act the run did not test.
+	Missing   []string
 	Date      time.Time
 	Scenarios []RunScenario
+}
+
+// Certifies says the run supports a positive decision: every scenario passed and nothing is missing.
+func (o RunOutcome) Certifies() bool { return o.Ready && len(o.Missing) == 0 }
+
+// Reasons are why the run does not support commissioning: what is missing, then the scenarios that
+// did not pass. None when it certifies.
+func (o RunOutcome) Reasons() []string {
+	out := append([]string(nil), o.Missing...)
+	switch open := o.open(); {
+	case len(o.Scenarios) == 0:
+		out = append(out, "no scenario ran")
+	case !o.Ready || len(open) > 0:
+		out = append(out, fmt.Sprintf("verdict %s: %d of %d scenarios did not pass", o.Verdict, len(open), len(o.Scenarios)))
+	}
+	return out
+}
+
+func (o RunOutcome) open() []RunScenario {
+	var open []RunScenario
+	for _, s := range o.Scenarios {
+		if s.Status != "passed" {
+			open = append(open, s)
+		}
+	}
+	return open
 }
 
 func (s RunScenario) line() string {
@@ -38,27 +67,21 @@ func (o RunOutcome) ScenarioText() string {
 	return b.String()
 }
 
-// DecisionText is field 5 of the act. A positive decision needs every scenario passed; otherwise
-// integration testing continues until a positive result, and the decision names the
-// scenarios that did not pass and their clauses so the parties know what to fix.
+// DecisionText is field 5 of the act. A positive decision needs every scenario passed in a run that
+// tested what the act names; otherwise integration testing continues until a positive result
+// and the decision names what is missing and the scenarios that did not pass, with
+// their clauses, so the parties know what to fix.
 func (o RunOutcome) DecisionText() string {
-	if o.Ready {
+	if o.Certifies() {
 		return fmt.Sprintf("The service is ready for commissioning: all %d scenarios of the conformance run passed (verdict %s).", len(o.Scenarios), o.Verdict)
 	}
-	var open []RunScenario
-	for _, s := range o.Scenarios {
-		if s.Status != "passed" {
-			open = append(open, s)
-		}
-	}
 	var b strings.Builder
-	if o.Caveat != "" {
-		fmt.Fprintf(&b, "The service is not ready for commissioning: %s. ", o.Caveat)
+	fmt.Fprintf(&b, "The service is not ready for commissioning (verdict %s); integration testing continues until a positive result (R-24, R-42). What is missing:", o.Verdict)
+	for _, r := range o.Reasons() {
+		fmt.Fprintf(&b, "\n- %s", r)
 	}
-	fmt.Fprintf(&b, "The service is not ready for commissioning (verdict %s): %d of %d scenarios did not pass; integration testing continues until a positive result (R-24, R-42).",
-		o.Verdict, len(open), len(o.Scenarios))
-	for _, s := range open {
-		fmt.Fprintf(&b, "\n- %s: %s", s.Status, s.line())
+	for _, s := range o.open() {
+		fmt.Fprintf(&b, "\n  - %s: %s", s.Status, s.line())
 	}
 	return b.String()
 }

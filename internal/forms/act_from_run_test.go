@@ -16,8 +16,18 @@ func TestDecisionFromRun(t *testing.T) {
 		t.Errorf("positive decision: %q", d)
 	}
 	d := forms.RunOutcome{Verdict: "NOT CONFORMANT", Scenarios: sc}.DecisionText()
-	if !strings.Contains(d, "not ready") || !strings.Contains(d, "- failed: Sync / late [A2-T1, R-22]") || strings.Contains(d, "answered") {
+	if !strings.Contains(d, "not ready") || !strings.Contains(d, "- failed: Sync / late [A2-T1, R-22]") || strings.Contains(d, "answered") ||
+		!strings.Contains(d, "verdict NOT CONFORMANT: 1 of 2 scenarios did not pass") {
 		t.Errorf("negative decision: %q", d)
+	}
+	// Every scenario passed, but the run did not test what the act names: each gap is named.
+	o := forms.RunOutcome{Verdict: "CONFORMANT", Ready: true, Scenarios: sc[:1], Missing: []string{"the run was a demonstration", "service K was not exercised"}}
+	d = o.DecisionText()
+	if o.Certifies() || !strings.Contains(d, "not ready") || !strings.Contains(d, "\n- the run was a demonstration\n- service K was not exercised") || strings.Contains(d, "did not pass") {
+		t.Errorf("decision with gaps: %q", d)
+	}
+	if r := o.Reasons(); len(r) != 2 {
+		t.Errorf("reasons: %q", r)
 	}
 }
 

@@ -195,3 +195,23 @@ func (j *Journal) Accepted(ctx context.Context, channel, senderID, messageID str
 		senderID, messageID, string(Accepted), channel).Scan(&n)
 	return n > 0, err
 }
+
+// SessionsOf returns the sessions of the exchanges senderID started on channel since a time, oldest
+// first: what a system under test sent, found from the gateway's record rather than from its word.
+func (j *Journal) SessionsOf(ctx context.Context, channel, senderID string, since time.Time) ([]string, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT session_id FROM events WHERE channel = ? AND sender_id = ? AND time_ns >= ?
+		GROUP BY session_id ORDER BY min(seq)`, channel, senderID, since.UnixNano())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -25,6 +25,11 @@ func (r *Result) judge(ctx context.Context, j *journal.Journal, limits rule.Limi
 				return fmt.Errorf("journal of request %d: %w", v.Seq, err)
 			}
 			s.Owner, s.Gateway, s.Acceptance = x.OwnerTime(), x.GatewayTime(), x.AcceptanceTime()
+			for _, e := range x.Events {
+				if e.Kind == journal.Routed {
+					s.RoutedTo = e.Detail
+				}
+			}
 			if !x.SentToOwner.IsZero() && r.Channel == "sync" {
 				owners = append(owners, s.Owner)
 				gateways = append(gateways, s.Gateway)
@@ -70,4 +75,18 @@ func (r *Result) inRules(limits rule.Limits, d time.Duration) string {
 		return d.Round(time.Millisecond).String()
 	}
 	return fmt.Sprintf("%s (measured %s at time scale %g)", limits.InRulesTime(d).Round(time.Millisecond), d.Round(time.Microsecond), limits.Scale)
+}
+
+// Routed counts, from the journal, the requests the gateway routed to the owner at endpoint and
+// those it routed anywhere: every exchange of a load on an owner must have reached that owner.
+func (r Result) Routed(endpoint string) (there, all int) {
+	for _, s := range r.Samples {
+		if s.RoutedTo != "" {
+			all++
+			if s.RoutedTo == endpoint {
+				there++
+			}
+		}
+	}
+	return there, all
 }

@@ -62,6 +62,20 @@ type Target struct {
 	URL      string
 	Envelope func() ([]byte, error)
 	Journal  *journal.Journal
+	// Owner is the system the gateway routes the load service to, whose times A2-T1 judges; none
+	// on the asynchronous channel, where the gateway answers once it stored the message.
+	Owner System
+}
+
+// System names the owner system a load was routed to: an agency's system under test, or one of the
+// harness's own (the reference owner, the in-process sample agency) in a demonstration, which
+// certifies nothing.
+type System struct {
+	ID            string `json:"id"`
+	BIN           string `json:"bin,omitempty"`
+	Endpoint      string `json:"endpoint"` // where the gateway sends SendMessage
+	Describe      string `json:"describe"`
+	Demonstration bool   `json:"demonstration"`
 }
 
 // SyncTarget sends SendMessage requests of in for serviceID on the synchronous channel.
@@ -99,6 +113,7 @@ type Sample struct {
 	Status     uint16        `json:"status"`
 	Fault      string        `json:"fault,omitempty"` // fault code, when the answer was a fault
 	Error      string        `json:"error,omitempty"`
+	RoutedTo   string        `json:"routedTo,omitempty"` // the owner endpoint the journal says the gateway sent it to
 }
 
 // OK says whether the request got the owner's answer.
@@ -106,17 +121,19 @@ func (s Sample) OK() bool { return s.Status == http.StatusOK && s.Fault == "" &&
 
 // Result of one run.
 type Result struct {
-	Profile    Profile        `json:"profile"`
-	Channel    string         `json:"channel"`
-	TimeScale  float64        `json:"timeScale"`
-	Metrics    vegeta.Metrics `json:"metrics"`
-	Owner      Stats          `json:"owner"`
-	Gateway    Stats          `json:"gateway"`
-	Acceptance Stats          `json:"acceptance"`
-	Faults     map[string]int `json:"faults"`
-	Verdicts   []Verdict      `json:"verdicts"`
-	Samples    []Sample       `json:"-"`
-	raw        []*vegeta.Result
+	Profile Profile `json:"profile"`
+	Channel string  `json:"channel"`
+	// OwnerSystem is the owner system whose processing times were judged (sync channel).
+	OwnerSystem System         `json:"ownerSystem"`
+	TimeScale   float64        `json:"timeScale"`
+	Metrics     vegeta.Metrics `json:"metrics"`
+	Owner       Stats          `json:"owner"`
+	Gateway     Stats          `json:"gateway"`
+	Acceptance  Stats          `json:"acceptance"`
+	Faults      map[string]int `json:"faults"`
+	Verdicts    []Verdict      `json:"verdicts"`
+	Samples     []Sample       `json:"-"`
+	raw         []*vegeta.Result
 }
 
 // Passed says whether every verdict held.
@@ -172,7 +189,7 @@ func Run(ctx context.Context, t Target, p Profile, limits rule.Limits, progress 
 	if p.Compress <= 0 || p.PerHour <= 0 || p.Duration <= 0 {
 		return Result{}, fmt.Errorf("load profile %q: rate, duration and compression must be positive", p.Name)
 	}
-	res := Result{Profile: p, Channel: t.Channel, TimeScale: limits.Scale, Faults: map[string]int{}}
+	res := Result{Profile: p, Channel: t.Channel, OwnerSystem: t.Owner, TimeScale: limits.Scale, Faults: map[string]int{}}
 	targeter := func(tg *vegeta.Target) error {
 		body, err := t.Envelope()
 		if err != nil {

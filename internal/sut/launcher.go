@@ -3,63 +3,81 @@ package sut
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/network"
-	"github.com/testcontainers/testcontainers-go/wait"
+	tcexec "github.com/testcontainers/testcontainers-go/exec"
 
+	"github.com/shepconf/shepconf/internal/server"
+	"github.com/shepconf/shepconf/internal/trigger"
+	"github.com/shepconf/shepconf/internal/xsig"
+	"github.com/shepconf/shepconf/simulators/agency"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
-// StartupTimeout bounds how long an owner container may take to become healthy.
+// StartupTimeout bounds how long a container may take to become healthy.
 const StartupTimeout = 2 * time.Minute
 
-// Launcher hands the owner system under test to every scenario of a run, starting a container once,
-// on first use, and stopping it when the run ends.
+// Launcher hands the system under test to every scenario of a run, starting it once, on first use
+// (a container, or the sample agency system in-process for a demonstration), and stopping it when
+// the run ends.
 type Launcher struct {
 	cfg        Config
 	ca         *nca.Authority
 	gatewayBIN string
+	// Operator is where an operator trigger prints its instructions and reads the outcome typed.
+	OperatorOut io.Writer
+	OperatorIn  io.Reader
 
 	once      sync.Once
 	mu        sync.Mutex // guards target, which a restart changes
 	target    Target
 	err       error
-	portSpec  string
+	port      int
 	container *testcontainers.DockerContainer
-	network   *testcontainers.DockerNetwork
+	servers   []*server.Server
 	logs      logBuffer
 }
 
 // NewLauncher prepares the system under test of a run; ca is the run's NCA (see Config.Authority)
-// and gatewayBIN the BIN of the gateway's certificate, which an owner checks (A6-S1).
+// and gatewayBIN the BIN of the gateway's certificate, which the system checks (A6-S1).
 func NewLauncher(cfg Config, ca *nca.Authority, gatewayBIN string) *Launcher {
-	return &Launcher{cfg: cfg, ca: ca, gatewayBIN: gatewayBIN}
+	return &Launcher{cfg: cfg, ca: ca, gatewayBIN: gatewayBIN, OperatorOut: os.Stdout}
 }
 
 // Config is the configuration the launcher was made with.
 func (l *Launcher) Config() Config { return l.cfg }
 
-// Target returns the owner system under test, starting it first if it is a container. Reference
-// has no target: the steps start their own reference owner per scenario.
+// Target returns the system under test, starting it first.
 func (l *Launcher) Target(ctx context.Context) (Target, error) {
 	l.once.Do(func() {
 		switch l.cfg.Kind() {
 		case URL:
-			l.target = Target{SystemID: l.cfg.SystemID(), BIN: l.cfg.BIN, Endpoint: l.cfg.URL, Describe: l.cfg.Describe()}
+			l.target = l.urlTarget()
 		case Container:
 			l.target, l.err = l.startContainer(ctx)
 		default:
-			l.err = fmt.Errorf("the reference owner is started by the steps, not by the launcher")
+			l.target, l.err = l.startReference()
+		}
+		if l.err == nil {
+			l.target.Kind, l.target.Describe = l.cfg.Kind(), l.cfg.Describe()
+			if l.target.Trigger != nil {
+				l.target.TriggerDescribe = l.target.Trigger.Describe()
+			}
 		}
 	})
 	l.mu.Lock()
@@ -67,13 +85,84 @@ func (l *Launcher) Target(ctx context.Context) (Target, error) {
 	return l.target, l.err
 }
 
+func (l *Launcher) urlTarget() Target {
+	base := strings.TrimSuffix(l.cfg.URL, "/")
+	t := Target{SystemID: l.cfg.SystemID(), BIN: l.cfg.BIN, Password: l.cfg.Password,
+		SyncURL:  base + l.cfg.path(l.cfg.SyncPath, DefaultSyncPath),
+		AsyncURL: base + l.cfg.path(l.cfg.AsyncPath, DefaultAsyncPath)}
+	if l.cfg.RESTURL != "" {
+		t.RESTURL = strings.TrimSuffix(l.cfg.RESTURL, "/") + l.cfg.path(l.cfg.RESTPath, DefaultRESTPath)
+	}
+	t.Trigger = l.trigger(base, nil)
+	return t
+}
+
+// trigger builds the configured trigger; base resolves a trigger path, exec runs a command in the
+// container (nil on the host).
+func (l *Launcher) trigger(base string, exec trigger.Runner) trigger.Trigger {
+	t := l.cfg.Trigger
+	switch {
+	case t.URL != "":
+		u := t.URL
+		if strings.HasPrefix(u, "/") {
+			u = base + u
+		}
+		return trigger.HTTP{URL: u}
+	case len(t.Command) > 0:
+		if t.OnHost || exec == nil {
+			return trigger.Command{Args: t.Command, Where: "on the host"}
+		}
+		return trigger.Command{Args: t.Command, Run: exec, Where: "in the container"}
+	case t.Operator:
+		return &trigger.Operator{Out: l.OperatorOut, In: l.OperatorIn}
+	}
+	return nil
+}
+
+// identities issues the system's transport signature certificate and its HTTPS server certificate
+// for 127.0.0.1 from the run's NCA.
+func (l *Launcher) identities(bin string) (sign, tls *nca.Identity, err error) {
+	subject := nca.Subject{CommonName: l.cfg.SystemID(), BIN: bin, Organization: l.cfg.SystemID() + " organisation"}
+	if sign, err = l.ca.Issue(subject, nca.ECDSAP256); err != nil {
+		return nil, nil, err
+	}
+	tls, err = l.ca.IssueServer(subject, nca.ECDSAP256, "127.0.0.1", "localhost")
+	return sign, tls, err
+}
+
+func (l *Launcher) password() string {
+	if l.cfg.Password != "" {
+		return l.cfg.Password
+	}
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (l *Launcher) bin() string {
+	if l.cfg.BIN != "" {
+		return l.cfg.BIN
+	}
+	return DefaultBIN
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// startContainer runs the image in the host's network namespace, bound to loopback: it reaches
+// each scenario's gateway and the NCA's OCSP responder at 127.0.0.1 as the harness does, and
+// nothing outside the machine reaches it.
 func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
 	UseLocalDockerHost()
-	bin := l.cfg.BIN
-	if bin == "" {
-		bin = DefaultBIN
-	}
-	id, err := l.ca.Issue(nca.Subject{CommonName: l.cfg.SystemID(), BIN: bin, Organization: l.cfg.SystemID() + " organisation"}, nca.ECDSAP256)
+	bin, password := l.bin(), l.password()
+	id, tlsID, err := l.identities(bin)
 	if err != nil {
 		return Target{}, err
 	}
@@ -81,59 +170,139 @@ func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
 	if err != nil {
 		return Target{}, err
 	}
-	port := l.cfg.Port
-	if port == 0 {
-		port = 8080
+	tlsKey, err := tlsID.KeyPEM()
+	if err != nil {
+		return Target{}, err
 	}
-	portSpec := strconv.Itoa(port) + "/tcp"
-	l.portSpec = portSpec
-	path := l.cfg.Path
-	if path == "" {
-		path = "/sync"
+	if l.port = l.cfg.Port; l.port == 0 {
+		if l.port, err = freePort(); err != nil {
+			return Target{}, err
+		}
 	}
-
-	// A network of its own: the owner shares it with nothing else; the gateway reaches it through
-	// the published port.
-	if l.network, err = network.New(ctx, network.WithLabels(map[string]string{"org.shepconf.role": "sut"})); err != nil {
-		return Target{}, fmt.Errorf("system under test: private network: %w", err)
+	tlsPort := l.cfg.TLSPort
+	if tlsPort == 0 {
+		if tlsPort, err = freePort(); err != nil {
+			return Target{}, err
+		}
 	}
 	env := map[string]string{
 		"SHEPCONF_SYSTEM_ID":   l.cfg.SystemID(),
 		"SHEPCONF_BIN":         bin,
+		"SHEPCONF_PASSWORD":    password,
 		"SHEPCONF_GATEWAY_BIN": l.gatewayBIN,
 		"SHEPCONF_CERT":        CertPath,
 		"SHEPCONF_KEY":         KeyPath,
 		"SHEPCONF_CA":          CAPath,
-		"SHEPCONF_LISTEN":      ":" + strconv.Itoa(port),
+		"SHEPCONF_TLS_CERT":    TLSCertPath,
+		"SHEPCONF_TLS_KEY":     TLSKeyPath,
+		"SHEPCONF_LISTEN":      "127.0.0.1:" + strconv.Itoa(l.port),
+		"SHEPCONF_TLS_LISTEN":  "127.0.0.1:" + strconv.Itoa(tlsPort),
 	}
 	for k, v := range l.cfg.Env {
 		env[k] = v
 	}
-	var waitFor wait.Strategy = wait.ForListeningPort(portSpec).WithStartupTimeout(StartupTimeout)
-	if l.cfg.Health != "" {
-		waitFor = wait.ForHTTP(l.cfg.Health).WithPort(portSpec).WithStartupTimeout(StartupTimeout)
+	base := "http://127.0.0.1:" + strconv.Itoa(l.port)
+	chain := func(c *nca.Identity) []byte {
+		return nca.PEM(append([]*x509.Certificate{c.Certificate}, c.Chain...)...)
 	}
 	l.container, err = testcontainers.Run(ctx, l.cfg.Image,
-		network.WithNetwork([]string{"sut-owner"}, l.network),
-		testcontainers.WithExposedPorts(portSpec),
+		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) { hc.NetworkMode = "host" }),
 		testcontainers.WithEnv(env),
 		testcontainers.WithLabels(map[string]string{"org.shepconf.role": "sut"}),
 		testcontainers.WithFiles(
-			testcontainers.ContainerFile{Reader: bytes.NewReader(nca.PEM(append([]*x509.Certificate{id.Certificate}, id.Chain...)...)), ContainerFilePath: CertPath, FileMode: 0o644},
+			testcontainers.ContainerFile{Reader: bytes.NewReader(chain(id)), ContainerFilePath: CertPath, FileMode: 0o644},
 			testcontainers.ContainerFile{Reader: bytes.NewReader(key), ContainerFilePath: KeyPath, FileMode: 0o644},
 			testcontainers.ContainerFile{Reader: bytes.NewReader(nca.PEM(l.ca.Intermediate(), l.ca.Root())), ContainerFilePath: CAPath, FileMode: 0o644},
+			testcontainers.ContainerFile{Reader: bytes.NewReader(chain(tlsID)), ContainerFilePath: TLSCertPath, FileMode: 0o644},
+			testcontainers.ContainerFile{Reader: bytes.NewReader(tlsKey), ContainerFilePath: TLSKeyPath, FileMode: 0o644},
 		),
 		testcontainers.WithLogConsumers(&l.logs),
-		testcontainers.WithWaitStrategy(waitFor),
 	)
+	if err == nil {
+		err = l.waitReady(ctx, base)
+	}
 	if err != nil {
 		return Target{}, fmt.Errorf("system under test: container %s did not become ready: %w\n%s", l.cfg.Image, err, l.logs.String())
 	}
-	endpoint, err := l.container.PortEndpoint(ctx, portSpec, "http")
+	t := Target{SystemID: l.cfg.SystemID(), BIN: bin, Password: password, Image: l.cfg.Image,
+		SyncURL:  base + l.cfg.path(l.cfg.SyncPath, DefaultSyncPath),
+		AsyncURL: base + l.cfg.path(l.cfg.AsyncPath, DefaultAsyncPath),
+		RESTURL:  "https://127.0.0.1:" + strconv.Itoa(tlsPort) + l.cfg.path(l.cfg.RESTPath, DefaultRESTPath)}
+	if in, err := l.container.Inspect(ctx); err == nil {
+		t.Digest = in.Image
+	}
+	t.Trigger = l.trigger(base, l.exec)
+	return t, nil
+}
+
+// waitReady waits until the container answers on its port (its health path when configured, 200):
+// in the host's network there is no published port for testcontainers-go's own strategies to watch.
+func (l *Launcher) waitReady(ctx context.Context, base string) error {
+	ctx, cancel := context.WithTimeout(ctx, StartupTimeout)
+	defer cancel()
+	addr := strings.TrimPrefix(base, "http://")
+	for {
+		if l.cfg.Health == "" {
+			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+				c.Close()
+				return nil
+			}
+		} else if req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+l.cfg.Health, nil); err == nil {
+			if resp, err := http.DefaultClient.Do(req); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return nil
+				}
+			}
+		}
+		if st, err := l.container.State(ctx); err == nil && !st.Running {
+			return fmt.Errorf("the container exited (code %d) before it was ready", st.ExitCode)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("nothing answered at %s within %s", base+l.cfg.Health, StartupTimeout)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// exec runs a command inside the container (testcontainers-go Exec) for a command trigger.
+func (l *Launcher) exec(ctx context.Context, args []string) (int, []byte, error) {
+	code, r, err := l.container.Exec(ctx, args, tcexec.Multiplexed())
+	if err != nil {
+		return code, nil, err
+	}
+	out, err := io.ReadAll(r)
+	return code, out, err
+}
+
+// startReference runs the sample agency system in-process on loopback: the demonstration.
+func (l *Launcher) startReference() (Target, error) {
+	bin, password := l.bin(), l.password()
+	id, tlsID, err := l.identities(bin)
 	if err != nil {
 		return Target{}, err
 	}
-	return Target{SystemID: l.cfg.SystemID(), BIN: bin, Endpoint: endpoint + path, Describe: l.cfg.Describe()}, nil
+	sys, err := agency.New(agency.Config{SystemID: l.cfg.SystemID(), Password: password, Identity: id,
+		Checker: &xsig.Checker{Roots: l.ca.Roots(), Intermediates: l.ca.Intermediates()}, GatewayBIN: l.gatewayBIN,
+		Defects: l.cfg.Defects, TLS: tlsID})
+	if err != nil {
+		return Target{}, err
+	}
+	plain, err := server.Start("127.0.0.1:0", sys.Handler())
+	if err != nil {
+		return Target{}, err
+	}
+	secure, err := server.StartTLS("127.0.0.1:0", sys.TLSHandler(), sys.TLSConfig())
+	if err != nil {
+		_ = plain.Close(context.Background())
+		return Target{}, err
+	}
+	l.servers = append(l.servers, plain, secure.Server)
+	base := plain.URL()
+	return Target{SystemID: l.cfg.SystemID(), BIN: bin, Password: password,
+		SyncURL: base + DefaultSyncPath, AsyncURL: base + DefaultAsyncPath, RESTURL: secure.URL() + DefaultRESTPath,
+		Trigger: trigger.HTTP{URL: base + DefaultTriggerPath}}, nil
 }
 
 // ErrNotControlled is returned by Stop, Start, Pause and Unpause for an owner system that the
@@ -156,20 +325,14 @@ func (l *Launcher) Start(ctx context.Context) (Target, error) {
 	if l.container == nil {
 		return Target{}, ErrNotControlled
 	}
-	if err := l.container.Start(ctx); err != nil {
+	if err := l.container.Start(ctx); err == nil {
+		err = l.waitReady(ctx, "http://127.0.0.1:"+strconv.Itoa(l.port))
+	} else {
 		return Target{}, fmt.Errorf("system under test: container %s did not become ready again: %w", l.cfg.Image, err)
 	}
-	endpoint, err := l.container.PortEndpoint(ctx, l.portSpec, "http")
-	if err != nil {
-		return Target{}, err
-	}
+	// The container shares the host's network and binds the same port again.
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	path := l.cfg.Path
-	if path == "" {
-		path = "/sync"
-	}
-	l.target.Endpoint = endpoint + path
 	return l.target, nil
 }
 
@@ -229,7 +392,7 @@ func (l *Launcher) Logs(ctx context.Context) []byte {
 	return []byte(l.logs.String())
 }
 
-// Close stops the owner container and removes its network.
+// Close stops the system under test.
 func (l *Launcher) Close(ctx context.Context) error {
 	var errs []string
 	if l.container != nil {
@@ -241,10 +404,8 @@ func (l *Launcher) Close(ctx context.Context) error {
 			errs = append(errs, err.Error())
 		}
 	}
-	if l.network != nil {
-		if err := l.network.Remove(ctx); err != nil {
-			errs = append(errs, err.Error())
-		}
+	for _, s := range l.servers {
+		_ = s.Close(ctx)
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("stop the system under test: %s", strings.Join(errs, "; "))

@@ -1,6 +1,8 @@
 // Package testbed starts a complete, signing simulation in one call: the NCA with OCSP and CRL,
-// the gateway with its journal, a reference owner serving one service and an initiator granted
-// access to it. The load command and the load scenarios run against it.
+// the gateway with its journal, an owner serving one service and an initiator granted access to
+// it. The owner is the reference owner, or an agency's owner system under test (Options.Owner),
+// whose processing times the load then judges (A2-T1). The load command and the load scenarios run
+// against it.
 package testbed
 
 import (
@@ -10,9 +12,11 @@ import (
 	"path/filepath"
 
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/load"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/store"
+	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/gateway"
 	"github.com/shepconf/shepconf/simulators/nca"
@@ -32,9 +36,14 @@ const (
 
 // Bed is a running simulation.
 type Bed struct {
-	Journal   *journal.Journal
-	Gateway   *server.Server
-	Owner     *owner.Owner
+	Journal *journal.Journal
+	Gateway *server.Server
+	// Owner is the reference owner; nil when the load service is routed to a system under test.
+	Owner *owner.Owner
+	// OwnerSystem names the system the gateway routes the load service to.
+	OwnerSystem load.System
+	// ServiceID is the service the load calls.
+	ServiceID string
 	Initiator *owner.Initiator
 	// Participant is the initiator on the asynchronous channel, signing with the same certificate.
 	// Nobody pulls in a load run: accepted messages wait in the store.
@@ -55,6 +64,18 @@ type Options struct {
 	// StorePath is the asynchronous channel's message store; when empty, one is made in a
 	// temporary folder removed by Close.
 	StorePath string
+
+	// Authority is the run's NCA, already serving (its certificates name its OCSP responder); when
+	// nil the bed makes and serves its own. An owner under test trusts only its run's NCA.
+	Authority *nca.Authority
+	// GatewayBIN is the BIN of the gateway's certificate: the one the owner under test was told
+	// and checks on every request (A6-S1). Default 100000000000.
+	GatewayBIN string
+	// Owner routes the load service to this system under test (its SyncURL), registered under its
+	// system ID and BIN, instead of the reference owner, which is then not started.
+	Owner *sut.Target
+	// ServiceID is the service the load calls; default ServiceID.
+	ServiceID string
 }
 
 // Start brings the whole simulation up on loopback ports.
@@ -81,23 +102,28 @@ func (b *Bed) start(o Options) (*Bed, error) {
 		}
 		b.ownJournal = true
 	}
-	ca, err := nca.New("shepconf NCA")
-	if err != nil {
-		return nil, err
+	ca := o.Authority
+	if ca == nil {
+		if ca, err = nca.New("shepconf NCA"); err != nil {
+			return nil, err
+		}
+		caSrv, err := ca.Serve("127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		b.servers = append(b.servers, caSrv)
 	}
-	caSrv, err := ca.Serve("127.0.0.1:0")
-	if err != nil {
-		return nil, err
+	gwBIN := o.GatewayBIN
+	if gwBIN == "" {
+		gwBIN = gatewayBIN
 	}
-	b.servers = append(b.servers, caSrv)
+	if b.ServiceID = o.ServiceID; b.ServiceID == "" {
+		b.ServiceID = ServiceID
+	}
 	issue := func(cn, bin string) (*nca.Identity, error) {
 		return ca.Issue(nca.Subject{CommonName: cn, BIN: bin}, nca.ECDSAP256)
 	}
-	gwID, err := issue("SHEP gateway", gatewayBIN)
-	if err != nil {
-		return nil, err
-	}
-	ownerCert, err := issue(OwnerID, ownerBIN)
+	gwID, err := issue("SHEP gateway", gwBIN)
 	if err != nil {
 		return nil, err
 	}
@@ -107,19 +133,20 @@ func (b *Bed) start(o Options) (*Bed, error) {
 	}
 	checker := &xsig.Checker{Roots: ca.Roots(), Intermediates: ca.Intermediates()}
 
-	b.Owner = owner.New(OwnerID)
-	b.Owner.Identity, b.Owner.Checker, b.Owner.GatewayID = ownerCert, checker, gatewayBIN
-	ownerSrv, err := server.Start("127.0.0.1:0", b.Owner)
-	if err != nil {
-		return nil, err
-	}
-	b.servers = append(b.servers, ownerSrv)
-
 	reg := gateway.NewRegistry()
 	reg.AddSystem(gateway.System{ID: InitiatorID, Password: "load-secret", Identifier: initiatorBIN})
-	reg.AddSystem(gateway.System{ID: OwnerID, Password: "owner-secret", Identifier: ownerBIN})
-	reg.AddService(gateway.Service{ID: ServiceID, Owner: OwnerID, Endpoint: ownerSrv.URL() + "/sync"})
-	reg.Grant(ServiceID, InitiatorID)
+	if o.Owner != nil {
+		t := o.Owner
+		if t.SyncURL == "" {
+			return nil, fmt.Errorf("testbed: the system under test %s has no synchronous endpoint to route the load to", t.SystemID)
+		}
+		reg.AddSystem(gateway.System{ID: t.SystemID, Password: t.Password, Identifier: t.BIN})
+		b.OwnerSystem = load.System{ID: t.SystemID, BIN: t.BIN, Endpoint: t.SyncURL, Describe: t.Describe, Demonstration: t.Kind == sut.Reference}
+	} else if err := b.startOwner(ca, checker, gwBIN, reg); err != nil {
+		return nil, err
+	}
+	reg.AddService(gateway.Service{ID: b.ServiceID, Owner: b.OwnerSystem.ID, Endpoint: b.OwnerSystem.Endpoint})
+	reg.Grant(b.ServiceID, InitiatorID)
 	gw, err := gateway.New(reg, b.Journal, gateway.WithLimits(o.Limits),
 		gateway.WithSignatures(gateway.Signatures{Identity: gwID, Checker: checker}))
 	if err != nil {
@@ -145,6 +172,38 @@ func (b *Bed) start(o Options) (*Bed, error) {
 	b.Participant = owner.NewParticipant(InitiatorID, "load-secret", b.Gateway.URL())
 	b.Participant.Identity = initCert
 	return b, nil
+}
+
+// SyncTarget is a load on the synchronous channel through the bed's gateway to its owner, whose
+// processing times A2-T1 judges.
+func (b *Bed) SyncTarget() load.Target {
+	t := load.SyncTarget(b.Initiator, b.ServiceID, b.Journal)
+	t.Owner = b.OwnerSystem
+	return t
+}
+
+// AsyncTarget is a load on the asynchronous channel: the gateway alone, no owner on the path.
+func (b *Bed) AsyncTarget() load.Target {
+	return load.AsyncTarget(b.Participant, b.ServiceID, b.Journal)
+}
+
+// startOwner serves the reference owner on loopback and registers it.
+func (b *Bed) startOwner(ca *nca.Authority, checker *xsig.Checker, gwBIN string, reg *gateway.Registry) error {
+	ownerCert, err := ca.Issue(nca.Subject{CommonName: OwnerID, BIN: ownerBIN}, nca.ECDSAP256)
+	if err != nil {
+		return err
+	}
+	b.Owner = owner.New(OwnerID)
+	b.Owner.Identity, b.Owner.Checker, b.Owner.GatewayID = ownerCert, checker, gwBIN
+	ownerSrv, err := server.Start("127.0.0.1:0", b.Owner)
+	if err != nil {
+		return err
+	}
+	b.servers = append(b.servers, ownerSrv)
+	reg.AddSystem(gateway.System{ID: OwnerID, Password: "owner-secret", Identifier: ownerBIN})
+	b.OwnerSystem = load.System{ID: OwnerID, BIN: ownerBIN, Endpoint: ownerSrv.URL() + "/sync",
+		Describe: "the harness's reference owner (a demonstration: certifies nothing)", Demonstration: true}
+	return nil
 }
 
 // Close stops every server and closes the journal the Bed opened.

@@ -1,17 +1,19 @@
-@sut @sut-faults
+@role-sync-owner @sut-faults
 Feature: The owner system under test goes down and comes back
   An owner system that is stopped or frozen must not leave the initiator waiting without an answer:
   the gateway answers with a fault naming the cause - SCE009 when the owner cannot be reached
   (Appendix 1 section 2.1), SCE008 when it does not answer within the 30 seconds of Appendix 2
   table 1 - and journals the owner's failure. Once the owner is back, its service is answered again
-  without anything being re-registered. An owner container is stopped and paused through the Docker
-  engine; an owner at a URL runs outside the harness and is not stopped.
+  without anything being re-registered (R-49). Only a system in a container is stopped and paused,
+  through the Docker engine: a system at a URL runs outside the harness, and the in-process sample of
+  a demonstration cannot be frozen, so these scenarios run only with --sut-image.
 
   Background:
     Given the gateway runs with the timing limits of the Rules
     And the system "INITIATOR_SYS" is registered with the password "init-secret"
     And the owner system under test serves "SUT_SERVICE" on the synchronous channel
     And "INITIATOR_SYS" is granted access to "SUT_SERVICE"
+    And the owner system under test answers a request the gateway signed
 
   @A1-P4 @R-49 @R-53 @A2-T1
   Scenario: A stopped owner system gets the initiator fault SCE009, and is answered again once restarted

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/sut"
+)
+
+// sutConfig is the system under test of shepconf run: the configuration file's sut section, with
+// the flags taking precedence over its url, image, roles and trigger.
+func sutConfig(path string, f sutFlags) (sut.Config, error) {
+	var c sut.Config
+	if path != "" {
+		file, err := config.Load(path)
+		if err != nil {
+			return c, err
+		}
+		if c, err = sut.FromFile(file); err != nil {
+			return c, fmt.Errorf("configuration %s: %w", path, err)
+		}
+	}
+	if f.url != "" || f.image != "" {
+		c.URL, c.Image = f.url, f.image
+	}
+	if len(f.roles) > 0 {
+		roles, err := sut.ParseRoles(f.roles)
+		if err != nil {
+			return c, fmt.Errorf("--sut-role: %w", err)
+		}
+		c.Roles = roles
+	}
+	switch t := f.trigger; {
+	case t == "operator":
+		c.Trigger = sut.Trigger{Operator: true}
+	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") || strings.HasPrefix(t, "/"):
+		c.Trigger = sut.Trigger{URL: t}
+	case strings.HasPrefix(t, "host:"):
+		c.Trigger = sut.Trigger{Command: strings.Fields(strings.TrimPrefix(t, "host:")), OnHost: true}
+	case t != "":
+		c.Trigger = sut.Trigger{Command: strings.Fields(t)}
+	}
+	return c, c.Check()
+}
+
+// sutFlags are the flags of run and load that name the system under test.
+type sutFlags struct {
+	url, image, trigger string
+	roles               listFlag
+}
+
+func (f *sutFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.url, "sut-url", "", "test the system at this base URL (its endpoints /sync, /async ... below it) instead of the demonstration")
+	fs.StringVar(&f.image, "sut-image", "", "test the system in this container image instead of the demonstration")
+	fs.Var(&f.roles, "sut-role", "a role the system is certified in (repeatable, or comma-separated): "+sutRoleNames()+", or all (default sync-owner)")
+	fs.StringVar(&f.trigger, "sut-trigger", "", `how the harness makes the system send: a URL or path (POST the trigger JSON), "operator", or a command with placeholders such as {serviceId} (run in the container; prefix "host:" to run it on the host)`)
+}
+
+func sutRoleNames() string {
+	names := make([]string, len(sut.AllRoles))
+	for i, r := range sut.AllRoles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}

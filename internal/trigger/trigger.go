@@ -1,0 +1,152 @@
+// Package trigger is how the harness makes the system under test act: send a message as an
+// initiator, or take its messages as an asynchronous receiver by pull. A system is triggered in one
+// of three ways, each carrying the same small JSON contract (Request in, Result out):
+//
+//   - HTTP: the harness POSTs the Request as JSON to an endpoint of the system, which answers 200
+//     with the Result as JSON once it has acted;
+//   - Command: the harness runs a command, on the host or inside the system's container, with the
+//     Request's fields as placeholders ({action}, {channel}, {serviceId}, {gateway}, {data},
+//     {messageType}, {correlationId}, {follow}, {request} for the whole Request as JSON); the
+//     command prints the Result as JSON on its standard output;
+//   - Operator: for a system driven only by its own user interface, the harness prints what to do
+//     and waits, with a visible countdown, for what arrives; the operator may type the outcome the
+//     system showed.
+//
+// The harness never trusts a Result for a verdict on what travelled: what reached the gateway is
+// judged from the gateway's own journal and store. The Result says what the system did with what
+// came back (answered, refused, failed), which only the system itself can tell.
+package trigger
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Actions a system can be asked to perform.
+const (
+	Send    = "send"    // send one message on Channel to ServiceID (initiator, async sender)
+	Receive = "receive" // take the messages waiting for it with getMessages and acknowledge them (async receiver by pull)
+)
+
+// Channels, as the Rules' Appendix 1 names them.
+const (
+	Sync  = "sync"  // SendMessage on the synchronous channel (A1-P4)
+	Async = "async" // sendMessage on the asynchronous channel (A1-P1)
+	REST  = "rest"  // the REST style of A1-T22/A1-T23
+)
+
+// Ways an asynchronous sender follows the delivery of what it sent (Follow).
+const (
+	FollowStatus       = "status"       // it asks getMessageStatus until the state is final
+	FollowNotification = "notification" // it waits for the gateway's changeMassageStatusNotification
+)
+
+// Outcomes a system reports.
+const (
+	Answered = "answered" // sync/REST: it took the answer, checked and valid
+	Accepted = "accepted" // async: the gateway accepted the message and gave its messageId
+	Refused  = "refused"  // it refused what came back (bad or missing signature, invalid answer)
+	Fault    = "fault"    // the gateway answered a fault (Code)
+	Failed   = "failed"   // no usable answer: transport error, HTTP error, timeout
+	Received = "received" // receive: it took its messages (see Taken)
+	Unknown  = "unknown"  // the operator did not say
+)
+
+// Request is what the harness asks the system to do.
+type Request struct {
+	Action  string `json:"action"`  // Send or Receive
+	Channel string `json:"channel"` // Sync, Async or REST
+	// Gateway is the base URL of the gateway to use for this action; the system appends the
+	// channel's own path (/bip-sync-wss-gost/, /bip-async, /bip-rest/...) as it does in
+	// production, where only host and port differ.
+	Gateway   string `json:"gateway"`
+	ServiceID string `json:"serviceId,omitempty"`
+	// Data is the business data to send: an XML fragment (sync, async) or a JSON value (REST).
+	Data string `json:"data,omitempty"`
+	// MessageType is REQUEST (the default) or RESPONSE on the asynchronous channel; a RESPONSE
+	// continues the chain CorrelationID.
+	MessageType   string `json:"messageType,omitempty"`
+	CorrelationID string `json:"correlationId,omitempty"`
+	// Follow, for an asynchronous send, asks the system to follow the delivery (FollowStatus or
+	// FollowNotification) before it reports; empty reports at once.
+	Follow string `json:"follow,omitempty"`
+	// Timeout is how long the harness waits for the Result (Go duration syntax, e.g. "45s").
+	Timeout string `json:"timeout,omitempty"`
+}
+
+// Result is what the system reports having done.
+type Result struct {
+	Outcome string `json:"outcome"`
+	// MessageID is the messageId the system sent (sync, REST) or the gateway gave it (async).
+	MessageID     string  `json:"messageId,omitempty"`
+	CorrelationID string  `json:"correlationId,omitempty"`
+	Code          string  `json:"code,omitempty"`   // the fault's errorCode, for Fault
+	Answer        string  `json:"answer,omitempty"` // the business data of the answer, for Answered
+	State         string  `json:"state,omitempty"`  // async with Follow: the delivery state it learned
+	Error         string  `json:"error,omitempty"`  // why, for Refused and Failed
+	Taken         []Taken `json:"taken,omitempty"`  // receive: every message it was given
+}
+
+// Taken is one message an asynchronous receiver was given and what it did with it.
+type Taken struct {
+	MessageID string `json:"messageId"`
+	ServiceID string `json:"serviceId,omitempty"`
+	Data      string `json:"data,omitempty"`
+	// Accepted says it acknowledged the message as accepted (sendDeliveryNotification
+	// MESSAGE_ACCEPTED); a refused message is acknowledged as not accepted, or not at all.
+	Accepted bool   `json:"accepted"`
+	Reason   string `json:"reason,omitempty"` // why it refused
+}
+
+// Trigger makes the system under test act.
+type Trigger interface {
+	// Fire asks the system to act and returns what it reports. The error is about reaching the
+	// system (no trigger endpoint, command failed to start), not about what it did.
+	Fire(ctx context.Context, r Request) (Result, error)
+	// Describe names the trigger for the report ("HTTP POST http://...", "command ...", "operator").
+	Describe() string
+}
+
+// DefaultTimeout is how long the harness waits for a system to act when the Request says nothing:
+// more than the 30 s an owner may take (A2-T1 row 1), so a slow owner is judged by the gateway,
+// not cut off by the trigger.
+const DefaultTimeout = 45 * time.Second
+
+// timeout is r.Timeout, or DefaultTimeout.
+func (r Request) timeout() time.Duration {
+	if d, err := time.ParseDuration(r.Timeout); err == nil && d > 0 {
+		return d
+	}
+	return DefaultTimeout
+}
+
+// Check reports a Request the contract does not allow.
+func (r Request) Check() error {
+	switch {
+	case r.Action != Send && r.Action != Receive:
+		return fmt.Errorf("trigger request: action %q is neither %q nor %q", r.Action, Send, Receive)
+	case r.Channel != Sync && r.Channel != Async && r.Channel != REST:
+		return fmt.Errorf("trigger request: channel %q is none of %s, %s, %s", r.Channel, Sync, Async, REST)
+	case r.Gateway == "":
+		return fmt.Errorf("trigger request: gateway is empty; give the gateway's base URL")
+	case r.Action == Send && r.ServiceID == "":
+		return fmt.Errorf("trigger request: serviceId is empty; a send names the service to call")
+	}
+	return nil
+}
+
+// decodeResult reads a Result as the system printed or answered it.
+func decodeResult(raw []byte, from string) (Result, error) {
+	var res Result
+	dec := json.NewDecoder(strings.NewReader(string(raw)))
+	if err := dec.Decode(&res); err != nil {
+		return res, fmt.Errorf("%s: the result is not the JSON of the trigger contract (%v): %.300q", from, err, raw)
+	}
+	if res.Outcome == "" {
+		return res, fmt.Errorf("%s: the result has no outcome: %.300q", from, raw)
+	}
+	return res, nil
+}
