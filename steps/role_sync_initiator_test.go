@@ -1,7 +1,6 @@
 package steps_test
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 
@@ -10,40 +9,11 @@ import (
 	"github.com/shepconf/shepconf/steps"
 )
 
-// syncInitiatorScenarios reads a run's scenarios: each sync-initiator scenario's status and the
-// rules of the checks that failed in it, and the status of every other scenario.
-func syncInitiatorScenarios(t *testing.T, res steps.Result) (initiator map[string]string, failedRules map[string][]string, others map[string]string) {
-	t.Helper()
-	feats, err := reports.ReadCucumber(res.Cucumber)
-	if err != nil {
-		t.Fatal(err)
-	}
-	initiator, failedRules, others = map[string]string{}, map[string][]string{}, map[string]string{}
-	for _, f := range feats {
-		for _, sc := range f.Scenarios {
-			if !slices.ContainsFunc(append(f.Tags, sc.Tags...), func(tg reports.Tag) bool { return tg.Name == sut.SyncInitiator.Tag() }) {
-				others[sc.Name] = sc.Status()
-				continue
-			}
-			initiator[sc.Name] = sc.Status()
-			for _, st := range sc.Steps {
-				for _, e := range st.Embeddings {
-					var c reports.Check
-					if e.MimeType == reports.CheckMediaType && json.Unmarshal(e.Data, &c) == nil && !c.Passed {
-						failedRules[sc.Name] = append(failedRules[sc.Name], c.Rule)
-					}
-				}
-			}
-		}
-	}
-	return initiator, failedRules, others
-}
-
 // The sample agency system, as it is, passes every sync-initiator scenario, and run.json counts
 // them for the role with the service it called.
 func TestRoleSyncInitiatorDemonstrationPasses(t *testing.T) {
 	res, _ := runStatuses(t, steps.Options{Tags: sut.SyncInitiator.Tag()})
-	initiator, failed, _ := syncInitiatorScenarios(t, res)
+	initiator, failed, _ := roleScenarios(t, res, sut.SyncInitiator)
 	if res.Summary.Verdict != reports.Conformant || len(initiator) == 0 {
 		t.Fatalf("verdict %s, sync-initiator scenarios %v, failed checks %v", res.Summary.Verdict, initiator, failed)
 	}
@@ -90,7 +60,7 @@ func TestRoleSyncInitiatorDefectsFailTheRole(t *testing.T) {
 				tags += "," + tc.also + " && ~@load"
 			}
 			res, _ := runStatuses(t, steps.Options{Tags: tags, SUT: sut.Config{Defects: []string{tc.defect}}})
-			initiator, failed, others := syncInitiatorScenarios(t, res)
+			initiator, failed, others := roleScenarios(t, res, sut.SyncInitiator)
 			if res.Summary.Verdict != reports.NotConformant {
 				t.Errorf("verdict %s, want NOT CONFORMANT", res.Summary.Verdict)
 			}

@@ -14,23 +14,22 @@ import (
 // their own test; the fault scenarios need a container).
 var syncOwnerTags = sut.SyncOwner.Tag() + " && ~@load"
 
-// syncOwnerScenarios reads a run's scenarios by role: each sync-owner scenario's status and the
+// roleScenarios reads a run's scenarios by role: each scenario of role with its status and the
 // rules of the checks that failed in it, and the status of every other scenario.
-func syncOwnerScenarios(t *testing.T, res steps.Result) (owner map[string]string, failedRules map[string][]string, others map[string]string) {
+func roleScenarios(t *testing.T, res steps.Result, role sut.Role) (inRole map[string]string, failedRules map[string][]string, others map[string]string) {
 	t.Helper()
 	feats, err := reports.ReadCucumber(res.Cucumber)
 	if err != nil {
 		t.Fatal(err)
 	}
-	owner, failedRules, others = map[string]string{}, map[string][]string{}, map[string]string{}
+	inRole, failedRules, others = map[string]string{}, map[string][]string{}, map[string]string{}
 	for _, f := range feats {
 		for _, sc := range f.Scenarios {
-			tagged := slices.ContainsFunc(append(f.Tags, sc.Tags...), func(tg reports.Tag) bool { return tg.Name == sut.SyncOwner.Tag() })
-			if !tagged {
+			if !slices.ContainsFunc(append(f.Tags, sc.Tags...), func(tg reports.Tag) bool { return tg.Name == role.Tag() }) {
 				others[sc.Name] = sc.Status()
 				continue
 			}
-			owner[sc.Name] = sc.Status()
+			inRole[sc.Name] = sc.Status()
 			for _, st := range sc.Steps {
 				for _, e := range st.Embeddings {
 					var c reports.Check
@@ -41,14 +40,14 @@ func syncOwnerScenarios(t *testing.T, res steps.Result) (owner map[string]string
 			}
 		}
 	}
-	return owner, failedRules, others
+	return inRole, failedRules, others
 }
 
 // The sample agency system, as it is, passes every sync-owner scenario of a demonstration, and
 // run.json counts them for the role with the service it was exercised on.
 func TestRoleSyncOwnerDemonstrationPasses(t *testing.T) {
 	res, _ := runStatuses(t, steps.Options{Tags: syncOwnerTags})
-	owner, failed, _ := syncOwnerScenarios(t, res)
+	owner, failed, _ := roleScenarios(t, res, sut.SyncOwner)
 	if res.Summary.Verdict != reports.Conformant || len(owner) == 0 {
 		t.Fatalf("verdict %s, sync-owner scenarios %v, failed checks %v", res.Summary.Verdict, owner, failed)
 	}
@@ -78,7 +77,7 @@ func TestRoleSyncOwnerDefectsFailTheRole(t *testing.T) {
 				tags = sut.SyncOwner.Tag() + "," + tc.also + " && ~@load"
 			}
 			res, _ := runStatuses(t, steps.Options{Tags: tags, SUT: sut.Config{Defects: []string{tc.defect}}})
-			owner, failed, others := syncOwnerScenarios(t, res)
+			owner, failed, others := roleScenarios(t, res, sut.SyncOwner)
 			if res.Summary.Verdict != reports.NotConformant {
 				t.Errorf("verdict %s, want NOT CONFORMANT", res.Summary.Verdict)
 			}
@@ -111,9 +110,9 @@ func TestRoleSyncOwnerDefectsFailTheRole(t *testing.T) {
 // scenarios are counted on the conforming system, run alike.
 func TestRoleSyncOwnerUnavailableFailsEveryScenario(t *testing.T) {
 	conforming, _ := runStatuses(t, steps.Options{Tags: syncOwnerTags})
-	all, _, _ := syncOwnerScenarios(t, conforming)
+	all, _, _ := roleScenarios(t, conforming, sut.SyncOwner)
 	res, _ := runStatuses(t, steps.Options{Tags: syncOwnerTags, SUT: sut.Config{Defects: []string{"unavailable"}}})
-	owner, failed, _ := syncOwnerScenarios(t, res)
+	owner, failed, _ := roleScenarios(t, res, sut.SyncOwner)
 	if len(all) == 0 || len(owner) != len(all) {
 		t.Fatalf("%d sync-owner scenarios ran against the unavailable owner, %d against the conforming one", len(owner), len(all))
 	}
