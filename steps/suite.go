@@ -224,7 +224,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	res.Summary = run.Summary()
 	res.Info = RunInfo{TimeScale: o.TimeScale, Version: o.Version, Tags: o.Tags, Filtered: filtered, Verdict: res.Summary.Verdict,
-		SUT: s.sutInfo(ctx), Roles: s.roleResults(feats), Started: started, Finished: run.Finished}
+		SUT: s.sutInfo(), Roles: s.roleResults(feats), Started: started, Finished: run.Finished}
 	run.System, run.Roles = res.Info.reported()
 	info, _ := json.MarshalIndent(res.Info, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, RunFile), info, 0o644); err != nil {
@@ -286,11 +286,11 @@ func selectScenarios(tags string, c sut.Config) string {
 }
 
 // sutInfo names the system under test as the run met it.
-func (s *Suite) sutInfo(ctx context.Context) SUTInfo {
+func (s *Suite) sutInfo() SUTInfo {
 	c := s.SUT.Config()
 	info := SUTInfo{Kind: c.Kind(), Demonstration: c.Demonstration(), SystemID: c.SystemID(), BIN: c.BIN, URL: c.URL,
 		Image: c.Image, Describe: c.Describe()}
-	if t, err := s.SUT.Target(ctx); err == nil {
+	if t, ok := s.SUT.Started(); ok {
 		info.BIN, info.Digest, info.Trigger = t.BIN, t.Digest, t.TriggerDescribe
 	}
 	return info

@@ -65,24 +65,37 @@ func (l *Launcher) Config() Config { return l.cfg }
 // Target returns the system under test, starting it first.
 func (l *Launcher) Target(ctx context.Context) (Target, error) {
 	l.once.Do(func() {
+		var t Target
+		var err error
 		switch l.cfg.Kind() {
 		case URL:
-			l.target = l.urlTarget()
+			t = l.urlTarget()
 		case Container:
-			l.target, l.err = l.startContainer(ctx)
+			t, err = l.startContainer(ctx)
 		default:
-			l.target, l.err = l.startReference()
+			t, err = l.startReference()
 		}
-		if l.err == nil {
-			l.target.Kind, l.target.Describe = l.cfg.Kind(), l.cfg.Describe()
-			if l.target.Trigger != nil {
-				l.target.TriggerDescribe = l.target.Trigger.Describe()
+		if err == nil {
+			t.Kind, t.Describe = l.cfg.Kind(), l.cfg.Describe()
+			if t.Trigger != nil {
+				t.TriggerDescribe = t.Trigger.Describe()
 			}
 		}
+		l.mu.Lock()
+		l.target, l.err = t, err
+		l.mu.Unlock()
 	})
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.target, l.err
+}
+
+// Started returns the system under test if the run started it (a run whose scenarios never needed
+// it leaves it alone), without starting it.
+func (l *Launcher) Started() (Target, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.target, l.target.SystemID != ""
 }
 
 func (l *Launcher) urlTarget() Target {
