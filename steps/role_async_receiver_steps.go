@@ -36,10 +36,13 @@ func (r *roleAsyncWorld) sutTakes(ctx context.Context, serviceID string) error {
 	return r.take(ctx, serviceID, r.url)
 }
 
-// sutTakesAltered makes the system take its messages through a proxy that alters every
-// getMessages answer after the gateway signed it.
+// sutTakesAltered makes the system take its messages through a relay that alters every
+// getMessages answer after the gateway signed it: the gateway's signature no longer matches the
+// Body (A6-S1).
 func (r *roleAsyncWorld) sutTakesAltered(ctx context.Context, serviceID string) error {
-	proxy, err := server.Start("127.0.0.1:0", http.HandlerFunc(r.alter))
+	hop := newRelay(r.url, 30*time.Second)
+	hop.set(&answerAlteration{what: "altered after the gateway signed it", rule: "A6-S1", apply: alterGetMessages})
+	proxy, err := server.Start("127.0.0.1:0", hop)
 	if err != nil {
 		return err
 	}
@@ -47,37 +50,34 @@ func (r *roleAsyncWorld) sutTakesAltered(ctx context.Context, serviceID string) 
 	if err := r.take(ctx, serviceID, proxy.URL()); err != nil {
 		return err
 	}
+	for _, c := range hop.recorded() {
+		if !bytes.Equal(c.Gateway, c.Passed) {
+			r.altered++
+			r.attach("getMessages answer altered after the gateway signed it", "text/xml", c.Passed)
+		}
+	}
 	if r.altered == 0 {
-		return fmt.Errorf("no getMessages answer with a message passed the altering channel")
+		return fmt.Errorf("no getMessages answer with a message passed the altering relay")
 	}
 	return nil
+}
+
+// alterGetMessages changes the business data of a getMessages answer; other answers pass as they are.
+func alterGetMessages(doc []byte) ([]byte, error) {
+	if m, err := envelope.Parse(doc); err != nil || m.Payload.Tag != "getMessagesResponse" {
+		return doc, nil
+	}
+	changed, err := tamper.Apply(doc, tamper.SetText("response/messages/messageData/data", "<question>altered on the way</question>"))
+	if err != nil {
+		return doc, nil // no message in the answer: nothing to alter
+	}
+	return changed, nil
 }
 
 func (r *roleAsyncWorld) take(ctx context.Context, serviceID, gatewayURL string) error {
 	var err error
 	r.result, err = r.fire(ctx, trigger.Request{Action: trigger.Receive, Channel: trigger.Async, Gateway: gatewayURL, ServiceID: serviceID})
 	return err
-}
-
-// alter forwards a request to the scenario's gateway and changes the business data of the
-// getMessages answer on its way back: the gateway's signature no longer matches the Body (A6-S1).
-func (r *roleAsyncWorld) alter(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
-	status, out, err := postXML(req.Context(), r.url+req.URL.Path, body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	if m, err := envelope.Parse(out); err == nil && m.Payload.Tag == "getMessagesResponse" {
-		if changed, err := tamper.Apply(out, tamper.SetText("response/messages/messageData/data", "<question>altered on the way</question>")); err == nil {
-			out = changed
-			r.altered++
-			r.attach("getMessages answer altered after the gateway signed it", "text/xml", out)
-		}
-	}
-	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(out)
 }
 
 // postXML posts a SOAP envelope and returns the HTTP status and the answer.

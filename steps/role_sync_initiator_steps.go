@@ -24,10 +24,10 @@ import (
 // reported each time it was made to send.
 type initiatorWorld struct {
 	*World
-	tap     *wireTap
+	tap     *relay
 	tapURL  string
 	results []trigger.Result
-	calls   []tapCall // what the tap recorded up to the last send
+	calls   []relayCall // what the tap recorded up to the last send
 }
 
 func init() { stepSets = append(stepSets, registerSyncInitiatorSteps) }
@@ -91,7 +91,7 @@ func (i *initiatorWorld) startTap() error {
 		return fmt.Errorf("start the gateway first")
 	}
 	// The tap waits as long as an initiator may (the owner's 30 s and some), never less.
-	i.tap = newWireTap(i.gatewayURL, i.suite.Limits.Scaled(30*time.Second)+10*time.Second)
+	i.tap = newRelay(i.gatewayURL, i.suite.Limits.Scaled(30*time.Second)+10*time.Second)
 	srv, err := server.Start("127.0.0.1:0", i.tap)
 	if err != nil {
 		return err
@@ -140,9 +140,9 @@ func (i *initiatorWorld) send(ctx context.Context, data, serviceID string) error
 }
 
 // lastCall is the last request the system under test put on the wire.
-func (i *initiatorWorld) lastCall(ruleID string) (tapCall, error) {
+func (i *initiatorWorld) lastCall(ruleID string) (relayCall, error) {
 	if len(i.calls) == 0 {
-		return tapCall{}, i.verify(ruleID, "a request from the system under test at the gateway", "nothing arrived", false)
+		return relayCall{}, i.verify(ruleID, "a request from the system under test at the gateway", "nothing arrived", false)
 	}
 	return i.calls[len(i.calls)-1], nil
 }

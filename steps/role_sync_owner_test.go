@@ -1,7 +1,6 @@
 package steps_test
 
 import (
-	"encoding/json"
 	"slices"
 	"testing"
 
@@ -13,35 +12,6 @@ import (
 // syncOwnerTags selects the sync-owner scenarios a demonstration runs (the load scenarios have
 // their own test; the fault scenarios need a container).
 var syncOwnerTags = sut.SyncOwner.Tag() + " && ~@load"
-
-// roleScenarios reads a run's scenarios by role: each scenario of role with its status and the
-// rules of the checks that failed in it, and the status of every other scenario.
-func roleScenarios(t *testing.T, res steps.Result, role sut.Role) (inRole map[string]string, failedRules map[string][]string, others map[string]string) {
-	t.Helper()
-	feats, err := reports.ReadCucumber(res.Cucumber)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inRole, failedRules, others = map[string]string{}, map[string][]string{}, map[string]string{}
-	for _, f := range feats {
-		for _, sc := range f.Scenarios {
-			if !slices.ContainsFunc(append(f.Tags, sc.Tags...), func(tg reports.Tag) bool { return tg.Name == role.Tag() }) {
-				others[sc.Name] = sc.Status()
-				continue
-			}
-			inRole[sc.Name] = sc.Status()
-			for _, st := range sc.Steps {
-				for _, e := range st.Embeddings {
-					var c reports.Check
-					if e.MimeType == reports.CheckMediaType && json.Unmarshal(e.Data, &c) == nil && !c.Passed {
-						failedRules[sc.Name] = append(failedRules[sc.Name], c.Rule)
-					}
-				}
-			}
-		}
-	}
-	return inRole, failedRules, others
-}
 
 // The sample agency system, as it is, passes every sync-owner scenario of a demonstration, and
 // run.json counts them for the role with the service it was exercised on.

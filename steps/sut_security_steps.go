@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
-	"strings"
 
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/fixtures"
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
@@ -78,12 +78,7 @@ func (s *sutWorld) wrapped() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	doc := string(b)
-	start, end := strings.Index(doc, "<soap:Body"), strings.Index(doc, "</soap:Envelope>")
-	body := doc[start:end]
-	forged := strings.Replace(strings.Replace(body, ">probe<", ">forged<", 1), `wsu:Id="id-`, `wsu:Id="forged-`, 1)
-	doc = strings.Replace(doc[:start]+forged+doc[end:], "</soap:Header>", `<x:W xmlns:x="urn:x">`+body+"</x:W></soap:Header>", 1)
-	return []byte(doc), nil
+	return tamper.Wrap(b, "request/requestData/data", "forged")
 }
 
 // hostileInput reads one input of the hostile corpus (fixtures/hostile).

@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -33,7 +32,7 @@ type sutWorld struct {
 
 	status int    // the HTTP status of what it answered to a request sent straight to it
 	direct []byte // that answer
-	hop    *hop   // the recorded hop from the gateway to it
+	hop    *relay // the recorded hop from the gateway to it
 }
 
 func init() { stepSets = append(stepSets, registerSUTSteps) }
@@ -124,50 +123,6 @@ func (s *sutWorld) refusedWithFault() error {
 
 // ---- the hop from the gateway to the system under test ----
 
-// hop relays the gateway's requests to the system under test byte for byte and keeps what went
-// each way: the evidence of what the system itself received and answered, which the gateway's
-// answer to the initiator (re-signed, sessionId set) no longer shows.
-type hop struct {
-	to string
-
-	mu      sync.Mutex
-	request []byte
-	answer  []byte
-	status  int
-}
-
-func (h *hop) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, gateway.MaxMessageSize))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodPost, h.to, bytes.NewReader(body))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	for _, k := range []string{"Content-Type", "SOAPAction"} {
-		req.Header[k] = r.Header[k]
-	}
-	h.mu.Lock()
-	h.request = body
-	h.mu.Unlock()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		http.Error(w, "the owner system under test did not answer: "+err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, gateway.MaxMessageSize))
-	h.mu.Lock()
-	h.answer, h.status = answer, resp.StatusCode
-	h.mu.Unlock()
-	w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
-	w.WriteHeader(resp.StatusCode)
-	_, _ = w.Write(answer)
-}
-
 // recordHop routes the service through a relay that records the hop; the journal's ROUTED entry
 // then names the relay, which the evidence ties to the system's own endpoint.
 func (s *sutWorld) recordHop() error {
@@ -179,15 +134,16 @@ func (s *sutWorld) recordHop() error {
 	if err != nil {
 		return err
 	}
-	s.hop = &hop{to: svc.Endpoint}
+	s.hop = newRelay(u.Scheme+"://"+u.Host, s.suite.Limits.Scaled(30*time.Second)+10*time.Second)
 	srv, err := server.Start("127.0.0.1:0", s.hop)
 	if err != nil {
 		return err
 	}
 	s.servers = append(s.servers, srv)
+	sutEndpoint := svc.Endpoint
 	svc.Endpoint = srv.URL() + u.Path
 	s.registry.AddService(svc)
-	s.attachJSON("recorded hop", map[string]string{"gateway routes to": svc.Endpoint, "relayed to the system under test at": s.hop.to})
+	s.attachJSON("recorded hop", map[string]string{"gateway routes to": svc.Endpoint, "relayed to the system under test at": sutEndpoint})
 	return nil
 }
 
@@ -196,15 +152,14 @@ func (s *sutWorld) recorded(ruleID string) (request, answer []byte, err error) {
 	if s.hop == nil {
 		return nil, nil, fmt.Errorf("record the hop to the owner system under test first")
 	}
-	s.hop.mu.Lock()
-	request, answer, status := s.hop.request, s.hop.answer, s.hop.status
-	s.hop.mu.Unlock()
-	if request == nil {
+	calls := s.hop.recorded()
+	if len(calls) == 0 {
 		return nil, nil, s.verify(ruleID, "a request routed to the owner system under test", "the gateway routed nothing to it", false)
 	}
-	s.attach("request the owner system under test received.xml", "application/xml", request)
-	s.attach(fmt.Sprintf("answer of the owner system under test (HTTP %d).xml", status), "application/xml", answer)
-	return request, answer, nil
+	last := calls[len(calls)-1]
+	s.attach("request the owner system under test received.xml", "application/xml", last.Request)
+	s.attach(fmt.Sprintf("answer of the owner system under test (HTTP %d).xml", last.Status), "application/xml", last.Passed)
+	return last.Request, last.Passed, nil
 }
 
 func (s *sutWorld) receivedRequest(ruleID string) (envelope.SendMessage, error) {

@@ -188,16 +188,10 @@ func (w *World) sendsWrapped(ctx context.Context, systemID, serviceID string) er
 	if err != nil {
 		return err
 	}
-	doc := string(body)
-	start, end := strings.Index(doc, "<soap:Body"), strings.Index(doc, "</soap:Envelope>")
-	if start < 0 || end < 0 {
-		return fmt.Errorf("unexpected envelope layout")
+	if body, err = tamper.Wrap(body, "request/requestData/data", "forged data"); err != nil {
+		return err
 	}
-	signedBody := doc[start:end]
-	forged := strings.Replace(strings.Replace(signedBody, "ping", "forged data", 1), `wsu:Id="id-`, `wsu:Id="forged-`, 1)
-	doc = doc[:start] + forged + doc[end:]
-	doc = strings.Replace(doc, "</soap:Header>", `<x:Wrapper xmlns:x="urn:attacker">`+signedBody+"</x:Wrapper></soap:Header>", 1)
-	return w.deliver(ctx, in, []byte(doc))
+	return w.deliver(ctx, in, body)
 }
 
 // sendsGOST labels a signature with the GOST 34.310 algorithm URI of the real gateway's samples:
