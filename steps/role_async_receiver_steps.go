@@ -238,7 +238,7 @@ func (r *roleAsyncWorld) sutReportsTaken() error {
 		observed = fmt.Sprintf("accepted %t, data %s %s", got.Accepted, got.Data, got.Reason)
 	}
 	return r.verify("A1-T11", "the message "+m.MessageID+" taken and accepted with the data "+r.data, observed,
-		got != nil && got.Accepted && got.Data == r.data)
+		got != nil && got.Accepted && canonicalXML(got.Data) == canonicalXML(r.data))
 }
 
 // pushAnswered judges the system's answer to the gateway's push as the gateway did (A1-T14, R-59).

@@ -49,10 +49,10 @@ func (r *roleAsyncWorld) ownerReceivedSUTMessage() error {
 	got := r.ownerReceives(func(m owner.AsyncReceived) bool { return m.Message.MessageInfo.MessageID == r.messageID && m.Answered })
 	observed := "nothing pushed to the owner"
 	if got.Body != nil {
-		observed = fmt.Sprintf("from %s: %s", got.Message.MessageInfo.Sender.SenderID, got.Message.MessageData.Text())
+		observed = fmt.Sprintf("from %s: %s", got.Message.MessageInfo.Sender.SenderID, businessData(got.Message.MessageData))
 	}
 	return r.verify("R-2.5", "the message of "+r.sut.SystemID+" with the data "+r.data, observed,
-		got.Body != nil && got.Message.MessageInfo.Sender.SenderID == r.sut.SystemID && got.Message.MessageData.Text() == r.data)
+		got.Body != nil && got.Message.MessageInfo.Sender.SenderID == r.sut.SystemID && businessData(got.Message.MessageData) == canonicalXML(r.data))
 }
 
 // sutLearnedMessageID: the exchange is confirmed by the sender receiving the messageId.

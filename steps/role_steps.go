@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/beevik/etree"
 	"github.com/cucumber/godog"
+	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/trigger"
 )
@@ -72,4 +76,40 @@ func (w *World) fire(ctx context.Context, req trigger.Request) (trigger.Result, 
 	}
 	w.attachJSON("what the system under test reported", res)
 	return res, nil
+}
+
+// businessData is the business data a data element carries, in either encoding a system may use:
+// escaped text typed xs:string (as the gateway's sample client sends it) or XML elements inside
+// data. The Rules leave the encoding open (A1-T19 row 16 types data xsd:anyType), so the two count
+// as the same; XML is compared in exclusive C14N, where prefixes and spacing between attributes do
+// not matter.
+func businessData(d envelope.Data) string {
+	e, err := d.Element()
+	if err != nil || e == nil {
+		return ""
+	}
+	if kids := e.ChildElements(); len(kids) == 1 {
+		if c, err := dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(kids[0]); err == nil {
+			return string(c)
+		}
+	}
+	return canonicalXML(e.Text())
+}
+
+// canonicalXML is s in exclusive C14N when it is one XML element, s itself otherwise.
+func canonicalXML(s string) string {
+	doc := etree.NewDocument()
+	if err := doc.ReadFromString(s); err != nil || doc.Root() == nil {
+		return s
+	}
+	for _, tok := range doc.Child {
+		if cd, ok := tok.(*etree.CharData); ok && strings.TrimSpace(cd.Data) != "" {
+			return s // text beside the element: not one XML element
+		}
+	}
+	c, err := dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(doc.Root())
+	if err != nil {
+		return s
+	}
+	return string(c)
 }

@@ -316,10 +316,10 @@ func (i *initiatorWorld) ownerReceived(ctx context.Context, data string) error {
 			continue
 		}
 		i.attach(fmt.Sprintf("request %d received by the owner.xml", n+1), "application/xml", r.Body)
-		got := r.Request.Request.RequestData.Text()
+		got := businessData(r.Request.Request.RequestData)
 		return i.verify("R-61", fmt.Sprintf("the request of %s with the business data %q", t.SystemID, data),
 			fmt.Sprintf("senderId %q, business data %q", info.Sender.SenderID, got),
-			info.Sender.SenderID == t.SystemID && got == data)
+			info.Sender.SenderID == t.SystemID && got == canonicalXML(data))
 	}
 	return i.verify("R-61", "the owner received the request of session "+x.SessionID,
 		fmt.Sprintf("%d requests at the owner, none of that session", len(i.owner.Received())), false)
@@ -339,11 +339,11 @@ func (i *initiatorWorld) reportsAnswer() error {
 	if m, err := envelope.Parse(c.Gateway); err == nil {
 		var r envelope.SendMessageResponse
 		if m.Decode(&r) == nil {
-			want = r.Response.ResponseData.Text()
+			want = businessData(r.Response.ResponseData)
 		}
 	}
 	return i.verify("A1-T20", fmt.Sprintf("outcome %q with the answer's business data %q", trigger.Answered, want),
-		describeResult(res), res.Outcome == trigger.Answered && res.Answer == want)
+		describeResult(res), res.Outcome == trigger.Answered && canonicalXML(res.Answer) == want)
 }
 
 // refusesAnswer checks that the system refused the answer the tap altered; the rule is the one
