@@ -70,3 +70,19 @@ func ProblemOf(err error) Problem {
 	}
 	return ""
 }
+
+// Remark is something a signature does that the real gateway is known to tolerate but the Rules do
+// not ask for (RSA-SHA1, a signed wsu:Timestamp, a plain Id on the Body): the message is accepted,
+// and the report lists the remark apart from failures, with its reason.
+type Remark struct {
+	Code   string `json:"code"`   // stable identifier, e.g. "rsa-sha1"
+	Rule   string `json:"rule"`   // the clause the remark is about
+	Reason string `json:"reason"` // why it is a remark and not a failure, and what to prefer
+}
+
+// Remark codes.
+const (
+	RemarkSHA1      = "rsa-sha1"         // RSA-SHA1 signature or SHA-1 digest
+	RemarkTimestamp = "signed-timestamp" // a wsu:Timestamp is signed besides the Body
+	RemarkPlainID   = "plain-id"         // the Body is referenced by a plain Id, not wsu:Id
+)

@@ -14,6 +14,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
+	"strings"
 	"math/big"
 	"regexp"
 	"sync"
@@ -33,6 +34,21 @@ func (k KeyType) String() string {
 		return "ECDSA P-256"
 	}
 	return "RSA-2048"
+}
+
+// KeyAlgorithms names the values ParseKeyType takes, for help texts and errors.
+const KeyAlgorithms = "rsa-2048 (the default, as the national CA issues) or ecdsa-p256"
+
+// ParseKeyType reads a key algorithm as the configuration (keyAlgorithm) and the --key-algorithm
+// flag name it. Empty is RSA-2048, the national CA's.
+func ParseKeyType(s string) (KeyType, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "rsa", "rsa-2048", "rsa2048":
+		return RSA2048, nil
+	case "ecdsa", "ecdsa-p256", "ecdsap256", "p-256", "p256":
+		return ECDSAP256, nil
+	}
+	return RSA2048, fmt.Errorf("key algorithm %q is not known: use %s", s, KeyAlgorithms)
 }
 
 // Subject names the holder of a certificate. A person has an IIN, an organisation's system a BIN
