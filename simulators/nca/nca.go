@@ -14,9 +14,9 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
-	"strings"
 	"math/big"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 )
