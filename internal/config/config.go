@@ -31,10 +31,13 @@ type Config struct {
 	Journal string `yaml:"journal"`
 	// GatewayBIN is the BIN in the gateway's own certificate: owners check the gateway's transport
 	// signature against it (A6-S1).
-	GatewayBIN string    `yaml:"gatewayBin"`
-	Systems    []System  `yaml:"systems"`
-	Services   []Service `yaml:"services"`
-	SUT        SUT       `yaml:"sut"`
+	GatewayBIN string `yaml:"gatewayBin"`
+	// KeyAlgorithm is the key of every certificate the simulated NCA issues: rsa-2048 (the default,
+	// as the national CA issues) or ecdsa-p256 (see nca.ParseKeyType).
+	KeyAlgorithm string    `yaml:"keyAlgorithm"`
+	Systems      []System  `yaml:"systems"`
+	Services     []Service `yaml:"services"`
+	SUT          SUT       `yaml:"sut"`
 }
 
 // Listen holds the addresses the standalone actors listen on ("host:port").

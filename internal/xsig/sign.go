@@ -25,12 +25,43 @@ type Option func(*signOptions)
 
 type signOptions struct {
 	binaryToken bool
+	keyRef      KeyReference
+	sha1        bool
+	plainID     bool
 	timestamp   time.Duration
 }
+
+// KeyReference is how ds:KeyInfo names the signer's certificate. Verify accepts each, and its
+// evidence (Signed.KeyInfo) names the one used.
+type KeyReference string
+
+const (
+	// KeyIdentifierRef: wsse:SecurityTokenReference/wsse:KeyIdentifier of ValueType X509v3 holding
+	// the whole certificate, the real gateway's convention (the default).
+	KeyIdentifierRef KeyReference = "KeyIdentifier"
+	// BinaryTokenRef: a wsse:BinarySecurityToken in the Security header, referenced from KeyInfo.
+	BinaryTokenRef KeyReference = "BinarySecurityToken"
+	// X509DataRef: the certificate inline in ds:KeyInfo/ds:X509Data/ds:X509Certificate.
+	X509DataRef KeyReference = "X509Data"
+	// IssuerSerialRef: only the certificate's issuer and serial number (ds:X509IssuerSerial); the
+	// verifier must already hold the certificate, registered for the sending system.
+	IssuerSerialRef KeyReference = "IssuerSerial"
+)
 
 // WithBinarySecurityToken carries the certificate in a wsse:BinarySecurityToken that KeyInfo
 // references, instead of the KeyIdentifier the real gateway uses. Verify accepts both.
 func WithBinarySecurityToken() Option { return func(o *signOptions) { o.binaryToken = true } }
+
+// WithKeyReference chooses how KeyInfo names the certificate (default KeyIdentifierRef).
+func WithKeyReference(r KeyReference) Option { return func(o *signOptions) { o.keyRef = r } }
+
+// WithSHA1 signs with RSA-SHA1 and SHA-1 digests, as widely copied sample code still does. The
+// gateway accepts it with a remark (RemarkSHA1). RSA keys only.
+func WithSHA1() Option { return func(o *signOptions) { o.sha1 = true } }
+
+// WithPlainID marks the Body with a plain Id attribute instead of wsu:Id, as older .NET code does.
+// The gateway accepts it with a remark (RemarkPlainID).
+func WithPlainID() Option { return func(o *signOptions) { o.plainID = true } }
 
 // WithTimestamp adds a wsu:Timestamp valid for ttl. The Rules need none; some clients add one.
 func WithTimestamp(ttl time.Duration) Option { return func(o *signOptions) { o.timestamp = ttl } }
