@@ -173,6 +173,7 @@ type Report struct {
 	KeyInfo     string     `json:"keyInfo,omitempty"`
 	BodyID      string     `json:"bodyId,omitempty"`
 	Timestamp   bool       `json:"timestamp"`
+	Remarks     []Remark   `json:"remarks,omitempty"` // accepted, but not what the Rules ask for
 	Certificate CertStatus `json:"certificate"`
 	Problem     Problem    `json:"problem,omitempty"`
 	Rule        string     `json:"rule,omitempty"`
@@ -181,9 +182,16 @@ type Report struct {
 
 // CheckMessage is what a relying party does with a signed message (R-58): verify the signature,
 // then Judge its certificate. Checks named in off are skipped: a test proves each negative scenario
-// fails without its check.
+// fails without its check. A signature that names its certificate by X509IssuerSerial alone fails
+// here: CheckMessageFrom is given the sender's registered certificates.
 func (c *Checker) CheckMessage(ctx context.Context, doc []byte, senderID, registered string, off ...Problem) (Report, error) {
-	s, err := Verify(doc)
+	return c.CheckMessageFrom(ctx, doc, senderID, registered, nil, off...)
+}
+
+// CheckMessageFrom is CheckMessage for a sender whose certificates are registered (known): a
+// signature may then name its certificate by ds:X509IssuerSerial alone.
+func (c *Checker) CheckMessageFrom(ctx context.Context, doc []byte, senderID, registered string, known []*x509.Certificate, off ...Problem) (Report, error) {
+	s, err := Verify(doc, known...)
 	r := ReportOf(s)
 	if err != nil && !skipped(err, off) {
 		return r.WithError(err), err
@@ -229,7 +237,7 @@ func ReportOf(s *Signed) Report {
 	if s == nil {
 		return Report{}
 	}
-	return Report{Algorithm: s.Algorithm, KeyInfo: s.KeyInfo, BodyID: s.BodyID, Timestamp: s.Timestamp}
+	return Report{Algorithm: s.Algorithm, KeyInfo: s.KeyInfo, BodyID: s.BodyID, Timestamp: s.Timestamp, Remarks: s.Remarks}
 }
 
 // WithError fills the report's problem from a check error.

@@ -14,9 +14,12 @@ func FuzzVerify(f *testing.F) {
 	id := p.system(f, nca.ECDSAP256)
 	f.Add(sign(f, message(f), id))
 	f.Add(sign(f, message(f), id, xsig.WithBinarySecurityToken(), xsig.WithTimestamp(60e9)))
+	f.Add(sign(f, message(f), id, xsig.WithKeyReference(xsig.X509DataRef), xsig.WithPlainID()))
+	f.Add(sign(f, message(f), id, xsig.WithKeyReference(xsig.IssuerSerialRef)))
+	f.Add(sign(f, message(f), p.system(f, nca.RSA2048), xsig.WithSHA1()))
 	f.Add(message(f))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s, err := xsig.Verify(b)
+		s, err := xsig.Verify(b, id.Certificate)
 		if err == nil && (s == nil || s.Certificate == nil || s.BodyID == "") {
 			t.Fatalf("accepted without a signer or a Body: %+v", s)
 		}

@@ -5,7 +5,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
+	_ "crypto/sha1" // RSA-SHA1, accepted with a remark
+	_ "crypto/sha256"
 	"encoding/asn1"
 	"encoding/base64"
 	"fmt"
@@ -43,13 +44,15 @@ const (
 	BinaryTokenRef KeyReference = "BinarySecurityToken"
 	// X509DataRef: the certificate inline in ds:KeyInfo/ds:X509Data/ds:X509Certificate.
 	X509DataRef KeyReference = "X509Data"
-	// IssuerSerialRef: only the certificate's issuer and serial number (ds:X509IssuerSerial); the
-	// verifier must already hold the certificate, registered for the sending system.
+	// IssuerSerialRef: only the certificate's issuer (an RFC 4514 name) and decimal serial number,
+	// ds:X509Data/ds:X509IssuerSerial in a SecurityTokenReference as WSS4J writes it; the verifier
+	// must already hold the certificate, registered for the sending system.
 	IssuerSerialRef KeyReference = "IssuerSerial"
 )
 
 // WithBinarySecurityToken carries the certificate in a wsse:BinarySecurityToken that KeyInfo
-// references, instead of the KeyIdentifier the real gateway uses. Verify accepts both.
+// references, instead of the KeyIdentifier the real gateway uses: WithKeyReference(BinaryTokenRef),
+// which takes precedence when both are given.
 func WithBinarySecurityToken() Option { return func(o *signOptions) { o.binaryToken = true } }
 
 // WithKeyReference chooses how KeyInfo names the certificate (default KeyIdentifierRef).
@@ -63,7 +66,8 @@ func WithSHA1() Option { return func(o *signOptions) { o.sha1 = true } }
 // The gateway accepts it with a remark (RemarkPlainID).
 func WithPlainID() Option { return func(o *signOptions) { o.plainID = true } }
 
-// WithTimestamp adds a wsu:Timestamp valid for ttl. The Rules need none; some clients add one.
+// WithTimestamp adds a wsu:Timestamp valid for ttl and signs it besides the Body, as the clients
+// that add one do. The Rules need none: the gateway accepts it with a remark (RemarkTimestamp).
 func WithTimestamp(ttl time.Duration) Option { return func(o *signOptions) { o.timestamp = ttl } }
 
 // Sign puts the transport signature of id on a SOAP 1.1 envelope. Any earlier wsse:Security header is
@@ -73,9 +77,19 @@ func Sign(envelope []byte, id *nca.Identity, opts ...Option) ([]byte, error) {
 	for _, f := range opts {
 		f(&o)
 	}
-	method, err := signatureMethod(id.Key)
+	if o.keyRef == "" {
+		o.keyRef = KeyIdentifierRef
+		if o.binaryToken {
+			o.keyRef = BinaryTokenRef
+		}
+	}
+	method, err := signatureMethod(id.Key, o.sha1)
 	if err != nil {
 		return nil, err
+	}
+	digestMethod, hash := SHA256, crypto.SHA256
+	if o.sha1 {
+		digestMethod, hash = SHA1, crypto.SHA1
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(envelope); err != nil {
@@ -89,11 +103,24 @@ func Sign(envelope []byte, id *nca.Identity, opts ...Option) ([]byte, error) {
 	if body == nil {
 		return nil, fmt.Errorf("sign: the envelope has no Body")
 	}
-	bodyID := idOf(body)
-	if bodyID == "" {
+	bodyID, plain := idOf(body)
+	switch {
+	case bodyID == "":
 		bodyID = "id-" + uuid.NewString()
-		body.CreateAttr("xmlns:wsu", WSUNS)
-		body.CreateAttr("wsu:Id", bodyID)
+		if o.plainID {
+			body.CreateAttr("Id", bodyID)
+		} else {
+			body.CreateAttr("xmlns:wsu", WSUNS)
+			body.CreateAttr("wsu:Id", bodyID)
+		}
+	case o.plainID && !plain:
+		for _, a := range body.Attr {
+			if a.Key == "Id" && a.Space != "" && a.NamespaceURI() == WSUNS {
+				body.RemoveAttr(a.FullKey())
+				break
+			}
+		}
+		body.CreateAttr("Id", bodyID)
 	}
 	if header == nil {
 		header = etree.NewElement(root.Space + ":Header")
@@ -105,24 +132,24 @@ func Sign(envelope []byte, id *nca.Identity, opts ...Option) ([]byte, error) {
 		}
 	}
 
-	digest, err := digestOf(body, "")
-	if err != nil {
-		return nil, err
-	}
 	sec := header.CreateElement("wsse:Security")
 	sec.CreateAttr("xmlns:wsse", WSSENS)
 	sec.CreateAttr(root.Space+":mustUnderstand", "1")
+	signed := []*etree.Element{body}
 	if o.timestamp > 0 {
+		// WS-Security writes the times of a Timestamp in UTC. R-55: none is needed; it is signed
+		// when present, as the clients that add one do.
 		now := time.Now().UTC()
 		ts := sec.CreateElement("wsu:Timestamp")
 		ts.CreateAttr("xmlns:wsu", WSUNS)
 		ts.CreateAttr("wsu:Id", "TS-"+uuid.NewString())
 		ts.CreateElement("wsu:Created").SetText(now.Format("2006-01-02T15:04:05.000Z"))
 		ts.CreateElement("wsu:Expires").SetText(now.Add(o.timestamp).Format("2006-01-02T15:04:05.000Z"))
+		signed = append(signed, ts)
 	}
 	certB64 := base64.StdEncoding.EncodeToString(id.Certificate.Raw)
 	tokenID := "X509-" + uuid.NewString()
-	if o.binaryToken {
+	if o.keyRef == BinaryTokenRef {
 		bst := sec.CreateElement("wsse:BinarySecurityToken")
 		bst.CreateAttr("xmlns:wsu", WSUNS)
 		bst.CreateAttr("EncodingType", Base64Binary)
@@ -136,49 +163,74 @@ func Sign(envelope []byte, id *nca.Identity, opts ...Option) ([]byte, error) {
 	si := sig.CreateElement("ds:SignedInfo")
 	si.CreateElement("ds:CanonicalizationMethod").CreateAttr("Algorithm", ExcC14N)
 	si.CreateElement("ds:SignatureMethod").CreateAttr("Algorithm", method)
-	ref := si.CreateElement("ds:Reference")
-	ref.CreateAttr("URI", "#"+bodyID)
-	ref.CreateElement("ds:Transforms").CreateElement("ds:Transform").CreateAttr("Algorithm", ExcC14N)
-	ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", SHA256)
-	ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
+	for _, el := range signed {
+		digest, err := digestOf(el, "", hash)
+		if err != nil {
+			return nil, err
+		}
+		elID, _ := idOf(el)
+		ref := si.CreateElement("ds:Reference")
+		ref.CreateAttr("URI", "#"+elID)
+		ref.CreateElement("ds:Transforms").CreateElement("ds:Transform").CreateAttr("Algorithm", ExcC14N)
+		ref.CreateElement("ds:DigestMethod").CreateAttr("Algorithm", digestMethod)
+		ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
+	}
 
 	canonical, err := canonicalize(si, "")
 	if err != nil {
 		return nil, err
 	}
-	value, err := signBytes(id.Key, canonical)
+	value, err := signBytes(id.Key, canonical, hash)
 	if err != nil {
 		return nil, err
 	}
 	sig.CreateElement("ds:SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
-	str := sig.CreateElement("ds:KeyInfo").CreateElement("wsse:SecurityTokenReference")
-	if o.binaryToken {
-		r := str.CreateElement("wsse:Reference")
+	ki := sig.CreateElement("ds:KeyInfo")
+	switch o.keyRef {
+	case KeyIdentifierRef:
+		k := ki.CreateElement("wsse:SecurityTokenReference").CreateElement("wsse:KeyIdentifier")
+		k.CreateAttr("EncodingType", Base64Binary)
+		k.CreateAttr("ValueType", X509v3)
+		k.SetText(certB64)
+	case BinaryTokenRef:
+		r := ki.CreateElement("wsse:SecurityTokenReference").CreateElement("wsse:Reference")
 		r.CreateAttr("URI", "#"+tokenID)
 		r.CreateAttr("ValueType", X509v3)
-	} else {
-		ki := str.CreateElement("wsse:KeyIdentifier")
-		ki.CreateAttr("EncodingType", Base64Binary)
-		ki.CreateAttr("ValueType", X509v3)
-		ki.SetText(certB64)
+	case X509DataRef:
+		// Plain XML Signature, as xmlsec1 and most non-WS-Security signers write it.
+		ki.CreateElement("ds:X509Data").CreateElement("ds:X509Certificate").SetText(certB64)
+	case IssuerSerialRef:
+		// In a SecurityTokenReference, as WSS4J (Apache CXF) writes it by default.
+		is := ki.CreateElement("wsse:SecurityTokenReference").CreateElement("ds:X509Data").CreateElement("ds:X509IssuerSerial")
+		is.CreateElement("ds:X509IssuerName").SetText(IssuerName(id.Certificate))
+		is.CreateElement("ds:X509SerialNumber").SetText(id.Certificate.SerialNumber.String())
+	default:
+		return nil, fmt.Errorf("sign: unknown key reference %q (KeyIdentifier, BinarySecurityToken, X509Data, IssuerSerial)", o.keyRef)
 	}
 	return doc.WriteToBytes()
 }
 
-func signatureMethod(k crypto.Signer) (string, error) {
+func signatureMethod(k crypto.Signer, sha1 bool) (string, error) {
 	switch k.(type) {
 	case *rsa.PrivateKey:
+		if sha1 {
+			return RSASHA1, nil
+		}
 		return RSASHA256, nil
 	case *ecdsa.PrivateKey:
+		if sha1 {
+			return "", fmt.Errorf("sign: SHA-1 is offered for RSA keys only (RSA-SHA1), not for %T", k)
+		}
 		return ECDSASHA256, nil
 	}
 	return "", fmt.Errorf("sign: unsupported key type %T (RSA and ECDSA are)", k)
 }
 
-// signBytes signs SHA-256(data). ECDSA values are written as r||s, as XML Signature requires.
-func signBytes(k crypto.Signer, data []byte) ([]byte, error) {
-	h := sha256.Sum256(data)
-	der, err := k.Sign(rand.Reader, h[:], crypto.SHA256)
+// signBytes signs hash(data). ECDSA values are written as r||s, as XML Signature requires.
+func signBytes(k crypto.Signer, data []byte, hash crypto.Hash) ([]byte, error) {
+	h := hash.New()
+	h.Write(data)
+	der, err := k.Sign(rand.Reader, h.Sum(nil), hash)
 	if err != nil {
 		return nil, err
 	}
@@ -211,13 +263,14 @@ func canonicalize(el *etree.Element, prefixList string) ([]byte, error) {
 	return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixList).Canonicalize(detached)
 }
 
-func digestOf(el *etree.Element, prefixList string) ([]byte, error) {
+func digestOf(el *etree.Element, prefixList string, hash crypto.Hash) ([]byte, error) {
 	c, err := canonicalize(el, prefixList)
 	if err != nil {
 		return nil, err
 	}
-	h := sha256.Sum256(c)
-	return h[:], nil
+	h := hash.New()
+	h.Write(c)
+	return h.Sum(nil), nil
 }
 
 // soapParts finds the Header and Body among the Envelope's children.
@@ -236,12 +289,20 @@ func soapParts(root *etree.Element) (header, body *etree.Element) {
 	return header, body
 }
 
-// idOf is an element's wsu:Id (or a bare Id, which some stacks write).
-func idOf(e *etree.Element) string {
+// idOf is the Id by which a Reference finds an element: its wsu:Id, else a plain Id or id (written
+// by older .NET code and some signers; plain reports that). See countID for the wrapping check.
+func idOf(e *etree.Element) (id string, plain bool) {
 	for _, a := range e.Attr {
-		if a.Key == "Id" && (a.Space == "" || a.NamespaceURI() == WSUNS) {
-			return a.Value
+		if a.Key == "Id" && a.Space != "" && a.NamespaceURI() == WSUNS {
+			return a.Value, false
 		}
 	}
-	return ""
+	for _, name := range []string{"Id", "id"} {
+		for _, a := range e.Attr {
+			if a.Key == name && a.Space == "" {
+				return a.Value, true
+			}
+		}
+	}
+	return "", false
 }

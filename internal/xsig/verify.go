@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"math/big"
@@ -17,17 +16,26 @@ import (
 // Signed is what a verified transport signature tells about a message.
 type Signed struct {
 	Certificate *x509.Certificate
-	Algorithm   string // SignatureMethod URI
-	KeyInfo     string // "KeyIdentifier" or "BinarySecurityToken"
-	BodyID      string // the wsu:Id of the signed Body
-	Timestamp   bool   // a wsu:Timestamp was present (not required, R-55)
+	Algorithm   string   // SignatureMethod URI
+	KeyInfo     string   // how KeyInfo named the certificate: a KeyReference ("KeyIdentifier", "X509Data", ...)
+	BodyID      string   // the wsu:Id (or plain Id) of the signed Body
+	Timestamp   bool     // a wsu:Timestamp was present (not required, R-55)
+	Remarks     []Remark `json:"remarks,omitempty"` // what was accepted although the Rules do not ask for it
 }
+
+// Hashes of the accepted signature methods and digest methods. SHA-1 is accepted with a remark.
+var (
+	signatureHashes = map[string]crypto.Hash{RSASHA256: crypto.SHA256, ECDSASHA256: crypto.SHA256,
+		RSASHA1: crypto.SHA1, RSASHA1More: crypto.SHA1}
+	digestHashes = map[string]crypto.Hash{SHA256: crypto.SHA256, SHA1: crypto.SHA1, SHA1More: crypto.SHA1}
+)
 
 // Verify checks the transport signature of a SOAP envelope cryptographically: present, in the
 // convention, referencing the one Body of the Envelope, digest and signature value correct. It does
-// not judge the certificate (see Checker) nor who the signer is (see MatchesSender). The error is an
-// *Error naming the problem and the clause.
-func Verify(envelope []byte) (*Signed, error) {
+// not judge the certificate (see Checker) nor who the signer is (see MatchesSender). known are the
+// certificates registered for the sending system: a ds:X509IssuerSerial may name only one of them.
+// The error is an *Error naming the problem and the clause.
+func Verify(envelope []byte, known ...*x509.Certificate) (*Signed, error) {
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(bytes.TrimPrefix(envelope, []byte("\xef\xbb\xbf"))); err != nil {
 		return nil, fail(Malformed, "R-59", "the message is not well-formed XML: %v", err)
@@ -64,31 +72,41 @@ func Verify(envelope []byte) (*Signed, error) {
 		return nil, fail(Malformed, "A6-S2", "ds:SignedInfo lacks CanonicalizationMethod or SignatureMethod")
 	}
 	out.Algorithm = method.SelectAttrValue("Algorithm", "")
-	if out.Algorithm != RSASHA256 && out.Algorithm != ECDSASHA256 {
-		return out, fail(Unsupported, "A6-S2", "signature algorithm %s is not supported by this gateway (RSA-SHA256 and ECDSA-SHA256 are); the signature was neither accepted nor judged forged", out.Algorithm)
+	hash, ok := signatureHashes[out.Algorithm]
+	if !ok {
+		return out, fail(Unsupported, "A6-S2", "signature algorithm %s is not supported by this gateway (RSA-SHA256, ECDSA-SHA256, and RSA-SHA1 with a remark, are); the signature was neither accepted nor judged forged", out.Algorithm)
 	}
 	if a := c14n.SelectAttrValue("Algorithm", ""); a != ExcC14N {
 		return out, fail(Unsupported, "A6-S2", "canonicalisation %s is not supported (exclusive C14N, %s, is)", a, ExcC14N)
 	}
+	sha1Used := hash == crypto.SHA1
 
-	// What was signed must be the Body the gateway processes: one Reference, to the Body's wsu:Id,
-	// and that Id used by no other element (signature wrapping).
+	// What was signed must be the Body the gateway processes: a Reference to the Body's wsu:Id, any
+	// other only to the wsu:Timestamp of this Security header, and each Id carried by one element
+	// alone (signature wrapping).
 	refs := children(si, DSNS, "Reference")
-	bodyID := idOf(body)
+	bodyID, plainID := idOf(body)
 	var bodyRef *etree.Element
+	signedTimestamp := false
 	for _, r := range refs {
 		uri := r.SelectAttrValue("URI", "")
-		if uri == "#"+bodyID && bodyID != "" {
-			bodyRef = r
-		} else if target := elementByID(root, strings.TrimPrefix(uri, "#")); target == nil || !isTimestamp(target, sec) {
+		id, local := strings.CutPrefix(uri, "#")
+		switch target := elementByID(root, id); {
+		case !local || id == "":
 			return out, fail(Wrapped, "R-58", "the signature references %q, which is not the SOAP Body the gateway processes", uri)
+		case id == bodyID:
+			bodyRef = r
+		case target != nil && isTimestamp(target, sec):
+			signedTimestamp = true
+		default:
+			return out, fail(Wrapped, "R-58", "the signature references %q, which is not the SOAP Body the gateway processes", uri)
+		}
+		if n := countID(root, id); n != 1 {
+			return out, fail(Wrapped, "R-58", "the Id %q of a signed element is carried by %d elements; a signed copy elsewhere in the message is a wrapping attack", id, n)
 		}
 	}
 	if bodyRef == nil {
 		return out, fail(Wrapped, "R-58", "no Reference of the signature points at the SOAP Body (wsu:Id %q)", bodyID)
-	}
-	if n := countID(root, bodyID); n != 1 {
-		return out, fail(Wrapped, "R-58", "the Body's wsu:Id %q is carried by %d elements; a signed copy elsewhere in the message is a wrapping attack", bodyID, n)
 	}
 	out.BodyID = bodyID
 	for _, r := range refs {
@@ -96,16 +114,18 @@ func Verify(envelope []byte) (*Signed, error) {
 		if r != bodyRef {
 			target = elementByID(root, strings.TrimPrefix(r.SelectAttrValue("URI", ""), "#"))
 		}
-		if err := checkReference(r, target); err != nil {
+		digestSHA1, err := checkReference(r, target)
+		if err != nil {
 			return out, err
 		}
+		sha1Used = sha1Used || digestSHA1
 	}
 
-	cert, how, err := signerCertificate(sig, sec)
+	cert, how, err := signerCertificate(sig, sec, known)
 	if err != nil {
 		return out, err
 	}
-	out.Certificate, out.KeyInfo = cert, how
+	out.Certificate, out.KeyInfo = cert, string(how)
 	sv := child(sig, DSNS, "SignatureValue")
 	if sv == nil {
 		return out, fail(Malformed, "A6-S2", "ds:Signature has no ds:SignatureValue")
@@ -118,8 +138,19 @@ func Verify(envelope []byte) (*Signed, error) {
 	if err != nil {
 		return out, fail(Malformed, "A6-S2", "cannot canonicalise ds:SignedInfo: %v", err)
 	}
-	if err := checkValue(cert, out.Algorithm, canonical, value); err != nil {
+	if err := checkValue(cert, out.Algorithm, hash, canonical, value); err != nil {
 		return out, err
+	}
+
+	// Accepted, with a remark for each thing the real gateway tolerates that the Rules do not ask for.
+	if sha1Used {
+		out.Remarks = append(out.Remarks, remarkSHA1)
+	}
+	if signedTimestamp {
+		out.Remarks = append(out.Remarks, remarkTimestamp)
+	}
+	if plainID {
+		out.Remarks = append(out.Remarks, remarkPlainID)
 	}
 	return out, nil
 }
@@ -153,81 +184,55 @@ func onlyParts(root *etree.Element) (header, body *etree.Element, err error) {
 	return header, body, nil
 }
 
-func checkReference(ref, target *etree.Element) error {
+// checkReference checks the digest of one Reference; sha1 reports a SHA-1 digest (a remark).
+func checkReference(ref, target *etree.Element) (sha1 bool, err error) {
 	uri := ref.SelectAttrValue("URI", "")
 	var prefixes string
 	if ts := child(ref, DSNS, "Transforms"); ts != nil {
 		for _, t := range children(ts, DSNS, "Transform") {
 			if a := t.SelectAttrValue("Algorithm", ""); a != ExcC14N {
-				return fail(Unsupported, "A6-S2", "transform %s on reference %s is not supported (exclusive C14N only)", a, uri)
+				return false, fail(Unsupported, "A6-S2", "transform %s on reference %s is not supported (exclusive C14N only)", a, uri)
 			}
 			prefixes = prefixList(t)
 		}
 	}
 	dm := child(ref, DSNS, "DigestMethod")
 	if dm == nil {
-		return fail(Malformed, "A6-S2", "reference %s has no DigestMethod", uri)
+		return false, fail(Malformed, "A6-S2", "reference %s has no DigestMethod", uri)
 	}
-	if a := dm.SelectAttrValue("Algorithm", ""); a != SHA256 {
-		return fail(Unsupported, "A6-S2", "digest algorithm %s of reference %s is not supported (SHA-256 is)", a, uri)
+	a := dm.SelectAttrValue("Algorithm", "")
+	hash, ok := digestHashes[a]
+	if !ok {
+		return false, fail(Unsupported, "A6-S2", "digest algorithm %s of reference %s is not supported (SHA-256, and SHA-1 with a remark, are)", a, uri)
 	}
 	dv := child(ref, DSNS, "DigestValue")
 	if dv == nil {
-		return fail(Malformed, "A6-S2", "reference %s has no DigestValue", uri)
+		return false, fail(Malformed, "A6-S2", "reference %s has no DigestValue", uri)
 	}
-	want, err := base64.StdEncoding.DecodeString(strings.TrimSpace(dv.Text()))
+	want, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(dv.Text()), ""))
 	if err != nil {
-		return fail(Malformed, "A6-S2", "DigestValue of %s is not base64", uri)
+		return false, fail(Malformed, "A6-S2", "DigestValue of %s is not base64", uri)
 	}
-	got, err := digestOf(target, prefixes)
+	got, err := digestOf(target, prefixes, hash)
 	if err != nil {
-		return fail(Malformed, "A6-S2", "cannot canonicalise %s: %v", uri, err)
+		return false, fail(Malformed, "A6-S2", "cannot canonicalise %s: %v", uri, err)
 	}
 	if !bytes.Equal(got, want) {
-		return fail(Invalid, "R-53", "the digest of %s does not match: the element was altered after it was signed", uri)
+		return false, fail(Invalid, "R-53", "the digest of %s does not match: the element was altered after it was signed", uri)
 	}
-	return nil
+	return hash == crypto.SHA1, nil
 }
 
-func signerCertificate(sig, sec *etree.Element) (*x509.Certificate, string, error) {
-	str := child(child(sig, DSNS, "KeyInfo"), WSSENS, "SecurityTokenReference")
-	if str == nil {
-		return nil, "", fail(Malformed, "A6-S2", "ds:KeyInfo holds no wsse:SecurityTokenReference to the signer's certificate")
-	}
-	var b64, how string
-	if ki := child(str, WSSENS, "KeyIdentifier"); ki != nil {
-		if vt := ki.SelectAttrValue("ValueType", ""); vt != X509v3 {
-			return nil, "", fail(Unsupported, "A6-S2", "KeyIdentifier of type %s is not supported (X509v3 is)", vt)
-		}
-		b64, how = ki.Text(), "KeyIdentifier"
-	} else if r := child(str, WSSENS, "Reference"); r != nil {
-		bst := elementByID(sec, strings.TrimPrefix(r.SelectAttrValue("URI", ""), "#"))
-		if bst == nil || bst.Tag != "BinarySecurityToken" || bst.NamespaceURI() != WSSENS {
-			return nil, "", fail(Malformed, "A6-S2", "the SecurityTokenReference points at %q, which is no BinarySecurityToken of this header", r.SelectAttrValue("URI", ""))
-		}
-		b64, how = bst.Text(), "BinarySecurityToken"
-	} else {
-		return nil, "", fail(Malformed, "A6-S2", "the SecurityTokenReference has neither a KeyIdentifier nor a Reference")
-	}
-	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(b64), ""))
-	if err != nil {
-		return nil, "", fail(Malformed, "A6-S2", "the certificate in %s is not base64", how)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, "", fail(Malformed, "A6-S2", "the certificate in %s cannot be read: %v", how, err)
-	}
-	return cert, how, nil
-}
-
-func checkValue(cert *x509.Certificate, method string, signed, value []byte) error {
-	h := sha256.Sum256(signed)
+func checkValue(cert *x509.Certificate, method string, hash crypto.Hash, signed, value []byte) error {
+	h := hash.New()
+	h.Write(signed)
+	sum := h.Sum(nil)
 	switch pub := cert.PublicKey.(type) {
 	case *rsa.PublicKey:
-		if method != RSASHA256 {
+		if method != RSASHA256 && method != RSASHA1 && method != RSASHA1More {
 			break
 		}
-		if rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], value) != nil {
+		if rsa.VerifyPKCS1v15(pub, hash, sum, value) != nil {
 			return fail(Invalid, "R-53", "the signature value does not verify with the certificate of %s: SignedInfo was altered or signed by another key", cert.Subject.CommonName)
 		}
 		return nil
@@ -240,7 +245,7 @@ func checkValue(cert *x509.Certificate, method string, signed, value []byte) err
 			return fail(Invalid, "R-53", "the ECDSA signature value is %d bytes, expected r||s of %d", len(value), 2*size)
 		}
 		r, s := new(big.Int).SetBytes(value[:size]), new(big.Int).SetBytes(value[size:])
-		if !ecdsa.Verify(pub, h[:], r, s) {
+		if !ecdsa.Verify(pub, sum, r, s) {
 			return fail(Invalid, "R-53", "the signature value does not verify with the certificate of %s: SignedInfo was altered or signed by another key", cert.Subject.CommonName)
 		}
 		return nil
@@ -287,7 +292,7 @@ func elementByID(root *etree.Element, id string) *etree.Element {
 	if id == "" {
 		return nil
 	}
-	if idOf(root) == id {
+	if v, _ := idOf(root); v == id {
 		return root
 	}
 	for _, c := range root.ChildElements() {
@@ -298,10 +303,16 @@ func elementByID(root *etree.Element, id string) *etree.Element {
 	return nil
 }
 
+// countID counts the elements carrying id in any ID-like attribute (any namespace, any case of
+// "id"), not only those elementByID resolves: a copy of a signed element under another attribute
+// name is still a wrapping attack.
 func countID(root *etree.Element, id string) int {
 	n := 0
-	if idOf(root) == id {
-		n++
+	for _, a := range root.Attr {
+		if a.Value == id && strings.EqualFold(a.Key, "id") {
+			n++
+			break
+		}
 	}
 	for _, c := range root.ChildElements() {
 		n += countID(c, id)

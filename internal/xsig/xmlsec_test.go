@@ -87,3 +87,77 @@ func TestInteroperabilityWithXmlsec1(t *testing.T) {
 		})
 	}
 }
+
+// xmlsec1 and we agree on the forms other WS-Security stacks write: the certificate inline in
+// ds:X509Data (xmlsec1 checks it against the NCA's root, and writes it itself when signing) and
+// RSA-SHA1 with SHA-1 digests. Each direction verifies, and a tampered body fails in both.
+func TestInteroperabilityWithXmlsec1Forms(t *testing.T) {
+	bin := xmlsec(t)
+	p := newPKI(t)
+	cases := []struct {
+		name    string
+		key     nca.KeyType
+		opts    []xsig.Option
+		keyInfo xsig.KeyReference
+		remarks int
+	}{
+		{"X509Data RSA", nca.RSA2048, []xsig.Option{xsig.WithKeyReference(xsig.X509DataRef)}, xsig.X509DataRef, 0},
+		{"X509Data ECDSA", nca.ECDSAP256, []xsig.Option{xsig.WithKeyReference(xsig.X509DataRef)}, xsig.X509DataRef, 0},
+		{"RSA-SHA1", nca.RSA2048, []xsig.Option{xsig.WithSHA1(), xsig.WithKeyReference(xsig.X509DataRef)}, xsig.X509DataRef, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			id := p.system(t, c.key)
+			keyPEM, err := id.KeyPEM()
+			if err != nil {
+				t.Fatal(err)
+			}
+			root := write(t, dir, "root.pem", nca.PEM(p.ca.Root()))
+			chain := write(t, dir, "chain.pem", nca.PEM(id.Chain...))
+			certFile := write(t, dir, "cert.pem", nca.PEM(id.Certificate))
+			keyFile := write(t, dir, "key.pem", keyPEM)
+			// xmlsec1 takes the key from the certificate in ds:X509Data and checks it chains to the root.
+			verify := func(file string) ([]byte, error) {
+				args := append([]string{"--verify"}, xmlsecIDAttr...)
+				args = append(args, "--trusted-pem", root, "--untrusted-pem", chain, "--enabled-key-data", "x509", file)
+				return exec.Command(bin, args...).CombinedOutput()
+			}
+
+			ours := sign(t, message(t), id, c.opts...)
+			if out, err := verify(write(t, dir, "ours.xml", ours)); err != nil {
+				t.Fatalf("xmlsec1 rejects our signature: %v\n%s\n%s", err, out, ours)
+			}
+			tampered := regexp.MustCompile(`<messageId>m1</messageId>`).ReplaceAll(ours, []byte(`<messageId>m9</messageId>`))
+			if out, err := verify(write(t, dir, "tampered.xml", tampered)); err == nil {
+				t.Fatalf("xmlsec1 accepts a tampered body:\n%s", out)
+			}
+
+			// A template with an empty ds:X509Data: xmlsec1 fills in the values and the certificate.
+			tmpl := regexp.MustCompile(`(?s)<ds:DigestValue>.*?</ds:DigestValue>`).ReplaceAll(ours, []byte(`<ds:DigestValue/>`))
+			tmpl = regexp.MustCompile(`(?s)<ds:SignatureValue>.*?</ds:SignatureValue>`).ReplaceAll(tmpl, []byte(`<ds:SignatureValue/>`))
+			tmpl = regexp.MustCompile(`(?s)<ds:X509Data>.*?</ds:X509Data>`).ReplaceAll(tmpl, []byte(`<ds:X509Data/>`))
+			outFile := filepath.Join(dir, "theirs.xml")
+			args := append([]string{"--sign"}, xmlsecIDAttr...)
+			args = append(args, "--privkey-pem", keyFile+","+certFile, "--output", outFile, write(t, dir, "template.xml", tmpl))
+			if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+				t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
+			}
+			theirs, err := os.ReadFile(outFile)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := xsig.Verify(theirs)
+			if err != nil {
+				t.Fatalf("we reject xmlsec1's signature: %v\n%s", err, theirs)
+			}
+			if !s.Certificate.Equal(id.Certificate) || s.KeyInfo != string(c.keyInfo) || len(s.Remarks) != c.remarks {
+				t.Fatalf("signer %s, keyInfo %q, remarks %v", s.Certificate.Subject, s.KeyInfo, s.Remarks)
+			}
+			tampered = regexp.MustCompile(`<messageId>m1</messageId>`).ReplaceAll(theirs, []byte(`<messageId>m9</messageId>`))
+			if _, err := xsig.Verify(tampered); xsig.ProblemOf(err) != xsig.Invalid {
+				t.Fatalf("we accept xmlsec1's signature over a tampered body: %v", err)
+			}
+		})
+	}
+}

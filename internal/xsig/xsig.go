@@ -2,8 +2,12 @@
 // XML signature over the SOAP Body, in the convention of the real gateway's signed envelopes:
 // wsse:Security (mustUnderstand=1) in the Header, ds:Signature with exclusive C14N for SignedInfo and
 // for the one Reference to the Body by wsu:Id, and the signer's certificate in ds:KeyInfo as
-// wsse:SecurityTokenReference/wsse:KeyIdentifier (X509v3) or a reference to a
-// wsse:BinarySecurityToken. No timestamp is needed.
+// wsse:SecurityTokenReference/wsse:KeyIdentifier (X509v3). No timestamp is needed.
+//
+// The verifier also accepts what other WS-Security clients write: the certificate as a
+// wsse:BinarySecurityToken, inline in ds:X509Data, or named by ds:X509IssuerSerial when it is
+// registered for the sender; and, with a Remark each, RSA-SHA1, a signed wsu:Timestamp and a Body
+// referenced by a plain Id.
 //
 // Canonicalisation is goxmldsig's exclusive C14N; this package only chooses what is signed, checks
 // that what was signed is what the gateway processes, and does the key operation.
@@ -21,10 +25,16 @@ const (
 	WSUNS  = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"
 	DSNS   = "http://www.w3.org/2000/09/xmldsig#"
 
-	ExcC14N        = "http://www.w3.org/2001/10/xml-exc-c14n#"
-	RSASHA256      = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-	ECDSASHA256    = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
-	SHA256         = "http://www.w3.org/2001/04/xmlenc#sha256"
+	ExcC14N     = "http://www.w3.org/2001/10/xml-exc-c14n#"
+	RSASHA256   = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+	ECDSASHA256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256"
+	SHA256      = "http://www.w3.org/2001/04/xmlenc#sha256"
+	RSASHA1     = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+	SHA1        = "http://www.w3.org/2000/09/xmldsig#sha1"
+	// RSASHA1More and SHA1More are non-standard URIs for the same algorithms, written by sample code
+	// that agencies copied; accepted like the W3C ones.
+	RSASHA1More    = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1"
+	SHA1More       = "http://www.w3.org/2001/04/xmldsig-more#sha1"
 	GOST3410GOST34 = "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311" // the real gateway's
 
 	X509v3       = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
@@ -35,16 +45,17 @@ const (
 type Problem string
 
 const (
-	Unsigned      Problem = "unsigned"                // no wsse:Security or no ds:Signature
-	Malformed     Problem = "malformed"               // the signature's structure is not the convention's
-	Unsupported   Problem = "algorithm not supported" // a well-formed signature in an algorithm we cannot check
-	Invalid       Problem = "invalid"                 // digest or signature value does not verify: altered after signing
-	Wrapped       Problem = "wrapped"                 // what was signed is not the Body the gateway processes (XSW)
-	Untrusted     Problem = "untrusted"               // the certificate does not chain to the NCA
-	Expired       Problem = "expired"                 // outside the certificate's validity period
-	Revoked       Problem = "revoked"                 // the NCA says revoked (OCSP or CRL)
-	StatusUnknown Problem = "revocation unknown"      // neither OCSP nor the CRL could be consulted
-	NotTheSender  Problem = "not the sender"          // the certificate's IIN/BIN is not the registered sender's
+	Unsigned      Problem = "unsigned"                   // no wsse:Security or no ds:Signature
+	Malformed     Problem = "malformed"                  // the signature's structure is not the convention's
+	Unsupported   Problem = "algorithm not supported"    // a well-formed signature in an algorithm we cannot check
+	Invalid       Problem = "invalid"                    // digest or signature value does not verify: altered after signing
+	Wrapped       Problem = "wrapped"                    // what was signed is not the Body the gateway processes (XSW)
+	Untrusted     Problem = "untrusted"                  // the certificate does not chain to the NCA
+	Expired       Problem = "expired"                    // outside the certificate's validity period
+	Revoked       Problem = "revoked"                    // the NCA says revoked (OCSP or CRL)
+	StatusUnknown Problem = "revocation unknown"         // neither OCSP nor the CRL could be consulted
+	NotTheSender  Problem = "not the sender"             // the certificate's IIN/BIN is not the registered sender's
+	Unregistered  Problem = "certificate not registered" // ds:X509IssuerSerial names a certificate not registered for the sender
 )
 
 // Error is a failed transport signature check.
@@ -85,4 +96,14 @@ const (
 	RemarkSHA1      = "rsa-sha1"         // RSA-SHA1 signature or SHA-1 digest
 	RemarkTimestamp = "signed-timestamp" // a wsu:Timestamp is signed besides the Body
 	RemarkPlainID   = "plain-id"         // the Body is referenced by a plain Id, not wsu:Id
+)
+
+var (
+	remarkSHA1 = Remark{Code: RemarkSHA1, Rule: "A6-S2", Reason: "signed with RSA-SHA1 or SHA-1 digests: SHA-1 is deprecated " +
+		"(collisions are practical) and the transport signature's profile uses SHA-256-class algorithms; accepted as the real " +
+		"gateway accepts it; sign with RSA-SHA256 and SHA-256 digests"}
+	remarkTimestamp = Remark{Code: RemarkTimestamp, Rule: "R-55", Reason: "the signature also covers a wsu:Timestamp: the " +
+		"transport signature needs no time stamp (R-55), so it is accepted and not checked; it may be left out"}
+	remarkPlainID = Remark{Code: RemarkPlainID, Rule: "A6-S2", Reason: "the Body is referenced by a plain Id attribute: the " +
+		"convention is wsu:Id of the WS-Security utility namespace; accepted; prefer wsu:Id"}
 )

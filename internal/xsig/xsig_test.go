@@ -2,7 +2,9 @@ package xsig_test
 
 import (
 	"context"
+	"github.com/shepconf/shepconf/internal/upstreamtest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -150,10 +152,11 @@ func replaceSignatureValue(doc string) string {
 
 // The real gateway's samples are GOST-signed: reported as not supported, never valid nor forged.
 func TestRealGOSTSamplesAreUnsupported(t *testing.T) {
+	dir := upstreamtest.Dir(t)
 	for _, name := range []string{"request.xml", "response.xml"} {
-		b, err := os.ReadFile("../../../shared/upstream/shep/shep-service/example/" + name)
+		b, err := os.ReadFile(filepath.Join(dir, "shep", "shep-service", "example", name))
 		if err != nil {
-			t.Skipf("upstream sample not available: %v", err)
+			t.Fatalf("upstream sample %s: %v", name, err)
 		}
 		s, err := xsig.Verify(b)
 		if xsig.ProblemOf(err) != xsig.Unsupported || s == nil || s.Algorithm != xsig.GOST3410GOST34 {

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"crypto/subtle"
+	"crypto/x509"
 	"sync"
 )
 
@@ -16,6 +17,9 @@ type System struct {
 	// Peer marks another gateway (ЭҮШ seen from ЭҮСШ, or back): it relays other systems' messages
 	// and is authenticated by its transport signature alone (A6-S1).
 	Peer bool
+	// Certificates are the certificates registered for the system (its EDS registration certificate,
+	// forms row 17): a transport signature may name one of them by ds:X509IssuerSerial alone.
+	Certificates []*x509.Certificate
 }
 
 // peerWith finds the peer gateway whose certificate carries bin (or iin).
@@ -28,6 +32,35 @@ func (r *Registry) peerWith(bin, iin string) (System, bool) {
 		}
 	}
 	return System{}, false
+}
+
+// signerCertificates are the certificates a transport signature of a message from senderID may name
+// by X509IssuerSerial: the sender's own, and those of the peer gateways, which relay other systems'
+// messages under their own signature (A6-S1). Naming a certificate proves nothing by itself: the
+// signer is still checked against the registered BIN and the NCA.
+func (r *Registry) signerCertificates(senderID string) []*x509.Certificate {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	known := append([]*x509.Certificate(nil), r.systems[senderID].Certificates...)
+	for id, s := range r.systems {
+		if s.Peer && id != senderID {
+			known = append(known, s.Certificates...)
+		}
+	}
+	return known
+}
+
+// peerCertificates are the certificates registered for the peer gateways.
+func (r *Registry) peerCertificates() []*x509.Certificate {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	var known []*x509.Certificate
+	for _, s := range r.systems {
+		if s.Peer {
+			known = append(known, s.Certificates...)
+		}
+	}
+	return known
 }
 
 // Service is an entry of the service registry: which owner serves it, where, and which

@@ -31,6 +31,7 @@ func WithSignatures(s Signatures) Option { return func(g *Gateway) { g.sig = &s 
 var signatureCodes = map[xsig.Problem]envelope.Code{
 	xsig.Unsigned:      envelope.SCE007,
 	xsig.Malformed:     envelope.SCE006,
+	xsig.Unregistered:  envelope.SCE006,
 	xsig.Invalid:       envelope.SCE006,
 	xsig.Wrapped:       envelope.SCE006,
 	xsig.Unsupported:   envelope.SCE012,
@@ -41,12 +42,16 @@ var signatureCodes = map[xsig.Problem]envelope.Code{
 	xsig.StatusUnknown: envelope.SCE014,
 }
 
+// inlineCertificate lists the ways a signature carries its certificate, for the fixes below.
+const inlineCertificate = "wsse:KeyIdentifier X509v3, a wsse:BinarySecurityToken reference or ds:X509Data/ds:X509Certificate"
+
 var signatureFixes = map[xsig.Problem]string{
 	xsig.Unsigned:      "sign every message with the system's EDS: wsse:Security with ds:Signature over the Body (Appendix 6)",
-	xsig.Malformed:     "sign as the gateway's convention has it: exclusive C14N, one Reference to the Body's wsu:Id, the certificate in a SecurityTokenReference",
+	xsig.Malformed:     "sign as WS-Security has it: exclusive C14N, a Reference to the Body's wsu:Id, ds:KeyInfo naming the certificate (" + inlineCertificate + ", or ds:X509IssuerSerial of a registered certificate)",
+	xsig.Unregistered:  "register the certificate for the system with the operator, or send it in the signature (" + inlineCertificate + ")",
 	xsig.Invalid:       "sign the message as it is finally sent; nothing may change it after signing",
 	xsig.Wrapped:       "sign the Body the message carries, referenced by its wsu:Id; the Envelope holds one Header and one Body",
-	xsig.Unsupported:   "sign with RSA-SHA256 or ECDSA-SHA256 and SHA-256 digests",
+	xsig.Unsupported:   "sign with RSA-SHA256 or ECDSA-SHA256 and SHA-256 digests under exclusive C14N; RSA-SHA1 is accepted with a remark",
 	xsig.NotTheSender:  "sign with the EDS registration certificate of the system named in senderId (its BIN)",
 	xsig.Expired:       "renew the system's EDS certificate at the NCA",
 	xsig.Revoked:       "obtain a new EDS certificate from the NCA; the revoked one may not sign",
@@ -72,9 +77,11 @@ func signatureFailure(err error, where string) *failure {
 }
 
 // verifySigned checks the transport signature of a message from the system registered as
-// registered (its BIN or IIN). It returns the evidence for the journal.
+// registered (its BIN or IIN). It returns the evidence for the journal: the Report, with the way
+// KeyInfo named the certificate and any remarks.
 func (g *Gateway) verifySigned(ctx context.Context, body []byte, senderID, registered, where string) (string, *failure) {
-	r, err := g.sig.Checker.CheckMessage(ctx, body, senderID, registered, g.sig.Off...)
+	known := g.registry.signerCertificates(senderID)
+	r, err := g.sig.Checker.CheckMessageFrom(ctx, body, senderID, registered, known, g.sig.Off...)
 	evidence, _ := json.Marshal(r)
 	if err != nil {
 		return string(evidence), signatureFailure(err, where)
@@ -101,7 +108,7 @@ func (g *Gateway) signerIsPeer(body []byte) (System, bool) {
 	if g.sig == nil {
 		return System{}, false
 	}
-	s, err := xsig.Verify(body)
+	s, err := xsig.Verify(body, g.registry.peerCertificates()...)
 	if err != nil || s.Certificate == nil {
 		return System{}, false
 	}
