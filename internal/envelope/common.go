@@ -55,8 +55,9 @@ type ErrorInfo struct {
 	SessionID    string     `xml:"sessionId,omitempty"`
 }
 
-// DateTime is an xsd:dateTime. It is written with milliseconds and an offset, as real clients do;
-// a value read without an offset is taken in Astana time (O-27).
+// DateTime is an xsd:dateTime. It is written with milliseconds and an offset, as real clients do,
+// always in Astana time (+05:00, the time zone policy of clock.Astana), whatever zone the value was
+// built or stored in; a value read without an offset is taken in Astana time (O-27).
 type DateTime struct{ time.Time }
 
 // Now is the current time in Astana, as a DateTime.
@@ -66,7 +67,8 @@ func (d DateTime) MarshalText() ([]byte, error) {
 	if d.IsZero() {
 		return nil, nil
 	}
-	return []byte(d.Format(dateTimeOut)), nil
+	// A date read back from the journal or the store is in UTC; every date written is in Astana time.
+	return []byte(d.In(clock.Astana).Format(dateTimeOut)), nil
 }
 
 func (d *DateTime) UnmarshalText(b []byte) error {

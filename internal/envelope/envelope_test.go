@@ -102,6 +102,16 @@ func TestDateTimeWithoutOffsetIsAstana(t *testing.T) {
 	}
 }
 
+// Time zone policy: a date is written in Astana time even when it was built, or read back from the
+// store, in UTC.
+func TestDateTimeZoneIsAstana(t *testing.T) {
+	d := envelope.DateTime{Time: time.Date(2026, 1, 5, 5, 0, 0, 0, time.UTC)}
+	b, _ := d.MarshalText()
+	if string(b) != "2026-01-05T10:00:00.000+05:00" {
+		t.Fatalf("marshalled %s, want Astana time", b)
+	}
+}
+
 // Explain must name the table row a schema violation breaks, with the Rules' own spelling noted.
 func TestExplain(t *testing.T) {
 	x, err := schema.CompileXSD(fixtures.XSD(), "sync-channel.xsd", "data")

@@ -2,11 +2,13 @@ package schema_test
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/shepconf/shepconf/fixtures"
 	"github.com/shepconf/shepconf/internal/schema"
+	"github.com/shepconf/shepconf/internal/upstreamtest"
 )
 
 func syncXSD(t testing.TB) *schema.XSD {
@@ -22,10 +24,11 @@ func syncXSD(t testing.TB) *schema.XSD {
 // agency's existing client work against the simulator (wire compatibility, A1-T19/A1-T20).
 func TestRealSamplesAreValid(t *testing.T) {
 	x := syncXSD(t)
+	dir := upstreamtest.Dir(t)
 	for _, name := range []string{"request.xml", "response.xml"} {
-		b, err := os.ReadFile("../../../shared/upstream/shep/shep-service/example/" + name)
+		b, err := os.ReadFile(filepath.Join(dir, "shep", "shep-service", "example", name))
 		if err != nil {
-			t.Skipf("upstream sample not available: %v", err)
+			t.Fatalf("upstream sample: %v", err)
 		}
 		if v := x.Validate(b); len(v) != 0 {
 			t.Errorf("%s: %v", name, v)
@@ -65,6 +68,30 @@ func TestValidateKindsAndLines(t *testing.T) {
 			}
 			if v[0].Kind != c.kind || v[0].Line != c.line || v[0].Path != c.path {
 				t.Errorf("got %+v, want kind %s line %d path %q", v[0], c.kind, c.line, c.path)
+			}
+		})
+	}
+}
+
+// SOAP 1.1 allows any attribute on Header and Body: older .NET code and some signers put a plain Id
+// (not wsu:Id) on Body, and the schema must not refuse it. Attributes on the payload stay checked.
+func TestAnyAttributeOnHeaderAndBody(t *testing.T) {
+	x := syncXSD(t)
+	cases := []struct {
+		name, from, to string
+		ok             bool
+	}{
+		{"plain Id on Body", "<S:Body>", `<S:Body Id="body-1">`, true},
+		{"wsu:Id on Body", "<S:Body>", `<S:Body xmlns:wsu="urn:wsu" wsu:Id="body-1">`, true},
+		{"soap-qualified attribute on Body", "<S:Body>", `<S:Body S:encodingStyle="urn:x">`, true},
+		{"plain attribute on Header", "<S:Body>", `<S:Header id="h"/><S:Body>`, true},
+		{"plain attribute on the payload", "<request>", `<request Id="r">`, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := x.Validate([]byte(strings.Replace(valid, c.from, c.to, 1)))
+			if (len(v) == 0) != c.ok {
+				t.Errorf("valid = %v, want %v: %v", len(v) == 0, c.ok, v)
 			}
 		})
 	}

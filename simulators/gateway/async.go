@@ -5,7 +5,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/store"
+	"github.com/shepconf/shepconf/internal/wire"
 )
 
 // Defaults of the asynchronous channel. The Rules fix none of them: L-11 leaves the GetMessages
@@ -143,18 +143,22 @@ func (a *Async) Store() *store.Store { return a.store }
 
 // ServeHTTP serves the gateway's asynchronous interface, IAsyncChannel, on envelope.AsyncPath.
 func (a *Async) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if serveContract(w, r, asyncWSDL) {
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "the asynchronous channel takes SOAP 1.1 requests by POST (Appendix 1 section 1.1)",
+		http.Error(w, "the asynchronous channel takes SOAP 1.1 requests by POST (Appendix 1 section 1.1); GET ?wsdl for its service description",
 			http.StatusMethodNotAllowed)
 		return
 	}
 	ctx := r.Context()
 	x := &exchange{g: a.g, channel: "async", sessionID: envelope.NewGUID()}
-	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxMessageSize))
+	in, readErr := wire.ReadBody(w, r, MaxMessageSize)
+	body := in.XML
 	x.body = body
 	// the acceptance clock starts when the message is read.
-	if err := x.record(ctx, journal.Received, "", "", fmt.Sprintf("%d bytes from %s", len(body), r.RemoteAddr)); err != nil {
+	if err := x.record(ctx, journal.Received, "", "", fmt.Sprintf("%s from %s", in.Describe(), r.RemoteAddr)); err != nil {
 		writeXML(w, http.StatusInternalServerError, asyncFault(x, journalFailure(err), envelope.AsyncSendMessageFault))
 		return
 	}
@@ -196,10 +200,8 @@ func (a *Async) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // admit checks what every request of the asynchronous channel must pass before its operation runs:
 // size, the channel schema (R-5, A1-T1 ... A1-T10) and the transport signature.
 func (a *Async) admit(x *exchange, body []byte, readErr error) (*envelope.Message, *failure) {
-	if readErr != nil {
-		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T1 row 1", Expected: fmt.Sprintf("a message of at most %d bytes", MaxMessageSize),
-			Observed: readErr.Error(), Fix: "send a smaller message"}}
+	if f := readFailure("A1-T1 row 1", readErr); f != nil {
+		return nil, f
 	}
 	m, parseErr := envelope.Parse(body)
 	if v := a.xsd.Validate(body); len(v) > 0 {

@@ -131,7 +131,7 @@ func (a *Async) pushOne(ctx context.Context, m store.Message) {
 	if ctx.Err() != nil {
 		return
 	}
-	f := a.checkAnswer(ctx, status, body, err, envelope.AsyncPushAnswerMsg, "sendMessageResponse", m.RecipientID, m.Endpoint)
+	signature, f := a.checkAnswer(ctx, status, body, err, envelope.AsyncPushAnswerMsg, "sendMessageResponse", m.RecipientID, m.Endpoint)
 	now := time.Now()
 	if f == nil {
 		c := store.Change{At: now, State: store.Delivered, StatusCode: StatusPushed,
@@ -141,7 +141,7 @@ func (a *Async) pushOne(ctx context.Context, m store.Message) {
 			a.g.log.Error("record delivery", "message", m.MessageID, "err", err)
 			return
 		}
-		a.recordFor(ctx, m, journal.Delivered, "", "A1-T14", c.StatusMessage)
+		a.recordFor(ctx, m, journal.Delivered, "", "A1-T14", c.StatusMessage+signature)
 		return
 	}
 	a.recordFor(ctx, m, journal.DeliveryFailed, f.code.ID, f.breach.Rule, fmt.Sprintf("attempt %d: %s", attempt, f.breach.Error()))
@@ -182,10 +182,10 @@ func (a *Async) notifyOne(ctx context.Context, n store.Notification) {
 		return
 	}
 	attempt := n.Attempts + 1
-	f := a.checkAnswer(ctx, status, body, err, envelope.AsyncStatusAnswerMsg, "changeMassageStatusNotificationResponse", n.SystemID, n.Endpoint)
+	signature, f := a.checkAnswer(ctx, status, body, err, envelope.AsyncStatusAnswerMsg, "changeMassageStatusNotificationResponse", n.SystemID, n.Endpoint)
 	done := f == nil || attempt >= a.maxAttempts
 	if f == nil {
-		a.recordFor(ctx, msg, journal.StatusSent, "", "A1-T16", fmt.Sprintf("%s (%s) told to %s", n.State, n.StatusCode, n.SystemID))
+		a.recordFor(ctx, msg, journal.StatusSent, "", "A1-T16", fmt.Sprintf("%s (%s) told to %s", n.State, n.StatusCode, n.SystemID)+signature)
 	} else {
 		a.recordFor(ctx, msg, journal.DeliveryFailed, f.code.ID, f.breach.Rule, fmt.Sprintf("status notification %d to %s: %s", attempt, n.SystemID, f.breach.Error()))
 	}
@@ -216,32 +216,35 @@ func (a *Async) post(ctx context.Context, endpoint string, body []byte) (int, []
 // checkAnswer judges a participant's answer to a push: the expected element with HTTP 200, valid
 // against the channel schema and, with signatures on, signed by the participant (systemID) with its
 // registered certificate. A fault (A1-T15, A1-T18), a bad signature or anything else is
-// a failed attempt.
-func (a *Async) checkAnswer(ctx context.Context, status int, body []byte, err error, kind envelope.MessageKind, element, systemID, endpoint string) *failure {
+// a failed attempt. signature is the evidence of the answer's signature, for the journal.
+func (a *Async) checkAnswer(ctx context.Context, status int, body []byte, err error, kind envelope.MessageKind, element, systemID, endpoint string) (string, *failure) {
 	if err != nil {
-		return &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: "an HTTP answer from the participant's endpoint " + endpoint,
+		return "", &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: "an HTTP answer from the participant's endpoint " + endpoint,
 			Observed: err.Error(), Fix: "keep the participant's endpoint reachable (R-49)"}}
 	}
 	if v := a.xsd.Validate(body); len(v) > 0 {
 		if status != http.StatusOK && status != http.StatusInternalServerError {
-			return &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: "HTTP 200 with " + element + ", or HTTP 500 with a SOAP fault",
+			return "", &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: "HTTP 200 with " + element + ", or HTTP 500 with a SOAP fault",
 				Observed: fmt.Sprintf("HTTP %d: %.200s", status, body)}}
 		}
 		b := envelope.ExplainAsync(v[0], kind)
 		b.Observed = "in the participant's answer, " + b.Observed
-		return &failure{code: envelope.SCE010, breach: b}
+		return "", &failure{code: envelope.SCE010, breach: b}
 	}
 	// the participant signs its answer, faults included, with its own registered certificate.
+	var signature string
 	if a.g.sig != nil {
 		sys, _ := a.g.registry.System(systemID)
-		if _, f := a.g.verifySigned(ctx, body, systemID, sys.Identifier, "in the participant's answer, "); f != nil {
+		evidence, f := a.g.verifySigned(ctx, body, systemID, sys.Identifier, "in the participant's answer, ")
+		if f != nil {
 			f.client = false
-			return f
+			return "", f
 		}
+		signature = "; transport signature " + evidence
 	}
 	m, err := envelope.Parse(body)
 	if err != nil {
-		return &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: kind.Desc, Observed: err.Error()}}
+		return "", &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: kind.Desc, Observed: err.Error()}}
 	}
 	if m.IsFault() {
 		fault, _ := m.Fault()
@@ -249,14 +252,14 @@ func (a *Async) checkAnswer(ctx context.Context, status int, body []byte, err er
 		if kind.Table == "A1-T17" {
 			faultTable = "A1-T18"
 		}
-		return &failure{code: envelope.Code{ID: fault.Detail.ErrorCode, Message: fault.Detail.ErrorMessage}, breach: &rule.Breach{
+		return "", &failure{code: envelope.Code{ID: fault.Detail.ErrorCode, Message: fault.Detail.ErrorMessage}, breach: &rule.Breach{
 			Rule: faultTable, Expected: element, Observed: fmt.Sprintf("the participant's fault %s: %s", fault.Detail.ErrorCode, fault.Detail.ErrorMessage)}}
 	}
 	if m.Payload.Tag != element || status != http.StatusOK {
-		return &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: "HTTP 200 with " + element,
+		return "", &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: "HTTP 200 with " + element,
 			Observed: fmt.Sprintf("HTTP %d with %s", status, m.Payload.Tag)}}
 	}
-	return nil
+	return signature, nil
 }
 
 // AcceptanceBreach judges a message's acceptance time as the journal measured it: nil when it

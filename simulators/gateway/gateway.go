@@ -5,6 +5,7 @@ package gateway
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
+	"github.com/shepconf/shepconf/internal/wire"
 )
 
 // MaxMessageSize is the largest message the gateway reads; a larger one is refused with SCE001.
@@ -135,6 +137,21 @@ func (x *exchange) faultBytes(f failure) []byte {
 		out = signed
 	}
 	return out
+}
+
+// readFailure turns a body the gateway could not read (too large, an unknown Content-Encoding or
+// charset, a body that does not decode) into an SCE001 refusal naming the header at fault; ruleID is
+// the channel's row for the message format (A1-T19 row 1, A1-T1 row 1).
+func readFailure(ruleID string, err error) *failure {
+	if err == nil {
+		return nil
+	}
+	b := &rule.Breach{Rule: ruleID, Expected: "a SOAP 1.1 message the gateway can read", Observed: err.Error(), Fix: "send the message again"}
+	var e *wire.Error
+	if errors.As(err, &e) {
+		b = &rule.Breach{Rule: ruleID, Field: e.Field, Expected: e.Expected, Observed: e.Observed, Fix: e.Fix}
+	}
+	return &failure{code: envelope.SCE001, client: true, breach: b}
 }
 
 func writeXML(w http.ResponseWriter, status int, body []byte) {

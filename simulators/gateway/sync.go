@@ -13,21 +13,26 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/wire"
 )
 
 // serveSync is the synchronous channel's SendMessage (Appendix 1 section 2.1): check, route, answer.
 func (g *Gateway) serveSync(w http.ResponseWriter, r *http.Request) {
+	if serveContract(w, r, syncWSDL) {
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "the synchronous channel takes SOAP 1.1 requests by POST (Appendix 1 section 2.1)",
+		http.Error(w, "the synchronous channel takes SOAP 1.1 requests by POST (Appendix 1 section 2.1); GET ?wsdl for its service description",
 			http.StatusMethodNotAllowed)
 		return
 	}
 	ctx := r.Context()
 	x := &exchange{g: g, channel: "sync", sessionID: envelope.NewGUID()}
-	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxMessageSize))
+	in, readErr := wire.ReadBody(w, r, MaxMessageSize)
+	body := in.XML
 	// the acceptance clock starts when the message is read.
-	if err := x.record(ctx, journal.Received, "", "", fmt.Sprintf("%d bytes from %s", len(body), r.RemoteAddr)); err != nil {
+	if err := x.record(ctx, journal.Received, "", "", fmt.Sprintf("%s from %s", in.Describe(), r.RemoteAddr)); err != nil {
 		writeXML(w, http.StatusInternalServerError, x.faultBytes(journalFailure(err)))
 		return
 	}
@@ -73,10 +78,9 @@ type target struct{ endpoint, owner string }
 func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readErr error) (envelope.SendMessage, target, *failure) {
 	var req envelope.SendMessage
 	var to target
-	if readErr != nil {
-		return req, to, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T19 row 1", Expected: fmt.Sprintf("a message of at most %d bytes", MaxMessageSize),
-			Observed: readErr.Error(), Fix: "send a smaller message"}}
+	// A1-T19 row 1: the envelope is read as sent (size, Content-Encoding, charset).
+	if f := readFailure("A1-T19 row 1", readErr); f != nil {
+		return req, to, f
 	}
 	// R-5, A1-T19: the message follows the format of Appendix 1.
 	if v := g.syncXSD.Validate(body); len(v) > 0 {
@@ -242,13 +246,17 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 		b.Observed = "in the owner's answer, " + b.Observed
 		return g.failed(x, failure{code: envelope.SCE010, breach: b})
 	}
-	// the owner signs its answer too, with its own registered certificate.
+	// the owner signs its answer too, with its own registered certificate. Its evidence ends
+	// the exchange's last journal entry, so that remarks on the owner's signature are reported.
+	var answerSignature string
 	if g.sig != nil {
 		owner, _ := g.registry.System(to.owner)
-		if _, f := g.verifySigned(ctx, body, to.owner, owner.Identifier, "in the owner's answer, "); f != nil {
+		evidence, f := g.verifySigned(ctx, body, to.owner, owner.Identifier, "in the owner's answer, ")
+		if f != nil {
 			f.client = false
 			return g.failed(x, *f)
 		}
+		answerSignature = "; transport signature " + evidence
 	}
 	m, err := envelope.Parse(body)
 	if err != nil {
@@ -269,7 +277,7 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 		if err != nil {
 			return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T21", Expected: "a fault the gateway can forward", Observed: err.Error()}})
 		}
-		return http.StatusInternalServerError, out, outcome{journal.Faulted, f.Detail.ErrorCode, "A1-T21", "owner's fault: " + f.Detail.ErrorMessage}
+		return http.StatusInternalServerError, out, outcome{journal.Faulted, f.Detail.ErrorCode, "A1-T21", "owner's fault: " + f.Detail.ErrorMessage + answerSignature}
 	}
 	var answer envelope.SendMessageResponse
 	if m.Name() != (envelope.SendMessageResponse{}).Element() {
@@ -291,7 +299,7 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 		return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T20", Expected: "an answer the gateway can forward", Observed: err.Error()}})
 	}
 	// the synchronous exchange is confirmed by the response reaching the initiator.
-	return http.StatusOK, out, outcome{kind: journal.Answered, detail: "owner's answer sent to the initiator"}
+	return http.StatusOK, out, outcome{kind: journal.Answered, detail: "owner's answer sent to the initiator" + answerSignature}
 }
 
 // signatureNote is the sender's signature check for the journal's ACCEPTED entry.
