@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -21,14 +20,16 @@ import (
 // Rules' 30 s owner limit plus a margin.
 const shutdownGrace = 35 * time.Second
 
-// runServe starts the gateway, the NCA and the reference owner from a configuration file and
-// serves until SIGTERM or SIGINT.
+// runServe starts the gateway with every channel, the NCA and the reference owners from a
+// configuration file and serves until SIGTERM or SIGINT.
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "shepconf.yaml", "configuration file (see fixtures/shepconf.example.yaml)")
 	state := fs.String("state", "", "state folder for the NCA's keys and the exported certificates (overrides the file's state)")
 	gw := fs.String("listen", "", "address of the gateway (overrides the file's listen.gateway)")
+	bind := fs.String("bind", "", "host every server listens on, keeping each port (e.g. 0.0.0.0 in a container)")
+	keyAlg := fs.String("key-algorithm", "", "key of the certificates the NCA issues (overrides the file's keyAlgorithm): "+nca.KeyAlgorithms)
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
@@ -47,6 +48,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if *gw != "" {
 		cfg.Listen.Gateway = *gw
 	}
+	if *bind != "" {
+		cfg.Bind(*bind)
+	}
+	if *keyAlg != "" {
+		if _, err := nca.ParseKeyType(*keyAlg); err != nil {
+			fmt.Fprintln(stderr, "shepconf serve: --key-algorithm:", err)
+			return exitError
+		}
+		cfg.KeyAlgorithm = *keyAlg
+	}
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -56,12 +67,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "shepconf serve:", err)
 		return exitError
 	}
-	fmt.Fprintf(stdout, "gateway: %s\nnca: %s\nmetrics: %s%s\nhealth: %s%s\nca chain: %s\n",
-		s.GatewayURL(), s.NCAURL(), s.GatewayURL(), standalone.MetricsPath, s.GatewayURL(), standalone.HealthPath,
-		filepath.Join(cfg.State, standalone.NCADir, nca.ChainFile))
-	for _, sys := range cfg.Systems {
-		fmt.Fprintf(stdout, "system %s: certificate %s, key %s\n", sys.ID, s.CertPath(sys.ID), s.KeyPath(sys.ID))
-	}
+	s.Describe(stdout)
 
 	<-ctx.Done()
 	log.Info("shutting down", "grace", shutdownGrace)

@@ -4,7 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -30,7 +34,8 @@ func TestServeHelper(t *testing.T) {
 	if cfg == "" {
 		t.Skip("runs only as the serve process of TestServe")
 	}
-	os.Exit(run(context.Background(), []string{"serve", "--config", cfg}, os.Stdout, os.Stderr))
+	args := append([]string{"serve", "--config", cfg}, strings.Fields(os.Getenv("SHEPCONF_SERVE_ARGS"))...)
+	os.Exit(run(context.Background(), args, os.Stdout, os.Stderr))
 }
 
 // freeAddr finds a free local port: the NCA needs the same address across the restart, since every
@@ -47,14 +52,19 @@ func freeAddr(t *testing.T) string {
 type serveProc struct {
 	cmd     *exec.Cmd
 	gateway string
+	// startup is what serve listed at start, by the text before the first ": " of each line
+	// (gateway, gateway https, sync, async, rest, health, metrics, nca, system X ...).
+	startup map[string]string
 	out     *bytes.Buffer
 	done    chan error
 }
 
-func startServe(t *testing.T, cfgPath string) *serveProc {
+// startServe runs serve and waits until it has listed its endpoints, down to the line of the
+// system lastSystem.
+func startServe(t *testing.T, cfgPath, lastSystem string, args ...string) *serveProc {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestServeHelper$")
-	cmd.Env = append(os.Environ(), "SHEPCONF_SERVE_CONFIG="+cfgPath)
+	cmd.Env = append(os.Environ(), "SHEPCONF_SERVE_CONFIG="+cfgPath, "SHEPCONF_SERVE_ARGS="+strings.Join(args, " "))
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -65,20 +75,29 @@ func startServe(t *testing.T, cfgPath string) *serveProc {
 		t.Fatal(err)
 	}
 	p := &serveProc{cmd: cmd, out: &bytes.Buffer{}, done: make(chan error, 1)}
-	lines := make(chan string)
+	listed := make(chan map[string]string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
+		startup := map[string]string{}
 		for sc.Scan() {
 			p.out.WriteString(sc.Text() + "\n")
-			if u, ok := strings.CutPrefix(sc.Text(), "gateway: "); ok {
-				lines <- u
+			if startup == nil {
+				continue
+			}
+			if name, value, ok := strings.Cut(sc.Text(), ": "); ok {
+				startup[name] = value
+			}
+			if strings.HasPrefix(sc.Text(), "system "+lastSystem+": ") {
+				listed <- startup
+				startup = nil
 			}
 		}
 		p.done <- cmd.Wait()
 	}()
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	select {
-	case p.gateway = <-lines:
+	case p.startup = <-listed:
+		p.gateway = p.startup["gateway"]
 	case err := <-p.done:
 		t.Fatalf("serve exited before listening (%v): %s", err, stderr.String())
 	case <-time.After(60 * time.Second):
@@ -122,12 +141,13 @@ func TestServe(t *testing.T) {
 	state := filepath.Join(dir, "state")
 	cfgPath := filepath.Join(dir, "shepconf.yaml")
 	cfg := fmt.Sprintf(`state: %s
-listen: {gateway: "127.0.0.1:0", nca: %q, owner: "127.0.0.1:0"}
+listen: {gateway: "127.0.0.1:0", nca: %q, owner: "127.0.0.1:0", restOwner: "127.0.0.1:0"}
 systems:
   - {id: INITIATOR_SYS, password: init-secret, bin: "100000000001"}
   - {id: OWNER_SYS, password: owner-secret, bin: "100000000002"}
 services:
   - {id: TEST_SERVICE_ID, owner: OWNER_SYS, endpoint: reference, granted: [INITIATOR_SYS]}
+  - {id: TEST_REST_SERVICE, owner: OWNER_SYS, rest: true, endpoint: reference, granted: [INITIATOR_SYS]}
 `, state, freeAddr(t))
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -135,14 +155,29 @@ services:
 	certPath := filepath.Join(state, "systems", "INITIATOR_SYS", "cert.pem")
 	keyPath := filepath.Join(state, "systems", "INITIATOR_SYS", "key.pem")
 
-	p := startServe(t, cfgPath)
-	if code, body := get(t, p.gateway+"/healthz"); code != 200 || strings.TrimSpace(body) != "ok" {
+	p := startServe(t, cfgPath, "OWNER_SYS")
+	// The startup lists every endpoint and exported file.
+	for name, want := range map[string]string{
+		"sync": p.gateway + envelope.SyncPath, "async": p.gateway + envelope.AsyncPath, "rest": "https://127.0.0.1:",
+		"health": p.gateway + "/healthz", "metrics": p.gateway + "/metrics", "nca": "http://", "key algorithm": "RSA-2048",
+		"ca chain": filepath.Join(state, "nca", "ca-chain.pem"), "gateway certificate": filepath.Join(state, "systems", "SHEP_GATEWAY", "cert.pem"),
+		"system INITIATOR_SYS": "certificate " + certPath + ", key " + keyPath,
+		"system OWNER_SYS":     "https certificate " + filepath.Join(state, "systems", "OWNER_SYS", "https-cert.pem"),
+	} {
+		if !strings.Contains(p.startup[name], want) {
+			t.Errorf("startup line %q is %q, want it to contain %q", name, p.startup[name], want)
+		}
+	}
+	if code, body := get(t, p.gateway+"/healthz"); code != 200 || !strings.HasPrefix(body, "ok\n") || !strings.Contains(body, "rest: ok https://") {
 		t.Fatalf("healthz: %d %q", code, body)
 	}
 	// An agency's system configures the exported certificate, key and CA chain.
 	id, err := nca.LoadIdentity(certPath, keyPath)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, ok := id.Key.(*rsa.PrivateKey); !ok {
+		t.Fatalf("the exported key is %T, want RSA-2048 by default", id.Key)
 	}
 	roots, err := nca.ReadCertificates(filepath.Join(state, "nca", "ca-chain.pem"))
 	if err != nil || len(roots) != 2 {
@@ -161,15 +196,33 @@ services:
 		t.Fatalf("wrong password: want fault SCE002, got %s", bad.body)
 	}
 
+	// The asynchronous channel takes a signed message into its store.
+	sender := owner.NewParticipant("INITIATOR_SYS", "init-secret", p.gateway)
+	sender.Identity = id
+	x := sender.Send(context.Background(), sender.Message("TEST_SERVICE_ID", envelope.TypeRequest, "", envelope.StringData("<q>1</q>")))
+	var sent envelope.AsyncSendMessageAnswer
+	if err := x.Decode(&sent); err != nil || sent.Response.MessageID == "" {
+		t.Fatalf("async sendMessage: %v: %s", err, x.Response)
+	}
+
+	// The REST channel answers over HTTPS, with a server certificate from the exported CA.
+	rest := &owner.RESTInitiator{SystemID: "INITIATOR_SYS", Password: "init-secret",
+		HTTP: &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool(roots[1])}}}}
+	body, _ := json.Marshal(rest.Request("TEST_REST_SERVICE", json.RawMessage(`{"q": 1}`)))
+	if rx := rest.Send(context.Background(), p.startup["gateway https"], "application/json", body); rx.Err != nil || rx.Status != http.StatusOK {
+		t.Fatalf("REST over HTTPS: %v, HTTP %d: %s", rx.Err, rx.Status, rx.Response)
+	}
+
 	_, metrics := get(t, p.gateway+"/metrics")
 	for _, want := range []string{
 		`shepconf_gateway_requests_total{channel="sync",status="200"} 1`,
 		`shepconf_gateway_requests_total{channel="sync",status="500"} 1`,
+		`shepconf_gateway_requests_total{channel="async",status="200"} 1`,
+		`shepconf_gateway_requests_total{channel="rest",status="200"} 1`,
 		`shepconf_gateway_faults_total{code="SCE002"} 1`,
-		"shepconf_gateway_acceptance_seconds_count 1",
-		"shepconf_gateway_owner_processing_seconds_count 1",
+		"shepconf_gateway_acceptance_seconds_count 3",
 		`shepconf_gateway_request_duration_seconds_count{channel="sync"} 2`,
-		`shepconf_gateway_acceptance_seconds_bucket{le="60"} 1`,
+		`shepconf_gateway_async_messages{state="ON_DELIVERY"} 1`,
 	} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q:\n%s", want, metrics)
@@ -178,8 +231,9 @@ services:
 	p.stop(t)
 	before, _ := os.ReadFile(certPath)
 
-	// After a restart the exported certificate is kept and still accepted (OCSP: good).
-	p = startServe(t, cfgPath)
+	// After a restart the exported certificate is kept and still accepted (OCSP: good), and the
+	// accepted message still waits for its recipient.
+	p = startServe(t, cfgPath, "OWNER_SYS")
 	after, _ := os.ReadFile(certPath)
 	if !bytes.Equal(before, after) {
 		t.Fatal("the exported certificate changed across the restart")
@@ -187,7 +241,27 @@ services:
 	if again := exchange(t, p.gateway, id, "init-secret"); again.answer == nil {
 		t.Fatalf("the certificate exported before the restart is refused after it: %s", again.body)
 	}
+	if _, health := get(t, p.gateway+"/healthz"); !strings.Contains(health, "async store: ok messages: 1 ON_DELIVERY") {
+		t.Fatalf("the message accepted before the restart is not in the store:\n%s", health)
+	}
 	p.stop(t)
+
+	// --key-algorithm overrides the file and reissues every certificate with the other key.
+	p = startServe(t, cfgPath, "OWNER_SYS", "--key-algorithm", "ecdsa-p256")
+	if ec, err := nca.LoadIdentity(certPath, keyPath); err != nil || p.startup["key algorithm"] != "ECDSA P-256" {
+		t.Fatalf("%v; key algorithm listed %q", err, p.startup["key algorithm"])
+	} else if _, ok := ec.Key.(*ecdsa.PrivateKey); !ok {
+		t.Fatalf("--key-algorithm ecdsa-p256 exported a %T key", ec.Key)
+	}
+	p.stop(t)
+}
+
+func TestServeRefusesAnUnknownKeyAlgorithm(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--config", "../../fixtures/shepconf.example.yaml", "--key-algorithm", "gost"}, &stdout, &stderr)
+	if code != exitError || !strings.Contains(stderr.String(), `--key-algorithm: key algorithm "gost" is not known: use rsa-2048`) {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
 }
 
 type result struct {

@@ -1,17 +1,21 @@
 // Package config reads the configuration of a standalone gateway (shepconf serve) and of the system
-// under test: listen addresses, the NCA's state folder, the registry (systems with their password
-// and BIN, services with their owner's endpoint and grants). fixtures/shepconf.example.yaml is the
-// documented example.
+// under test: listen addresses, the NCA's state folder and key algorithm, the registry (systems with
+// their password, BIN and asynchronous push endpoint; services with their owner's endpoint, REST or
+// not, and grants). fixtures/shepconf.example.yaml is the documented example.
 package config
 
 import (
 	"bytes"
 	"fmt"
+	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // DefaultGatewayBIN is the BIN in the gateway's certificate, both under shepconf serve and in a
@@ -42,9 +46,17 @@ type Config struct {
 
 // Listen holds the addresses the standalone actors listen on ("host:port").
 type Listen struct {
-	Gateway string `yaml:"gateway"` // the channels, /healthz and /metrics
-	NCA     string `yaml:"nca"`     // OCSP, CRL, CA certificates; named in every certificate issued
-	Owner   string `yaml:"owner"`   // the reference owner; empty when no service uses it
+	Gateway string `yaml:"gateway"` // the sync and async channels, /healthz and /metrics, over HTTP
+	// REST is the gateway's HTTPS address: the REST channel (R-2.7), and the other channels too.
+	// Default: port 8443 on the gateway's host (a free port when the gateway's port is 0).
+	REST string `yaml:"rest"`
+	// RESTHosts are further host names or IP addresses the gateway's HTTPS certificate is issued
+	// for, beyond localhost, 127.0.0.1, ::1, the machine's name and the host of rest.
+	RESTHosts []string `yaml:"restHosts"`
+	NCA       string   `yaml:"nca"`   // OCSP, CRL, CA certificates; named in every certificate issued
+	Owner     string   `yaml:"owner"` // the reference owner; empty when no service uses it
+	// RESTOwner is the reference owner's HTTPS address, for REST services routed to it.
+	RESTOwner string `yaml:"restOwner"`
 }
 
 // System is an informatization object registered with the gateway (R-53(2), R-54).
@@ -52,15 +64,24 @@ type System struct {
 	ID       string `yaml:"id"`
 	Password string `yaml:"password"`
 	BIN      string `yaml:"bin"`
+	// Push is the URL of the system's IAsyncChannelClient endpoint: the gateway pushes its
+	// asynchronous messages and the status notifications of what it sent there (Appendix 1 section
+	// 1.2). Empty: the system pulls its messages with getMessages and gets no notifications.
+	Push string `yaml:"push"`
 }
 
 // Service is a registry entry (R-6): its owner system, where the owner serves it and who may call it
 // (R-37).
 type Service struct {
-	ID       string   `yaml:"id"`
-	Owner    string   `yaml:"owner"`
-	Endpoint string   `yaml:"endpoint"` // the owner's URL, or "reference" for the built-in owner
-	Granted  []string `yaml:"granted"`
+	ID    string `yaml:"id"`
+	Owner string `yaml:"owner"`
+	// Endpoint is the owner's URL of the synchronous channel, or of the REST service when REST is
+	// set (https only, R-2.7); "reference" routes to the built-in reference owner. Asynchronous
+	// messages go to the owner system by its push endpoint or wait for getMessages.
+	Endpoint string `yaml:"endpoint"`
+	// REST: the owner serves the service in the REST style over HTTPS (Appendix 1 section 3).
+	REST    bool     `yaml:"rest"`
+	Granted []string `yaml:"granted"`
 }
 
 // SUT says which agency system the conformance suite tests (shepconf run), in which roles and how
@@ -127,21 +148,71 @@ func (c *Config) defaults() {
 	if c.Listen.NCA == "" {
 		c.Listen.NCA = "127.0.0.1:8081"
 	}
-	if c.Listen.Owner == "" && c.usesReference() {
+	if c.Listen.REST == "" {
+		c.Listen.REST = besideGateway(c.Listen.Gateway, "8443")
+	}
+	if c.Listen.Owner == "" && c.usesReference(false) {
 		c.Listen.Owner = "127.0.0.1:8082"
+	}
+	if c.Listen.RESTOwner == "" && c.usesReference(true) {
+		c.Listen.RESTOwner = "127.0.0.1:8444"
 	}
 	if c.GatewayBIN == "" {
 		c.GatewayBIN = DefaultGatewayBIN
 	}
 }
 
-func (c *Config) usesReference() bool {
+// usesReference reports whether a service (a REST one, or one of the synchronous channel) is routed
+// to the reference owner.
+func (c *Config) usesReference(rest bool) bool {
 	for _, s := range c.Services {
-		if s.Endpoint == Reference {
+		if s.Endpoint == Reference && s.REST == rest {
 			return true
 		}
 	}
 	return false
+}
+
+// besideGateway is an address on the gateway's host with another port; a free one when the
+// gateway's port is 0, so that a test's configuration takes no fixed port.
+func besideGateway(gateway, port string) string {
+	host, gwPort, err := net.SplitHostPort(gateway)
+	if err != nil {
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	if gwPort == "0" {
+		port = "0"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Bind makes every listen address use host, keeping its port: "0.0.0.0" in a container, where
+// clients reach the servers from outside.
+func (c *Config) Bind(host string) {
+	for _, addr := range []*string{&c.Listen.Gateway, &c.Listen.REST, &c.Listen.NCA, &c.Listen.Owner, &c.Listen.RESTOwner} {
+		if *addr == "" {
+			continue
+		}
+		if _, port, err := net.SplitHostPort(*addr); err == nil {
+			*addr = net.JoinHostPort(host, port)
+		}
+	}
+}
+
+// KeyType is the key algorithm the NCA issues with (keyAlgorithm, checked by Check).
+func (c *Config) KeyType() nca.KeyType {
+	k, _ := nca.ParseKeyType(c.KeyAlgorithm)
+	return k
+}
+
+// httpURL reports whether s is an absolute http or https URL with a host; scheme, when given, is
+// the only one allowed.
+func httpURL(s, scheme string) bool {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return scheme == "" || u.Scheme == scheme
 }
 
 var twelveDigits = regexp.MustCompile(`^[0-9]{12}$`)
@@ -150,6 +221,14 @@ var twelveDigits = regexp.MustCompile(`^[0-9]{12}$`)
 func (c *Config) Check() error {
 	if !twelveDigits.MatchString(c.GatewayBIN) {
 		return fmt.Errorf("gatewayBin %q: a BIN is 12 digits (R-54)", c.GatewayBIN)
+	}
+	if _, err := nca.ParseKeyType(c.KeyAlgorithm); err != nil {
+		return fmt.Errorf("keyAlgorithm: %w", err)
+	}
+	for i, h := range c.Listen.RESTHosts {
+		if strings.TrimSpace(h) == "" || strings.ContainsAny(h, "/: ") && net.ParseIP(h) == nil {
+			return fmt.Errorf("listen.restHosts[%d] %q: give a host name or an IP address, without scheme or port", i, h)
+		}
 	}
 	systems := map[string]bool{}
 	for i, s := range c.Systems {
@@ -162,6 +241,8 @@ func (c *Config) Check() error {
 			return fmt.Errorf("systems[%d] %s: password is empty; the gateway authenticates every sender by it (R-53(2))", i, s.ID)
 		case !twelveDigits.MatchString(s.BIN):
 			return fmt.Errorf("systems[%d] %s: bin %q is not 12 digits; the signer's certificate must carry it (R-54)", i, s.ID, s.BIN)
+		case s.Push != "" && !httpURL(s.Push, ""):
+			return fmt.Errorf("systems[%d] %s: push %q is not an http(s) URL; give the URL of its IAsyncChannelClient endpoint, or leave push out for a system that pulls", i, s.ID, s.Push)
 		}
 		systems[s.ID] = true
 	}
@@ -176,7 +257,9 @@ func (c *Config) Check() error {
 			return fmt.Errorf("services[%d] %s: owner %q is not among systems; register it there", i, s.ID, s.Owner)
 		case s.Endpoint == "":
 			return fmt.Errorf(`services[%d] %s: endpoint is empty; give the owner's URL or "reference"`, i, s.ID)
-		case s.Endpoint != Reference && !strings.HasPrefix(s.Endpoint, "http://") && !strings.HasPrefix(s.Endpoint, "https://"):
+		case s.REST && s.Endpoint != Reference && !httpURL(s.Endpoint, "https"):
+			return fmt.Errorf(`services[%d] %s: endpoint %q of a REST service is neither an https URL nor "reference"; REST services are served over HTTPS (R-2.7)`, i, s.ID, s.Endpoint)
+		case s.Endpoint != Reference && !httpURL(s.Endpoint, ""):
 			return fmt.Errorf(`services[%d] %s: endpoint %q is neither an http(s) URL nor "reference"`, i, s.ID, s.Endpoint)
 		}
 		for _, g := range s.Granted {

@@ -14,13 +14,17 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/store"
+	"github.com/shepconf/shepconf/simulators/gateway"
 )
 
-// Metrics counts what the gateway served, in the Prometheus text format (version 0.0.4), written
-// by hand: four families do not need a client library. Fault codes and the acceptance time (R-47)
-// come from what the gateway answered and journaled, not from the handler's own view.
+// Metrics counts what the gateway served on each channel (sync, async, rest), in the Prometheus text
+// format (version 0.0.4), written by hand: five families do not need a client library. Fault codes
+// and the acceptance time (R-47) come from what the gateway answered and journaled, not from the
+// handler's own view; the asynchronous messages by state from the store.
 type Metrics struct {
 	journal *journal.Journal
+	store   *store.Store
 
 	mu         sync.Mutex
 	requests   map[[2]string]uint64 // channel, HTTP status
@@ -53,16 +57,19 @@ func (h *histogram) observe(v float64) {
 
 func newHistogram() *histogram { return &histogram{counts: make([]uint64, len(buckets))} }
 
-// NewMetrics returns empty metrics that read exchange timings from j.
-func NewMetrics(j *journal.Journal) *Metrics {
-	return &Metrics{journal: j, requests: map[[2]string]uint64{}, faults: map[string]uint64{},
+// NewMetrics returns empty metrics that read exchange timings from j and the asynchronous
+// messages from st (nil: none).
+func NewMetrics(j *journal.Journal, st *store.Store) *Metrics {
+	return &Metrics{journal: j, store: st, requests: map[[2]string]uint64{}, faults: map[string]uint64{},
 		latency: map[string]*histogram{}, acceptance: newHistogram(), ownerTime: newHistogram()}
 }
 
-// The answer's sessionId and errorCode: the inner elements are unqualified on the wire.
+// The answer's sessionId and errorCode: the inner elements are unqualified on the wire; a REST
+// refusal carries errorCode in JSON and the session in the Bip-Session-Id header.
 var (
-	sessionRE   = regexp.MustCompile(`<sessionId>\s*([^<\s]+)\s*</sessionId>`)
-	errorCodeRE = regexp.MustCompile(`<errorCode>\s*([^<\s]+)\s*</errorCode>`)
+	sessionRE       = regexp.MustCompile(`<sessionId>\s*([^<\s]+)\s*</sessionId>`)
+	errorCodeRE     = regexp.MustCompile(`<errorCode>\s*([^<\s]+)\s*</errorCode>`)
+	jsonErrorCodeRE = regexp.MustCompile(`"errorCode"\s*:\s*"([^"]+)"`)
 )
 
 // captureLimit is how much of an answer is kept to find sessionId and errorCode: both sit in the
@@ -85,6 +92,8 @@ func channelOf(path string) string {
 		return "sync"
 	case strings.HasPrefix(path, strings.TrimSuffix(envelope.AsyncPath, "/")):
 		return "async"
+	case strings.HasPrefix(path, gateway.RESTPath):
+		return "rest"
 	}
 	return "other"
 }
@@ -94,9 +103,13 @@ func (m *Metrics) observe(ctx context.Context, channel string, rec *recorder, to
 	var code, session string
 	if c := errorCodeRE.FindSubmatch(body); c != nil {
 		code = string(c[1])
+	} else if c := jsonErrorCodeRE.FindSubmatch(body); c != nil && channel == "rest" {
+		code = string(c[1])
 	}
 	if s := sessionRE.FindSubmatch(body); s != nil {
 		session = string(s[1])
+	} else if h := rec.Header().Get("Bip-Session-Id"); h != "" {
+		session = h
 	}
 	var x journal.Exchange
 	if session != "" && m.journal != nil {
@@ -131,6 +144,12 @@ func (m *Metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 
 // WriteTo writes the metrics in the Prometheus text format.
 func (m *Metrics) WriteTo(out io.Writer) (int64, error) {
+	var counts map[string]int // read before taking the lock, so requests are not held up
+	if m.store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		counts, _ = m.store.Count(ctx)
+		cancel()
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var b bytes.Buffer
@@ -175,6 +194,14 @@ func (m *Metrics) WriteTo(out io.Writer) (int64, error) {
 	b.WriteString("# HELP shepconf_gateway_owner_processing_seconds The owner's processing time measured by the gateway, from the journal (A2-T1: at most 30 s).\n")
 	b.WriteString("# TYPE shepconf_gateway_owner_processing_seconds histogram\n")
 	writeHistogram(&b, "shepconf_gateway_owner_processing_seconds", "", m.ownerTime)
+
+	b.WriteString("# HELP shepconf_gateway_async_messages Messages in the asynchronous channel's store, by state (A1-T8 row 2).\n")
+	b.WriteString("# TYPE shepconf_gateway_async_messages gauge\n")
+	if counts != nil {
+		for _, st := range []string{store.OnDelivery, store.Delivered, store.NotDelivered, store.DeliveryStopped} {
+			fmt.Fprintf(&b, "shepconf_gateway_async_messages{state=%q} %d\n", st, counts[st])
+		}
+	}
 
 	n, err := out.Write(b.Bytes())
 	return int64(n), err

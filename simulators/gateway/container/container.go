@@ -6,7 +6,8 @@
 //		container.WithSystem("MY_SYS", "secret", "100000000001"),
 //		container.WithService("MY_SERVICE", "OWNER_SYS", "reference", "MY_SYS"))
 //	defer gw.Terminate(ctx)
-//	url, _ := gw.GatewayURL(ctx)         // the synchronous channel is at url + "/bip-sync-wss-gost/"
+//	url, _ := gw.GatewayURL(ctx)         // sync at url + "/bip-sync-wss-gost/", async at url + "/bip-async"
+//	rest, _ := gw.RESTURL(ctx)           // the REST channel over HTTPS at rest + "/bip-rest"
 //	id, _ := gw.Identity(ctx, "MY_SYS")  // the certificate and key MY_SYS signs with
 //
 // The image is built with `make image` (Dockerfile at the repository root).
@@ -31,11 +32,12 @@ import (
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
-// Where the image keeps its configuration and state, and the gateway's port.
+// Where the image keeps its configuration and state, and the gateway's ports.
 const (
 	ConfigPath  = "/etc/shepconf/shepconf.yaml"
 	StatePath   = "/var/lib/shepconf"
-	GatewayPort = "8080/tcp"
+	GatewayPort = "8080/tcp" // HTTP: the sync and async channels, /healthz, /metrics
+	RESTPort    = "8443/tcp" // HTTPS: the REST channel (and the SOAP channels)
 )
 
 // Option configures the gateway container.
@@ -77,7 +79,7 @@ func Run(ctx context.Context, image string, opts ...Option) (*Gateway, error) {
 	sut.UseLocalDockerHost()
 	s := &settings{cfg: config.Config{
 		State:  StatePath,
-		Listen: config.Listen{Gateway: ":8080", NCA: "127.0.0.1:8081", Owner: "127.0.0.1:8082"},
+		Listen: config.Listen{Gateway: ":8080", REST: ":8443", NCA: "127.0.0.1:8081", Owner: "127.0.0.1:8082"},
 	}}
 	for _, o := range opts {
 		o(s)
@@ -92,7 +94,7 @@ func Run(ctx context.Context, image string, opts ...Option) (*Gateway, error) {
 		return nil, err
 	}
 	all := append([]testcontainers.ContainerCustomizer{
-		testcontainers.WithExposedPorts(GatewayPort),
+		testcontainers.WithExposedPorts(GatewayPort, RESTPort),
 		testcontainers.WithFiles(testcontainers.ContainerFile{Reader: bytes.NewReader(raw), ContainerFilePath: ConfigPath, FileMode: 0o644}),
 		testcontainers.WithCmd("serve", "--config", ConfigPath),
 		testcontainers.WithLabels(map[string]string{"org.shepconf.role": "gateway"}),
@@ -111,6 +113,12 @@ func Run(ctx context.Context, image string, opts ...Option) (*Gateway, error) {
 // GatewayURL is the gateway's base URL as seen from the host.
 func (g *Gateway) GatewayURL(ctx context.Context) (string, error) {
 	return g.PortEndpoint(ctx, GatewayPort, "http")
+}
+
+// RESTURL is the gateway's HTTPS base URL as seen from the host; its certificate is the NCA's
+// (CAChain).
+func (g *Gateway) RESTURL(ctx context.Context) (string, error) {
+	return g.PortEndpoint(ctx, RESTPort, "https")
 }
 
 // Identity is the certificate (with its chain) and key the container issued a system.

@@ -2,6 +2,11 @@ package container_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/shepconf/shepconf/internal/dockertest"
@@ -35,8 +40,35 @@ func TestGatewayContainer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if chain, err := gw.CAChain(ctx); err != nil || len(chain) != 2 {
+	chain, err := gw.CAChain(ctx)
+	if err != nil || len(chain) != 2 {
 		t.Fatalf("CA chain: %v, %d certificates", err, len(chain))
+	}
+
+	// Every channel runs in the image: the async one describes itself at its own address, and the
+	// REST channel answers over HTTPS with a certificate of the NCA.
+	resp, err := http.Get(url + "/bip-async?wsdl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wsdl, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(wsdl), `location="`+url+`/bip-async"`) {
+		t.Fatalf("GET /bip-async?wsdl: HTTP %d\n%.400s", resp.StatusCode, wsdl)
+	}
+	restURL, err := gw.RESTURL(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(chain[len(chain)-1])
+	pool := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}}}
+	if resp, err = pool.Post(restURL+"/bip-rest", "application/json", strings.NewReader("{}")); err != nil {
+		t.Fatalf("REST over HTTPS: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Fatalf("an empty REST request was accepted")
 	}
 
 	for _, tc := range []struct {
