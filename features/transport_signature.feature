@@ -20,11 +20,37 @@ Feature: Transport signatures (clauses 53-59, Appendix 6)
     And the journal shows the signature of "INITIATOR_SYS" checked by OCSP
     And the owner received the request signed by the gateway
     And the answer carries the gateway's valid transport signature
+    And the run records no remark
 
     Examples:
       | key         |
       | RSA-2048    |
       | ECDSA P-256 |
+
+  @R-54 @R-58 @A6-S2
+  Scenario Outline: The gateway finds the sender's certificate named by <reference>, and its evidence says so
+    # Clients name the signer's certificate in different ways: the real gateway's KeyIdentifier
+    # (X509v3), a BinarySecurityToken reference, an inline ds:X509Data, or only the issuer and serial
+    # number of a certificate the gateway holds, registered for the system.
+    When "INITIATOR_SYS" sends a request to "TEST_SERVICE_ID" naming its certificate by <reference>
+    Then the initiator receives the owner's answer
+    And the gateway found the certificate of "INITIATOR_SYS" by its <reference>
+    And the run records no remark
+
+    Examples:
+      | reference           |
+      | KeyIdentifier       |
+      | BinarySecurityToken |
+      | X509Data            |
+      | IssuerSerial        |
+
+  @R-54 @A6-S2
+  Scenario: A certificate named by issuer and serial number but not registered for the system is refused
+    Given "INITIATOR_SYS" signs with a new certificate not registered with the gateway
+    When "INITIATOR_SYS" sends a request to "TEST_SERVICE_ID" naming its certificate by IssuerSerial
+    Then the initiator receives a fault with code "SCE006"
+    And the fault says "certificate not registered"
+    And the owner received no request
 
   @R-59
   Scenario: An unsigned request is refused
@@ -100,9 +126,26 @@ Feature: Transport signatures (clauses 53-59, Appendix 6)
   @R-55
   Scenario: A timestamp in the signature header is neither required nor refused
     # Clause 55: the transport signature carries no time stamp. The gateway requires none; a
-    # wsu:Timestamp a client's stack adds anyway is ignored, not refused.
+    # wsu:Timestamp a client's stack adds and signs anyway is accepted, with a remark.
     When "INITIATOR_SYS" sends a signed request to "TEST_SERVICE_ID" with a timestamp in the signature header
     Then the initiator receives the owner's answer
+    And the run records the remark "signed-timestamp" with its reason
+
+  @A6-S2
+  Scenario: A request signed with RSA-SHA1 is accepted with a remark
+    # Widely copied sample code still signs with RSA-SHA1. The real gateway accepts it; the
+    # signature's profile uses SHA-256, so the run notes it, and the scenario does not fail.
+    Given "INITIATOR_SYS" signs with an RSA-2048 certificate
+    When "INITIATOR_SYS" sends a request to "TEST_SERVICE_ID" signed with RSA-SHA1
+    Then the initiator receives the owner's answer
+    And the run records the remark "rsa-sha1" with its reason
+
+  @A6-S2
+  Scenario: A Body referenced by a plain Id instead of wsu:Id is accepted with a remark
+    # Older .NET code marks the Body with a plain Id attribute, which the SOAP 1.1 schema allows.
+    When "INITIATOR_SYS" sends a request to "TEST_SERVICE_ID" with a plain Id on the Body
+    Then the initiator receives the owner's answer
+    And the run records the remark "plain-id" with its reason
 
   @A6-S2
   Scenario: A message signed with the GOST algorithm of the real gateway is reported as not supported

@@ -134,8 +134,8 @@ func TestReportWithoutScripts(t *testing.T) {
 	}
 }
 
-// sampleRun is a small run with a failure, evidence and a measured series, for the pages that
-// need no suite run.
+// sampleRun is a small run with a failure, a remark, evidence and a measured series, for the pages
+// that need no suite run.
 func sampleRun() reports.Run {
 	bad := scenario("slow owner", "failed", "@A2-T1")
 	bad.Steps[0].Embeddings = []reports.Embedding{{Name: "answer.xml", MimeType: "application/xml", Data: []byte("<a><b>late</b></a>")}}
@@ -144,8 +144,8 @@ func sampleRun() reports.Run {
 		m.Samples = append(m.Samples, reports.Sample{At: time.Duration(i) * time.Second, Value: float64(5 + i%29)})
 	}
 	m.Samples = append(m.Samples, reports.Sample{At: 200 * time.Second, Value: 31})
-	return reports.Run{Started: time.Now(), Finished: time.Now(), TimeScale: 1, LoadCompression: 60, SUT: "sample",
-		Features:     []reports.Feature{{Name: "Sync", Scenarios: []reports.Scenario{bad, scenario("valid exchange", "passed", "@R-22")}}},
+	return reports.Run{Started: time.Now(), Finished: time.Now(), TimeScale: 1, LoadCompression: 60, SUT: "sample", KeyAlgorithm: "RSA-2048",
+		Features:     []reports.Feature{{Name: "Sync", Scenarios: []reports.Scenario{bad, remarked("valid exchange", "rsa-sha1", "@R-22")}}},
 		Measurements: []reports.Measurement{m}}
 }
 

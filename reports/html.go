@@ -39,6 +39,7 @@ type Run struct {
 	System          SystemUnderTest
 	Roles           []RoleResult // the roles the run certified the system in, with their outcome
 	Version         string       // of the harness
+	KeyAlgorithm    string       // of the certificates the run issued: RSA-2048 or ECDSA P-256
 	Tags            string       // the tag filter of the run, if any
 	Features        []Feature
 	Measurements    []Measurement // drawn as charts with their limits (load results, owner times)
@@ -75,8 +76,10 @@ const (
 
 // Summary counts the scenarios of a run and gives its verdict: NOT CONFORMANT when any scenario
 // failed, INCOMPLETE when none ran or any is undefined, pending or skipped, CONFORMANT otherwise.
+// Remarks never change the verdict: a run can be CONFORMANT with remarks.
 type Summary struct {
 	Scenarios, Passed, Failed, Other int
+	Remarks                          int // remarks of all scenarios (see Remark)
 	Verdict                          string
 }
 
@@ -86,6 +89,7 @@ func (r Run) Summary() Summary {
 	for _, f := range r.Features {
 		for _, sc := range f.Scenarios {
 			s.Scenarios++
+			s.Remarks += len(sc.Remarks())
 			switch sc.Status() {
 			case "passed":
 				s.Passed++
@@ -134,6 +138,7 @@ type view struct {
 	Summary      Summary
 	Duration     time.Duration
 	Failures     []failureView
+	Remarks      []remarkView
 	Matrix       []clauseView
 	Coverage     coverage
 	Unmatched    []unmatchedTag
@@ -148,6 +153,12 @@ type failureView struct {
 	Clauses                                []string
 	Checks                                 []Check
 	Evidence                               []evidenceView
+}
+
+// remarkView is a remark in the report's Remarks section, linked to its scenario.
+type remarkView struct {
+	Remark
+	Feature, Scenario, Anchor string
 }
 
 // clauseView is a row of the traceability matrix.
@@ -181,6 +192,7 @@ type scenarioView struct {
 	Name, Anchor, Status string
 	Tags                 []string
 	Duration             time.Duration
+	Remarks              []Remark
 	Steps                []stepView
 }
 
@@ -222,7 +234,10 @@ func newView(r Run) (view, error) {
 		fv := featureView{Name: f.Name, Description: strings.TrimSpace(f.Description)}
 		for _, sc := range f.Scenarios {
 			n++
-			sv := scenarioView{Name: sc.Name, Anchor: "s" + strconv.Itoa(n), Status: sc.Status(), Duration: sc.Duration()}
+			sv := scenarioView{Name: sc.Name, Anchor: "s" + strconv.Itoa(n), Status: sc.Status(), Duration: sc.Duration(), Remarks: sc.Remarks()}
+			for _, r := range sv.Remarks {
+				v.Remarks = append(v.Remarks, remarkView{Remark: r, Feature: f.Name, Scenario: sc.Name, Anchor: sv.Anchor})
+			}
 			for _, t := range append(append([]Tag(nil), f.Tags...), sc.Tags...) {
 				sv.Tags = append(sv.Tags, t.Name)
 			}
@@ -331,12 +346,15 @@ func newStepView(st Step) stepView {
 	stv := stepView{Keyword: strings.TrimSpace(st.Keyword), Name: st.Name, Status: st.Result.Status,
 		Error: st.Result.Error, Duration: time.Duration(st.Result.Duration)}
 	for _, e := range st.Embeddings {
-		if e.MimeType == CheckMediaType {
+		switch e.MimeType {
+		case CheckMediaType:
 			var c Check
 			if json.Unmarshal(e.Data, &c) == nil {
 				stv.Checks = append(stv.Checks, c)
 			}
 			continue
+		case RemarkMediaType:
+			continue // shown with the scenario and in the Remarks section
 		}
 		stv.Evidence = append(stv.Evidence, evidenceView{Name: e.Name, Body: pretty(e.MimeType, e.Data)})
 	}

@@ -117,3 +117,45 @@ func TestReportSaysWhatWasTested(t *testing.T) {
 		t.Errorf("the role with failed scenarios: %s", r)
 	}
 }
+
+// remarked is a passed scenario whose step attached a remark.
+func remarked(name, code string, tags ...string) reports.Scenario {
+	s := scenario(name, "passed", tags...)
+	r, _ := json.Marshal(reports.Remark{Code: code, Rule: "A6-S2", Reason: "tolerated by the gateway; prefer RSA-SHA256"})
+	s.Steps[0].Embeddings = []reports.Embedding{{Name: "remark " + code, MimeType: reports.RemarkMediaType, Data: r}}
+	return s
+}
+
+// Remarks leave the verdict CONFORMANT and are listed apart from failures, in their own section
+// and on their scenario, each with its code, clause and reason.
+func TestRemarksAreListedApartFromFailures(t *testing.T) {
+	run := reports.Run{TimeScale: 1, KeyAlgorithm: "ECDSA P-256", Features: []reports.Feature{{Name: "Transport", Scenarios: []reports.Scenario{
+		remarked("SHA-1 accepted", "rsa-sha1", "@A6-S2"), scenario("valid exchange", "passed", "@R-22")}}}}
+	s := run.Summary()
+	if s.Verdict != reports.Conformant || s.Remarks != 1 {
+		t.Fatalf("summary %+v, want CONFORMANT with 1 remark", s)
+	}
+	var b bytes.Buffer
+	if err := reports.WriteHTML(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	html := b.String()
+	section := html[strings.Index(html, `<h2 id="remarks">`):]
+	section = section[:strings.Index(section, "<h2 id=\"matrix\">")]
+	for _, want := range []string{"SHA-1 accepted", "rsa-sha1", "A6-S2", "tolerated by the gateway; prefer RSA-SHA256"} {
+		if !strings.Contains(section, want) {
+			t.Errorf("the Remarks section lacks %q", want)
+		}
+	}
+	if strings.Contains(html, `id="failures"`) {
+		t.Error("a remark is listed as a failure")
+	}
+	for _, want := range []string{`id="remark-count"`, `class="remark-line"`, `id="key-algorithm"`, "ECDSA P-256"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if got := reports.Remarks(run.Features); len(got) != 1 || got[0].Scenario != "SHA-1 accepted" || got[0].Feature != "Transport" {
+		t.Errorf("remarks of the run: %+v", got)
+	}
+}

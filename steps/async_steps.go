@@ -103,7 +103,7 @@ func (a *asyncWorld) startGateway(opts ...gateway.AsyncOption) error {
 	gwID := a.identities[gatewaySystem]
 	if gwID == nil {
 		var err error
-		if gwID, err = a.issue(gatewaySystem, nca.ECDSAP256); err != nil {
+		if gwID, err = a.issue(gatewaySystem, a.suite.Key); err != nil {
 			return err
 		}
 	}
@@ -153,7 +153,7 @@ func (a *asyncWorld) startGateway(opts ...gateway.AsyncOption) error {
 // register enters a system in the registry with its password and the BIN of its EDS registration
 // certificate, issued here by the run's NCA.
 func (a *asyncWorld) register(systemID, password string) error {
-	cert, err := a.issue(systemID, nca.ECDSAP256)
+	cert, err := a.issue(systemID, a.suite.Key)
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (a *asyncWorld) defaultAmount(n int) error { return a.startGateway(gateway.
 // ownerSignsAsAnother makes the owner sign its answers with a valid certificate of the NCA that
 // belongs to another organisation than the one registered for it.
 func (a *asyncWorld) ownerSignsAsAnother() error {
-	id, err := a.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, nca.ECDSAP256)
+	id, err := a.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, a.suite.Key)
 	if err != nil {
 		return err
 	}

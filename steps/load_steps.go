@@ -60,7 +60,7 @@ func (l *loadWorld) loaded(ctx context.Context, channel, profile string, minutes
 	}
 	p.Duration = time.Duration(minutes) * time.Minute
 	p.Compress = p.Duration.Seconds() / 2
-	o := testbed.Options{Limits: l.suite.Limits, Journal: l.suite.Journal}
+	o := testbed.Options{Limits: l.suite.Limits, Journal: l.suite.Journal, Key: l.suite.Key}
 	if sutOwner != nil {
 		// The system under test trusts the run's NCA and was told the gateway's BIN (A6-S1).
 		o.Authority, o.GatewayBIN, o.Owner = l.suite.NCA, binOf(gatewaySystem), sutOwner

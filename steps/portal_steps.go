@@ -14,7 +14,6 @@ import (
 	"github.com/shepconf/shepconf/internal/forms"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gateway"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/owner"
 	"github.com/shepconf/shepconf/simulators/portal"
 )
@@ -98,7 +97,7 @@ func (p *portalWorld) portalRuns(start string) error {
 		p.env[name] = gatewayEnv{registry: p.registry, url: p.gatewayURL}
 	}
 	for _, sys := range []string{portalOwnerSys, portalInitSys} {
-		if _, err := p.issue(sys, nca.ECDSAP256); err != nil {
+		if _, err := p.issue(sys, p.suite.Key); err != nil {
 			return err
 		}
 	}

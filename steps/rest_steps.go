@@ -104,10 +104,10 @@ func (r *restWorld) gatewayServes() error {
 		r.identities = map[string]*nca.Identity{}
 	}
 	var err error
-	if r.gatewayID, err = r.issue(gatewaySystem, nca.ECDSAP256); err != nil {
+	if r.gatewayID, err = r.issue(gatewaySystem, r.suite.Key); err != nil {
 		return err
 	}
-	tlsID, err := r.suite.NCA.IssueServer(nca.Subject{CommonName: "gateway", BIN: binOf(gatewaySystem)}, nca.ECDSAP256, "127.0.0.1", "localhost")
+	tlsID, err := r.suite.NCA.IssueServer(nca.Subject{CommonName: "gateway", BIN: binOf(gatewaySystem)}, r.suite.Key, "127.0.0.1", "localhost")
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (r *restWorld) ownerServes(ownerID, serviceID string) error {
 	}
 	r.owner = owner.NewREST(ownerID, r.suite.OwnerOmit...)
 	r.owner.Checker, r.owner.GatewayID = r.suite.checker(), binOf(gatewaySystem)
-	tlsID, err := r.suite.NCA.IssueServer(nca.Subject{CommonName: ownerID, BIN: binOf(ownerID)}, nca.ECDSAP256, "127.0.0.1")
+	tlsID, err := r.suite.NCA.IssueServer(nca.Subject{CommonName: ownerID, BIN: binOf(ownerID)}, r.suite.Key, "127.0.0.1")
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (r *restWorld) callsWithOwnCert(ctx context.Context, systemID, serviceID st
 }
 
 func (r *restWorld) callsWithOtherCert(ctx context.Context, systemID, serviceID string) error {
-	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, nca.ECDSAP256)
+	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, r.suite.Key)
 	if err != nil {
 		return err
 	}
@@ -321,7 +321,7 @@ func (r *restWorld) sendsSealed(ctx context.Context, systemID, serviceID string)
 }
 
 func (r *restWorld) sendsSealedForOther(ctx context.Context, systemID, serviceID string) error {
-	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "not the gateway", BIN: binOf("NOT_THE_GATEWAY")}, nca.ECDSAP256)
+	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "not the gateway", BIN: binOf("NOT_THE_GATEWAY")}, r.suite.Key)
 	if err != nil {
 		return err
 	}
@@ -375,7 +375,7 @@ func (r *restWorld) sendsUnsignedSealed(ctx context.Context, systemID, serviceID
 }
 
 func (r *restWorld) sendsSealedByOther(ctx context.Context, systemID, serviceID string) error {
-	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, nca.ECDSAP256)
+	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, r.suite.Key)
 	if err != nil {
 		return err
 	}

@@ -146,6 +146,7 @@ func (r *roleAsyncWorld) sutEvents(ctx context.Context) ([]journal.Event, error)
 		}
 		out = append(out, events...)
 	}
+	r.signatureChecks(out) // the remarks on the system's signatures
 	return out, nil
 }
 

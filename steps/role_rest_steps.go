@@ -123,7 +123,7 @@ func (r *roleRESTWorld) straightWithoutCert(ctx context.Context, serviceID strin
 }
 
 func (r *roleRESTWorld) straightAsAnother(ctx context.Context, serviceID string) error {
-	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, nca.ECDSAP256)
+	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, r.suite.Key)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -236,6 +235,7 @@ func (i *initiatorWorld) lastExchange(ctx context.Context) (journal.Exchange, er
 	}
 	x := xs[len(xs)-1]
 	i.attachJSON("journal "+x.SessionID, x.Events)
+	i.signatureChecks(x.Events) // the remarks on the system's signature
 	return x, nil
 }
 
@@ -287,11 +287,8 @@ func (i *initiatorWorld) gatewayCheckedSignature(ctx context.Context) error {
 		return i.verify("R-54", "the exchange in the gateway's journal", err.Error(), false)
 	}
 	var r xsig.Report
-	for _, e := range x.Events {
-		if e.Kind == journal.Accepted {
-			_, report, _ := strings.Cut(e.Detail, "transport signature ")
-			_ = json.Unmarshal([]byte(report), &r)
-		}
+	if checks := i.signatureChecks(x.Events); len(checks) > 0 {
+		r = checks[0] // the sender's; a later one is the owner's answer's
 	}
 	i.attachJSON("the gateway's check of the transport signature", r)
 	return i.verify("R-54", fmt.Sprintf("the gateway accepted the signature of a valid certificate with BIN %s", t.BIN),

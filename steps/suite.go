@@ -21,6 +21,7 @@ import (
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Options configure a conformance run.
@@ -42,6 +43,10 @@ type Options struct {
 	// OperatorIn is where an operator trigger reads the outcome the operator typed (os.Stdin for
 	// the command; nil asks nothing and only counts down).
 	OperatorIn io.Reader
+	// KeyAlgorithm is the key of every certificate the run issues for its systems: the gateway,
+	// the reference systems and the system under test. The zero value is RSA-2048, as the national
+	// CA issues; a scenario about one algorithm still chooses its own.
+	KeyAlgorithm nca.KeyType
 }
 
 // RunInfo is written beside the reports: the test act reads from it whether the run can certify,
@@ -51,12 +56,17 @@ type RunInfo struct {
 	Version   string  `json:"version"`
 	Tags      string  `json:"tags"` // the whole tag expression the run selected scenarios with
 	// Filtered says the user narrowed the run with --tags: not every scenario of a role ran.
-	Filtered bool    `json:"filtered"`
-	Verdict  string  `json:"verdict"`
-	SUT      SUTInfo `json:"sut"`
+	Filtered bool   `json:"filtered"`
+	Verdict  string `json:"verdict"`
+	// KeyAlgorithm is the key of the certificates the run issued ("RSA-2048", "ECDSA P-256").
+	KeyAlgorithm string  `json:"keyAlgorithm"`
+	SUT          SUTInfo `json:"sut"`
 	// Roles are the roles the run certified, each with its scenarios and their outcome.
-	Roles             []RoleResult `json:"roles"`
-	Started, Finished time.Time    `json:"-"`
+	Roles []RoleResult `json:"roles"`
+	// Remarks are what the scenarios met that the real gateway tolerates but the Rules do not ask
+	// for (xsig.Remark): they leave the verdict as it is.
+	Remarks           []reports.ScenarioRemark `json:"remarks,omitempty"`
+	Started, Finished time.Time                `json:"-"`
 }
 
 // SUTInfo names the system under test of a run.
@@ -179,10 +189,10 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	defer caServer.Close(context.Background())
 	owners := sut.NewLauncher(o.SUT, ca, binOf(gatewaySystem))
-	owners.OperatorOut, owners.OperatorIn = o.Output, o.OperatorIn
+	owners.OperatorOut, owners.OperatorIn, owners.Key = o.Output, o.OperatorIn, o.KeyAlgorithm
 	defer closeSUT(owners, dir)
 	s := &Suite{Limits: rule.ScaledLimits(o.TimeScale), OwnerOmit: o.OwnerOmit, Journal: j, SyncXSD: syncXSD,
-		NCA: ca, SignatureChecksOff: o.SignatureChecksOff, SUT: owners, exercised: map[sut.Role][]string{}}
+		NCA: ca, Key: o.KeyAlgorithm, SignatureChecksOff: o.SignatureChecksOff, SUT: owners, exercised: map[sut.Role][]string{}}
 
 	started := time.Now()
 	status := godog.TestSuite{
@@ -216,6 +226,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		Tags:      o.Tags,
 		Features:  feats,
 
+		KeyAlgorithm:    o.KeyAlgorithm.String(),
 		Measurements:    s.measurements,
 		LoadCompression: s.loadCompression,
 	}
@@ -224,7 +235,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	res.Summary = run.Summary()
 	res.Info = RunInfo{TimeScale: o.TimeScale, Version: o.Version, Tags: o.Tags, Filtered: filtered, Verdict: res.Summary.Verdict,
-		SUT: s.sutInfo(), Roles: s.roleResults(feats), Started: started, Finished: run.Finished}
+		KeyAlgorithm: o.KeyAlgorithm.String(), SUT: s.sutInfo(), Roles: s.roleResults(feats), Remarks: reports.Remarks(feats),
+		Started: started, Finished: run.Finished}
 	run.System, run.Roles = res.Info.reported()
 	info, _ := json.MarshalIndent(res.Info, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, RunFile), info, 0o644); err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // The security probes send the owner system under test, on the hop from the gateway, what a
@@ -55,7 +54,7 @@ func (s *sutWorld) signedBy(systemID string) ([]byte, error) {
 	id, ok := s.identities[systemID]
 	if !ok {
 		var err error
-		if id, err = s.issue(systemID, nca.ECDSAP256); err != nil {
+		if id, err = s.issue(systemID, s.suite.Key); err != nil {
 			return nil, err
 		}
 	}

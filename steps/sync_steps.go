@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"regexp"
@@ -71,7 +72,7 @@ func (w *World) gatewayRuns() error {
 	w.registry = gateway.NewRegistry()
 	w.passwords = map[string]string{}
 	w.identities = map[string]*nca.Identity{}
-	gwID, err := w.issue(gatewaySystem, nca.ECDSAP256)
+	gwID, err := w.issue(gatewaySystem, w.suite.Key)
 	if err != nil {
 		return err
 	}
@@ -94,11 +95,11 @@ func (w *World) systemRegistered(id, password string) error {
 	if w.registry == nil {
 		return fmt.Errorf("start the gateway first")
 	}
-	cert, err := w.issue(id, nca.ECDSAP256)
+	cert, err := w.issue(id, w.suite.Key)
 	if err != nil {
 		return err
 	}
-	w.registry.AddSystem(gateway.System{ID: id, Password: password, Identifier: binOf(id)})
+	w.registry.AddSystem(gateway.System{ID: id, Password: password, Identifier: binOf(id), Certificates: []*x509.Certificate{cert.Certificate}})
 	w.passwords[id] = password
 	w.attach("EDS registration certificate of "+id+".pem", "application/x-pem-file", nca.PEM(cert.Certificate))
 	return nil

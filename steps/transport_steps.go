@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -82,8 +81,11 @@ func (w *World) signsWith(systemID, keyType string) error {
 	if keyType == "ECDSA P-256" {
 		k = nca.ECDSAP256
 	}
-	_, err := w.issue(systemID, k)
-	return err
+	if _, err := w.issue(systemID, k); err != nil {
+		return err
+	}
+	w.registerCertificate(systemID) // the system's registration certificate is now this one
+	return nil
 }
 
 func (w *World) revoked(systemID string) error {
@@ -96,7 +98,7 @@ func (w *World) revoked(systemID string) error {
 
 func (w *World) expired(systemID string) error {
 	now := time.Now()
-	id, err := w.suite.NCA.IssueValid(nca.Subject{CommonName: systemID, BIN: binOf(systemID)}, nca.ECDSAP256, now.AddDate(-2, 0, 0), now.AddDate(0, 0, -1))
+	id, err := w.suite.NCA.IssueValid(nca.Subject{CommonName: systemID, BIN: binOf(systemID)}, w.suite.Key, now.AddDate(-2, 0, 0), now.AddDate(0, 0, -1))
 	if err != nil {
 		return err
 	}
@@ -105,7 +107,7 @@ func (w *World) expired(systemID string) error {
 }
 
 func (w *World) signsAsAnother(systemID string) error {
-	id, err := w.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, nca.ECDSAP256)
+	id, err := w.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, w.suite.Key)
 	if err != nil {
 		return err
 	}
@@ -118,7 +120,7 @@ func (w *World) signsWithStranger(systemID string) error {
 	if err != nil {
 		return err
 	}
-	id, err := stranger.Issue(nca.Subject{CommonName: systemID, BIN: binOf(systemID)}, nca.ECDSAP256)
+	id, err := stranger.Issue(nca.Subject{CommonName: systemID, BIN: binOf(systemID)}, w.suite.Key)
 	if err != nil {
 		return err
 	}
@@ -195,13 +197,14 @@ func (w *World) sendsWrapped(ctx context.Context, systemID, serviceID string) er
 }
 
 // sendsGOST labels a signature with the GOST 34.310 algorithm URI of the real gateway's samples:
-// the simulator cannot check it and must say so rather than call it valid or forged.
+// the simulator cannot check it and must say so rather than call it valid or forged. The method
+// replaced is the one of the run's key algorithm.
 func (w *World) sendsGOST(ctx context.Context, systemID, serviceID string) error {
 	in, body, err := w.signed(systemID, serviceID)
 	if err != nil {
 		return err
 	}
-	body = []byte(strings.Replace(string(body), xsig.ECDSASHA256, xsig.GOST3410GOST34, 1))
+	body = []byte(strings.NewReplacer(xsig.RSASHA256, xsig.GOST3410GOST34, xsig.ECDSASHA256, xsig.GOST3410GOST34).Replace(string(body)))
 	return w.deliver(ctx, in, body)
 }
 
@@ -218,9 +221,10 @@ func (w *World) journalShowsSignature(ctx context.Context, systemID, method stri
 			accepted = e
 		}
 	}
-	_, report, _ := strings.Cut(accepted.Detail, "transport signature ")
 	var r xsig.Report
-	_ = json.Unmarshal([]byte(report), &r)
+	if checks := w.signatureChecks([]journal.Event{accepted}); len(checks) > 0 {
+		r = checks[0]
+	}
 	w.attachJSON("transport signature check", r)
 	ok := r.Certificate.BIN == binOf(systemID) && strings.HasPrefix(r.Certificate.Revocation, method)
 	return w.verify("R-58", fmt.Sprintf("the gateway checked the signature of %s (BIN %s) and its status by %s", systemID, binOf(systemID), method),
@@ -269,7 +273,7 @@ func (w *World) faultSays(text string) error {
 // The external gateway knows the gateway as a peer by its certificate and routes to its own owner.
 func (w *World) externalGateway(serviceID, ownerID string) error {
 	reg := gateway.NewRegistry()
-	extID, err := w.issue("EXTERNAL_GATEWAY", nca.ECDSAP256)
+	extID, err := w.issue("EXTERNAL_GATEWAY", w.suite.Key)
 	if err != nil {
 		return err
 	}
@@ -295,7 +299,7 @@ func (w *World) externalGateway(serviceID, ownerID string) error {
 	w.servers = append(w.servers, extSrv)
 
 	w.owner = owner.New(ownerID, w.suite.OwnerOmit...)
-	ownerCert, err := w.issue(ownerID, nca.ECDSAP256)
+	ownerCert, err := w.issue(ownerID, w.suite.Key)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/cucumber/godog"
@@ -33,7 +34,9 @@ type Suite struct {
 	SyncXSD   *schema.XSD
 	// NCA issues every actor's certificate and answers OCSP and CRL requests for the whole run;
 	// each scenario gets certificates of its own.
-	NCA                *nca.Authority
+	NCA *nca.Authority
+	// Key is the key algorithm of the certificates the run issues for its systems (Options).
+	Key                nca.KeyType
 	SignatureChecksOff []xsig.Problem
 	SUT                *sut.Launcher // the system under test, for the scenarios of its roles
 
@@ -71,7 +74,8 @@ type World struct {
 	roles       []sut.Role // the roles of the system under test this scenario certifies (its @role- tags)
 	targetShown bool       // the system under test's description is attached
 
-	evidence []godog.Attachment // attached to the current step when it ends
+	evidence []godog.Attachment     // attached to the current step when it ends
+	remarks  map[string]xsig.Remark // the remarks this scenario recorded, by code
 	cleanups []func(context.Context)
 }
 
@@ -87,6 +91,39 @@ func (w *World) verify(ruleID, expected, observed string, ok bool) error {
 		return &rule.Breach{Rule: ruleID, Expected: expected, Observed: observed}
 	}
 	return nil
+}
+
+// remark records what a signature did that the real gateway tolerates but the Rules do not ask
+// for: the scenario does not fail, and the report lists each remark apart from failures. A remark
+// is recorded once per scenario, on the step that observed it.
+func (w *World) remark(rs ...xsig.Remark) {
+	for _, r := range rs {
+		if _, seen := w.remarks[r.Code]; seen {
+			continue
+		}
+		if w.remarks == nil {
+			w.remarks = map[string]xsig.Remark{}
+		}
+		w.remarks[r.Code] = r
+		body, _ := json.Marshal(reports.Remark{Code: r.Code, Rule: r.Rule, Reason: r.Reason})
+		w.evidence = append(w.evidence, godog.Attachment{Body: body, FileName: "remark " + r.Code, MediaType: reports.RemarkMediaType})
+	}
+}
+
+// signatureChecks reads the gateway's transport signature checks from an exchange's journal
+// events (the evidence of the ACCEPTED entry) and records the remarks they carry.
+func (w *World) signatureChecks(events []journal.Event) []xsig.Report {
+	var out []xsig.Report
+	for _, e := range events {
+		_, evidence, found := strings.Cut(e.Detail, "transport signature ")
+		var r xsig.Report
+		if !found || json.Unmarshal([]byte(evidence), &r) != nil {
+			continue
+		}
+		w.remark(r.Remarks...)
+		out = append(out, r)
+	}
+	return out
 }
 
 // attach adds evidence (an envelope, journal events) to the current step.
@@ -146,5 +183,6 @@ func (w *World) journalExchange(ctx context.Context) (journal.Exchange, error) {
 		return x, err
 	}
 	w.attachJSON("journal "+sid, x.Events)
+	w.signatureChecks(x.Events)
 	return x, nil
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
+
+	"github.com/shepconf/shepconf/internal/clock"
 )
 
 // Outputs of shepconf act, inside the run's folder.
@@ -95,6 +97,9 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Act %s formed and signed by %s\n", act.ID, signers[0].Certificate.Subject)
 	fmt.Fprintf(stdout, "Decision: %s\n", firstLine(act.Decision))
+	for _, r := range outcome.Remarks {
+		fmt.Fprintf(stdout, "  remark %s (%s), %s: %s\n", r.Code, r.Rule, r.Scenario, r.Reason)
+	}
 	if !outcome.Certifies() {
 		for _, r := range outcome.Reasons() {
 			fmt.Fprintf(stdout, "  - %s\n", r)
@@ -290,6 +295,9 @@ func outcomeOf(feats []reports.Feature, date time.Time) forms.RunOutcome {
 			o.Scenarios = append(o.Scenarios, forms.RunScenario{Feature: f.Name, Name: sc.Name, Status: sc.Status(), Clauses: sc.Clauses()})
 		}
 	}
+	for _, r := range reports.Remarks(feats) {
+		o.Remarks = append(o.Remarks, forms.RunRemark{Scenario: r.Feature + " / " + r.Scenario, Code: r.Code, Rule: r.Rule, Reason: r.Reason})
+	}
 	return o
 }
 
@@ -458,7 +466,7 @@ func verifyAct(f actFlags, stdout, stderr io.Writer) int {
 		c := s.Certificate
 		iin, bin := nca.IdentifiersOf(c)
 		fmt.Fprintf(stdout, "signature %d: %s (IIN %s, BIN %s), certificate %X issued by %s, valid to %s\n",
-			i+1, c.Subject.CommonName, orNone(iin), orNone(bin), c.SerialNumber, c.Issuer.CommonName, c.NotAfter.UTC().Format(time.DateOnly))
+			i+1, c.Subject.CommonName, orNone(iin), orNone(bin), c.SerialNumber, c.Issuer.CommonName, c.NotAfter.In(clock.Astana).Format(time.DateOnly))
 	}
 	fmt.Fprintf(stdout, "Decision: %s\n", firstLine(act.Decision))
 	return exitConformant

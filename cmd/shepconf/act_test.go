@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 )
@@ -263,5 +264,38 @@ func TestActSaysReadyOnlyForWhatWasTested(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A complete run whose scenarios drew remarks is still ready for commissioning: the act lists the
+// remarks (field 4) and names them in the decision, and the command prints them.
+func TestActWithRemarksIsStillReady(t *testing.T) {
+	dir := t.TempDir()
+	writeRun(t, dir, steps.RunInfo{TimeScale: 1, Tags: "~@load && @role-sync-owner", Verdict: "CONFORMANT",
+		SUT:   steps.SUTInfo{Kind: "container", SystemID: "MJ_IS", BIN: "100140000002", Image: "agency:1"},
+		Roles: []steps.RoleResult{{Role: "sync-owner", Passed: 1, Services: []string{"OWN_SERVICE"}}}}, "passed")
+	remark, _ := json.Marshal(reports.Remark{Code: "rsa-sha1", Rule: "A6-S2", Reason: "SHA-1 is deprecated; sign with RSA-SHA256"})
+	feats := []reports.Feature{{URI: "role_sync_owner.feature", Name: "The agency's owner", Tags: []reports.Tag{{Name: "@role-sync-owner"}},
+		Scenarios: []reports.Scenario{{Name: "exchange 0", Tags: []reports.Tag{{Name: "@R-47"}}, Steps: []reports.Step{{Name: "it is answered",
+			Result: reports.Result{Status: "passed"}, Embeddings: []reports.Embedding{{Name: "remark", MimeType: reports.RemarkMediaType, Data: remark}}}}}}}}
+	cucumber, _ := json.Marshal(feats)
+	if err := os.WriteFile(filepath.Join(dir, steps.CucumberFile), cucumber, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out := shepconf(t, actArgs(dir, "--tester", "Aigerim Tester", "--tester-iin", "900101300123", "--state", t.TempDir())...)
+	if code != exitConformant {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	signed, _ := os.ReadFile(filepath.Join(dir, ActXMLFile))
+	if !strings.Contains(out, "Decision: The service is ready for commissioning") || !bytes.Contains(signed, []byte("1 remark(s)")) {
+		t.Errorf("a complete run with a remark is not ready, or the decision does not name the remark:\n%s", out)
+	}
+	for _, want := range []string{"remark rsa-sha1 (A6-S2), The agency's owner / exchange 0: SHA-1 is deprecated; sign with RSA-SHA256"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+	if !bytes.Contains(signed, []byte("Remark 1. rsa-sha1 (A6-S2)")) {
+		t.Errorf("field 4 of the act does not list the remark")
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/testbed"
+	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/owner"
 	"github.com/shepconf/shepconf/steps"
 )
@@ -33,6 +34,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	latency := fs.Duration("owner-latency", 0, "the reference owner's processing time per request, in Rules time (not with a system under test)")
 	service := fs.String("service", "", "the service the load calls (default: the first service of the system under test in --config, else "+testbed.ServiceID+")")
 	cfgPath := fs.String("config", "", "configuration file naming the system under test (see fixtures/shepconf.example.yaml)")
+	keyAlg := fs.String("key-algorithm", "", "key of every certificate the load issues (overrides the file's keyAlgorithm): "+nca.KeyAlgorithms)
 	var sf sutFlags
 	sf.register(fs)
 	out := fs.String("out", "out/load", "folder for vegeta's results and the JSON summary")
@@ -65,7 +67,11 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 
-	sutCfg, err := sutConfig(*cfgPath, sf)
+	key, err := keyAlgorithm(*keyAlg, *cfgPath)
+	var sutCfg sut.Config
+	if err == nil {
+		sutCfg, err = sutConfig(*cfgPath, sf)
+	}
 	if err == nil {
 		err = checkLoadSUT(sutCfg, *channel, *latency)
 	}
@@ -75,7 +81,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	limits := rule.ScaledLimits(*scale)
-	opts := testbed.Options{Limits: limits, JournalPath: filepath.Join(*out, "journal.sqlite"), ServiceID: *service}
+	opts := testbed.Options{Limits: limits, JournalPath: filepath.Join(*out, "journal.sqlite"), ServiceID: *service, Key: key}
 	if !sutCfg.Demonstration() {
 		owners, closeCA, err := startLoadSUT(ctx, sutCfg, *cfgPath, &opts)
 		defer closeCA()
@@ -196,6 +202,7 @@ func startLoadSUT(ctx context.Context, c sut.Config, cfgPath string, o *testbed.
 	}
 	closeCA := func() { _ = caSrv.Close(context.Background()) }
 	owners := sut.NewLauncher(c, ca, gatewayBIN)
+	owners.Key = o.Key
 	t, err := owners.Target(ctx)
 	if err != nil {
 		return owners, closeCA, err

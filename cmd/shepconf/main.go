@@ -13,7 +13,9 @@ import (
 	"runtime/debug"
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 )
 
@@ -75,6 +77,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	full := fs.Bool("full", false, "include the @load scenarios (Appendix 2 rates) in a run without --tags")
 	scale := fs.Float64("time-scale", 1, "shrink every timing limit and scripted delay by this factor; only 1 certifies")
 	cfgPath := fs.String("config", "", "configuration file naming the system under test, its roles and trigger (see fixtures/shepconf.example.yaml)")
+	keyAlg := fs.String("key-algorithm", "", "key of every certificate the run issues (overrides the file's keyAlgorithm): "+nca.KeyAlgorithms)
 	var sf sutFlags
 	sf.register(fs)
 	var omit, defects listFlag
@@ -95,6 +98,11 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		omit = append(omit, strings.Split(env, ",")...)
 	}
 
+	key, err := keyAlgorithm(*keyAlg, *cfgPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "shepconf run:", err)
+		return exitError
+	}
 	sutCfg, err := sutConfig(*cfgPath, sf)
 	if err == nil && len(defects) > 0 {
 		if !sutCfg.Demonstration() {
@@ -108,14 +116,20 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	res, err := steps.Run(ctx, steps.Options{
 		OutDir: *out, Tags: *tags, Full: *full, TimeScale: *scale, OwnerOmit: omit, Output: stdout, Version: version(),
-		SUT: sutCfg, OperatorIn: os.Stdin,
+		SUT: sutCfg, OperatorIn: os.Stdin, KeyAlgorithm: key,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf run:", err)
 		return exitError
 	}
 	s := res.Summary
-	fmt.Fprintf(stdout, "\n%s: %d of %d scenarios passed (time scale %g)\n", s.Verdict, s.Passed, s.Scenarios, *scale)
+	fmt.Fprintf(stdout, "\n%s: %d of %d scenarios passed (time scale %g, %s keys)\n", s.Verdict, s.Passed, s.Scenarios, *scale, key)
+	if s.Remarks > 0 {
+		fmt.Fprintf(stdout, "%d remark(s), not failures: what the real gateway tolerates but the Rules do not ask for (see the report's Remarks)\n", s.Remarks)
+		for _, r := range res.Info.Remarks {
+			fmt.Fprintf(stdout, "  %s (%s) in %s: %s\n", r.Code, r.Rule, r.Scenario, r.Reason)
+		}
+	}
 	if res.Info.SUT.Demonstration {
 		fmt.Fprintln(stdout, "DEMONSTRATION: the built-in sample agency system was tested; this run certifies nothing (give --sut-image or --sut-url and --sut-role)")
 	} else {
@@ -129,6 +143,26 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFailed
 	}
 	return exitConformant
+}
+
+// keyAlgorithm is the key of the certificates a run or a load issues: the flag's, else the
+// configuration file's keyAlgorithm, else RSA-2048 as the national CA issues.
+func keyAlgorithm(flagValue, cfgPath string) (nca.KeyType, error) {
+	if flagValue != "" {
+		k, err := nca.ParseKeyType(flagValue)
+		if err != nil {
+			return k, fmt.Errorf("--key-algorithm: %w", err)
+		}
+		return k, nil
+	}
+	if cfgPath == "" {
+		return nca.RSA2048, nil
+	}
+	file, err := config.Load(cfgPath) // Load checks keyAlgorithm
+	if err != nil {
+		return nca.RSA2048, err
+	}
+	return file.KeyType(), nil
 }
 
 type listFlag []string

@@ -2,6 +2,7 @@ package forms
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -14,6 +15,16 @@ type RunScenario struct {
 	Clauses []string // the clause tags it proves: R-6, A1-T3, ...
 }
 
+// RunRemark is a remark of a scenario: something the real gateway tolerates but the Rules do not
+// ask for (RSA-SHA1, a signed timestamp, a plain Id). It is no failure and leaves the verdict as
+// it is; the act lists it so that the parties know what to prefer.
+type RunRemark struct {
+	Scenario string // "feature / scenario"
+	Code     string // e.g. rsa-sha1
+	Rule     string
+	Reason   string
+}
+
 // RunOutcome is what a conformance run tells the test act: the scenarios and their verdict.
 type RunOutcome struct {
 	Verdict string // as the report prints it: CONFORMANT, NOT CONFORMANT, INCOMPLETE
@@ -24,6 +35,7 @@ type RunOutcome struct {
 	Missing   []string
 	Date      time.Time
 	Scenarios []RunScenario
+	Remarks   []RunRemark // never a reason not to certify
 }
 
 // Certifies says the run supports a positive decision: every scenario passed and nothing is missing.
@@ -52,6 +64,17 @@ func (o RunOutcome) open() []RunScenario {
 	return open
 }
 
+// remarkCodes are the codes of the remarks, each once.
+func (o RunOutcome) remarkCodes() string {
+	var codes []string
+	for _, r := range o.Remarks {
+		if !slices.Contains(codes, r.Code) {
+			codes = append(codes, r.Code)
+		}
+	}
+	return strings.Join(codes, ", ")
+}
+
 func (s RunScenario) line() string {
 	return fmt.Sprintf("%s / %s [%s]", s.Feature, s.Name, strings.Join(s.Clauses, ", "))
 }
@@ -64,6 +87,12 @@ func (o RunOutcome) ScenarioText() string {
 	for i, s := range o.Scenarios {
 		fmt.Fprintf(&b, "\n%d. %s: %s", i+1, s.Status, s.line())
 	}
+	if len(o.Remarks) > 0 {
+		fmt.Fprintf(&b, "\nRemarks, not failures (tolerated by the gateway, not asked for by the Rules): %d.", len(o.Remarks))
+		for i, r := range o.Remarks {
+			fmt.Fprintf(&b, "\nRemark %d. %s (%s), %s: %s", i+1, r.Code, r.Rule, r.Scenario, r.Reason)
+		}
+	}
 	return b.String()
 }
 
@@ -73,7 +102,11 @@ func (o RunOutcome) ScenarioText() string {
 // their clauses, so the parties know what to fix.
 func (o RunOutcome) DecisionText() string {
 	if o.Certifies() {
-		return fmt.Sprintf("The service is ready for commissioning: all %d scenarios of the conformance run passed (verdict %s).", len(o.Scenarios), o.Verdict)
+		ready := fmt.Sprintf("The service is ready for commissioning: all %d scenarios of the conformance run passed (verdict %s).", len(o.Scenarios), o.Verdict)
+		if n := len(o.Remarks); n > 0 {
+			ready += fmt.Sprintf(" The run made %d remark(s), listed in field 4 (%s): not failures, but the Rules ask for something else.", n, o.remarkCodes())
+		}
+		return ready
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "The service is not ready for commissioning (verdict %s); integration testing continues until a positive result (R-24, R-42). What is missing:", o.Verdict)

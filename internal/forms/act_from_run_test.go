@@ -46,3 +46,19 @@ func TestActFromRunLeavesTheProductionDateToTheOperator(t *testing.T) {
 		t.Fatalf("field 1.1 empty: %v", err)
 	}
 }
+
+// Remarks are listed in field 4 and named in the decision, and never turn "ready" into "not ready".
+func TestRemarksDoNotWithholdTheDecision(t *testing.T) {
+	o := forms.RunOutcome{Verdict: "CONFORMANT", Ready: true,
+		Scenarios: []forms.RunScenario{{Feature: "Transport", Name: "SHA-1", Status: "passed", Clauses: []string{"A6-S2"}}},
+		Remarks:   []forms.RunRemark{{Scenario: "Transport / SHA-1", Code: "rsa-sha1", Rule: "A6-S2", Reason: "SHA-1 is weak; sign with RSA-SHA256"}}}
+	if !o.Certifies() || len(o.Reasons()) != 0 {
+		t.Fatalf("a run with remarks only does not certify: %q", o.Reasons())
+	}
+	if d := o.DecisionText(); !strings.Contains(d, "ready for commissioning") || strings.Contains(d, "not ready") || !strings.Contains(d, "1 remark(s)") || !strings.Contains(d, "rsa-sha1") {
+		t.Errorf("decision: %q", d)
+	}
+	if s := o.ScenarioText(); !strings.Contains(s, "Remark 1. rsa-sha1 (A6-S2), Transport / SHA-1: SHA-1 is weak; sign with RSA-SHA256") {
+		t.Errorf("field 4 does not list the remark: %q", s)
+	}
+}

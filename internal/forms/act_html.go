@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"io"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/clock"
 )
 
 // actRow is one printed row of Appendix 4: its number and labels as the form prints them.
@@ -35,7 +37,7 @@ func (a TestAct) rows() []actRow {
 }
 
 var actPage = template.Must(template.New("act").Funcs(template.FuncMap{
-	"date": func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+	"date": func(t time.Time) string { return t.In(clock.Astana).Format(time.DateOnly) }, // the act is dated in Astana time
 	"inc":  func(i int) int { return i + 1 },
 }).Parse(`<!DOCTYPE html>
 <html lang="en">

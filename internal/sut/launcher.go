@@ -42,6 +42,9 @@ type Launcher struct {
 	// Operator is where an operator trigger prints its instructions and reads the outcome typed.
 	OperatorOut io.Writer
 	OperatorIn  io.Reader
+	// Key is the key algorithm of the system's certificates: RSA-2048 (the zero value, as the
+	// national CA issues) or ECDSA P-256.
+	Key nca.KeyType
 
 	once      sync.Once
 	mu        sync.Mutex // guards target, which a restart changes
@@ -132,14 +135,14 @@ func (l *Launcher) trigger(base string, exec trigger.Runner) trigger.Trigger {
 	return nil
 }
 
-// identities issues the system's transport signature certificate and its HTTPS server certificate
-// for 127.0.0.1 from the run's NCA.
+// identities issues the system's transport signature certificate and its HTTPS server certificate,
+// for 127.0.0.1, from the run's NCA with the run's key algorithm.
 func (l *Launcher) identities(bin string) (sign, tls *nca.Identity, err error) {
 	subject := nca.Subject{CommonName: l.cfg.SystemID(), BIN: bin, Organization: l.cfg.SystemID() + " organisation"}
-	if sign, err = l.ca.Issue(subject, nca.ECDSAP256); err != nil {
+	if sign, err = l.ca.Issue(subject, l.Key); err != nil {
 		return nil, nil, err
 	}
-	tls, err = l.ca.IssueServer(subject, nca.ECDSAP256, "127.0.0.1", "localhost")
+	tls, err = l.ca.IssueServer(subject, l.Key, "127.0.0.1", "localhost")
 	return sign, tls, err
 }
 

@@ -76,6 +76,9 @@ type Options struct {
 	Owner *sut.Target
 	// ServiceID is the service the load calls; default ServiceID.
 	ServiceID string
+	// Key is the key algorithm of the certificates the bed issues: RSA-2048 (the zero value, as the
+	// national CA issues) or ECDSA P-256.
+	Key nca.KeyType
 }
 
 // Start brings the whole simulation up on loopback ports.
@@ -121,7 +124,7 @@ func (b *Bed) start(o Options) (*Bed, error) {
 		b.ServiceID = ServiceID
 	}
 	issue := func(cn, bin string) (*nca.Identity, error) {
-		return ca.Issue(nca.Subject{CommonName: cn, BIN: bin}, nca.ECDSAP256)
+		return ca.Issue(nca.Subject{CommonName: cn, BIN: bin}, o.Key)
 	}
 	gwID, err := issue("SHEP gateway", gwBIN)
 	if err != nil {
@@ -142,7 +145,7 @@ func (b *Bed) start(o Options) (*Bed, error) {
 		}
 		reg.AddSystem(gateway.System{ID: t.SystemID, Password: t.Password, Identifier: t.BIN})
 		b.OwnerSystem = load.System{ID: t.SystemID, BIN: t.BIN, Endpoint: t.SyncURL, Describe: t.Describe, Demonstration: t.Kind == sut.Reference}
-	} else if err := b.startOwner(ca, checker, gwBIN, reg); err != nil {
+	} else if err := b.startOwner(ca, o.Key, checker, gwBIN, reg); err != nil {
 		return nil, err
 	}
 	reg.AddService(gateway.Service{ID: b.ServiceID, Owner: b.OwnerSystem.ID, Endpoint: b.OwnerSystem.Endpoint})
@@ -188,8 +191,8 @@ func (b *Bed) AsyncTarget() load.Target {
 }
 
 // startOwner serves the reference owner on loopback and registers it.
-func (b *Bed) startOwner(ca *nca.Authority, checker *xsig.Checker, gwBIN string, reg *gateway.Registry) error {
-	ownerCert, err := ca.Issue(nca.Subject{CommonName: OwnerID, BIN: ownerBIN}, nca.ECDSAP256)
+func (b *Bed) startOwner(ca *nca.Authority, key nca.KeyType, checker *xsig.Checker, gwBIN string, reg *gateway.Registry) error {
+	ownerCert, err := ca.Issue(nca.Subject{CommonName: OwnerID, BIN: ownerBIN}, key)
 	if err != nil {
 		return err
 	}
