@@ -37,6 +37,28 @@ func write(t *testing.T, dir, name string, b []byte) string {
 }
 
 // What we sign, xmlsec1 verifies; what xmlsec1 signs, we verify; and neither accepts a tampered body.
+// template is a signed envelope with its digest and signature values blanked, for xmlsec1 to fill.
+func template(signed []byte) []byte {
+	tmpl := regexp.MustCompile(`(?s)<ds:DigestValue>.*?</ds:DigestValue>`).ReplaceAll(signed, []byte(`<ds:DigestValue/>`))
+	return regexp.MustCompile(`(?s)<ds:SignatureValue>.*?</ds:SignatureValue>`).ReplaceAll(tmpl, []byte(`<ds:SignatureValue/>`))
+}
+
+// xmlsecSign has xmlsec1 sign a template with the key (and certificate) in keyArg.
+func xmlsecSign(t *testing.T, bin, dir string, tmpl []byte, keyArg string) []byte {
+	t.Helper()
+	outFile := filepath.Join(dir, "theirs.xml")
+	args := append([]string{"--sign"}, xmlsecIDAttr...)
+	args = append(args, "--privkey-pem", keyArg, "--output", outFile, write(t, dir, "template.xml", tmpl))
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
+	}
+	theirs, err := os.ReadFile(outFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return theirs
+}
+
 func TestInteroperabilityWithXmlsec1(t *testing.T) {
 	bin := xmlsec(t)
 	p := newPKI(t)
@@ -65,18 +87,7 @@ func TestInteroperabilityWithXmlsec1(t *testing.T) {
 			}
 
 			// A template: our signature with its values blanked; xmlsec1 fills them.
-			tmpl := regexp.MustCompile(`(?s)<ds:DigestValue>.*?</ds:DigestValue>`).ReplaceAll(ours, []byte(`<ds:DigestValue/>`))
-			tmpl = regexp.MustCompile(`(?s)<ds:SignatureValue>.*?</ds:SignatureValue>`).ReplaceAll(tmpl, []byte(`<ds:SignatureValue/>`))
-			outFile := filepath.Join(dir, "theirs.xml")
-			args := append([]string{"--sign"}, xmlsecIDAttr...)
-			args = append(args, "--privkey-pem", keyFile, "--output", outFile, write(t, dir, "template.xml", tmpl))
-			if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
-				t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
-			}
-			theirs, err := os.ReadFile(outFile)
-			if err != nil {
-				t.Fatal(err)
-			}
+			theirs := xmlsecSign(t, bin, dir, template(ours), keyFile)
 			s, err := xsig.Verify(theirs)
 			if err != nil {
 				t.Fatalf("we reject xmlsec1's signature: %v\n%s", err, theirs)
@@ -134,19 +145,8 @@ func TestInteroperabilityWithXmlsec1Forms(t *testing.T) {
 			}
 
 			// A template with an empty ds:X509Data: xmlsec1 fills in the values and the certificate.
-			tmpl := regexp.MustCompile(`(?s)<ds:DigestValue>.*?</ds:DigestValue>`).ReplaceAll(ours, []byte(`<ds:DigestValue/>`))
-			tmpl = regexp.MustCompile(`(?s)<ds:SignatureValue>.*?</ds:SignatureValue>`).ReplaceAll(tmpl, []byte(`<ds:SignatureValue/>`))
-			tmpl = regexp.MustCompile(`(?s)<ds:X509Data>.*?</ds:X509Data>`).ReplaceAll(tmpl, []byte(`<ds:X509Data/>`))
-			outFile := filepath.Join(dir, "theirs.xml")
-			args := append([]string{"--sign"}, xmlsecIDAttr...)
-			args = append(args, "--privkey-pem", keyFile+","+certFile, "--output", outFile, write(t, dir, "template.xml", tmpl))
-			if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
-				t.Fatalf("xmlsec1 --sign: %v\n%s", err, out)
-			}
-			theirs, err := os.ReadFile(outFile)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tmpl := regexp.MustCompile(`(?s)<ds:X509Data>.*?</ds:X509Data>`).ReplaceAll(template(ours), []byte(`<ds:X509Data/>`))
+			theirs := xmlsecSign(t, bin, dir, tmpl, keyFile+","+certFile)
 			s, err := xsig.Verify(theirs)
 			if err != nil {
 				t.Fatalf("we reject xmlsec1's signature: %v\n%s", err, theirs)
