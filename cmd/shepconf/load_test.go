@@ -126,7 +126,9 @@ func TestLoadJudgesTheOwnerAtAURL(t *testing.T) {
 	if res.OwnerSystem.ID != "AGENCY_OWNER" || res.OwnerSystem.Demonstration || !strings.Contains(out, "owner: AGENCY_OWNER") {
 		t.Fatalf("owner system %+v\n%s", res.OwnerSystem, out)
 	}
-	if there, all := res.Routed(base + "/sync"); there != len(res.Samples) || there < 60 || all != there {
+	// Every request goes to the owner under test. The count is the pacer's: 60 planned in the
+	// compressed second, of which a busy machine may start a few too late to count.
+	if there, all := res.Routed(base + "/sync"); there != len(res.Samples) || there < 54 || all != there {
 		t.Fatalf("%d of %d requests routed to the owner under test (%d routed at all)", there, len(res.Samples), all)
 	}
 }
