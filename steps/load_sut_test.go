@@ -1,6 +1,7 @@
 package steps_test
 
 import (
+	"github.com/shepconf/shepconf/simulators/nca"
 	"slices"
 	"strings"
 	"testing"
@@ -13,8 +14,13 @@ import (
 
 // The @load scenarios of the sync-owner role load the system under test (in a demonstration, the
 // in-process sample agency system) and judge its times; the journal shows every request went to it.
+
+// loadKey is the key of the load tests: what they judge is the owner under load, and ECDSA keeps
+// the harness's own signing cost low on a shared two-core machine (make conformance loads with RSA).
+const loadKey = nca.ECDSAP256
+
 func TestLoadJudgesTheOwnerUnderTest(t *testing.T) {
-	res, status := runStatuses(t, steps.Options{Tags: "@load && " + sut.SyncOwner.Tag()})
+	res, status := runStatuses(t, steps.Options{Tags: "@load && " + sut.SyncOwner.Tag(), KeyAlgorithm: loadKey})
 	if res.Summary.Verdict != reports.Conformant || len(status) != 2 {
 		t.Fatalf("verdict %s, scenarios %v", res.Summary.Verdict, status)
 	}
@@ -33,7 +39,7 @@ func TestLoadJudgesTheOwnerUnderTest(t *testing.T) {
 // An owner under test that answers HTTP 503 fails both load scenarios of its role, the failing
 // check naming A2-T2; the negative cases on the reference owner are not its role's and still pass.
 func TestLoadFailsAnUnavailableOwnerUnderTest(t *testing.T) {
-	res, status := runStatuses(t, steps.Options{Tags: "@load && ~@R-46", SUT: sut.Config{Defects: []string{"unavailable"}}})
+	res, status := runStatuses(t, steps.Options{Tags: "@load && ~@R-46", SUT: sut.Config{Defects: []string{"unavailable"}}, KeyAlgorithm: loadKey})
 	feats, err := reports.ReadCucumber(res.Cucumber)
 	if err != nil {
 		t.Fatal(err)
