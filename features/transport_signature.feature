@@ -100,6 +100,36 @@ Feature: Transport signatures (clauses 53-59, Appendix 6)
     Then the initiator receives the owner's answer
     And the journal shows the signature of "INITIATOR_SYS" checked by CRL
 
+  @R-58 @A6-S2
+  Scenario: A certificate the NCA's OCSP responder answers "unknown" for is refused
+    # The responder that answers decides: "unknown" is not "good", and the CRL stands in only for a
+    # responder that cannot be reached or answers with an error. SCE014: the status of the signing
+    # certificate could not be established.
+    Given the NCA's OCSP responder answers "unknown" for the certificate of "INITIATOR_SYS"
+    When "INITIATOR_SYS" sends a request to "TEST_SERVICE_ID"
+    Then the initiator receives a fault with code "SCE014"
+    And the fault says "does not know this certificate"
+    And the owner received no request
+    And the journal records the exchange as "REJECTED" with code "SCE014" and rule "R-58"
+
+  @R-58 @A6-S2
+  Scenario: A stale OCSP answer is refused
+    Given the NCA's OCSP responder answers for the certificate of "INITIATOR_SYS" with an answer past its nextUpdate
+    When "INITIATOR_SYS" sends a request to "TEST_SERVICE_ID"
+    Then the initiator receives a fault with code "SCE014"
+    And the fault says "is stale: its nextUpdate"
+    And the owner received no request
+
+  @R-58 @A6-S2
+  Scenario: An OCSP answer with the nonce of another request is refused
+    # The gateway's request carries a fresh nonce (RFC 8954): an answer echoing another one answers
+    # another request, and may be replayed.
+    Given the NCA's OCSP responder answers for the certificate of "INITIATOR_SYS" with the nonce of another request
+    When "INITIATOR_SYS" sends a request to "TEST_SERVICE_ID"
+    Then the initiator receives a fault with code "SCE014"
+    And the fault says "echoes another nonce"
+    And the owner received no request
+
   @R-58
   Scenario: A request signed with an expired certificate is refused
     Given the certificate of "INITIATOR_SYS" has expired

@@ -27,6 +27,8 @@ func TestSignatureScenariosFailWithoutTheirCheck(t *testing.T) {
 		xsig.Expired:      {"A request signed with an expired certificate is refused"},
 		xsig.Untrusted:    {"A request signed with a certificate from an unknown certification authority is refused"},
 		xsig.Unregistered: {"A certificate named by issuer and serial number but not registered for the system is refused"},
+		xsig.StatusUnknown: {`A certificate the NCA's OCSP responder answers "unknown" for is refused`, "A stale OCSP answer is refused",
+			"An OCSP answer with the nonce of another request is refused"},
 	}
 	for problem, scenarios := range cases {
 		t.Run(string(problem), func(t *testing.T) {

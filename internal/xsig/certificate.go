@@ -17,12 +17,15 @@ import (
 
 // Checker judges a signer's certificate the way the gateway must (R-58 2): it chains to the NCA,
 // is within its validity period, and is not revoked - asked of the NCA's OCSP responder first and,
-// when OCSP cannot answer, of its CRL.
+// when OCSP cannot answer, of its CRL. Its OCSP answers are kept until their nextUpdate, so use
+// one Checker (by pointer) for all the checks of a gateway; it is safe for concurrent use.
 type Checker struct {
 	Roots         *x509.CertPool
 	Intermediates *x509.CertPool
 	HTTP          *http.Client
 	Now           func() time.Time
+
+	cache ocspCache
 }
 
 // CertStatus is what the checks found, for the evidence of a verdict.
@@ -33,7 +36,7 @@ type CertStatus struct {
 	Serial     string   `json:"serial"`
 	NotAfter   string   `json:"notAfter"`
 	Chain      []string `json:"chain,omitempty"`
-	Revocation string   `json:"revocation,omitempty"` // "OCSP: good", "CRL: revoked at ...", ...
+	Revocation string   `json:"revocation,omitempty"` // "OCSP: good", "OCSP: good (cached ...)", "CRL: revoked at ...", ...
 }
 
 // Check runs the chain, validity and revocation checks on cert.
@@ -58,7 +61,7 @@ func (c *Checker) Check(ctx context.Context, cert *x509.Certificate) (CertStatus
 		st.Chain = append(st.Chain, ch.Subject.CommonName)
 	}
 	issuer := chains[0][1]
-	st.Revocation, err = c.revocation(ctx, cert, issuer)
+	st.Revocation, err = c.revocation(ctx, cert, issuer, now)
 	return st, err
 }
 
@@ -69,20 +72,31 @@ func (c *Checker) client() *http.Client {
 	return &http.Client{Timeout: 10 * time.Second}
 }
 
-// revocation asks OCSP, then the CRL when OCSP cannot answer.
-func (c *Checker) revocation(ctx context.Context, cert, issuer *x509.Certificate) (string, error) {
-	ocspStatus, ocspErr := c.askOCSP(ctx, cert, issuer)
-	if ocspErr == nil {
-		switch ocspStatus.Status {
-		case ocsp.Good:
-			return "OCSP: good", nil
-		case ocsp.Revoked:
-			return "OCSP: revoked", fail(Revoked, "R-58", "OCSP says the certificate of %s (serial %s) was revoked at %s",
-				cert.Subject.CommonName, cert.SerialNumber.Text(16), ocspStatus.RevokedAt.UTC().Format(time.RFC3339))
-		}
-		ocspErr = fmt.Errorf("OCSP status unknown")
+// revocation asks OCSP, then the CRL when OCSP cannot answer (R-58 2). It fails closed: an
+// answer that is not a current "good" or "revoked" is refused, and an OCSP answer, once given,
+// decides; the CRL stands in only for a responder that is unreachable or answers with an error.
+func (c *Checker) revocation(ctx context.Context, cert, issuer *x509.Certificate, now time.Time) (string, error) {
+	ans, ocspErr := c.askOCSP(ctx, cert, issuer, now)
+	var refused *Error
+	if errors.As(ocspErr, &refused) {
+		return "OCSP: answer refused", refused
 	}
-	revokedAt, crlErr := c.askCRL(ctx, cert, issuer)
+	if ocspErr == nil {
+		switch ans.Status {
+		case ocsp.Good:
+			return "OCSP: good" + ans.how(), nil
+		case ocsp.Revoked:
+			return "OCSP: revoked" + ans.how(), fail(Revoked, "R-58", "OCSP says the certificate of %s (serial %s) was revoked at %s",
+				cert.Subject.CommonName, cert.SerialNumber.Text(16), ans.RevokedAt.UTC().Format(time.RFC3339))
+		}
+		// RFC 6960 2.2: "unknown" is the responder not knowing the certificate. The NCA's own
+		// responder ought to know every certificate the NCA issued: this one is not taken as good.
+		return "OCSP: unknown", fail(StatusUnknown, "R-58", "the NCA's OCSP responder does not know this certificate: it answered "+
+			"\"unknown\" for %s (serial %s, issuer %s); a certificate the NCA does not vouch for is not accepted, and its CRL "+
+			"is not asked, as it stands in only for a responder that cannot answer",
+			cert.Subject.CommonName, cert.SerialNumber.Text(16), issuer.Subject.CommonName)
+	}
+	revokedAt, crlErr := c.askCRL(ctx, cert, issuer, now)
 	if crlErr != nil {
 		return "OCSP and CRL unavailable", fail(StatusUnknown, "R-58", "the revocation status of %s cannot be established: OCSP: %v; CRL: %v",
 			cert.Subject.CommonName, ocspErr, crlErr)
@@ -94,23 +108,21 @@ func (c *Checker) revocation(ctx context.Context, cert, issuer *x509.Certificate
 	return "CRL: not listed (OCSP: " + ocspErr.Error() + ")", nil
 }
 
-func (c *Checker) askOCSP(ctx context.Context, cert, issuer *x509.Certificate) (*ocsp.Response, error) {
-	if len(cert.OCSPServer) == 0 {
-		return nil, fmt.Errorf("the certificate names no OCSP responder")
+// how says where an OCSP answer came from, for the evidence: "", or the cache and its validity, or
+// the responder's missing nonce.
+func (a ocspAnswer) how() string {
+	switch {
+	case a.cached:
+		return fmt.Sprintf(" (cached answer of %s, valid until %s)", a.ThisUpdate.UTC().Format(time.RFC3339), a.NextUpdate.UTC().Format(time.RFC3339))
+	case a.nonce != "":
+		return " (" + a.nonce + ": current by its dates)"
 	}
-	req, err := ocsp.CreateRequest(cert, issuer, nil)
-	if err != nil {
-		return nil, err
-	}
-	body, err := c.fetch(ctx, http.MethodPost, cert.OCSPServer[0], req)
-	if err != nil {
-		return nil, err
-	}
-	return ocsp.ParseResponseForCert(body, cert, issuer)
+	return ""
 }
 
-// askCRL returns the revocation time of cert, zero when the CRL does not list it.
-func (c *Checker) askCRL(ctx context.Context, cert, issuer *x509.Certificate) (time.Time, error) {
+// askCRL returns the revocation time of cert, zero when the CRL does not list it. A CRL that is not
+// current (past its nextUpdate, dated in the future) is an error: the status is then unknown.
+func (c *Checker) askCRL(ctx context.Context, cert, issuer *x509.Certificate, now time.Time) (time.Time, error) {
 	if len(cert.CRLDistributionPoints) == 0 {
 		return time.Time{}, fmt.Errorf("the certificate names no CRL distribution point")
 	}
@@ -124,6 +136,9 @@ func (c *Checker) askCRL(ctx context.Context, cert, issuer *x509.Certificate) (t
 	}
 	if err := crl.CheckSignatureFrom(issuer); err != nil {
 		return time.Time{}, fmt.Errorf("the CRL is not signed by %s: %w", issuer.Subject.CommonName, err)
+	}
+	if err := current("the CRL of "+issuer.Subject.CommonName, crl.ThisUpdate, crl.NextUpdate, now); err != nil {
+		return time.Time{}, err
 	}
 	for _, e := range crl.RevokedCertificateEntries {
 		if e.SerialNumber.Cmp(cert.SerialNumber) == 0 {

@@ -53,7 +53,7 @@ const (
 	Untrusted     Problem = "untrusted"                  // the certificate does not chain to the NCA
 	Expired       Problem = "expired"                    // outside the certificate's validity period
 	Revoked       Problem = "revoked"                    // the NCA says revoked (OCSP or CRL)
-	StatusUnknown Problem = "revocation unknown"         // neither OCSP nor the CRL could be consulted
+	StatusUnknown Problem = "revocation unknown"         // no usable status: OCSP and CRL unreachable, OCSP "unknown", a stale answer or CRL, another request's nonce
 	NotTheSender  Problem = "not the sender"             // the certificate's IIN/BIN is not the registered sender's
 	Unregistered  Problem = "certificate not registered" // ds:X509IssuerSerial names a certificate not registered for the sender
 )

@@ -182,6 +182,8 @@ func TestCertificateChecks(t *testing.T) {
 		t.Fatalf("revoked by OCSP: %v %+v", err, st)
 	}
 	p.ca.SetOCSPAvailable(false)
+	// A new checker: the one above keeps the OCSP answer until its nextUpdate.
+	p.checker = &xsig.Checker{Roots: p.ca.Roots(), Intermediates: p.ca.Intermediates()}
 	st, err = p.checker.Check(ctx, revoked.Certificate)
 	if xsig.ProblemOf(err) != xsig.Revoked || !strings.HasPrefix(st.Revocation, "CRL") {
 		t.Fatalf("revoked by CRL with OCSP down: %v %+v", err, st)

@@ -1,6 +1,7 @@
 package nca
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
@@ -12,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/shepconf/shepconf/internal/ocspnonce"
 	"github.com/shepconf/shepconf/internal/server"
 )
 
@@ -71,7 +73,7 @@ func (a *Authority) serveOCSP(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write(ocsp.MalformedRequestErrorResponse)
 		return
 	}
-	resp, err := a.OCSPResponse(req.SerialNumber)
+	resp, err := a.OCSPResponse(req.SerialNumber, ocspnonce.OfRequest(body))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -80,15 +82,25 @@ func (a *Authority) serveOCSP(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(resp)
 }
 
-// OCSPResponse is the signed OCSP answer for a serial number: good, revoked or unknown.
-func (a *Authority) OCSPResponse(serial *big.Int) ([]byte, error) {
+// OCSPLifetime is how long an OCSP answer of the authority is valid: its nextUpdate is thisUpdate
+// plus this, and a relying party may keep it that long.
+const OCSPLifetime = time.Hour
+
+// OCSPResponse is the signed OCSP answer for a serial number: good, revoked or unknown, valid from
+// a minute ago for OCSPLifetime, and echoing nonce (RFC 8954) when the request carried one. A
+// certificate set with SetOCSPAnswer is answered for as set.
+func (a *Authority) OCSPResponse(serial *big.Int, nonce []byte) ([]byte, error) {
 	now := a.now()
-	tmpl := ocsp.Response{SerialNumber: serial, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(time.Hour)}
+	tmpl := ocsp.Response{SerialNumber: serial, ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(-time.Minute + OCSPLifetime)}
+	key := serial.Text(16)
 	a.mu.Lock()
-	_, issued := a.issued[serial.Text(16)]
-	at, revoked := a.revoked[serial.Text(16)]
+	_, issued := a.issued[key]
+	at, revoked := a.revoked[key]
+	answer := a.ocspAnswers[key]
 	a.mu.Unlock()
 	switch {
+	case answer == OCSPUnknown:
+		tmpl.Status = ocsp.Unknown
 	case revoked:
 		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, at, ocsp.KeyCompromise
 	case issued:
@@ -96,8 +108,23 @@ func (a *Authority) OCSPResponse(serial *big.Int) ([]byte, error) {
 	default:
 		tmpl.Status = ocsp.Unknown
 	}
+	switch answer {
+	case OCSPStale:
+		tmpl.ThisUpdate, tmpl.NextUpdate = now.Add(-2*OCSPLifetime), now.Add(-OCSPLifetime)
+	case OCSPWrongNonce:
+		if nonce = bytes.Clone(nonce); len(nonce) == 0 {
+			nonce = []byte("another request's nonce")
+		}
+		nonce[0] ^= 0xff
+	case OCSPNoNonce:
+		nonce = nil
+	}
 	// Signed directly by the issuing CA, as RFC 6960 allows.
-	return ocsp.CreateResponse(a.intermediate.Certificate, a.intermediate.Certificate, tmpl, a.intermediate.Key)
+	resp, err := ocsp.CreateResponse(a.intermediate.Certificate, a.intermediate.Certificate, tmpl, a.intermediate.Key)
+	if err != nil || len(nonce) == 0 {
+		return resp, err
+	}
+	return ocspnonce.AddToResponse(resp, nonce, a.intermediate.Key)
 }
 
 func (a *Authority) serveCRL(w http.ResponseWriter, _ *http.Request) {

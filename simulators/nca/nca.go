@@ -124,6 +124,7 @@ type Authority struct {
 	issued        map[string]*x509.Certificate // by serial, hex
 	revoked       map[string]time.Time
 	ocspAvailable bool
+	ocspAnswers   map[string]OCSPAnswer // by serial, hex: the certificates answered for otherwise than honestly
 }
 
 // New creates an authority with a fresh root and intermediate CA (ECDSA P-256, valid ten years).
@@ -252,6 +253,29 @@ func (a *Authority) SetOCSPAvailable(on bool) {
 	a.mu.Lock()
 	a.ocspAvailable = on
 	a.mu.Unlock()
+}
+
+// OCSPAnswer is how the OCSP responder answers for a certificate: honestly, or in one of the ways a
+// relying party must not take as the certificate's status, to test that it refuses them.
+type OCSPAnswer int
+
+const (
+	OCSPHonest     OCSPAnswer = iota // the certificate's status, fresh, echoing the request's nonce
+	OCSPUnknown                      // "unknown", as for a certificate the NCA has no record of
+	OCSPStale                        // thisUpdate and nextUpdate in the past: an old answer replayed
+	OCSPWrongNonce                   // a nonce other than the request's: the answer to another request
+	OCSPNoNonce                      // no nonce, as a responder of pre-produced answers gives (RFC 8954)
+)
+
+// SetOCSPAnswer makes the OCSP responder answer for c as given; OCSPHonest restores it. The CRL is
+// not affected.
+func (a *Authority) SetOCSPAnswer(c *x509.Certificate, ans OCSPAnswer) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.ocspAnswers == nil {
+		a.ocspAnswers = map[string]OCSPAnswer{}
+	}
+	a.ocspAnswers[c.SerialNumber.Text(16)] = ans
 }
 
 // Root is the root CA certificate: the trust anchor relying parties configure.
