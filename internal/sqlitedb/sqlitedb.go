@@ -5,6 +5,7 @@ package sqlitedb
 import (
 	"database/sql"
 	"fmt"
+	"strings"
 
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
@@ -21,7 +22,7 @@ const (
 // private in-memory database. There is one connection: SQLite has one writer, and ":memory:"
 // stays one database.
 func Open(path string, sync Sync, schema string) (*sql.DB, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + string(sync) + ")"
+	dsn := uri(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + string(sync) + ")"
 	if path == ":memory:" {
 		dsn = ":memory:"
 	}
@@ -35,4 +36,18 @@ func Open(path string, sync Sync, schema string) (*sql.DB, error) {
 		return nil, fmt.Errorf("create %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// uriPath escapes the characters that end or encode the path of an SQLite URI
+// (https://www.sqlite.org/uri.html): '?' starts the parameters, '#' a fragment, and SQLite decodes
+// "%HH". Left as they are, a state folder named "a#b" or "a%20b" would silently move the database.
+var uriPath = strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23")
+
+// uri is the file: URI naming exactly path. An absolute path is given an empty authority
+// ("file:///..."), so that a path starting with "//" is not read as a host name.
+func uri(path string) string {
+	if strings.HasPrefix(path, "/") {
+		return "file://" + uriPath.Replace(path)
+	}
+	return "file:" + uriPath.Replace(path)
 }

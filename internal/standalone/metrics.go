@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -19,9 +20,11 @@ import (
 )
 
 // Metrics counts what the gateway served on each channel (sync, async, rest), in the Prometheus text
-// format (version 0.0.4), written by hand: five families do not need a client library. Fault codes
+// format (version 0.0.4), written by hand: six families do not need a client library. Fault codes
 // and the acceptance time (R-47) come from what the gateway answered and journaled, not from the
-// handler's own view; the asynchronous messages by state from the store.
+// handler's own view; the asynchronous messages by state from the store. Every label comes from a
+// closed set (channels, HTTP status codes, the gateway's fault codes and "other"), so no request
+// can grow the number of series.
 type Metrics struct {
 	journal *journal.Journal
 	store   *store.Store
@@ -68,7 +71,7 @@ func NewMetrics(j *journal.Journal, st *store.Store) *Metrics {
 // refusal carries errorCode in JSON and the session in the Bip-Session-Id header.
 var (
 	sessionRE       = regexp.MustCompile(`<sessionId>\s*([^<\s]+)\s*</sessionId>`)
-	errorCodeRE     = regexp.MustCompile(`<errorCode>\s*([^<\s]+)\s*</errorCode>`)
+	errorCodeRE     = regexp.MustCompile(`<errorCode>([^<]*)</errorCode>`)
 	jsonErrorCodeRE = regexp.MustCompile(`"errorCode"\s*:\s*"([^"]+)"`)
 )
 
@@ -82,7 +85,11 @@ func (m *Metrics) Wrap(h http.Handler) http.Handler {
 		start := time.Now()
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(rec, r)
-		m.observe(r.Context(), channelOf(r.URL.Path), rec, time.Since(start))
+		// The exchange is counted even when its client has left: read the journal past the
+		// request's cancellation, within a bound.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 5*time.Second)
+		defer cancel()
+		m.observe(ctx, channelOf(r.URL.Path), rec, time.Since(start))
 	})
 }
 
@@ -98,14 +105,59 @@ func channelOf(path string) string {
 	return "other"
 }
 
+// gatewayCodes are the fault labels: the gateway's own codes. Any other code is counted as
+// otherCode, so no sender can add a label (and a time series) by choosing a code.
+var gatewayCodes = func() map[string]bool {
+	known := map[string]bool{}
+	for _, c := range envelope.Codes {
+		known[c.ID] = true
+	}
+	return known
+}()
+
+const otherCode = "other"
+
+func faultLabel(code string) string {
+	if gatewayCodes[code] {
+		return code
+	}
+	return otherCode
+}
+
+// faultCode is the label of the fault an answer carried, or "" when it carried none. The journal
+// decides when it knows the exchange: a fault is an exchange whose outcome is a refusal or a fault,
+// under the code the gateway journaled. Otherwise only an answer with an error status is read for
+// an errorCode: a 200 answer is never a fault, whatever its business data hold.
+func faultCode(channel string, status int, body []byte, x journal.Exchange) string {
+	if x.SessionID != "" {
+		if x.Outcome == journal.Rejected || x.Outcome == journal.Faulted {
+			return faultLabel(x.Code)
+		}
+		return ""
+	}
+	if status < 400 {
+		return ""
+	}
+	if c := errorCodeRE.FindSubmatch(body); c != nil {
+		return faultLabel(strings.TrimSpace(string(c[1])))
+	}
+	if c := jsonErrorCodeRE.FindSubmatch(body); c != nil && channel == "rest" {
+		return faultLabel(string(c[1]))
+	}
+	return ""
+}
+
+// statusLabel keeps the status label to the three-digit HTTP codes.
+func statusLabel(status int) string {
+	if status < 100 || status > 599 {
+		return otherCode
+	}
+	return strconv.Itoa(status)
+}
+
 func (m *Metrics) observe(ctx context.Context, channel string, rec *recorder, took time.Duration) {
 	body := rec.body.Bytes()
-	var code, session string
-	if c := errorCodeRE.FindSubmatch(body); c != nil {
-		code = string(c[1])
-	} else if c := jsonErrorCodeRE.FindSubmatch(body); c != nil && channel == "rest" {
-		code = string(c[1])
-	}
+	var session string
 	if s := sessionRE.FindSubmatch(body); s != nil {
 		session = string(s[1])
 	} else if h := rec.Header().Get("Bip-Session-Id"); h != "" {
@@ -115,10 +167,11 @@ func (m *Metrics) observe(ctx context.Context, channel string, rec *recorder, to
 	if session != "" && m.journal != nil {
 		x, _ = m.journal.Exchange(ctx, session)
 	}
+	code := faultCode(channel, rec.status, body, x)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.requests[[2]string{channel, fmt.Sprint(rec.status)}]++
+	m.requests[[2]string{channel, statusLabel(rec.status)}]++
 	h := m.latency[channel]
 	if h == nil {
 		h = newHistogram()
@@ -175,6 +228,14 @@ func (m *Metrics) WriteTo(out io.Writer) (int64, error) {
 	for _, c := range codes {
 		fmt.Fprintf(&b, "shepconf_gateway_faults_total{code=%q} %d\n", c, m.faults[c])
 	}
+
+	var writeErrors uint64
+	if m.journal != nil {
+		writeErrors = m.journal.WriteErrors()
+	}
+	b.WriteString("# HELP shepconf_gateway_journal_write_errors_total Journal events that could not be written: each is an exchange whose record is incomplete (R-2.18).\n")
+	b.WriteString("# TYPE shepconf_gateway_journal_write_errors_total counter\n")
+	fmt.Fprintf(&b, "shepconf_gateway_journal_write_errors_total %d\n", writeErrors)
 
 	b.WriteString("# HELP shepconf_gateway_request_duration_seconds Time from a request's arrival to the end of its answer.\n")
 	b.WriteString("# TYPE shepconf_gateway_request_duration_seconds histogram\n")

@@ -2,7 +2,8 @@
 // message, the chain it belongs to, its delivery state with the full history of changes, and the
 // outbox of status notifications. It is SQLite in WAL mode with synchronous=FULL, so a message is on
 // disk when Accept returns: the gateway answers the sender only after that (R-22, R-47), and after a
-// crash every accepted message is still deliverable.
+// crash every accepted message is still deliverable. It also keeps the replay keys (R-61) of what it
+// accepted, each claimed in the transaction that records the acceptance (AcceptOnce, UpdateOnce).
 package store
 
 import (
@@ -131,7 +132,15 @@ CREATE TABLE IF NOT EXISTS notifications (
 	next_ns     INTEGER NOT NULL,
 	done        INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS notifications_due ON notifications(done, next_ns);`
+CREATE INDEX IF NOT EXISTS notifications_due ON notifications(done, next_ns);
+CREATE TABLE IF NOT EXISTS replay_keys (
+	sender_id TEXT NOT NULL,
+	kind      TEXT NOT NULL,
+	digest    TEXT NOT NULL,
+	ref       TEXT NOT NULL,
+	at_ns     INTEGER NOT NULL,
+	PRIMARY KEY (sender_id, kind, digest)
+);`
 
 // Open opens (creating if needed) the store at path; ":memory:" gives a private in-memory store for
 // unit tests, which of course survives nothing.
@@ -152,11 +161,28 @@ var ErrNotFound = errors.New("not in the message store")
 // Accept stores a new message in state ON_DELIVERY, with the first entry of its history and, for a
 // message that starts a chain, the chain. It returns once the transaction is on disk.
 func (s *Store) Accept(ctx context.Context, m Message, chain *Chain) error {
+	return s.accept(ctx, nil, m, chain)
+}
+
+// AcceptOnce is Accept under a replay key (R-61): the key is claimed in the same transaction that
+// stores the message, under the table's primary key, so of any number of copies sent at once, or
+// again after a crash, exactly one is stored. A copy whose key was claimed before gets a
+// *ReplayError naming the messageId of the first and nothing is stored.
+func (s *Store) AcceptOnce(ctx context.Context, key Key, m Message, chain *Chain) error {
+	return s.accept(ctx, &key, m, chain)
+}
+
+func (s *Store) accept(ctx context.Context, key *Key, m Message, chain *Chain) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if key != nil {
+		if err := claimKey(ctx, tx, *key, m.MessageID, m.Accepted); err != nil {
+			return err
+		}
+	}
 	if chain != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chains (correlation_id, service_id, initiator_id, owner_id)
 			VALUES (?, ?, ?, ?)`, chain.CorrelationID, chain.ServiceID, chain.InitiatorID, chain.OwnerID); err != nil {
@@ -180,6 +206,50 @@ func (s *Store) Accept(ctx context.Context, m Message, chain *Chain) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// Key identifies a request for replay protection (R-61): who sent it and a digest of what was sent.
+// The asynchronous channel cannot use the sender's messageId, which the sender leaves empty and the
+// gateway assigns (A1-T13 row 3), so the digest covers the request's own content; the gateway
+// documents what each Kind digests.
+type Key struct {
+	SenderID string // the authenticated sender
+	Kind     string // the operation: "sendMessage", "sendDeliveryNotification"
+	Digest   string // "sha256:" and the hex digest of the request's content
+}
+
+// ReplayError says that a request's key was claimed before (R-61): the request is a replay, or a
+// retry of a request already accepted.
+type ReplayError struct {
+	Key   Key
+	First string    // the messageId (sendMessage) or notificationId given to the first copy
+	At    time.Time // when the first copy was accepted
+}
+
+func (e *ReplayError) Error() string {
+	return fmt.Sprintf("%s from %s with content %s was already accepted as %s at %s",
+		e.Key.Kind, e.Key.SenderID, e.Key.Digest, e.First, e.At.UTC().Format(time.RFC3339Nano))
+}
+
+// claimKey claims a replay key inside tx for ref, or returns the *ReplayError of its first claim.
+// The decision is the INSERT itself: the primary key lets one of any concurrent claims through.
+func claimKey(ctx context.Context, tx *sql.Tx, k Key, ref string, at time.Time) error {
+	res, err := tx.ExecContext(ctx, `INSERT INTO replay_keys (sender_id, kind, digest, ref, at_ns) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING`, k.SenderID, k.Kind, k.Digest, ref, at.UnixNano())
+	if err != nil {
+		return fmt.Errorf("replay key of %s: %w", ref, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	e := &ReplayError{Key: k}
+	var ns int64
+	if err := tx.QueryRowContext(ctx, `SELECT ref, at_ns FROM replay_keys WHERE sender_id = ? AND kind = ? AND digest = ?`,
+		k.SenderID, k.Kind, k.Digest).Scan(&e.First, &ns); err != nil {
+		return fmt.Errorf("replay key of %s: %w", ref, err)
+	}
+	e.At = time.Unix(0, ns)
+	return e
 }
 
 func addHistory(ctx context.Context, tx *sql.Tx, messageID string, c Change) error {
@@ -268,6 +338,17 @@ func (s *Store) DuePush(ctx context.Context, now time.Time, limit int) ([]Messag
 		OnDelivery, now.UnixNano(), limit)
 }
 
+// PushDue reads a message again just before it is pushed and says whether it is still due: on
+// delivery, with a push endpoint, its next attempt due. A list from DuePush is stale by the time a
+// worker is free; a message pushed and acknowledged meanwhile must not be pushed again.
+func (s *Store) PushDue(ctx context.Context, messageID string, now time.Time) (Message, bool, error) {
+	m, err := s.Get(ctx, messageID)
+	if err != nil {
+		return m, false, err
+	}
+	return m, m.State == OnDelivery && m.Endpoint != "" && !m.NextAttempt.After(now), nil
+}
+
 // NextPushDue is when the earliest waiting push is due; zero when none waits.
 func (s *Store) NextPushDue(ctx context.Context) (time.Time, error) {
 	var next sql.NullInt64
@@ -310,11 +391,27 @@ func (s *Store) Pending(ctx context.Context, sel Selection) ([]Message, error) {
 // nil, queues the status notification in the same transaction: a state change is never recorded
 // without its notification. Attempts and NextAttempt are stored as given.
 func (s *Store) Update(ctx context.Context, messageID string, c Change, attempts int, next time.Time, n *Notification) error {
+	return s.update(ctx, nil, "", messageID, c, attempts, next, n)
+}
+
+// UpdateOnce is Update under a replay key (R-61), claimed for ref in the same transaction: of two
+// copies of one delivery notification only the first changes the message; the other gets a
+// *ReplayError and changes nothing.
+func (s *Store) UpdateOnce(ctx context.Context, key Key, ref, messageID string, c Change, attempts int, next time.Time, n *Notification) error {
+	return s.update(ctx, &key, ref, messageID, c, attempts, next, n)
+}
+
+func (s *Store) update(ctx context.Context, key *Key, ref, messageID string, c Change, attempts int, next time.Time, n *Notification) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if key != nil {
+		if err := claimKey(ctx, tx, *key, ref, c.At); err != nil {
+			return err
+		}
+	}
 	res, err := tx.ExecContext(ctx, `UPDATE messages SET state = ?, status_code = ?, status_message = ?, status_ns = ?,
 		attempts = ?, next_ns = ? WHERE message_id = ?`, c.State, c.StatusCode, c.StatusMessage, c.At.UnixNano(),
 		attempts, next.UnixNano(), messageID)
@@ -340,6 +437,16 @@ func (s *Store) Update(ctx context.Context, messageID string, c Change, attempts
 // DueNotifications returns status notifications to send now.
 func (s *Store) DueNotifications(ctx context.Context, now time.Time, limit int) ([]Notification, error) {
 	return s.notifications(ctx, `done = 0 AND next_ns <= ? ORDER BY next_ns LIMIT ?`, now.UnixNano(), limit)
+}
+
+// NotificationDue reads a notification again just before it is sent and says whether it is still
+// due, for the same reason as PushDue.
+func (s *Store) NotificationDue(ctx context.Context, id string, now time.Time) (Notification, bool, error) {
+	ns, err := s.notifications(ctx, `id = ? AND done = 0 AND next_ns <= ?`, id, now.UnixNano())
+	if err != nil || len(ns) == 0 {
+		return Notification{}, false, err
+	}
+	return ns[0], true, nil
 }
 
 // NotificationAttempted records an attempt to send a notification: done when the participant

@@ -17,6 +17,14 @@ import (
 // deliver is the delivery loop: it pushes every due message to its recipient and every queued status
 // notification to its sender, retrying failures with a doubling wait. Everything it works from is in
 // the store, so a restarted gateway carries on where the last one stopped.
+//
+// Delivery is exactly once as the recipient sees it, at least once on the wire: a message is
+// pushed until the recipient's answer is recorded (DELIVERED), and never after. A gateway killed
+// between the recipient's answer and that record pushes the message again after the restart, under
+// the same messageId (A1-T13 row 3), which the recipient recognises; marking the message delivered
+// before the push would lose it instead when the kill comes first. A pulled message is offered by
+// getMessages until its recipient confirms it (O-23), under its messageId likewise. No message is
+// accepted twice: a sender's retry of a message already accepted is a replay (R-61, replay.go).
 func (a *Async) deliver(ctx context.Context) {
 	defer a.done.Done()
 	sem := make(chan struct{}, pushWorkers)
@@ -77,7 +85,17 @@ func (a *Async) dispatchPushes(ctx context.Context, sem chan struct{}) {
 		}
 		go func(m store.Message) {
 			defer func() { <-sem; a.release(m.MessageID); a.nudge() }()
-			a.pushOne(ctx, m)
+			// The list read above is stale by the time a worker is free: a push of this message may
+			// have finished and been recorded meanwhile. It is pushed only if the store still says it
+			// is due, and with the attempts the store counts now.
+			fresh, due, err := a.store.PushDue(ctx, m.MessageID, time.Now())
+			if err != nil {
+				a.g.log.Error("read message before push", "message", m.MessageID, "err", err)
+			}
+			if err != nil || !due {
+				return
+			}
+			a.pushOne(ctx, fresh)
 		}(m)
 	}
 }
@@ -100,7 +118,14 @@ func (a *Async) dispatchNotifications(ctx context.Context, sem chan struct{}) {
 		}
 		go func(n store.Notification) {
 			defer func() { <-sem; a.release(n.ID) }()
-			a.notifyOne(ctx, n)
+			fresh, due, err := a.store.NotificationDue(ctx, n.ID, time.Now()) // as for pushes: the list is stale
+			if err != nil {
+				a.g.log.Error("read notification before sending", "id", n.ID, "err", err)
+			}
+			if err != nil || !due {
+				return
+			}
+			a.notifyOne(ctx, fresh)
 		}(n)
 	}
 }

@@ -3,6 +3,8 @@ package gateway
 import (
 	"crypto/subtle"
 	"crypto/x509"
+	"maps"
+	"slices"
 	"sync"
 )
 
@@ -73,7 +75,9 @@ type Service struct {
 	Granted  map[string]bool   // initiator system IDs with access
 }
 
-// Registry is the gateway's registry of systems and services. It is safe for concurrent use.
+// Registry is the gateway's registry of systems and services. It is safe for concurrent use: the
+// portal grants access during a run while handlers read services. What goes in and
+// what comes out are copies, so no map or slice is shared between the registry and its callers.
 type Registry struct {
 	mu       sync.RWMutex
 	systems  map[string]System
@@ -87,6 +91,7 @@ func NewRegistry() *Registry {
 
 // AddSystem registers (or replaces) a system.
 func (r *Registry) AddSystem(s System) {
+	s = s.clone()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.systems[s.ID] = s
@@ -94,39 +99,57 @@ func (r *Registry) AddSystem(s System) {
 
 // AddService publishes (or replaces) a service.
 func (r *Registry) AddService(s Service) {
+	s = s.clone()
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if s.Granted == nil {
-		s.Granted = map[string]bool{}
-	}
 	r.services[s.ID] = s
 }
 
-// Grant gives an initiator access to a service; it reports false when the service is unknown.
+// Grant gives an initiator access to a service; it reports false when the service is unknown. The
+// service's grants are replaced, not changed in place: a copy handed out before stays as it was.
 func (r *Registry) Grant(serviceID, systemID string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s, ok := r.services[serviceID]
 	if ok {
+		s = s.clone()
 		s.Granted[systemID] = true
+		r.services[serviceID] = s
 	}
 	return ok
 }
 
-// System returns a registered system.
+// System returns a copy of a registered system.
 func (r *Registry) System(id string) (System, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	s, ok := r.systems[id]
-	return s, ok
+	return s.clone(), ok
 }
 
-// Service returns a published service.
+// Service returns a copy of a published service.
 func (r *Registry) Service(id string) (Service, bool) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	s, ok := r.services[id]
-	return s, ok
+	if !ok {
+		return Service{}, false
+	}
+	return s.clone(), true
+}
+
+func (s System) clone() System {
+	s.Certificates = slices.Clone(s.Certificates)
+	return s
+}
+
+func (s Service) clone() Service {
+	s.Routes = maps.Clone(s.Routes)
+	s.Granted = maps.Clone(s.Granted)
+	if s.Granted == nil {
+		s.Granted = map[string]bool{}
+	}
+	return s
 }
 
 // passwordMatches compares in constant time, so the answer's timing does not leak the password.
