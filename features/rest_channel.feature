@@ -42,7 +42,7 @@ Feature: REST services through the gateway (Appendix 1, REST data formats; claus
   Scenario: A REST request with a wrong password is refused
     When "INITIATOR_SYS" calls "REST_SERVICE_ID" over HTTPS with the password "guessed"
     Then the initiator receives a REST error with code "SCE002" and HTTP status 401
-    And the REST error cites "R-53" and names the field "request/requestInfo/sender/password"
+    And the REST error cites "R-53" and names the field "request/requestInfo/sender"
     And the REST error is valid against the documented error format
     And the REST owner received no request
     And the journal records the REST exchange as "REJECTED" with code "SCE002" and rule "R-53"

@@ -36,7 +36,7 @@ Feature: The synchronous channel (Appendix 1, section 2.1)
   Scenario: A request with a wrong password is refused
     When "INITIATOR_SYS" sends a request to "TEST_SERVICE_ID" with the password "guessed"
     Then the initiator receives a fault with code "SCE002"
-    And the fault cites "R-53" and names the field "request/requestInfo/sender/password"
+    And the fault cites "R-53" and names the field "request/requestInfo/sender"
     And the owner received no request
     And the journal records the exchange as "REJECTED" with code "SCE002" and rule "R-53"
 
@@ -44,7 +44,7 @@ Feature: The synchronous channel (Appendix 1, section 2.1)
   Scenario: A request from a system unknown to the gateway is refused
     When "STRANGER_SYS" sends a request to "TEST_SERVICE_ID" with the password "whatever"
     Then the initiator receives a fault with code "SCE002"
-    And the fault cites "R-53" and names the field "request/requestInfo/sender/senderId"
+    And the fault cites "R-53" and names the field "request/requestInfo/sender"
     And the owner received no request
     And the journal records the exchange as "REJECTED" with code "SCE002" and rule "R-53"
 

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+
+	"github.com/shepconf/shepconf/internal/redact"
 )
 
 // Check is one verdict record, attached to the step that made it: the rule checked, what was
@@ -342,21 +344,24 @@ func verdictOf(refs []scenarioRef) string {
 	return verdict
 }
 
+// newStepView is a step as shown. R-53: the steps redact passwords before attaching evidence; the
+// report redacts again, so that a cucumber JSON from elsewhere (or an older run) shows none either.
 func newStepView(st Step) stepView {
-	stv := stepView{Keyword: strings.TrimSpace(st.Keyword), Name: st.Name, Status: st.Result.Status,
-		Error: st.Result.Error, Duration: time.Duration(st.Result.Duration)}
+	stv := stepView{Keyword: strings.TrimSpace(st.Keyword), Name: redact.String(st.Name), Status: st.Result.Status,
+		Error: redact.String(st.Result.Error), Duration: time.Duration(st.Result.Duration)}
 	for _, e := range st.Embeddings {
 		switch e.MimeType {
 		case CheckMediaType:
 			var c Check
 			if json.Unmarshal(e.Data, &c) == nil {
+				c.Expected, c.Observed = redact.String(c.Expected), redact.String(c.Observed)
 				stv.Checks = append(stv.Checks, c)
 			}
 			continue
 		case RemarkMediaType:
 			continue // shown with the scenario and in the Remarks section
 		}
-		stv.Evidence = append(stv.Evidence, evidenceView{Name: e.Name, Body: pretty(e.MimeType, e.Data)})
+		stv.Evidence = append(stv.Evidence, evidenceView{Name: e.Name, Body: pretty(e.MimeType, redact.Bytes(e.Data))})
 	}
 	return stv
 }

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"github.com/shepconf/shepconf/fixtures"
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/xsig"
@@ -47,6 +49,9 @@ type Options struct {
 	// the reference systems and the system under test. The zero value is RSA-2048, as the national
 	// CA issues; a scenario about one algorithm still chooses its own.
 	KeyAlgorithm nca.KeyType
+	// HarnessKey seals the run's outputs (internal/runseal) so that the test act can tell them from
+	// edited ones. nil is the harness key of runseal.KeyPath (made on first use).
+	HarnessKey crypto.Signer
 }
 
 // RunInfo is written beside the reports: the test act reads from it whether the run can certify,
@@ -59,8 +64,10 @@ type RunInfo struct {
 	Filtered bool   `json:"filtered"`
 	Verdict  string `json:"verdict"`
 	// KeyAlgorithm is the key of the certificates the run issued ("RSA-2048", "ECDSA P-256").
-	KeyAlgorithm string  `json:"keyAlgorithm"`
-	SUT          SUTInfo `json:"sut"`
+	KeyAlgorithm string `json:"keyAlgorithm"`
+	// HarnessKey is the fingerprint of the key that sealed the run's outputs (runseal.File).
+	HarnessKey string  `json:"harnessKey"`
+	SUT        SUTInfo `json:"sut"`
 	// Roles are the roles the run certified, each with its scenarios and their outcome.
 	Roles []RoleResult `json:"roles"`
 	// Remarks are what the scenarios met that the real gateway tolerates but the Rules do not ask
@@ -114,6 +121,7 @@ type Result struct {
 	Summary                          reports.Summary
 	Info                             RunInfo
 	Report, Cucumber, JUnit, Journal string // paths of the outputs
+	Seal                             string // path of the seal over run.json and the reports
 }
 
 // QuickRun is the default selection: everything but the load scenarios (make conformance-full
@@ -157,11 +165,17 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		Cucumber: filepath.Join(dir, CucumberFile),
 		JUnit:    filepath.Join(dir, JUnitFile),
 		Journal:  filepath.Join(dir, JournalFile),
+		Seal:     filepath.Join(dir, runseal.File),
+	}
+	harnessKey, err := sealingKey(o.HarnessKey)
+	if err != nil {
+		return res, err
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return res, fmt.Errorf("output folder: %w", err)
 	}
-	for _, f := range []string{res.Report, res.Cucumber, res.JUnit, res.Journal, res.Journal + "-wal", res.Journal + "-shm"} {
+	// The seal goes first: a run that stops half way leaves no seal over half its outputs.
+	for _, f := range []string{res.Seal, res.Report, res.Cucumber, res.JUnit, res.Journal, res.Journal + "-wal", res.Journal + "-shm"} {
 		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return res, fmt.Errorf("clear earlier output: %w", err)
 		}
@@ -235,8 +249,8 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	res.Summary = run.Summary()
 	res.Info = RunInfo{TimeScale: o.TimeScale, Version: o.Version, Tags: o.Tags, Filtered: filtered, Verdict: res.Summary.Verdict,
-		KeyAlgorithm: o.KeyAlgorithm.String(), SUT: s.sutInfo(), Roles: s.roleResults(feats), Remarks: reports.Remarks(feats),
-		Started: started, Finished: run.Finished}
+		KeyAlgorithm: o.KeyAlgorithm.String(), HarnessKey: runseal.Fingerprint(harnessKey.Public()), SUT: s.sutInfo(),
+		Roles: s.roleResults(feats), Remarks: reports.Remarks(feats), Started: started, Finished: run.Finished}
 	run.System, run.Roles = res.Info.reported()
 	info, _ := json.MarshalIndent(res.Info, "", "  ")
 	if err := os.WriteFile(filepath.Join(dir, RunFile), info, 0o644); err != nil {
@@ -250,7 +264,25 @@ func Run(ctx context.Context, o Options) (Result, error) {
 		f.Close()
 		return res, fmt.Errorf("write report: %w", err)
 	}
-	return res, f.Close()
+	if err := f.Close(); err != nil {
+		return res, err
+	}
+	// A4-F: the act is drawn from run.json and the cucumber JSON; the seal lets it refuse them
+	// edited (a shrunk time scale turned into 1, a failed scenario into a passed one).
+	_, err = runseal.Seal(dir, harnessKey, RunFile, CucumberFile, JUnitFile, ReportFile)
+	return res, err
+}
+
+// sealingKey is the key given, or the harness key at its default place, made on first use.
+func sealingKey(key crypto.Signer) (crypto.Signer, error) {
+	if key != nil {
+		return key, nil
+	}
+	path, err := runseal.KeyPath("")
+	if err != nil {
+		return nil, err
+	}
+	return runseal.LoadOrCreate(path)
 }
 
 // stepSets are the step definitions of each area of the suite. A file of steps adds its own in an

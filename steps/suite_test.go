@@ -3,6 +3,7 @@ package steps_test
 import (
 	"bytes"
 	"context"
+	"github.com/shepconf/shepconf/internal/racedetect"
 	"os"
 	"strings"
 	"testing"
@@ -13,8 +14,9 @@ import (
 )
 
 // testScale shrinks every limit and scripted delay a hundredfold: a 31 s owner answers after
-// 310 ms against a 300 ms limit, so the limit is still really crossed.
-const testScale = 0.01
+// 310 ms against a 300 ms limit, so the limit is still really crossed. Under -race, whose slowdown
+// would eat those margins, it shrinks them tenfold only.
+var testScale = map[bool]float64{false: 0.01, true: 0.1}[racedetect.Enabled]
 
 // progress collects godog's output and shows it only when the test fails.
 func progress(t *testing.T) *bytes.Buffer {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/redact"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/server"
@@ -142,10 +143,15 @@ func (w *World) attachJSON(name string, v any) {
 	w.attach(name, "application/json", body)
 }
 
-// flushEvidence hands the evidence gathered during a step to godog.
+// flushEvidence hands the evidence gathered during a step to godog. R-53: every piece of it
+// (envelopes, JSON bodies, checks) passes here, so each password it carries is redacted here,
+// before the cucumber JSON and the report are written from it.
 func (w *World) flushEvidence(ctx context.Context) context.Context {
 	if len(w.evidence) == 0 {
 		return ctx
+	}
+	for i := range w.evidence {
+		w.evidence[i].Body = redact.Bytes(w.evidence[i].Body)
 	}
 	ctx = godog.Attach(ctx, w.evidence...)
 	w.evidence = nil

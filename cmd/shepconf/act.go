@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/forms"
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/nca"
@@ -41,6 +43,7 @@ type actFlags struct {
 	productionDate                                 string
 	tester, testerIIN, testerBIN                   string
 	state, keyPath, certPath, rootsPath            string
+	harnessKey                                     string
 }
 
 func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
@@ -63,6 +66,7 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.keyPath, "key", "", "sign with this PKCS#8 PEM private key instead of a simulated NCA certificate (with --cert)")
 	fs.StringVar(&f.certPath, "cert", "", "PEM certificate of --key, followed by its intermediate CA certificates")
 	fs.StringVar(&f.rootsPath, "roots", "", "PEM file of the NCA root certificates the EDS must chain to (default: the simulated NCA in --state)")
+	fs.StringVar(&f.harnessKey, "harness-key", "", "key the run was sealed with: the harness's private key, its public key ("+runseal.PublicKeyFile+") or a certificate of it (default $"+runseal.KeyEnv+", else the harness key in the user's configuration folder)")
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
@@ -76,7 +80,7 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	if f.verify != "" {
 		return verifyAct(f, stdout, stderr)
 	}
-	outcome, feats, err := readRun(f)
+	outcome, feats, sealed, err := readRun(f)
 	var xmlPath, htmlPath string
 	var act forms.TestAct
 	var signers []forms.Signer
@@ -95,6 +99,7 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shepconf act:", err)
 		return exitError
 	}
+	fmt.Fprintf(stdout, "Run %s sealed on %s by the harness key %s\n", f.out, sealed.Sealed.In(clock.Astana).Format(time.DateTime), sealed.Key)
 	fmt.Fprintf(stdout, "Act %s formed and signed by %s\n", act.ID, signers[0].Certificate.Subject)
 	fmt.Fprintf(stdout, "Decision: %s\n", firstLine(act.Decision))
 	for _, r := range outcome.Remarks {
@@ -109,21 +114,44 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitConformant
 }
 
-// readRun reads the run in f.out: its scenarios and verdict, and what it lacks to support the act
-// that f describes.
-func readRun(f actFlags) (forms.RunOutcome, []reports.Feature, error) {
+// readRun reads the run in f.out, once its seal holds: its scenarios and verdict, and what it lacks
+// to support the act that f describes.
+func readRun(f actFlags) (forms.RunOutcome, []reports.Feature, runseal.Manifest, error) {
 	cucumber := filepath.Join(f.out, steps.CucumberFile)
 	info, err := os.Stat(cucumber)
 	if err != nil {
-		return forms.RunOutcome{}, nil, fmt.Errorf("no conformance run in %s (%w); run \"shepconf run --out %s\" first", f.out, err, f.out)
+		return forms.RunOutcome{}, nil, runseal.Manifest{}, fmt.Errorf("no conformance run in %s (%w); run \"shepconf run --out %s\" first", f.out, err, f.out)
+	}
+	sealed, err := verifySeal(f)
+	if err != nil {
+		return forms.RunOutcome{}, nil, sealed, fmt.Errorf("the run in %s is refused: %w", f.out, err)
 	}
 	feats, err := reports.ReadCucumber(cucumber)
 	if err != nil {
-		return forms.RunOutcome{}, nil, err
+		return forms.RunOutcome{}, nil, sealed, err
 	}
 	outcome := outcomeOf(feats, info.ModTime())
 	outcome.Missing = runGaps(f)
-	return outcome, feats, nil
+	return outcome, feats, sealed, nil
+}
+
+// verifySeal checks the seal the harness wrote over the run before anything is drawn from it
+// (A4-F): edited, missing or unsealed, run.json and the cucumber JSON are refused, so that a run at
+// a shrunk time scale, or with a failed scenario, cannot be edited into one that certifies.
+func verifySeal(f actFlags) (runseal.Manifest, error) {
+	path, err := runseal.KeyPath(f.harnessKey)
+	if err != nil {
+		return runseal.Manifest{}, err
+	}
+	pub, err := runseal.LoadPublic(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return runseal.Manifest{}, &rule.Breach{Rule: "A4-F", Field: path, Expected: "the harness key that sealed the run", Observed: "no such file",
+			Fix: "give --harness-key the key, public key (" + runseal.PublicKeyFile + ") or certificate of the harness that ran the suite"}
+	}
+	if err != nil {
+		return runseal.Manifest{}, err
+	}
+	return runseal.Verify(f.out, pub, steps.RunFile, steps.CucumberFile)
 }
 
 // formAct fills Appendix 4 from the run's outcome, signs it with the tester's EDS and writes it as

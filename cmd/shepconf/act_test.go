@@ -123,6 +123,10 @@ func TestActWithSuppliedKey(t *testing.T) {
 		{"name":"A late answer is refused","tags":[{"name":"@A2-T1"}],"steps":[{"name":"it is refused","result":{"status":"failed"}}]}]}]`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, steps.RunFile), []byte(`{"timeScale":1,"verdict":"NOT CONFORMANT"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sealRun(t, dir)
 	ca, _ := nca.New("agency NCA")
 	id, err := ca.Issue(nca.Subject{CommonName: "Daniyar Tester", IIN: "850505300456", BIN: "100140000002"}, nca.ECDSAP256)
 	if err != nil {
@@ -189,6 +193,7 @@ func writeRun(t *testing.T, dir string, info steps.RunInfo, statuses ...string) 
 	if err := os.WriteFile(filepath.Join(dir, steps.RunFile), ri, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	sealRun(t, dir)
 }
 
 // TestActSaysReadyOnlyForWhatWasTested: "ready for commissioning" needs a complete run, at time
@@ -282,6 +287,7 @@ func TestActWithRemarksIsStillReady(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, steps.CucumberFile), cucumber, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	sealRun(t, dir)
 	code, out := shepconf(t, actArgs(dir, "--tester", "Aigerim Tester", "--tester-iin", "900101300123", "--state", t.TempDir())...)
 	if code != exitConformant {
 		t.Fatalf("exit %d\n%s", code, out)

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
@@ -78,6 +79,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	scale := fs.Float64("time-scale", 1, "shrink every timing limit and scripted delay by this factor; only 1 certifies")
 	cfgPath := fs.String("config", "", "configuration file naming the system under test, its roles and trigger (see fixtures/shepconf.example.yaml)")
 	keyAlg := fs.String("key-algorithm", "", "key of every certificate the run issues (overrides the file's keyAlgorithm): "+nca.KeyAlgorithms)
+	harnessKeyPath := fs.String("harness-key", "", "PEM private key (ECDSA P-256 or Ed25519) that seals the run's outputs for shepconf act; made on first use (default $"+runseal.KeyEnv+", else shepconf/"+runseal.KeyFile+" in the user's configuration folder)")
 	var sf sutFlags
 	sf.register(fs)
 	var omit, defects listFlag
@@ -114,9 +116,19 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "shepconf run:", err)
 		return exitError
 	}
+	keyPath, err := runseal.KeyPath(*harnessKeyPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "shepconf run:", err)
+		return exitError
+	}
+	harnessKey, err := runseal.LoadOrCreate(keyPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "shepconf run:", err)
+		return exitError
+	}
 	res, err := steps.Run(ctx, steps.Options{
 		OutDir: *out, Tags: *tags, Full: *full, TimeScale: *scale, OwnerOmit: omit, Output: stdout, Version: version(),
-		SUT: sutCfg, OperatorIn: os.Stdin, KeyAlgorithm: key,
+		SUT: sutCfg, OperatorIn: os.Stdin, KeyAlgorithm: key, HarnessKey: harnessKey,
 	})
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf run:", err)
@@ -139,6 +151,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	fmt.Fprintf(stdout, "Report:  %s\nJournal: %s\n", res.Report, res.Journal)
+	fmt.Fprintf(stdout, "Sealed:  %s by the harness key %s (%s)\n", res.Seal, res.Info.HarnessKey, keyPath)
 	if s.Verdict != reports.Conformant {
 		return exitFailed
 	}

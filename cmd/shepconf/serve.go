@@ -12,13 +12,16 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/standalone"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
-// shutdownGrace is how long requests in flight may take to finish after SIGTERM or SIGINT: the
-// Rules' 30 s owner limit plus a margin.
-const shutdownGrace = 35 * time.Second
+// shutdownGrace is how long exchanges in flight may take to finish after SIGTERM or SIGINT: the
+// Rules' 30 s (A2-T1 row 1), no more. Clients without an exchange in flight (idle, silent, slow to
+// send) are closed at once and do not count against it; what is still open when it ends is closed
+// and logged, and the stop is still a clean one (exit 0).
+const shutdownGrace = rule.SyncMaxProcessing
 
 // runServe starts the gateway with every channel, the NCA and the reference owners from a
 // configuration file and serves until SIGTERM or SIGINT.
@@ -62,6 +65,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	log := slog.New(slog.NewTextHandler(stderr, nil))
+	slog.SetDefault(log) // the listeners log refused and cut connections here (internal/server)
 	s, err := standalone.Start(cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf serve:", err)
@@ -71,12 +75,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 	<-ctx.Done()
 	log.Info("shutting down", "grace", shutdownGrace)
+	begin := time.Now()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := s.Close(sctx); err != nil {
 		fmt.Fprintln(stderr, "shepconf serve: shutdown:", err)
 		return exitError
 	}
+	log.Info("drained", "took", time.Since(begin).Round(time.Millisecond))
 	fmt.Fprintln(stdout, "stopped")
 	return exitConformant
 }

@@ -57,6 +57,9 @@ type Listen struct {
 	Owner     string   `yaml:"owner"` // the reference owner; empty when no service uses it
 	// RESTOwner is the reference owner's HTTPS address, for REST services routed to it.
 	RESTOwner string `yaml:"restOwner"`
+	// ConnsPerClient caps the connections one client address holds at once on the gateway's
+	// listeners (default 64); further ones are closed as they are accepted.
+	ConnsPerClient int `yaml:"connsPerClient"`
 }
 
 // System is an informatization object registered with the gateway (R-53(2), R-54).

@@ -2,41 +2,23 @@ package server
 
 import (
 	"crypto/tls"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"time"
 )
 
 // TLSServer is a running HTTPS server.
 type TLSServer struct{ *Server }
 
-// StartTLS listens on addr and serves h over TLS with cfg until Close.
-func StartTLS(addr string, h http.Handler, cfg *tls.Config) (*TLSServer, error) {
+// StartTLS listens on addr and serves h over TLS with cfg until Close, with the same limits as
+// Start: the TLS handshake shares the header timeout.
+func StartTLS(addr string, h http.Handler, cfg *tls.Config, opts ...Option) (*TLSServer, error) {
 	if cfg == nil || (len(cfg.Certificates) == 0 && cfg.GetCertificate == nil) {
 		return nil, fmt.Errorf("listen on %s over TLS: no server certificate", addr)
 	}
-	ln, err := net.Listen("tcp", addr)
+	s, err := start(addr, h, cfg, opts)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+		return nil, err
 	}
-	s := &Server{
-		srv: &http.Server{
-			Handler:           h,
-			TLSConfig:         cfg,
-			ReadHeaderTimeout: 10 * time.Second,
-			IdleTimeout:       2 * time.Minute,
-		},
-		ln:  ln,
-		err: make(chan error, 1),
-	}
-	go func() {
-		if err := s.srv.Serve(tls.NewListener(ln, cfg)); !errors.Is(err, http.ErrServerClosed) {
-			s.err <- err
-		}
-		close(s.err)
-	}()
 	return &TLSServer{s}, nil
 }
 

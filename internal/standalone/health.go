@@ -15,8 +15,9 @@ import (
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
-// health answers 200 when every channel is open and the store and journal answer, 503 otherwise and
-// while shutting down; the body has one line per channel and per store.
+// health answers 200 when every channel is open and the store and journal answer, 503 otherwise,
+// while shutting down and while the gateway is saturated (every exchange slot taken); the body has
+// one line per channel and per store, and one for the gateway's load.
 func (s *Standalone) health(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
@@ -43,15 +44,40 @@ func (s *Standalone) health(w http.ResponseWriter, r *http.Request) {
 	} else {
 		line("journal", "ok", "")
 	}
+	// Saturation is load, not a failure: it has its own answer, and the line does not turn the
+	// gateway "failing".
+	capState, capDetail := s.capacity()
+	fmt.Fprintf(&b, "capacity: %s %s\n", capState, capDetail)
 	status, head := http.StatusOK, "ok\n"
 	if s.draining.Load() {
 		status, head = http.StatusServiceUnavailable, "shutting down\n"
 	} else if !ok {
 		status, head = http.StatusServiceUnavailable, "failing\n"
+	} else if capState == "saturated" {
+		status, head = http.StatusServiceUnavailable, "saturated\n"
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = io.WriteString(w, head+b.String())
+}
+
+// capacity is the gateway's load: its exchange slots (saturated when all are taken: the next
+// request is refused with 503), the bodies being read before they take one, and the connections
+// of its two listeners, with those refused by the per-client cap.
+func (s *Standalone) capacity() (state, detail string) {
+	if s.Gateway == nil || s.gatewaySrv == nil || s.restSrv == nil {
+		return "ok", "not started"
+	}
+	sat := s.Gateway.Saturation()
+	plain, secure := s.gatewaySrv.Stats(), s.restSrv.Stats()
+	state = "ok"
+	if sat.Full() {
+		state = "saturated"
+	}
+	return state, fmt.Sprintf("%d/%d exchanges in flight, %d bodies being read, %d refused at capacity; "+
+		"%d connections open (http %d, https %d), %d refused by the per-client cap",
+		sat.InFlight, sat.Capacity, sat.Reading, sat.Refused,
+		plain.Open+secure.Open, plain.Open, secure.Open, plain.Refused+secure.Refused)
 }
 
 // formatCounts lists the stored messages by state, e.g. "messages: 1 DELIVERED, 2 ON_DELIVERY".

@@ -46,6 +46,7 @@ type Standalone struct {
 	Config   config.Config
 	NCA      *nca.Authority
 	Registry *gateway.Registry
+	Gateway  *gateway.Gateway // every channel, for its saturation (/healthz)
 	Journal  *journal.Journal
 	// Store is the asynchronous channel's durable message store; Async the channel itself.
 	Store   *store.Store
@@ -259,10 +260,15 @@ func (s *Standalone) startGateway(checker *xsig.Checker) error {
 	mux.HandleFunc(HealthPath, s.health)
 	mux.Handle(MetricsPath, s.Metrics)
 	mux.Handle("/", s.Metrics.Wrap(gw.Handler()))
-	if s.gatewaySrv, err = server.Start(s.Config.Listen.Gateway, mux); err != nil {
+	s.Gateway = gw
+	perClient := server.ConnsPerClient(s.Config.Listen.ConnsPerClient)
+	if s.Config.Listen.ConnsPerClient == 0 {
+		perClient = server.ConnsPerClient(server.DefaultConnsPerClient)
+	}
+	if s.gatewaySrv, err = server.Start(s.Config.Listen.Gateway, mux, perClient, server.WithLogger(s.log)); err != nil {
 		return fmt.Errorf("gateway: %w", err)
 	}
-	if s.restSrv, err = server.StartTLS(s.Config.Listen.REST, mux, gw.TLSConfig()); err != nil {
+	if s.restSrv, err = server.StartTLS(s.Config.Listen.REST, mux, gw.TLSConfig(), perClient, server.WithLogger(s.log)); err != nil {
 		return fmt.Errorf("gateway over HTTPS (listen.rest): %w", err)
 	}
 	s.log.Info("gateway listening", "url", s.gatewaySrv.URL(), "https", s.restSrv.URL(), "nca", s.ncaSrv.URL(), "state", s.Config.State)
@@ -313,10 +319,15 @@ func (s *Standalone) Close(ctx context.Context) error {
 			errs = append(errs, srv.Close(ctx))
 		}
 	}
+	// Both gateway listeners drain at once, each with the whole allowance for its exchanges.
 	if s.restSrv != nil {
-		stop(s.restSrv.Server)
+		done := make(chan error, 1)
+		go func() { done <- s.restSrv.Server.Close(ctx) }()
+		stop(s.gatewaySrv)
+		errs = append(errs, <-done)
+	} else {
+		stop(s.gatewaySrv)
 	}
-	stop(s.gatewaySrv)
 	if s.Async != nil {
 		s.Async.Close() // waits for the pushes in flight
 	}

@@ -114,6 +114,13 @@ func Verify(envelope []byte, known ...*x509.Certificate) (*Signed, error) {
 		if r != bodyRef {
 			target = elementByID(root, strings.TrimPrefix(r.SelectAttrValue("URI", ""), "#"))
 		}
+		// exclusive C14N without comments leaves comments out of the digest, and a processing
+		// instruction forwarded with the data is not what its signer wrote either: a signed element
+		// holding one carries content the signature does not vouch for, which the gateway would
+		// forward as signed.
+		if what := unsignedNode(target); what != "" {
+			return out, fail(Wrapped, "R-58", "the signed element %s holds %s, which the signature does not cover (exclusive C14N drops comments); what is forwarded must be exactly what was signed", r.SelectAttrValue("URI", ""), what)
+		}
 		digestSHA1, err := checkReference(r, target)
 		if err != nil {
 			return out, err
@@ -318,4 +325,21 @@ func countID(root *etree.Element, id string) int {
 		n += countID(c, id)
 	}
 	return n
+}
+
+// unsignedNode names a comment or processing instruction inside e, or returns "".
+func unsignedNode(e *etree.Element) string {
+	for _, t := range e.Child {
+		switch c := t.(type) {
+		case *etree.Comment:
+			return "a comment"
+		case *etree.ProcInst:
+			return "a processing instruction"
+		case *etree.Element:
+			if what := unsignedNode(c); what != "" {
+				return what
+			}
+		}
+	}
+	return ""
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/beevik/etree"
+
 	"github.com/shepconf/shepconf/fixtures"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
@@ -16,6 +18,7 @@ import (
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/store"
 	"github.com/shepconf/shepconf/internal/wire"
+	"github.com/shepconf/shepconf/internal/xmlguard"
 )
 
 // Defaults of the asynchronous channel. The Rules fix none of them: L-11 leaves the GetMessages
@@ -162,7 +165,7 @@ func (a *Async) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeXML(w, http.StatusInternalServerError, asyncFault(x, journalFailure(err), envelope.AsyncSendMessageFault))
 		return
 	}
-	m, f := a.admit(x, body, readErr)
+	m, f := a.admit(ctx, x, body, readErr)
 	faultElement := envelope.AsyncSendMessageFault
 	if m != nil {
 		faultElement = faultElementOf(m.Payload.Tag)
@@ -197,20 +200,42 @@ func (a *Async) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeXML(w, http.StatusOK, out)
 }
 
-// admit checks what every request of the asynchronous channel must pass before its operation runs:
-// size, the channel schema (R-5, A1-T1 ... A1-T10) and the transport signature.
-func (a *Async) admit(x *exchange, body []byte, readErr error) (*envelope.Message, *failure) {
+// admit checks what every request of the asynchronous channel must pass before its operation runs,
+// cheapest first as on the synchronous channel (see admitSync): size, the streaming pre-scan, the
+// sender's credentials read without a tree, then the channel schema (R-5, A1-T1 ... A1-T10) and the
+// parse. The operation authenticates the decoded sender again (authenticate) and checks the
+// transport signature.
+func (a *Async) admit(ctx context.Context, x *exchange, body []byte, readErr error) (*envelope.Message, *failure) {
 	if f := readFailure("A1-T1 row 1", readErr); f != nil {
 		return nil, f
 	}
-	m, parseErr := envelope.Parse(body)
+	// A1-T1 row 1: a document within the parser limits, checked before any parser runs.
+	if err := xmlguard.Scan(body); err != nil {
+		return nil, a.g.scanFailure("A1-T1 row 1", err)
+	}
+	// R-53(2): the login and password before the message is validated or parsed. A request that
+	// names no sender is left to the schema and to authenticate.
+	if early := envelope.ReadCredentials(body); early.Found && early.SenderID != "" {
+		x.senderID = early.SenderID
+		// The fault element follows the operation (faultElementOf) even when nothing was parsed.
+		op := &envelope.Message{Payload: etree.NewElement(early.Operation)}
+		if early.Password == "" {
+			return op, asyncNoPassword(early.Field)
+		}
+		if _, f := a.g.checkCredentials(ctx, x, claim{early.SenderID, early.Password, early.Field, ""}); f != nil {
+			return op, f
+		}
+	}
+	a.g.validating()
 	if v := a.xsd.Validate(body); len(v) > 0 {
 		kind := envelope.AsyncGatewayMsg
+		m, parseErr := envelope.Parse(body)
 		if parseErr == nil {
 			kind = requestKind(m.Payload.Tag)
 		}
 		return m, &failure{code: envelope.SCE001, client: true, breach: envelope.ExplainAsync(v[0], kind)}
 	}
+	m, parseErr := envelope.Parse(body)
 	if parseErr != nil {
 		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
 			Rule: "A1-T1 row 1", Expected: envelope.AsyncGatewayMsg.Desc, Observed: parseErr.Error()}}
@@ -227,19 +252,26 @@ func (a *Async) admit(x *exchange, body []byte, readErr error) (*envelope.Messag
 // verifyTransport checks the transport signature of an asynchronous request (R-56, R-58, R-59,
 // Appendix 6): once the sender is known and authenticated, before the operation runs and so before
 // acceptance. The signature must be the registered sender's and its certificate valid
-// (R-58 2). The evidence goes to the journal's ACCEPTED entry, as on the synchronous channel.
+// (R-58 2). The evidence goes to the journal's ACCEPTED entry, as on the synchronous channel, with a
+// remark when messageDate is far from the gateway's clock (A1-T1 row 8).
 func (a *Async) verifyTransport(ctx context.Context, x *exchange, sys System) *failure {
 	if a.g.sig == nil {
 		return nil
 	}
-	evidence, f := a.g.verifySigned(ctx, x.body, x.senderID, sys.Identifier, "")
+	var date envelope.DateTime
+	if d := envelope.ReadCredentials(x.body).MessageDate; d != "" {
+		_ = date.UnmarshalText([]byte(d)) // the schema has checked it
+	}
+	evidence, f := a.g.judgeSigned(ctx, a.g.verifyOnce(x.body, x.senderID), x.senderID, sys.Identifier, "",
+		messageDateRemark(date.Time, time.Now(), "A1-T1 row 8")...)
 	x.signature = evidence
 	return f
 }
 
 // authenticate checks a sender's login and password (R-53(2)). The asynchronous tables make the
 // password optional (A1-T1 row 12, O-11); the gateway still requires it, as R-53(2) authorises every
-// subject by login and password.
+// subject by login and password. An unknown system and a wrong password get one answer
+// (checkCredentials).
 func (a *Async) authenticate(ctx context.Context, x *exchange, s *envelope.SenderInfo, where, table string) (System, *failure) {
 	if s == nil {
 		return System{}, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
@@ -248,22 +280,19 @@ func (a *Async) authenticate(ctx context.Context, x *exchange, s *envelope.Sende
 			Fix: "send sender with the senderId and password issued by the operator"}}
 	}
 	x.senderID = s.SenderID
-	sys, known := a.g.registry.System(s.SenderID)
-	switch {
-	case !known:
-		return sys, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
-			Rule: "R-53", Field: where + "/senderId", Expected: "a system registered with the gateway",
-			Observed: fmt.Sprintf("senderId %q is not registered", s.SenderID), Fix: "send the system identifier issued by the operator"}}
-	case !passwordMatches(sys.Password, s.Password):
-		observed := "a different password"
-		if s.Password == "" {
-			observed = "no password"
-		}
-		return sys, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
-			Rule: "R-53", Field: where + "/password", Expected: fmt.Sprintf("the password issued by the operator for %s", sys.ID),
-			Observed: observed, Fix: "send the password issued by the operator"}}
+	if s.Password == "" {
+		return System{}, asyncNoPassword(where)
+	}
+	sys, f := a.g.checkCredentials(ctx, x, claim{s.SenderID, s.Password, where, clientAddress(ctx)})
+	if f != nil {
+		return sys, f
 	}
 	return sys, a.verifyTransport(ctx, x, sys)
+}
+
+// asyncNoPassword refuses a sender without a password: the answer depends on the request alone.
+func asyncNoPassword(where string) *failure {
+	return noPassword("R-53", where+"/password", "the password issued by the operator (optional in the tables, O-11, but required by R-53(2))")
 }
 
 // sendMessage accepts a message into the channel (A1-T1) and answers with the gateway's identifiers
@@ -279,6 +308,8 @@ func (a *Async) sendMessage(ctx context.Context, x *exchange, m *envelope.Messag
 	if f != nil {
 		return nil, f
 	}
+	// the replay key is taken from the message as sent, before the gateway fills in its ids.
+	key := sendMessageKey(sender.ID, req.Request)
 	recipient, chain, f := a.route(ctx, sender, info)
 	if f != nil {
 		return nil, f
@@ -314,7 +345,15 @@ func (a *Async) sendMessage(ctx context.Context, x *exchange, m *envelope.Messag
 		StatusCode: StatusAccepted, StatusMessage: "accepted, waiting for delivery to " + recipient,
 		Received: received, Accepted: time.Now(),
 	}
-	if err := a.store.Accept(ctx, msg, chain); err != nil {
+	// the message is stored under its replay key in one transaction: of copies sent at
+	// once, or again after a lost answer, exactly one is stored and delivered.
+	var replay *store.ReplayError
+	if err := a.store.AcceptOnce(ctx, key, msg, chain); errors.As(err, &replay) {
+		x.messageID = replay.First
+		return nil, replayFailure("request/messageInfo", sender.ID,
+			fmt.Sprintf("the same message (content %s) was accepted as messageId %s at %s", key.Digest, replay.First, astana(replay.At)),
+			"nothing to resend: the message was accepted as messageId "+replay.First+"; a new message has a messageDate of its own")
+	} else if err != nil {
 		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "R-47", Expected: "the message stored durably before it is accepted",
 			Observed: err.Error(), Fix: "retry later; the gateway accepts no message it cannot keep"}}
 	}
@@ -338,7 +377,12 @@ func (a *Async) sendMessage(ctx context.Context, x *exchange, m *envelope.Messag
 		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T2", Expected: "an answer the gateway can send", Observed: err.Error()}}
 	}
 	// the asynchronous exchange is confirmed by the sender receiving the message's identifier.
-	_ = x.record(ctx, journal.Answered, "", "R-22", "messageId "+info.MessageID+" and correlationId "+info.CorrelationID+" returned to the sender")
+	// Unrecorded, the answer is not sent: the sender's retry is then refused as a replay naming the
+	// messageId the message was stored under.
+	if err := x.record(ctx, journal.Answered, "", "R-22", "messageId "+info.MessageID+" and correlationId "+info.CorrelationID+" returned to the sender"); err != nil {
+		f := journalFailure(err)
+		return nil, &f
+	}
 	return out, nil
 }
 
@@ -452,7 +496,10 @@ func (a *Async) answer(ctx context.Context, x *exchange, p envelope.Payload, det
 	if err != nil {
 		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T1", Expected: "an answer the gateway can send", Observed: err.Error()}}
 	}
-	_ = x.record(ctx, journal.Answered, "", "", detail)
+	if err := x.record(ctx, journal.Answered, "", "", detail); err != nil {
+		f := journalFailure(err)
+		return nil, &f
+	}
 	return out, nil
 }
 
@@ -554,13 +601,21 @@ func (a *Async) sendDeliveryNotification(ctx context.Context, x *exchange, m *en
 		c.StatusMessage += fmt.Sprintf(" (%s: %s)", st.Error.ErrorCode, st.Error.ErrorMessage)
 	}
 	c.Detail = "sendDeliveryNotification, session " + x.sessionID
-	if err := a.changeState(ctx, msg, c, msg.Attempts, next); err != nil {
+	// a notification is taken once; a replayed one (a captured RESEND, say) changes nothing.
+	notificationID := envelope.NewGUID()
+	var replay *store.ReplayError
+	if err := a.changeStateOnce(ctx, notificationKey(sys.ID, n), notificationID, msg, c, msg.Attempts, next); errors.As(err, &replay) {
+		return nil, replayFailure("request/notification", sys.ID,
+			fmt.Sprintf("the same notification (%s/%s of %s, content %s) was taken as notificationId %s at %s",
+				st.ReceiveStatus, st.ResendMessage, msg.MessageID, replay.Key.Digest, replay.First, astana(replay.At)),
+			"send a new notification, with its own notificationDate and statusDate, to report a new delivery status")
+	} else if err != nil {
 		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T4", Expected: "the notification recorded", Observed: err.Error()}}
 	}
 	a.recordFor(ctx, msg, journal.Notified, "", "A1-T4", fmt.Sprintf("%s/%s from %s: %s -> %s", st.ReceiveStatus, st.ResendMessage, sys.ID, msg.State, c.State))
 	a.nudge()
 	var answer envelope.AsyncSendDeliveryNotificationAnswer
-	answer.Response.NotificationID = envelope.NewGUID()
+	answer.Response.NotificationID = notificationID
 	answer.Response.ResponseDate = envelope.Now()
 	answer.Response.SessionID = x.sessionID
 	return a.answer(ctx, x, answer, "notification "+answer.Response.NotificationID+" on "+msg.MessageID)

@@ -34,6 +34,10 @@ type Gateway struct {
 	sig      *Signatures // nil: transport signatures off (see WithSignatures)
 	async    *Async      // the asynchronous channel, once EnableAsync has opened it
 	rest     *REST       // the REST channel, when WithREST opened it
+	// credentials is the attempt limiter and the admission counters (guard.go)
+	credentials *guard
+	// intake holds the in-flight slots and the bodies being read, shared by every Handler (capacity.go)
+	intake *admission
 }
 
 // Option configures a Gateway.
@@ -55,12 +59,14 @@ func New(reg *Registry, j *journal.Journal, opts ...Option) (*Gateway, error) {
 		return nil, fmt.Errorf("synchronous channel schema: %w", err)
 	}
 	g := &Gateway{
-		registry: reg,
-		journal:  j,
-		limits:   rule.RulesLimits(),
-		client:   &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}},
-		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
-		syncXSD:  xsd,
+		registry:    reg,
+		journal:     j,
+		limits:      rule.RulesLimits(),
+		client:      &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, IdleConnTimeout: time.Minute}},
+		log:         slog.New(slog.NewTextHandler(io.Discard, nil)),
+		syncXSD:     xsd,
+		credentials: newGuard(),
+		intake:      &admission{slots: make(chan struct{}, MaxInFlight)},
 	}
 	for _, o := range opts {
 		o(g)
@@ -79,7 +85,7 @@ func (g *Gateway) Handler() http.Handler {
 	for _, p := range []string{RESTPath, RESTPath + "/"} { // REST (O-21): /bip-rest, /bip-rest/{serviceid}
 		mux.Handle(p, g.restHandler())
 	}
-	return limitInFlight(mux)
+	return g.admission().admit(WithClientAddress(mux))
 }
 
 // failure is a refusal or a failed hop: the fault code sent back and the rule breach behind it.

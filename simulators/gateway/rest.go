@@ -109,6 +109,7 @@ var restStatus = map[string]int{
 	envelope.SCE003.ID: http.StatusForbidden, envelope.SCE005.ID: http.StatusForbidden,
 	envelope.SCE011.ID: http.StatusForbidden, envelope.SCE013.ID: http.StatusForbidden,
 	envelope.SCE004.ID: http.StatusNotFound,
+	envelope.SCE022.ID: http.StatusConflict, // a replay
 	envelope.SCE031.ID: http.StatusUpgradeRequired,
 	envelope.SCE008.ID: http.StatusGatewayTimeout,
 	envelope.SCE009.ID: http.StatusBadGateway, envelope.SCE010.ID: http.StatusBadGateway,
@@ -166,8 +167,13 @@ func (g *Gateway) serveREST(w http.ResponseWriter, r *http.Request) {
 		x.writeRESTFault(w, *f)
 		return
 	}
-	if err := x.record(ctx, journal.Accepted, "", "R-47", "checks passed, routing to "+to.endpoint+evidence); err != nil {
-		x.writeRESTFault(w, journalFailure(err))
+	// the ACCEPTED record is the replay check, in one transaction: a messageId the
+	// sender used before is refused, and of copies sent at once exactly one is accepted and routed.
+	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", "checks passed, routing to "+to.endpoint+evidence); f != nil {
+		if f.code == envelope.SCE022 {
+			_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, f.breach.Error())
+		}
+		x.writeRESTFault(w, *f)
 		return
 	}
 	out, f := g.routeREST(ctx, x, req, to)
@@ -176,7 +182,11 @@ func (g *Gateway) serveREST(w http.ResponseWriter, r *http.Request) {
 		x.writeRESTFault(w, *f)
 		return
 	}
-	_ = x.record(ctx, journal.Answered, "", "", "owner's answer sent to the initiator")
+	// The answer leaves only once its outcome is journalled: no exchange is acknowledged unrecorded.
+	if err := x.record(ctx, journal.Answered, "", "", "owner's answer sent to the initiator"); err != nil {
+		x.writeRESTFault(w, journalFailure(err))
+		return
+	}
 	writeJSON(w, http.StatusOK, x.sessionID, out)
 }
 
@@ -223,10 +233,28 @@ func (g *Gateway) admitREST(ctx context.Context, x *exchange, r *http.Request, b
 		fmt.Fprintf(&evidence, "; A6-S3 sealed message: %s/%s, signed %s by %s", o.KeyAlgorithm, o.ContentEncryption, o.SignatureAlgorithm, o.Signer.Subject)
 	}
 
+	// R-53(2): the user is authenticated before the body is validated, as on the SOAP channels (see
+	// admitSync): reading the request is one linear pass, the schema validation is the heavier one.
+	// A body that does not read as a request, or carries no credentials, is left to the schema.
+	var sys System
+	authenticated := false
+	if err := json.Unmarshal(body, &req); err == nil && req.Request.RequestInfo.Sender.SenderID != "" {
+		if _, _, basic := r.BasicAuth(); basic || req.Request.RequestInfo.Sender.Password != "" {
+			x.senderID = req.Request.RequestInfo.Sender.SenderID
+			var f *failure
+			if sys, f = g.authenticateREST(ctx, x, r, req.Request.RequestInfo.Sender); f != nil {
+				return req, to, "", f
+			}
+			authenticated = true
+		}
+	}
+
 	// A1-T22: the body follows the REST format of Appendix 1.
+	g.validating()
 	if v := g.rest.request.Validate(body); len(v) > 0 {
 		return req, to, "", &failure{code: envelope.SCE001, client: true, breach: envelope.Explain(v[0], envelope.RESTRequestMsg)}
 	}
+	req = envelope.RESTRequest{}
 	if err := json.Unmarshal(body, &req); err != nil {
 		return req, to, "", &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
 			Rule: "A1-T22 row 1", Expected: envelope.RESTRequestMsg.Desc, Observed: err.Error(), Fix: "send " + envelope.RESTRequestMsg.Desc}}
@@ -240,9 +268,11 @@ func (g *Gateway) admitREST(ctx context.Context, x *exchange, r *http.Request, b
 			Fix: "POST to " + RESTPath + " or to " + RESTPath + "/{serviceid} of the service called"}}
 	}
 
-	sys, f := g.authenticateREST(ctx, r, info.Sender)
-	if f != nil {
-		return req, to, "", f
+	if !authenticated {
+		var f *failure
+		if sys, f = g.authenticateREST(ctx, x, r, info.Sender); f != nil {
+			return req, to, "", f
+		}
 	}
 	if len(r.TLS.PeerCertificates) > 0 {
 		fmt.Fprintf(&evidence, "; client certificate %s", r.TLS.PeerCertificates[0].Subject)
@@ -258,42 +288,46 @@ func (g *Gateway) admitREST(ctx context.Context, x *exchange, r *http.Request, b
 		}
 	}
 
-	to, f = g.restService(info, sys)
+	to, f := g.restService(info, sys)
 	return req, to, evidence.String(), f
 }
 
 // authenticateREST is the user authentication of and R-53(2): the login and password issued
 // by the operator, sent in the body (A1-T22 rows 8-9) or by HTTP Basic over TLS, and, when the
 // client presents a certificate, its IIN/BIN must be the registered system's and it must be valid.
-func (g *Gateway) authenticateREST(ctx context.Context, r *http.Request, s envelope.SenderInfo) (System, *failure) {
+// What the request alone shows is judged first; then the credentials, with one answer for an
+// unknown system and a wrong password (checkCredentials). No header value is echoed: an
+// Authorization header is named by its scheme only.
+func (g *Gateway) authenticateREST(ctx context.Context, x *exchange, r *http.Request, s envelope.SenderInfo) (System, *failure) {
 	refuse := func(ruleID, field, expected, observed, fix string) (System, *failure) {
 		return System{}, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
 			Rule: ruleID, Field: field, Expected: expected, Observed: observed, Fix: fix}}
 	}
-	sys, known := g.registry.System(s.SenderID)
-	if !known {
-		return refuse("R-53", "request/requestInfo/sender/senderId", "a system registered with the gateway",
-			fmt.Sprintf("senderId %q is not registered", s.SenderID), "send the system identifier issued by the operator")
-	}
 	user, basicPassword, basic := r.BasicAuth()
 	if h := r.Header.Get("Authorization"); h != "" && !basic {
 		return refuse("R-2.7", "Authorization", "HTTP Basic credentials (RFC 7617) of the sending system",
-			fmt.Sprintf("an Authorization header of another scheme (%.20s...)", h), "send Authorization: Basic base64(senderId:password), or leave it out")
+			"an Authorization header of "+authScheme(h), "send Authorization: Basic base64(senderId:password), or leave it out")
 	}
 	if basic && user != s.SenderID {
-		return refuse("R-53", "Authorization", "the HTTP Basic user "+s.SenderID+", the request's senderId",
-			fmt.Sprintf("user %q", user), "authenticate as the system that sends the request")
+		return refuse("R-53", "Authorization", fmt.Sprintf("the HTTP Basic user %.100q, the request's senderId", s.SenderID),
+			fmt.Sprintf("user %.100q", user), "authenticate as the system that sends the request")
 	}
-	switch {
-	case s.Password == "" && !basic:
+	if s.Password == "" && !basic {
 		return refuse("A1-T22 row 9", "request/requestInfo/sender/password", "password (string, required)",
 			"no password in the body and no HTTP Basic credentials", "send the password issued by the operator")
-	case s.Password != "" && !passwordMatches(sys.Password, s.Password):
-		return refuse("R-53", "request/requestInfo/sender/password", "the password issued by the operator for "+sys.ID,
-			"a different password", "send the password issued by the operator")
-	case basic && !passwordMatches(sys.Password, basicPassword):
-		return refuse("R-53", "Authorization", "the password issued by the operator for "+sys.ID,
-			"a different password in the HTTP Basic credentials", "send the password issued by the operator")
+	}
+	client := hostOf(r.RemoteAddr)
+	var sys System
+	var f *failure
+	if s.Password != "" {
+		if sys, f = g.checkCredentials(ctx, x, claim{s.SenderID, s.Password, "request/requestInfo/sender", client}); f != nil {
+			return sys, f
+		}
+	}
+	if basic {
+		if sys, f = g.checkCredentials(ctx, x, claim{s.SenderID, basicPassword, "Authorization", client}); f != nil {
+			return sys, f
+		}
 	}
 
 	certs := r.TLS.PeerCertificates
@@ -386,4 +420,20 @@ func skipped(off []xsig.Problem, p xsig.Problem) bool {
 // BasicAuth is the value of an HTTP Basic Authorization header, for clients and tests.
 func BasicAuth(user, password string) string {
 	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
+// authSchemes are the registered HTTP authentication schemes (IANA), the only part of an
+// Authorization header the gateway repeats.
+var authSchemes = []string{"Basic", "Bearer", "Digest", "DPoP", "GNAP", "HOBA", "Mutual", "Negotiate", "NTLM",
+	"OAuth", "PrivateToken", "SCRAM-SHA-1", "SCRAM-SHA-256", "vapid", "AWS4-HMAC-SHA256"}
+
+// authScheme names the scheme of an Authorization header, never its credentials.
+func authScheme(h string) string {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(h), " ")
+	for _, s := range authSchemes {
+		if strings.EqualFold(s, scheme) {
+			return "the " + s + " scheme"
+		}
+	}
+	return "an unregistered scheme"
 }

@@ -42,7 +42,11 @@ func (g *Gateway) routeREST(ctx context.Context, x *exchange, req envelope.RESTR
 		client = g.client
 	}
 
-	_ = x.record(ctx, journal.Routed, "", "", to.endpoint)
+	// The owner's time is measured from this record (A2-T1): without it the owner is not called.
+	if err := x.record(ctx, journal.Routed, "", "", to.endpoint); err != nil {
+		f := journalFailure(err)
+		return nil, &f
+	}
 	start := time.Now()
 	resp, err := client.Do(hreq)
 	var body []byte

@@ -88,8 +88,8 @@ func TestRESTRequiresClientCertificateWhenConfigured(t *testing.T) {
 
 func TestRESTServiceInURLMustMatchBody(t *testing.T) {
 	url, client, in := restGateway(t, false)
-	body, _ := json.Marshal(in.Request("S1", nil))
 	for path, want := range map[string]string{"/bip-rest/S1": "", "/bip-rest/S2": "SCE001", "/bip-rest": ""} {
+		body, _ := json.Marshal(in.Request("S1", nil)) // a new messageId each time: a repeat is a replay
 		resp, err := client.Post(url+path, "application/json", strings.NewReader(string(body)))
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/rule"
@@ -56,7 +57,7 @@ var signatureFixes = map[xsig.Problem]string{
 	xsig.Expired:       "renew the system's EDS certificate at the NCA",
 	xsig.Revoked:       "obtain a new EDS certificate from the NCA; the revoked one may not sign",
 	xsig.Untrusted:     "use a certificate issued by the NCA of the Republic of Kazakhstan",
-	xsig.StatusUnknown: "retry later: neither the NCA's OCSP responder nor its CRL could be reached",
+	xsig.StatusUnknown: "retry later when the NCA's OCSP responder and CRL were unreachable or answered stale or for another request; when the responder does not know the certificate, sign with one the NCA issued and records",
 }
 
 // signatureFailure turns a failed check into the fault the sender gets.
@@ -80,13 +81,69 @@ func signatureFailure(err error, where string) *failure {
 // registered (its BIN or IIN). It returns the evidence for the journal: the Report, with the way
 // KeyInfo named the certificate and any remarks.
 func (g *Gateway) verifySigned(ctx context.Context, body []byte, senderID, registered, where string) (string, *failure) {
-	known := g.registry.signerCertificates(senderID)
-	r, err := g.sig.Checker.CheckMessageFrom(ctx, body, senderID, registered, known, g.sig.Off...)
+	return g.judgeSigned(ctx, g.verifyOnce(body, senderID), senderID, registered, where)
+}
+
+// verified is a message's transport signature checked once by xsig.Verify (one parse of the
+// message), for the peer check and then the sender check.
+type verified struct {
+	signed *xsig.Signed
+	err    error
+}
+
+// verifyOnce verifies the signature cryptographically. The certificates a ds:X509IssuerSerial may
+// name are the sender's and the peer gateways' (signerCertificates).
+func (g *Gateway) verifyOnce(body []byte, senderID string) verified {
+	s, err := xsig.Verify(body, g.registry.signerCertificates(senderID)...)
+	return verified{signed: s, err: err}
+}
+
+// judgeSigned finishes the check of a verified signature as xsig.Checker.CheckMessageFrom does: the
+// signer must be the registered sender with a valid certificate (R-58 2). remarks are added
+// to the evidence (e.g. a far messageDate), which the journal keeps and the report lists.
+func (g *Gateway) judgeSigned(ctx context.Context, v verified, senderID, registered, where string, remarks ...xsig.Remark) (string, *failure) {
+	r := xsig.ReportOf(v.signed)
+	r.Remarks = append(r.Remarks, remarks...)
+	err := v.err
+	if err != nil && skipped(g.sig.Off, xsig.ProblemOf(err)) {
+		err = nil // only with the failed check switched off (Signatures.Off)
+	}
+	if err == nil && v.signed != nil && v.signed.Certificate != nil {
+		r.Certificate, err = g.sig.Checker.Judge(ctx, v.signed.Certificate, senderID, registered, g.sig.Off...)
+	}
+	if err != nil {
+		r = r.WithError(err)
+	}
 	evidence, _ := json.Marshal(r)
 	if err != nil {
 		return string(evidence), signatureFailure(err, where)
 	}
 	return string(evidence), nil
+}
+
+// MessageDateSkew is how far a messageDate may stand from the gateway's clock without a remark. The
+// Rules set no window (the transport signature carries no timestamp either, R-55), so a date from
+// 1999 or 2099 is accepted, but remarked: it usually betrays a wrong clock or a replayed message.
+const MessageDateSkew = 24 * time.Hour
+
+// RemarkMessageDate is the code of the remark on a far messageDate.
+const RemarkMessageDate = "message-date"
+
+// messageDateRemark remarks a messageDate more than MessageDateSkew from now.
+func messageDateRemark(date, now time.Time, ruleID string) []xsig.Remark {
+	if date.IsZero() {
+		return nil
+	}
+	skew := date.Sub(now)
+	if skew < 0 {
+		skew = -skew
+	}
+	if skew <= MessageDateSkew {
+		return nil
+	}
+	return []xsig.Remark{{Code: RemarkMessageDate, Rule: ruleID, Reason: fmt.Sprintf("messageDate %s is %s from the gateway's clock "+
+		"(more than %s): accepted, as the Rules set no window; set messageDate to the time the message is sent, from a synchronised clock",
+		date.Format(time.RFC3339), skew.Round(time.Hour), MessageDateSkew)}}
 }
 
 // sign puts the gateway's signature on what it sends; without signatures configured it returns
@@ -102,16 +159,12 @@ func (g *Gateway) sign(doc []byte) ([]byte, error) {
 	return out, nil
 }
 
-// signerIsPeer reports whether a message is signed by a peer gateway registered as such: the
-// external gateway accepts what the gateway relays on its signature alone (A6-S1).
-func (g *Gateway) signerIsPeer(body []byte) (System, bool) {
-	if g.sig == nil {
+// signerIsPeer reports whether a verified message is signed by a peer gateway registered as such:
+// the external gateway accepts what the gateway relays on its signature alone (A6-S1).
+func (g *Gateway) signerIsPeer(v verified) (System, bool) {
+	if v.err != nil || v.signed == nil || v.signed.Certificate == nil {
 		return System{}, false
 	}
-	s, err := xsig.Verify(body, g.registry.peerCertificates()...)
-	if err != nil || s.Certificate == nil {
-		return System{}, false
-	}
-	iin, bin := nca.IdentifiersOf(s.Certificate)
+	iin, bin := nca.IdentifiersOf(v.signed.Certificate)
 	return g.registry.peerWith(bin, iin)
 }

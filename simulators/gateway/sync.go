@@ -14,6 +14,7 @@ import (
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/wire"
+	"github.com/shepconf/shepconf/internal/xmlguard"
 )
 
 // serveSync is the synchronous channel's SendMessage (Appendix 1 section 2.1): check, route, answer.
@@ -48,13 +49,22 @@ func (g *Gateway) serveSync(w http.ResponseWriter, r *http.Request) {
 		writeXML(w, http.StatusInternalServerError, x.faultBytes(*f))
 		return
 	}
-	if err := x.record(ctx, journal.Accepted, "", "R-47", "checks passed, routing to "+to.endpoint+x.signatureNote()); err != nil {
-		writeXML(w, http.StatusInternalServerError, x.faultBytes(journalFailure(err)))
+	// R-47, R-61: the ACCEPTED record is the replay check too, in one transaction, so that of copies
+	// of one message sent at once exactly one is accepted and routed.
+	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", "checks passed, routing to "+to.endpoint+x.signatureNote()); f != nil {
+		if f.code == envelope.SCE022 {
+			_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, f.breach.Error())
+		}
+		writeXML(w, http.StatusInternalServerError, x.faultBytes(*f))
 		return
 	}
 
 	status, out, outcome := g.route(ctx, x, req, to)
-	_ = x.record(ctx, outcome.kind, outcome.code, outcome.rule, outcome.detail)
+	// The answer leaves only once its outcome is journalled: no exchange is acknowledged unrecorded.
+	if err := x.record(ctx, outcome.kind, outcome.code, outcome.rule, outcome.detail); err != nil {
+		writeXML(w, http.StatusInternalServerError, x.faultBytes(journalFailure(err)))
+		return
+	}
 	writeXML(w, status, out)
 }
 
@@ -73,8 +83,26 @@ func soapContentType(ct string) *failure {
 // target is where an admitted request goes: the owner's endpoint and the owner's system.
 type target struct{ endpoint, owner string }
 
-// admitSync checks a request before routing (A6-S1 step 1): envelope against the schema, the sender's
-// credentials and transport signature, the service in the registry, the sender's access to it.
+// admitSync checks a request before routing (A6-S1 step 1).
+//
+// The checks run cheapest first, so that a sender who is not authenticated costs the gateway as
+// little as possible (R-53(2)):
+//  1. size: at most MaxMessageSize, bounded while reading (wire.ReadBody);
+//  2. the streaming pre-scan (xmlguard): attributes, names, depth, text, node counts bounded and
+//     DTDs refused, in one linear pass, before any parser sees the document;
+//  3. the sender's senderId and password, read by a streaming read that stops after the sender
+//     (envelope.ReadCredentials), with no tree built;
+//  4. the credentials: one answer for an unknown system and a wrong password, failures limited per
+//     system and per address (checkCredentials);
+//  5. the schema (libxml2), then one parse into the request (envelope.Parse);
+//  6. the transport signature, verified once for both the peer check and the sender's (xsig.Verify);
+//  7. replay, the service in the registry, the sender's access.
+//
+// The password is checked before the signature. A signature check parses the whole message into a
+// tree and may ask the NCA's OCSP responder: done before authentication it would hand that cost,
+// up to MaxMessageSize per request, to anyone; the password costs a map lookup and a comparison.
+// Only a request without a password, which a peer gateway relays on its signature alone (A6-S1),
+// reaches the signature without one, and only when peers are registered.
 func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readErr error) (envelope.SendMessage, target, *failure) {
 	var req envelope.SendMessage
 	var to target
@@ -82,7 +110,34 @@ func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readE
 	if f := readFailure("A1-T19 row 1", readErr); f != nil {
 		return req, to, f
 	}
+	// A1-T19 row 1: a document within the parser limits, checked before any parser runs.
+	if err := xmlguard.Scan(body); err != nil {
+		return req, to, g.scanFailure("A1-T19 row 1", err)
+	}
+	// R-53(2): the login and password, before the message is validated or parsed. A request that
+	// carries none is left to the schema (A1-T19 rows 9-11 say what is missing).
+	const senderField = "request/requestInfo/sender"
+	client := clientAddress(ctx)
+	early := envelope.ReadCredentials(body)
+	authenticated := false
+	var sys System
+	if early.Found && early.SenderID != "" {
+		x.senderID = early.SenderID
+		switch {
+		case early.Password != "":
+			var f *failure
+			if sys, f = g.checkCredentials(ctx, x, claim{early.SenderID, early.Password, senderField, client}); f != nil {
+				return req, to, f
+			}
+			authenticated = true
+		case !g.registry.hasPeers() || g.sig == nil:
+			// Without a password only a peer gateway's signature admits a message (A6-S1).
+			return req, to, syncNoPassword()
+		}
+	}
+
 	// R-5, A1-T19: the message follows the format of Appendix 1.
+	g.validating()
 	if v := g.syncXSD.Validate(body); len(v) > 0 {
 		return req, to, &failure{code: envelope.SCE001, client: true, breach: envelope.Explain(v[0], envelope.SyncRequestMsg)}
 	}
@@ -101,34 +156,36 @@ func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readE
 	info := req.Request.RequestInfo
 	x.messageID, x.senderID, x.serviceID = info.MessageID, info.Sender.SenderID, info.ServiceID
 
+	// R-56, R-58, R-59: every message is signed; its signature is verified once, here, and serves
+	// both the peer check and the sender's.
+	var signature verified
+	if g.sig != nil {
+		signature = g.verifyOnce(body, info.Sender.SenderID)
+	}
 	// R-53(2): the sender is authorised by the login and password issued by the operator; a peer
-	// gateway relaying a message, by its transport signature (A6-S1).
-	sys, known := g.registry.System(info.Sender.SenderID)
-	peer, relayed := g.signerIsPeer(body)
-	switch {
+	// gateway relaying a message, by its transport signature (A6-S1). The decoded credentials are
+	// checked again when they are not those the streaming read authenticated.
+	if authenticated && (info.Sender.SenderID != early.SenderID || info.Sender.Password != early.Password) {
+		authenticated = false
+	}
+	switch peer, relayed := g.signerIsPeer(signature); {
+	case authenticated:
+	case info.Sender.Password != "":
+		var f *failure
+		if sys, f = g.checkCredentials(ctx, x, claim{info.Sender.SenderID, info.Sender.Password, senderField, client}); f != nil {
+			return req, to, f
+		}
 	case relayed:
 		sys = peer
-	case !known:
-		return req, to, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
-			Rule: "R-53", Field: "request/requestInfo/sender/senderId",
-			Expected: "a system registered with the gateway", Observed: fmt.Sprintf("senderId %q is not registered", info.Sender.SenderID),
-			Fix: "send the system identifier issued by the operator"}}
-	case info.Sender.Password == "":
-		return req, to, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
-			Rule: "A1-T19 row 11", Field: "request/requestInfo/sender/password",
-			Expected: "password (xsd:string, required on the synchronous channel)", Observed: "no password",
-			Fix: "send the password issued by the operator"}}
-	case !passwordMatches(sys.Password, info.Sender.Password):
-		return req, to, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
-			Rule: "R-53", Field: "request/requestInfo/sender/password",
-			Expected: fmt.Sprintf("the password issued by the operator for %s", sys.ID), Observed: "a different password",
-			Fix: "send the password issued by the operator"}}
+	default:
+		return req, to, syncNoPassword()
 	}
 
-	// R-56, R-58, R-59: every message is signed, and the gateway verifies the signature: it belongs
-	// to the registered sender (R-54) and its certificate is valid (R-58 2).
+	// R-56, R-58, R-59: the signature belongs to the registered sender (R-54) and its certificate is
+	// valid (R-58 2). A messageDate far from the gateway's clock is remarked (A1-T19 row 6).
 	if g.sig != nil {
-		evidence, f := g.verifySigned(ctx, body, info.Sender.SenderID, sys.Identifier, "")
+		evidence, f := g.judgeSigned(ctx, signature, info.Sender.SenderID, sys.Identifier, "",
+			messageDateRemark(info.MessageDate.Time, time.Now(), "A1-T19 row 6")...)
 		x.signature = evidence
 		if f != nil {
 			return req, to, f
@@ -136,15 +193,14 @@ func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readE
 	}
 
 	// R-61: a message accepted once is not accepted again; a replay is refused, even when its
-	// signature is valid.
+	// signature is valid. This read refuses a replay early; for copies that arrive together the
+	// ACCEPTED record decides (acceptOnce in serveSync).
 	if seen, err := g.journal.Accepted(ctx, x.channel, info.Sender.SenderID, info.MessageID); err != nil {
 		f := journalFailure(err)
 		return req, to, &f
 	} else if seen {
-		return req, to, &failure{code: envelope.SCE022, client: true, breach: &rule.Breach{
-			Rule: "R-61", Field: "request/requestInfo/messageId",
-			Expected: "a messageId not used before by " + info.Sender.SenderID, Observed: fmt.Sprintf("messageId %q was already accepted", info.MessageID),
-			Fix: "give every message a new identifier; a replayed message is refused"}}
+		return req, to, replayFailure("request/requestInfo/messageId", info.Sender.SenderID,
+			fmt.Sprintf("messageId %q was already accepted", info.MessageID), "give every message a new identifier; a replayed message is refused")
 	}
 
 	// R-6: only services in the registry are integrated.
@@ -208,7 +264,10 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 	hreq.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	hreq.Header.Set("SOAPAction", `""`)
 
-	_ = x.record(ctx, journal.Routed, "", "", endpoint)
+	// The owner's time is measured from this record (A2-T1): without it the owner is not called.
+	if err := x.record(ctx, journal.Routed, "", "", endpoint); err != nil {
+		return g.failed(x, journalFailure(err))
+	}
 	start := time.Now()
 	resp, err := g.client.Do(hreq)
 	var body []byte
@@ -333,4 +392,10 @@ func journalFailure(err error) failure {
 	return failure{code: envelope.SCE909, breach: &rule.Breach{
 		Rule: "R-53", Expected: "every event logged in the gateway's journal (R-53(3))", Observed: err.Error(),
 		Fix: "retry later; the gateway cannot accept a message it cannot journal"}}
+}
+
+// syncNoPassword refuses a synchronous request without a password (A1-T19 row 11): the answer
+// depends on the request alone.
+func syncNoPassword() *failure {
+	return noPassword("A1-T19 row 11", "request/requestInfo/sender/password", "password (xsd:string, required on the synchronous channel)")
 }

@@ -1,0 +1,172 @@
+// Package runseal makes the outputs of a conformance run tamper-evident. At the end of a run the
+// harness signs, with a key kept outside the run's folder, the SHA-256 of each output the test act
+// is drawn from (run.json and the cucumber JSON it summarises) and of the reports shown to people
+// (junit.xml, report.html). The signature is a JWS (RFC 7515, compact form) whose payload lists the
+// digests: run.seal.jws beside the outputs. The act checks it before it reads anything from them
+// (A4-F: the act is filled from the run as the harness recorded it), so a run at a shrunk time
+// scale cannot be edited into one that certifies.
+package runseal
+
+import (
+	"crypto"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/shepconf/shepconf/internal/rule"
+)
+
+// File is the seal, beside the outputs it covers.
+const File = "run.seal.jws"
+
+// sealType is the JWS "typ" of a seal: a seal is never taken for another JWS, nor one for it.
+const sealType = "shepconf-run-seal+json"
+
+// algorithms are the only ones a seal is verified under; anything else is refused unread.
+var algorithms = []jose.SignatureAlgorithm{jose.ES256, jose.EdDSA}
+
+// Manifest is the payload of a seal: the harness key that signed it and the digest of each file.
+type Manifest struct {
+	Sealed time.Time `json:"sealed"`
+	Key    string    `json:"key"` // Fingerprint of the harness key
+	// Files maps each output's name in the run's folder to "sha256:" and its hex digest.
+	Files map[string]string `json:"files"`
+}
+
+// Seal signs the digests of the named files in dir with key and writes the seal to dir/File, whole
+// or not at all (a temporary file renamed over it).
+func Seal(dir string, key crypto.Signer, names ...string) (Manifest, error) {
+	m := Manifest{Sealed: time.Now().UTC().Truncate(time.Second), Key: Fingerprint(key.Public()), Files: map[string]string{}}
+	for _, name := range names {
+		d, err := digest(filepath.Join(dir, name))
+		if err != nil {
+			return m, fmt.Errorf("seal the run: %w", err)
+		}
+		m.Files[name] = d
+	}
+	payload, err := json.Marshal(m)
+	if err != nil {
+		return m, err
+	}
+	opts := (&jose.SignerOptions{}).WithType(sealType).WithHeader("kid", m.Key)
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.SignatureAlgorithm(algorithmOf(key.Public())), Key: key}, opts)
+	if err != nil {
+		return m, fmt.Errorf("seal the run: %w", err)
+	}
+	jws, err := signer.Sign(payload)
+	if err != nil {
+		return m, fmt.Errorf("seal the run: %w", err)
+	}
+	compact, err := jws.CompactSerialize()
+	if err != nil {
+		return m, err
+	}
+	return m, writeAtomic(filepath.Join(dir, File), []byte(compact+"\n"), 0o644)
+}
+
+// Verify checks the seal in dir with the harness's public key, then every file it lists, and that
+// each of the required files is among them. The refusal names the file and what to do; it is a
+// *rule.Breach of A4-F, the act that is drawn from these files.
+func Verify(dir string, pub crypto.PublicKey, required ...string) (Manifest, error) {
+	var m Manifest
+	path := filepath.Join(dir, File)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return m, refusal(path, "the seal the harness writes at the end of a run", "no seal: the run did not finish, or its results were copied without it",
+			"run the suite again (shepconf run --out "+dir+"), or copy "+File+" with the results")
+	}
+	if err != nil {
+		return m, err
+	}
+	jws, err := jose.ParseSignedCompact(strings.TrimSpace(string(b)), algorithms)
+	if err != nil || len(jws.Signatures) != 1 {
+		return m, refusal(path, "a JWS signed with ES256 or EdDSA", fmt.Sprintf("not a seal (%v)", err), "run the suite again (shepconf run --out "+dir+")")
+	}
+	want := Fingerprint(pub)
+	if kid := jws.Signatures[0].Header.KeyID; kid != want {
+		return m, refusal(path, "a seal by the harness key "+want, "a seal by the harness key "+kid,
+			"give --harness-key the key (or public key) of the harness that ran the suite, or run the suite again with this one")
+	}
+	payload, err := jws.Verify(pub)
+	if err != nil || jws.Signatures[0].Protected.ExtraHeaders[jose.HeaderType] != sealType {
+		return m, refusal(path, "a signature of the harness key "+want, "a signature that does not verify: the seal was altered",
+			"run the suite again (shepconf run --out "+dir+")")
+	}
+	if err := json.Unmarshal(payload, &m); err != nil {
+		return m, refusal(path, "a list of the run's files and their digests", err.Error(), "run the suite again (shepconf run --out "+dir+")")
+	}
+	for _, name := range required {
+		if _, ok := m.Files[name]; !ok {
+			return m, refusal(filepath.Join(dir, name), "a file the seal covers", "a file the seal does not list",
+				"run the suite again (shepconf run --out "+dir+")")
+		}
+	}
+	names := make([]string, 0, len(m.Files))
+	for name := range m.Files {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if name != filepath.Base(name) {
+			return m, refusal(path, "files of the run's folder", "the file "+name, "run the suite again (shepconf run --out "+dir+")")
+		}
+		file := filepath.Join(dir, name)
+		got, err := digest(file)
+		if err != nil {
+			return m, refusal(file, "the file as the run wrote it", "no such file", "run the suite again (shepconf run --out "+dir+"), or copy every file of the run")
+		}
+		if got != m.Files[name] {
+			return m, refusal(file, "the file as the run wrote it ("+m.Files[name]+")", "a file changed after the run ("+got+")",
+				"run the suite again (shepconf run --out "+dir+"): a run's results are not edited")
+		}
+	}
+	return m, nil
+}
+
+func refusal(field, expected, observed, fix string) *rule.Breach {
+	return &rule.Breach{Rule: "A4-F", Field: field, Expected: expected, Observed: observed, Fix: fix}
+}
+
+func digest(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// writeAtomic writes a file whole or not at all: a reader never sees half a seal.
+func writeAtomic(path string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
