@@ -225,12 +225,12 @@ func (g *Gateway) checkCredentials(ctx context.Context, x *exchange, c claim) (S
 	if known {
 		reason = fmt.Sprintf("the password for %s does not match the one the operator issued", sys.ID)
 	}
-	// The rows outlive the request: a client that hangs up does not erase its failed attempt.
-	jctx := context.WithoutCancel(ctx)
-	_ = x.record(jctx, journal.AuthRefused, envelope.SCE002.ID, "R-53", reason+fromClient(c.client))
+	// The journal writes outlive the request (journal.Record): a client that hangs up does not
+	// erase its failed attempt.
+	_ = x.record(ctx, journal.AuthRefused, envelope.SCE002.ID, "R-53", reason+fromClient(c.client))
 	for _, who := range gd.failed(c.senderID, c.client) {
 		lim := gd.limitsNow()
-		_ = x.record(jctx, journal.AuthRefused, envelope.SCE002.ID, "R-53", fmt.Sprintf(
+		_ = x.record(ctx, journal.AuthRefused, envelope.SCE002.ID, "R-53", fmt.Sprintf(
 			"lock-out of %s for %s: too many failed authentications within %s (limits: %d per system, %d per address)",
 			who, lim.LockOut, lim.Window, lim.MaxFailuresPerSystem, lim.MaxFailuresPerAddress))
 	}
