@@ -222,7 +222,7 @@ func (a *Async) admit(ctx context.Context, x *exchange, body []byte, readErr err
 		if early.Password == "" {
 			return op, asyncNoPassword(early.Field)
 		}
-		if _, f := a.g.checkCredentials(ctx, x, claim{early.SenderID, early.Password, early.Field, ""}); f != nil {
+		if _, f := a.g.checkCredentials(ctx, x, claim{early.SenderID, early.Password, early.Field, clientAddress(ctx)}); f != nil {
 			return op, f
 		}
 	}
