@@ -14,6 +14,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
+	"github.com/shepconf/shepconf/internal/upstreamtest"
 	"io"
 	"math/big"
 	"net/http"
@@ -144,6 +145,25 @@ func TestIndependentClient(t *testing.T) {
 			}
 			t.Logf("client.py --key-reference %s:\n%s", ref, out)
 		})
+	}
+}
+
+// A client generated from the real gateway's published WSDL (read from ../shared/upstream, never
+// copied here), not from ours, works unchanged against serve on both channels.
+func TestIndependentClientFromTheRealContract(t *testing.T) {
+	needClient(t)
+	dir := filepath.Join(upstreamtest.Dir(t), "shep", "shep-service", "shep")
+	s := startGateway(t)
+	out, code := runClient(t, s.GatewayURL(), s.Config.State,
+		"--sync-wsdl", filepath.Join(dir, "SyncChannel", "v10", "Interfaces", "SyncChannelHttp_Service.wsdl"),
+		"--async-wsdl", filepath.Join(dir, "AsyncChannel", "v10", "Interfaces", "AsyncChannelHttp_Service.wsdl"))
+	if code != 0 {
+		t.Fatalf("client.py from the real contract's WSDL exited %d:\n%s", code, out)
+	}
+	for _, c := range calls {
+		if want := "ok   " + c; !strings.Contains(out, want) {
+			t.Errorf("no line %q in the client's output:\n%s", want, out)
+		}
 	}
 }
 

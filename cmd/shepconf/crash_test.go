@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -26,20 +25,7 @@ func TestJournalSurvivesSIGKILL(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts serve and drives load")
 	}
-	dir := t.TempDir()
-	state := filepath.Join(dir, "state")
-	cfgPath := filepath.Join(dir, "shepconf.yaml")
-	cfg := fmt.Sprintf(`state: %s
-listen: {gateway: "127.0.0.1:0", nca: %q, owner: "127.0.0.1:0", restOwner: "127.0.0.1:0"}
-systems:
-  - {id: INITIATOR_SYS, password: init-secret, bin: "100000000001"}
-  - {id: OWNER_SYS, password: owner-secret, bin: "100000000002"}
-services:
-  - {id: TEST_SERVICE_ID, owner: OWNER_SYS, endpoint: reference, granted: [INITIATOR_SYS]}
-`, state, freeAddr(t))
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath, state := serveConfig(t)
 	p := startServe(t, cfgPath, "OWNER_SYS")
 	id, err := nca.LoadIdentity(filepath.Join(state, "systems", "INITIATOR_SYS", "cert.pem"), filepath.Join(state, "systems", "INITIATOR_SYS", "key.pem"))
 	if err != nil {

@@ -2,13 +2,10 @@ package main
 
 import (
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -21,19 +18,7 @@ import (
 // without an exchange in flight: idle kept-alive connections, silent ones, and clients trickling
 // their headers or their body, over HTTP and HTTPS.
 func TestServeDrainsSlowClientsOnSIGTERM(t *testing.T) {
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "shepconf.yaml")
-	cfg := fmt.Sprintf(`state: %s
-listen: {gateway: "127.0.0.1:0", nca: %q, owner: "127.0.0.1:0"}
-systems:
-  - {id: INITIATOR_SYS, password: init-secret, bin: "100000000001"}
-  - {id: OWNER_SYS, password: owner-secret, bin: "100000000002"}
-services:
-  - {id: TEST_SERVICE_ID, owner: OWNER_SYS, endpoint: reference, granted: [INITIATOR_SYS]}
-`, filepath.Join(dir, "state"), freeAddr(t))
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgPath, _ := serveConfig(t)
 	p := startServe(t, cfgPath, "OWNER_SYS")
 	plain := strings.TrimPrefix(p.gateway, "http://")
 	u, err := url.Parse(p.startup["gateway https"])

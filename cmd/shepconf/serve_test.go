@@ -136,10 +136,13 @@ func get(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
-func TestServe(t *testing.T) {
+// serveConfig writes the configuration of the serve processes of these tests into a temporary
+// folder: an initiator, an owner with the reference owner's sync service TEST_SERVICE_ID, and the
+// services given (YAML list items). It returns the file and the state folder.
+func serveConfig(t *testing.T, services ...string) (cfgPath, state string) {
+	t.Helper()
 	dir := t.TempDir()
-	state := filepath.Join(dir, "state")
-	cfgPath := filepath.Join(dir, "shepconf.yaml")
+	state, cfgPath = filepath.Join(dir, "state"), filepath.Join(dir, "shepconf.yaml")
 	cfg := fmt.Sprintf(`state: %s
 listen: {gateway: "127.0.0.1:0", nca: %q, owner: "127.0.0.1:0", restOwner: "127.0.0.1:0"}
 systems:
@@ -147,11 +150,18 @@ systems:
   - {id: OWNER_SYS, password: owner-secret, bin: "100000000002"}
 services:
   - {id: TEST_SERVICE_ID, owner: OWNER_SYS, endpoint: reference, granted: [INITIATOR_SYS]}
-  - {id: TEST_REST_SERVICE, owner: OWNER_SYS, rest: true, endpoint: reference, granted: [INITIATOR_SYS]}
 `, state, freeAddr(t))
+	for _, s := range services {
+		cfg += "  - " + s + "\n"
+	}
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return cfgPath, state
+}
+
+func TestServe(t *testing.T) {
+	cfgPath, state := serveConfig(t, "{id: TEST_REST_SERVICE, owner: OWNER_SYS, rest: true, endpoint: reference, granted: [INITIATOR_SYS]}")
 	certPath := filepath.Join(state, "systems", "INITIATOR_SYS", "cert.pem")
 	keyPath := filepath.Join(state, "systems", "INITIATOR_SYS", "key.pem")
 
