@@ -13,6 +13,7 @@ import (
 	"github.com/shepconf/shepconf/fixtures"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/store"
@@ -98,7 +99,7 @@ func (a *asyncWorld) startGateway(opts ...gateway.AsyncOption) error {
 	// R-59, A6-S1: the gateway signs everything it sends with its own certificate and checks the
 	// signature of everything it receives, as on the synchronous channel.
 	if a.identities == nil {
-		a.identities = map[string]*nca.Identity{}
+		a.identities = map[string]*pki.Identity{}
 	}
 	gwID := a.identities[gatewaySystem]
 	if gwID == nil {
@@ -158,7 +159,7 @@ func (a *asyncWorld) register(systemID, password string) error {
 		return err
 	}
 	a.registry.AddSystem(gateway.System{ID: systemID, Password: password, Identifier: binOf(systemID)})
-	a.attach("EDS registration certificate of "+systemID+".pem", "application/x-pem-file", nca.PEM(cert.Certificate))
+	a.attach("EDS registration certificate of "+systemID+".pem", "application/x-pem-file", pki.PEM(cert.Certificate))
 	return nil
 }
 

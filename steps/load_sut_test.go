@@ -1,11 +1,12 @@
 package steps_test
 
 import (
-	"github.com/shepconf/shepconf/internal/racedetect"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/racedetect"
 
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/testbed"
@@ -18,7 +19,7 @@ import (
 
 // loadKey is the key of the load tests: what they judge is the owner under load, and ECDSA keeps
 // the harness's own signing cost low on a shared two-core machine (make conformance loads with RSA).
-const loadKey = nca.ECDSAP256
+const loadKey = pki.ECDSAP256
 
 func TestLoadJudgesTheOwnerUnderTest(t *testing.T) {
 	if racedetect.Enabled {

@@ -11,10 +11,10 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 )
 
@@ -36,7 +36,7 @@ func TestRunOutputsShowNoPasswordAndAreSealed(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := steps.Run(context.Background(), steps.Options{OutDir: t.TempDir(), Tags: "@R-53", TimeScale: testScale,
-		Output: progress(t), KeyAlgorithm: nca.ECDSAP256, SUT: sut.Config{Password: "agency-configured-secret"}, HarnessKey: key})
+		Output: progress(t), KeyAlgorithm: pki.ECDSAP256, SUT: sut.Config{Password: "agency-configured-secret"}, HarnessKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/jose"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gateway"
@@ -28,7 +29,7 @@ import (
 // restWorld is the state of a REST scenario (Appendix 1 section 3, R-2.7, R-53, A6-S3).
 type restWorld struct {
 	*World
-	gatewayID *nca.Identity // the gateway's certificate: sealed messages are encrypted to it
+	gatewayID *pki.Identity // the gateway's certificate: sealed messages are encrypted to it
 	httpsURL  string
 	owner     *owner.RESTOwner
 	plain     []byte // the last request's JSON, before sealing when sealed
@@ -86,7 +87,7 @@ func registerRESTSteps(w *World, sc *godog.ScenarioContext) {
 // ---- actors ----
 
 // tlsClient trusts the run's NCA and, when id is given, presents id for mutual TLS.
-func (r *restWorld) tlsClient(id *nca.Identity) *http.Client {
+func (r *restWorld) tlsClient(id *pki.Identity) *http.Client {
 	cfg := &tls.Config{RootCAs: r.suite.NCA.Roots(), MinVersion: tls.VersionTLS12}
 	if id != nil {
 		cfg.Certificates = []tls.Certificate{id.TLSCertificate()}
@@ -101,7 +102,7 @@ func (r *restWorld) gatewayServes() error {
 	if r.registry == nil {
 		r.registry = gateway.NewRegistry()
 		r.passwords = map[string]string{}
-		r.identities = map[string]*nca.Identity{}
+		r.identities = map[string]*pki.Identity{}
 	}
 	var err error
 	if r.gatewayID, err = r.issue(gatewaySystem, r.suite.Key); err != nil {
@@ -131,7 +132,7 @@ func (r *restWorld) gatewayServes() error {
 	if r.response, err = schema.CompileJSON(fixtures.REST(), "response.schema.json"); err != nil {
 		return err
 	}
-	r.attach("gateway HTTPS certificate.pem", "application/x-pem-file", nca.PEM(tlsID.Certificate))
+	r.attach("gateway HTTPS certificate.pem", "application/x-pem-file", pki.PEM(tlsID.Certificate))
 	r.attachJSON("limits in force", r.suite.Limits)
 	return nil
 }
@@ -169,7 +170,7 @@ func (r *restWorld) ownerAnswersWithout(serviceID, path string) {
 
 // ---- the initiator calls ----
 
-func (r *restWorld) initiator(systemID, password string, cert *nca.Identity) *owner.RESTInitiator {
+func (r *restWorld) initiator(systemID, password string, cert *pki.Identity) *owner.RESTInitiator {
 	return &owner.RESTInitiator{SystemID: systemID, Password: password, Gateway: r.httpsURL,
 		HTTP: r.tlsClient(cert), Identity: r.identities[systemID]}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/gateway"
@@ -132,7 +133,7 @@ func (r *roleRESTWorld) straightAsAnother(ctx context.Context, serviceID string)
 
 // straight posts an A1-T22 request, as the gateway forwards it, to the REST owner under test
 // without the gateway: over HTTPS, presenting cert (or none) instead of the gateway's certificate.
-func (r *roleRESTWorld) straight(ctx context.Context, serviceID string, cert *nca.Identity) error {
+func (r *roleRESTWorld) straight(ctx context.Context, serviceID string, cert *pki.Identity) error {
 	svc, ok := r.registry.Service(serviceID)
 	if !ok {
 		return fmt.Errorf("service %s is not in the registry", serviceID)

@@ -2,9 +2,9 @@ package steps
 
 import (
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // ---- what an attacker on the wire does to the gateway's answer ----
@@ -27,7 +27,7 @@ var wrappedAnswer = &answerAlteration{what: "wrapped around a forged body", rule
 
 // answerSignedBy replaces the gateway's signature with the valid signature of another system:
 // the signer is not the gateway (A6-S1, R-54).
-func answerSignedBy(systemID string, id *nca.Identity) *answerAlteration {
+func answerSignedBy(systemID string, id *pki.Identity) *answerAlteration {
 	return &answerAlteration{what: "signed by " + systemID + " instead of the gateway", rule: "R-54",
 		apply: func(doc []byte) ([]byte, error) {
 			doc, err := tamper.Unsign(doc)

@@ -17,13 +17,13 @@ import (
 	"github.com/shepconf/shepconf/features"
 	"github.com/shepconf/shepconf/fixtures"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Options configure a conformance run.
@@ -48,7 +48,7 @@ type Options struct {
 	// KeyAlgorithm is the key of every certificate the run issues for its systems: the gateway,
 	// the reference systems and the system under test. The zero value is RSA-2048, as the national
 	// CA issues; a scenario about one algorithm still chooses its own.
-	KeyAlgorithm nca.KeyType
+	KeyAlgorithm pki.KeyType
 	// HarnessKey seals the run's outputs (internal/runseal) so that the test act can tell them from
 	// edited ones. nil is the harness key of runseal.KeyPath (made on first use).
 	HarnessKey crypto.Signer

@@ -3,13 +3,14 @@ package steps_test
 import (
 	"bytes"
 	"context"
-	"github.com/shepconf/shepconf/internal/racedetect"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/racedetect"
+
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 )
 
@@ -55,15 +56,15 @@ func runStatuses(t *testing.T, o steps.Options) (steps.Result, map[string]string
 // of the national CA, so the suite is run with both (ECDSA here, where it is the faster).
 func TestConformanceSuitePassesAgainstReferenceSystems(t *testing.T) {
 	res, err := steps.Run(context.Background(), steps.Options{OutDir: t.TempDir(), TimeScale: testScale, Output: progress(t),
-		KeyAlgorithm: nca.ECDSAP256})
+		KeyAlgorithm: pki.ECDSAP256})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Summary.Verdict != reports.Conformant {
 		t.Fatalf("verdict %s: %+v (report %s)", res.Summary.Verdict, res.Summary, res.Report)
 	}
-	if res.Info.KeyAlgorithm != nca.ECDSAP256.String() {
-		t.Errorf("run.json names the key algorithm %q, want %q", res.Info.KeyAlgorithm, nca.ECDSAP256)
+	if res.Info.KeyAlgorithm != pki.ECDSAP256.String() {
+		t.Errorf("run.json names the key algorithm %q, want %q", res.Info.KeyAlgorithm, pki.ECDSAP256)
 	}
 	for _, f := range []string{res.Report, res.Cucumber, res.JUnit, res.Journal} {
 		if st, err := os.Stat(f); err != nil || st.Size() == 0 {

@@ -15,11 +15,11 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/simulators/gateway"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/owner"
 )
 
@@ -71,7 +71,7 @@ func (w *World) registerSyncSteps(sc *godog.ScenarioContext) {
 func (w *World) gatewayRuns() error {
 	w.registry = gateway.NewRegistry()
 	w.passwords = map[string]string{}
-	w.identities = map[string]*nca.Identity{}
+	w.identities = map[string]*pki.Identity{}
 	gwID, err := w.issue(gatewaySystem, w.suite.Key)
 	if err != nil {
 		return err
@@ -101,7 +101,7 @@ func (w *World) systemRegistered(id, password string) error {
 	}
 	w.registry.AddSystem(gateway.System{ID: id, Password: password, Identifier: binOf(id), Certificates: []*x509.Certificate{cert.Certificate}})
 	w.passwords[id] = password
-	w.attach("EDS registration certificate of "+id+".pem", "application/x-pem-file", nca.PEM(cert.Certificate))
+	w.attach("EDS registration certificate of "+id+".pem", "application/x-pem-file", pki.PEM(cert.Certificate))
 	return nil
 }
 

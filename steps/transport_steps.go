@@ -13,6 +13,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/internal/xsig"
@@ -33,7 +34,7 @@ func binOf(systemID string) string {
 }
 
 // issue gives a system its EDS registration certificate from the run's NCA.
-func (w *World) issue(systemID string, k nca.KeyType) (*nca.Identity, error) {
+func (w *World) issue(systemID string, k pki.KeyType) (*pki.Identity, error) {
 	id, err := w.suite.NCA.Issue(nca.Subject{CommonName: systemID, BIN: binOf(systemID), Organization: systemID + " owner organisation"}, k)
 	if err != nil {
 		return nil, err
@@ -77,9 +78,9 @@ func registerTransportSteps(w *World, sc *godog.ScenarioContext) {
 // ---- certificates ----
 
 func (w *World) signsWith(systemID, keyType string) error {
-	k := nca.RSA2048
+	k := pki.RSA2048
 	if keyType == "ECDSA P-256" {
-		k = nca.ECDSAP256
+		k = pki.ECDSAP256
 	}
 	if _, err := w.issue(systemID, k); err != nil {
 		return err

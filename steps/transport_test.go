@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 )
 
@@ -46,7 +46,7 @@ func TestSignatureScenariosFailWithoutTheirCheck(t *testing.T) {
 // signatures draw remarks is still CONFORMANT: run.json and the report list each remark, with its
 // scenario and reason, apart from failures.
 func TestTransportScenariosPassWithEitherKeyAndListRemarks(t *testing.T) {
-	for _, key := range []nca.KeyType{nca.RSA2048, nca.ECDSAP256} {
+	for _, key := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256} {
 		t.Run(key.String(), func(t *testing.T) {
 			res, status := runStatuses(t, steps.Options{Tags: "@transport", KeyAlgorithm: key})
 			if res.Summary.Verdict != reports.Conformant {

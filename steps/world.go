@@ -14,6 +14,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/redact"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
@@ -37,7 +38,7 @@ type Suite struct {
 	// each scenario gets certificates of its own.
 	NCA *nca.Authority
 	// Key is the key algorithm of the certificates the run issues for its systems (Options).
-	Key                nca.KeyType
+	Key                pki.KeyType
 	SignatureChecksOff []xsig.Problem
 	SUT                *sut.Launcher // the system under test, for the scenarios of its roles
 
@@ -64,7 +65,7 @@ type World struct {
 	ownerURL        string
 	servers         []*server.Server
 	passwords       map[string]string
-	identities      map[string]*nca.Identity // each system's EDS registration certificate, by system ID
+	identities      map[string]*pki.Identity // each system's EDS registration certificate, by system ID
 	externalJournal *journal.Journal         // the external gateway's, when a scenario has one (A6-S1)
 
 	sent     envelope.SendMessage // the request as built, before any alteration

@@ -36,11 +36,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/agency"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 func main() {
@@ -79,11 +79,11 @@ func defects() []string {
 }
 
 func run(log *slog.Logger) error {
-	id, err := nca.LoadIdentity(env("SHEPCONF_CERT", "/shepconf/cert.pem"), env("SHEPCONF_KEY", "/shepconf/key.pem"))
+	id, err := pki.LoadIdentity(env("SHEPCONF_CERT", "/shepconf/cert.pem"), env("SHEPCONF_KEY", "/shepconf/key.pem"))
 	if err != nil {
 		return fmt.Errorf("certificate: %w", err)
 	}
-	chain, err := nca.ReadCertificates(env("SHEPCONF_CA", "/shepconf/ca-chain.pem"))
+	chain, err := pki.ReadCertificates(env("SHEPCONF_CA", "/shepconf/ca-chain.pem"))
 	if err != nil || len(chain) < 2 {
 		return fmt.Errorf("CA chain (issuing then root): %v, %d certificates", err, len(chain))
 	}
@@ -101,7 +101,7 @@ func run(log *slog.Logger) error {
 	// The HTTPS certificate serves the rest-owner role; without one the system serves plain HTTP only.
 	tlsCert, tlsKey := env("SHEPCONF_TLS_CERT", "/shepconf/tls-cert.pem"), env("SHEPCONF_TLS_KEY", "/shepconf/tls-key.pem")
 	if _, err := os.Stat(tlsCert); err == nil {
-		if cfg.TLS, err = nca.LoadIdentity(tlsCert, tlsKey); err != nil {
+		if cfg.TLS, err = pki.LoadIdentity(tlsCert, tlsKey); err != nil {
 			return fmt.Errorf("HTTPS certificate: %w", err)
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/forms"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/sut"
@@ -406,7 +407,7 @@ var twelveDigits = regexp.MustCompile(`^[0-9]{12}$`)
 // testerIdentity is the tester's EDS: the key and certificate supplied, or a certificate issued by
 // the simulated NCA kept in f.state. roots are the NCA roots the act is checked against (nil when a
 // supplied certificate comes without --roots).
-func testerIdentity(f actFlags) (*nca.Identity, *x509.CertPool, error) {
+func testerIdentity(f actFlags) (*pki.Identity, *x509.CertPool, error) {
 	roots, err := rootsOf(f, f.keyPath == "")
 	if err != nil {
 		return nil, nil, err
@@ -415,7 +416,7 @@ func testerIdentity(f actFlags) (*nca.Identity, *x509.CertPool, error) {
 		if f.keyPath == "" || f.certPath == "" {
 			return nil, nil, errors.New("the tester's EDS: pass both --key and --cert")
 		}
-		id, err := nca.LoadIdentity(f.certPath, f.keyPath)
+		id, err := pki.LoadIdentity(f.certPath, f.keyPath)
 		if err != nil {
 			return nil, nil, fmt.Errorf("the tester's EDS: %w", err)
 		}
@@ -428,7 +429,7 @@ func testerIdentity(f actFlags) (*nca.Identity, *x509.CertPool, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("simulated NCA in %s: %w", f.state, err)
 	}
-	id, err := ca.Issue(nca.Subject{CommonName: f.tester, IIN: f.testerIIN, BIN: f.testerBIN}, nca.RSA2048)
+	id, err := ca.Issue(nca.Subject{CommonName: f.tester, IIN: f.testerIIN, BIN: f.testerBIN}, pki.RSA2048)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the tester's EDS: %w", err)
 	}
@@ -454,7 +455,7 @@ func rootsOf(f actFlags, fromState bool) (*x509.CertPool, error) {
 			return nil, nil
 		}
 	}
-	certs, err := nca.ReadCertificates(path)
+	certs, err := pki.ReadCertificates(path)
 	if err != nil {
 		return nil, fmt.Errorf("NCA roots: %w", err)
 	}
@@ -492,7 +493,7 @@ func verifyAct(f actFlags, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s: act %s, %d valid EDS\n", f.verify, act.ID, len(signers))
 	for i, s := range signers {
 		c := s.Certificate
-		iin, bin := nca.IdentifiersOf(c)
+		iin, bin := pki.IdentifiersOf(c)
 		fmt.Fprintf(stdout, "signature %d: %s (IIN %s, BIN %s), certificate %X issued by %s, valid to %s\n",
 			i+1, c.Subject.CommonName, orNone(iin), orNone(bin), c.SerialNumber, c.Issuer.CommonName, c.NotAfter.In(clock.Astana).Format(time.DateOnly))
 	}

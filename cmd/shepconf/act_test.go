@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
@@ -128,15 +129,15 @@ func TestActWithSuppliedKey(t *testing.T) {
 	}
 	sealRun(t, dir)
 	ca, _ := nca.New("agency NCA")
-	id, err := ca.Issue(nca.Subject{CommonName: "Daniyar Tester", IIN: "850505300456", BIN: "100140000002"}, nca.ECDSAP256)
+	id, err := ca.Issue(nca.Subject{CommonName: "Daniyar Tester", IIN: "850505300456", BIN: "100140000002"}, pki.ECDSAP256)
 	if err != nil {
 		t.Fatal(err)
 	}
 	certPath, keyPath, rootsPath := filepath.Join(dir, "tester.pem"), filepath.Join(dir, "tester.key"), filepath.Join(dir, "roots.pem")
-	if err := nca.SaveIdentity(id, certPath, keyPath); err != nil {
+	if err := pki.SaveIdentity(id, certPath, keyPath); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(rootsPath, nca.PEM(ca.Root()), 0o644); err != nil {
+	if err := os.WriteFile(rootsPath, pki.PEM(ca.Root()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, out := shepconf(t, actArgs(dir, "--key", keyPath, "--cert", certPath, "--roots", rootsPath)...)
@@ -153,7 +154,7 @@ func TestActWithSuppliedKey(t *testing.T) {
 	}
 
 	other, _ := nca.New("another CA")
-	if err := os.WriteFile(rootsPath, nca.PEM(other.Root()), 0o644); err != nil {
+	if err := os.WriteFile(rootsPath, pki.PEM(other.Root()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if code, out := shepconf(t, actArgs(dir, "--key", keyPath, "--cert", certPath, "--roots", rootsPath)...); code != exitError || !strings.Contains(out, "R-60") {

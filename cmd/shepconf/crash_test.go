@@ -12,7 +12,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
-	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/owner"
 )
 
@@ -27,7 +27,7 @@ func TestJournalSurvivesSIGKILL(t *testing.T) {
 	}
 	cfgPath, state := serveConfig(t)
 	p := startServe(t, cfgPath, "OWNER_SYS")
-	id, err := nca.LoadIdentity(filepath.Join(state, "systems", "INITIATOR_SYS", "cert.pem"), filepath.Join(state, "systems", "INITIATOR_SYS", "key.pem"))
+	id, err := pki.LoadIdentity(filepath.Join(state, "systems", "INITIATOR_SYS", "cert.pem"), filepath.Join(state, "systems", "INITIATOR_SYS", "key.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}

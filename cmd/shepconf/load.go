@@ -12,10 +12,10 @@ import (
 
 	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/load"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/internal/testbed"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/owner"
 	"github.com/shepconf/shepconf/steps"
 )
@@ -34,7 +34,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	latency := fs.Duration("owner-latency", 0, "the reference owner's processing time per request, in Rules time (not with a system under test)")
 	service := fs.String("service", "", "the service the load calls (default: the first service of the system under test in --config, else "+testbed.ServiceID+")")
 	cfgPath := fs.String("config", "", "configuration file naming the system under test (see fixtures/shepconf.example.yaml)")
-	keyAlg := fs.String("key-algorithm", "", "key of every certificate the load issues (overrides the file's keyAlgorithm): "+nca.KeyAlgorithms)
+	keyAlg := fs.String("key-algorithm", "", "key of every certificate the load issues (overrides the file's keyAlgorithm): "+pki.KeyAlgorithms)
 	var sf sutFlags
 	sf.register(fs)
 	out := fs.String("out", "out/load", "folder for vegeta's results and the JSON summary")

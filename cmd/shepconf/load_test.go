@@ -5,13 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/shepconf/shepconf/internal/racedetect"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/racedetect"
 
 	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/load"
@@ -41,11 +43,11 @@ func newLoadSUT(t *testing.T) loadSUT {
 		t.Fatal(err)
 	}
 	subject := nca.Subject{CommonName: "AGENCY_OWNER", BIN: "100000000003"}
-	id, err := ca.Issue(subject, nca.ECDSAP256)
+	id, err := ca.Issue(subject, pki.ECDSAP256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tlsID, err := ca.IssueServer(subject, nca.ECDSAP256, "127.0.0.1")
+	tlsID, err := ca.IssueServer(subject, pki.ECDSAP256, "127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,9 +14,9 @@ import (
 	"strings"
 
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 )
 
@@ -78,7 +78,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	full := fs.Bool("full", false, "include the @load scenarios (Appendix 2 rates) in a run without --tags")
 	scale := fs.Float64("time-scale", 1, "shrink every timing limit and scripted delay by this factor; only 1 certifies")
 	cfgPath := fs.String("config", "", "configuration file naming the system under test, its roles and trigger (see fixtures/shepconf.example.yaml)")
-	keyAlg := fs.String("key-algorithm", "", "key of every certificate the run issues (overrides the file's keyAlgorithm): "+nca.KeyAlgorithms)
+	keyAlg := fs.String("key-algorithm", "", "key of every certificate the run issues (overrides the file's keyAlgorithm): "+pki.KeyAlgorithms)
 	harnessKeyPath := fs.String("harness-key", "", "PEM private key (ECDSA P-256 or Ed25519) that seals the run's outputs for shepconf act; made on first use (default $"+runseal.KeyEnv+", else shepconf/"+runseal.KeyFile+" in the user's configuration folder)")
 	var sf sutFlags
 	sf.register(fs)
@@ -160,20 +160,20 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // keyAlgorithm is the key of the certificates a run or a load issues: the flag's, else the
 // configuration file's keyAlgorithm, else RSA-2048 as the national CA issues.
-func keyAlgorithm(flagValue, cfgPath string) (nca.KeyType, error) {
+func keyAlgorithm(flagValue, cfgPath string) (pki.KeyType, error) {
 	if flagValue != "" {
-		k, err := nca.ParseKeyType(flagValue)
+		k, err := pki.ParseKeyType(flagValue)
 		if err != nil {
 			return k, fmt.Errorf("--key-algorithm: %w", err)
 		}
 		return k, nil
 	}
 	if cfgPath == "" {
-		return nca.RSA2048, nil
+		return pki.RSA2048, nil
 	}
 	file, err := config.Load(cfgPath) // Load checks keyAlgorithm
 	if err != nil {
-		return nca.RSA2048, err
+		return pki.RSA2048, err
 	}
 	return file.KeyType(), nil
 }

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/internal/pki"
 )
 
 // The key algorithm of a run: --key-algorithm, else the configuration's keyAlgorithm, else
@@ -26,12 +26,12 @@ func TestKeyAlgorithmOfARun(t *testing.T) {
 	}
 	cases := []struct {
 		name, flag, cfg string
-		want            nca.KeyType
+		want            pki.KeyType
 	}{
-		{"the default", "", "", nca.RSA2048},
-		{"the flag", "ecdsa-p256", "", nca.ECDSAP256},
-		{"the configuration", "", cfg, nca.ECDSAP256},
-		{"the flag over the configuration", "rsa-2048", cfg, nca.RSA2048},
+		{"the default", "", "", pki.RSA2048},
+		{"the flag", "ecdsa-p256", "", pki.ECDSAP256},
+		{"the configuration", "", cfg, pki.ECDSAP256},
+		{"the flag over the configuration", "rsa-2048", cfg, pki.RSA2048},
 	}
 	for _, c := range cases {
 		if got, err := keyAlgorithm(c.flag, c.cfg); err != nil || got != c.want {
@@ -39,7 +39,7 @@ func TestKeyAlgorithmOfARun(t *testing.T) {
 		}
 	}
 	code, out := shepconf(t, "run", "--key-algorithm", "dsa-1024", "--out", t.TempDir())
-	if code != exitError || !strings.Contains(out, "--key-algorithm") || !strings.Contains(out, nca.KeyAlgorithms) {
+	if code != exitError || !strings.Contains(out, "--key-algorithm") || !strings.Contains(out, pki.KeyAlgorithms) {
 		t.Errorf("an unknown key algorithm: exit %d, %q", code, out)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 )
 
@@ -171,7 +171,7 @@ func TestRunSealsItsOutputs(t *testing.T) {
 // then finds on its own.
 func TestRunSealsWithTheDefaultKey(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := steps.Run(context.Background(), steps.Options{OutDir: dir, Tags: "@R-6 && @sync", TimeScale: 0.01, Output: io.Discard, KeyAlgorithm: nca.ECDSAP256}); err != nil {
+	if _, err := steps.Run(context.Background(), steps.Options{OutDir: dir, Tags: "@R-6 && @sync", TimeScale: 0.01, Output: io.Discard, KeyAlgorithm: pki.ECDSAP256}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := runseal.Verify(dir, harnessKey(t).Public(), steps.RunFile, steps.CucumberFile); err != nil {

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/standalone"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // shutdownGrace is how long exchanges in flight may take to finish after SIGTERM or SIGINT: the
@@ -32,7 +32,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	state := fs.String("state", "", "state folder for the NCA's keys and the exported certificates (overrides the file's state)")
 	gw := fs.String("listen", "", "address of the gateway (overrides the file's listen.gateway)")
 	bind := fs.String("bind", "", "host every server listens on, keeping each port (e.g. 0.0.0.0 in a container)")
-	keyAlg := fs.String("key-algorithm", "", "key of the certificates the NCA issues (overrides the file's keyAlgorithm): "+nca.KeyAlgorithms)
+	keyAlg := fs.String("key-algorithm", "", "key of the certificates the NCA issues (overrides the file's keyAlgorithm): "+pki.KeyAlgorithms)
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
@@ -55,7 +55,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		cfg.Bind(*bind)
 	}
 	if *keyAlg != "" {
-		if _, err := nca.ParseKeyType(*keyAlg); err != nil {
+		if _, err := pki.ParseKeyType(*keyAlg); err != nil {
 			fmt.Fprintln(stderr, "shepconf serve: --key-algorithm:", err)
 			return exitError
 		}

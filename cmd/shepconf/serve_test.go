@@ -22,8 +22,8 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/owner"
 )
 
@@ -182,14 +182,14 @@ func TestServe(t *testing.T) {
 		t.Fatalf("healthz: %d %q", code, body)
 	}
 	// An agency's system configures the exported certificate, key and CA chain.
-	id, err := nca.LoadIdentity(certPath, keyPath)
+	id, err := pki.LoadIdentity(certPath, keyPath)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := id.Key.(*rsa.PrivateKey); !ok {
 		t.Fatalf("the exported key is %T, want RSA-2048 by default", id.Key)
 	}
-	roots, err := nca.ReadCertificates(filepath.Join(state, "nca", "ca-chain.pem"))
+	roots, err := pki.ReadCertificates(filepath.Join(state, "nca", "ca-chain.pem"))
 	if err != nil || len(roots) != 2 {
 		t.Fatalf("CA chain: %v (%d certificates)", err, len(roots))
 	}
@@ -258,7 +258,7 @@ func TestServe(t *testing.T) {
 
 	// --key-algorithm overrides the file and reissues every certificate with the other key.
 	p = startServe(t, cfgPath, "OWNER_SYS", "--key-algorithm", "ecdsa-p256")
-	if ec, err := nca.LoadIdentity(certPath, keyPath); err != nil || p.startup["key algorithm"] != "ECDSA P-256" {
+	if ec, err := pki.LoadIdentity(certPath, keyPath); err != nil || p.startup["key algorithm"] != "ECDSA P-256" {
 		t.Fatalf("%v; key algorithm listed %q", err, p.startup["key algorithm"])
 	} else if _, ok := ec.Key.(*ecdsa.PrivateKey); !ok {
 		t.Fatalf("--key-algorithm ecdsa-p256 exported a %T key", ec.Key)
@@ -280,7 +280,7 @@ type result struct {
 	fault  *envelope.Fault
 }
 
-func exchange(t *testing.T, gatewayURL string, id *nca.Identity, password string) result {
+func exchange(t *testing.T, gatewayURL string, id *pki.Identity, password string) result {
 	t.Helper()
 	in := &owner.Initiator{SystemID: "INITIATOR_SYS", Password: password, Gateway: gatewayURL, Identity: id}
 	body, err := envelope.Marshal(in.Request("TEST_SERVICE_ID", envelope.StringData("<q>1</q>")))

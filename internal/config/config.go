@@ -15,7 +15,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/internal/pki"
 )
 
 // DefaultGatewayBIN is the BIN in the gateway's certificate, both under shepconf serve and in a
@@ -37,7 +37,7 @@ type Config struct {
 	// signature against it (A6-S1).
 	GatewayBIN string `yaml:"gatewayBin"`
 	// KeyAlgorithm is the key of every certificate the simulated NCA issues: rsa-2048 (the default,
-	// as the national CA issues) or ecdsa-p256 (see nca.ParseKeyType).
+	// as the national CA issues) or ecdsa-p256 (see pki.ParseKeyType).
 	KeyAlgorithm string    `yaml:"keyAlgorithm"`
 	Systems      []System  `yaml:"systems"`
 	Services     []Service `yaml:"services"`
@@ -203,8 +203,8 @@ func (c *Config) Bind(host string) {
 }
 
 // KeyType is the key algorithm the NCA issues with (keyAlgorithm, checked by Check).
-func (c *Config) KeyType() nca.KeyType {
-	k, _ := nca.ParseKeyType(c.KeyAlgorithm)
+func (c *Config) KeyType() pki.KeyType {
+	k, _ := pki.ParseKeyType(c.KeyAlgorithm)
 	return k
 }
 
@@ -225,7 +225,7 @@ func (c *Config) Check() error {
 	if !twelveDigits.MatchString(c.GatewayBIN) {
 		return fmt.Errorf("gatewayBin %q: a BIN is 12 digits (R-54)", c.GatewayBIN)
 	}
-	if _, err := nca.ParseKeyType(c.KeyAlgorithm); err != nil {
+	if _, err := pki.ParseKeyType(c.KeyAlgorithm); err != nil {
 		return fmt.Errorf("keyAlgorithm: %w", err)
 	}
 	for i, h := range c.Listen.RESTHosts {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/internal/pki"
 )
 
 func TestConfigExampleLoads(t *testing.T) {
@@ -16,7 +16,7 @@ func TestConfigExampleLoads(t *testing.T) {
 		t.Fatalf("example read as %+v", c)
 	}
 	// Every channel is documented: REST over HTTPS, a REST service, a push endpoint, the key.
-	if c.Listen.REST != "127.0.0.1:8443" || c.Listen.RESTOwner != "127.0.0.1:8444" || c.KeyType() != nca.RSA2048 {
+	if c.Listen.REST != "127.0.0.1:8443" || c.Listen.RESTOwner != "127.0.0.1:8444" || c.KeyType() != pki.RSA2048 {
 		t.Fatalf("listen %+v, keyAlgorithm %q", c.Listen, c.KeyAlgorithm)
 	}
 	if sys, _ := c.System("AGENCY_OWNER"); sys.Push == "" {
@@ -47,7 +47,7 @@ func TestConfigDefaults(t *testing.T) {
 			if c.Listen.REST != tc.rest || c.Listen.RESTOwner != tc.restOwner {
 				t.Fatalf("listen %+v, want rest %q and restOwner %q", c.Listen, tc.rest, tc.restOwner)
 			}
-			if c.KeyType() != nca.RSA2048 {
+			if c.KeyType() != pki.RSA2048 {
 				t.Fatalf("default key %s, want RSA-2048", c.KeyType())
 			}
 		})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/forms"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/portal"
 )
@@ -50,8 +51,8 @@ func TestActSignedByBothPartiesVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := ca.Issue(nca.Subject{CommonName: "owner", BIN: "100140000001"}, nca.RSA2048)
-	b, _ := ca.Issue(nca.Subject{CommonName: "initiator", BIN: "100140000002"}, nca.ECDSAP256)
+	a, _ := ca.Issue(nca.Subject{CommonName: "owner", BIN: "100140000001"}, pki.RSA2048)
+	b, _ := ca.Issue(nca.Subject{CommonName: "initiator", BIN: "100140000002"}, pki.ECDSAP256)
 	doc, _ := portal.ReferenceAct("act-1", "K", owner, owner, time.Now()).Marshal()
 	once, err := forms.SignAct(doc, a.Key, append([]*x509.Certificate{a.Certificate}, a.Chain...))
 	if err != nil {

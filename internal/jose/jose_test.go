@@ -8,14 +8,15 @@ import (
 	"testing"
 
 	"github.com/shepconf/shepconf/internal/jose"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 type parties struct {
-	sender, gateway, stranger *nca.Identity
+	sender, gateway, stranger *pki.Identity
 }
 
-func setup(t testing.TB, k nca.KeyType) parties {
+func setup(t testing.TB, k pki.KeyType) parties {
 	t.Helper()
 	ca, err := nca.New("Test NCA")
 	if err != nil {
@@ -23,7 +24,7 @@ func setup(t testing.TB, k nca.KeyType) parties {
 	}
 	var p parties
 	for _, x := range []struct {
-		id **nca.Identity
+		id **pki.Identity
 		cn string
 	}{{&p.sender, "SENDER"}, {&p.gateway, "GATEWAY"}, {&p.stranger, "STRANGER"}} {
 		if *x.id, err = ca.Issue(nca.Subject{CommonName: x.cn, BIN: "123456789012"}, k); err != nil {
@@ -52,7 +53,7 @@ func flip(compact string, part int) string {
 }
 
 func TestOpen(t *testing.T) {
-	for _, k := range []nca.KeyType{nca.ECDSAP256, nca.RSA2048} {
+	for _, k := range []pki.KeyType{pki.ECDSAP256, pki.RSA2048} {
 		p := setup(t, k)
 		payload := `{"request":{"requestInfo":{}}}`
 		sealed := seal(t, p, payload)
@@ -105,7 +106,7 @@ func TestOpen(t *testing.T) {
 }
 
 func BenchmarkOpen(b *testing.B) {
-	p := setup(b, nca.ECDSAP256)
+	p := setup(b, pki.ECDSAP256)
 	sealed := seal(b, p, `{"request":{"requestInfo":{}}}`)
 	b.ResetTimer()
 	for b.Loop() {

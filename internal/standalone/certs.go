@@ -14,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
@@ -37,7 +38,7 @@ func (s *Standalone) identity(systemID, bin string) error {
 }
 
 // serverIdentity does the same for a system's HTTPS server certificate, issued for hosts.
-func (s *Standalone) serverIdentity(systemID, bin string, hosts []string) (*nca.Identity, error) {
+func (s *Standalone) serverIdentity(systemID, bin string, hosts []string) (*pki.Identity, error) {
 	return s.export(systemID, HTTPSCertFile, HTTPSKeyFile, bin, hosts)
 }
 
@@ -45,16 +46,16 @@ func (s *Standalone) serverIdentity(systemID, bin string, hosts []string) (*nca.
 // when there is none, or when it is not this NCA's, names another BIN, another NCA address, has a
 // key of another algorithm than the configured one, misses one of hosts or is about to expire.
 // hosts nil asks for a signing certificate, otherwise for a server certificate.
-func (s *Standalone) export(systemID, certFile, keyFile, bin string, hosts []string) (*nca.Identity, error) {
+func (s *Standalone) export(systemID, certFile, keyFile, bin string, hosts []string) (*pki.Identity, error) {
 	dir := filepath.Join(s.Config.State, SystemsDir, systemID)
 	certPath, keyPath := filepath.Join(dir, certFile), filepath.Join(dir, keyFile)
-	if id, err := nca.LoadIdentity(certPath, keyPath); err == nil && s.stillGood(id, bin, hosts) {
+	if id, err := pki.LoadIdentity(certPath, keyPath); err == nil && s.stillGood(id, bin, hosts) {
 		return id, nil
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		s.log.Warn("reissuing a certificate that cannot be read", "system", systemID, "cert", certPath, "err", err)
 	}
 	subject := nca.Subject{CommonName: systemID, BIN: bin, Organization: systemID + " organisation"}
-	var id *nca.Identity
+	var id *pki.Identity
 	var err error
 	if hosts == nil {
 		id, err = s.NCA.Issue(subject, s.keyType)
@@ -67,19 +68,19 @@ func (s *Standalone) export(systemID, certFile, keyFile, bin string, hosts []str
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	if err := nca.SaveIdentity(id, certPath, keyPath); err != nil {
+	if err := pki.SaveIdentity(id, certPath, keyPath); err != nil {
 		return nil, fmt.Errorf("export the certificate of %s: %w", systemID, err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, nca.ChainFile), nca.PEM(s.NCA.Intermediate(), s.NCA.Root()), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, nca.ChainFile), pki.PEM(s.NCA.Intermediate(), s.NCA.Root()), 0o644); err != nil {
 		return nil, err
 	}
 	s.log.Info("certificate issued", "system", systemID, "bin", bin, "key", s.keyType, "cert", certPath)
 	return id, nil
 }
 
-func (s *Standalone) stillGood(id *nca.Identity, bin string, hosts []string) bool {
+func (s *Standalone) stillGood(id *pki.Identity, bin string, hosts []string) bool {
 	c := id.Certificate
-	_, got := nca.IdentifiersOf(c)
+	_, got := pki.IdentifiersOf(c)
 	ocspURL := s.ncaSrv.URL() + nca.OCSPPath
 	if !s.NCA.Knows(c) || got != bin || time.Until(c.NotAfter) <= renewalSlack ||
 		len(c.OCSPServer) != 1 || c.OCSPServer[0] != ocspURL || !hasKey(c, s.keyType) {
@@ -99,12 +100,12 @@ func (s *Standalone) stillGood(id *nca.Identity, bin string, hosts []string) boo
 
 // hasKey reports whether c's key is of the algorithm k: a certificate exported under another
 // keyAlgorithm is reissued.
-func hasKey(c *x509.Certificate, k nca.KeyType) bool {
+func hasKey(c *x509.Certificate, k pki.KeyType) bool {
 	switch pub := c.PublicKey.(type) {
 	case *rsa.PublicKey:
-		return k == nca.RSA2048 && pub.N.BitLen() == 2048
+		return k == pki.RSA2048 && pub.N.BitLen() == 2048
 	case *ecdsa.PublicKey:
-		return k == nca.ECDSAP256 && pub.Curve == elliptic.P256()
+		return k == pki.ECDSAP256 && pub.Curve == elliptic.P256()
 	}
 	return false
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/store"
 	"github.com/shepconf/shepconf/internal/xsig"
@@ -53,15 +54,15 @@ type Standalone struct {
 	Async   *gateway.Async
 	Metrics *Metrics
 	// Identities are the signing certificates in force, by system ID (and GatewayID).
-	Identities map[string]*nca.Identity
+	Identities map[string]*pki.Identity
 	// HTTPS are the HTTPS server certificates in force: the gateway's (GatewayID) and each REST
 	// owner's, by system ID.
-	HTTPS map[string]*nca.Identity
+	HTTPS map[string]*pki.Identity
 	// Owners and RESTOwners are the reference owners, by system ID.
 	Owners     map[string]*owner.Owner
 	RESTOwners map[string]*owner.RESTOwner
 
-	keyType                      nca.KeyType
+	keyType                      pki.KeyType
 	gatewaySrv, ncaSrv, ownerSrv *server.Server
 	restSrv, restOwnerSrv        *server.TLSServer
 	draining                     atomic.Bool
@@ -73,7 +74,7 @@ func Start(cfg config.Config, log *slog.Logger) (s *Standalone, err error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	s = &Standalone{Config: cfg, Identities: map[string]*nca.Identity{}, HTTPS: map[string]*nca.Identity{},
+	s = &Standalone{Config: cfg, Identities: map[string]*pki.Identity{}, HTTPS: map[string]*pki.Identity{},
 		Owners: map[string]*owner.Owner{}, RESTOwners: map[string]*owner.RESTOwner{}, log: log}
 	defer func() {
 		if err != nil {
@@ -82,7 +83,7 @@ func Start(cfg config.Config, log *slog.Logger) (s *Standalone, err error) {
 			_ = s.Close(ctx)
 		}
 	}()
-	if s.keyType, err = nca.ParseKeyType(cfg.KeyAlgorithm); err != nil {
+	if s.keyType, err = pki.ParseKeyType(cfg.KeyAlgorithm); err != nil {
 		return s, fmt.Errorf("keyAlgorithm: %w", err)
 	}
 
@@ -285,7 +286,7 @@ func (s *Standalone) GatewayHTTPSURL() string { return s.restSrv.URL() }
 func (s *Standalone) NCAURL() string { return s.ncaSrv.URL() }
 
 // KeyType is the key algorithm of the certificates issued.
-func (s *Standalone) KeyType() nca.KeyType { return s.keyType }
+func (s *Standalone) KeyType() pki.KeyType { return s.keyType }
 
 // CertPath is where a system's exported signing certificate is.
 func (s *Standalone) CertPath(systemID string) string { return s.systemFile(systemID, CertFile) }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/gateway"
 	"github.com/shepconf/shepconf/simulators/nca"
@@ -100,7 +101,7 @@ func (b *bench) start() {
 	if b.s, err = Start(b.cfg, nil); err != nil {
 		t.Fatal(err)
 	}
-	chain, err := nca.ReadCertificates(filepath.Join(b.cfg.State, NCADir, nca.ChainFile))
+	chain, err := pki.ReadCertificates(filepath.Join(b.cfg.State, NCADir, nca.ChainFile))
 	if err != nil || len(chain) != 2 {
 		t.Fatalf("CA chain: %v (%d certificates)", err, len(chain))
 	}
@@ -118,9 +119,9 @@ func (b *bench) stop() {
 	}
 }
 
-func (b *bench) identity(systemID string) *nca.Identity {
+func (b *bench) identity(systemID string) *pki.Identity {
 	b.t.Helper()
-	id, err := nca.LoadIdentity(b.s.CertPath(systemID), b.s.KeyPath(systemID))
+	id, err := pki.LoadIdentity(b.s.CertPath(systemID), b.s.KeyPath(systemID))
 	if err != nil {
 		b.t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/internal/xsig"
@@ -44,7 +45,7 @@ type Launcher struct {
 	OperatorIn  io.Reader
 	// Key is the key algorithm of the system's certificates: RSA-2048 (the zero value, as the
 	// national CA issues) or ECDSA P-256.
-	Key nca.KeyType
+	Key pki.KeyType
 
 	once      sync.Once
 	mu        sync.Mutex // guards target, which a restart changes
@@ -137,7 +138,7 @@ func (l *Launcher) trigger(base string, exec trigger.Runner) trigger.Trigger {
 
 // identities issues the system's transport signature certificate and its HTTPS server certificate,
 // for 127.0.0.1, from the run's NCA with the run's key algorithm.
-func (l *Launcher) identities(bin string) (sign, tls *nca.Identity, err error) {
+func (l *Launcher) identities(bin string) (sign, tls *pki.Identity, err error) {
 	subject := nca.Subject{CommonName: l.cfg.SystemID(), BIN: bin, Organization: l.cfg.SystemID() + " organisation"}
 	if sign, err = l.ca.Issue(subject, l.Key); err != nil {
 		return nil, nil, err
@@ -218,8 +219,8 @@ func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
 		env[k] = v
 	}
 	base := "http://127.0.0.1:" + strconv.Itoa(l.port)
-	chain := func(c *nca.Identity) []byte {
-		return nca.PEM(append([]*x509.Certificate{c.Certificate}, c.Chain...)...)
+	chain := func(c *pki.Identity) []byte {
+		return pki.PEM(append([]*x509.Certificate{c.Certificate}, c.Chain...)...)
 	}
 	l.container, err = testcontainers.Run(ctx, l.cfg.Image,
 		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) { hc.NetworkMode = "host" }),
@@ -228,7 +229,7 @@ func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
 		testcontainers.WithFiles(
 			testcontainers.ContainerFile{Reader: bytes.NewReader(chain(id)), ContainerFilePath: CertPath, FileMode: 0o644},
 			testcontainers.ContainerFile{Reader: bytes.NewReader(key), ContainerFilePath: KeyPath, FileMode: 0o644},
-			testcontainers.ContainerFile{Reader: bytes.NewReader(nca.PEM(l.ca.Intermediate(), l.ca.Root())), ContainerFilePath: CAPath, FileMode: 0o644},
+			testcontainers.ContainerFile{Reader: bytes.NewReader(pki.PEM(l.ca.Intermediate(), l.ca.Root())), ContainerFilePath: CAPath, FileMode: 0o644},
 			testcontainers.ContainerFile{Reader: bytes.NewReader(chain(tlsID)), ContainerFilePath: TLSCertPath, FileMode: 0o644},
 			testcontainers.ContainerFile{Reader: bytes.NewReader(tlsKey), ContainerFilePath: TLSKeyPath, FileMode: 0o644},
 		),

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/standalone"
 	"github.com/shepconf/shepconf/internal/sut"
@@ -51,11 +52,11 @@ sut: {system: AGENCY_OWNER}
 	}
 
 	// The agency's owner system, configured with the exported files.
-	id, err := nca.LoadIdentity(filepath.Join(state, "systems", "AGENCY_OWNER", "cert.pem"), filepath.Join(state, "systems", "AGENCY_OWNER", "key.pem"))
+	id, err := pki.LoadIdentity(filepath.Join(state, "systems", "AGENCY_OWNER", "cert.pem"), filepath.Join(state, "systems", "AGENCY_OWNER", "key.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	chain, err := nca.ReadCertificates(filepath.Join(state, "systems", "AGENCY_OWNER", nca.ChainFile))
+	chain, err := pki.ReadCertificates(filepath.Join(state, "systems", "AGENCY_OWNER", nca.ChainFile))
 	if err != nil || len(chain) != 2 {
 		t.Fatalf("CA chain: %v", err)
 	}
@@ -85,7 +86,7 @@ sut: {system: AGENCY_OWNER}
 
 	// The same owner, signing with a certificate of another NCA, fails the run.
 	stranger, _ := nca.New("Unknown CA")
-	o.Identity, _ = stranger.Issue(nca.Subject{CommonName: "AGENCY_OWNER", BIN: "100000000003"}, nca.ECDSAP256)
+	o.Identity, _ = stranger.Issue(nca.Subject{CommonName: "AGENCY_OWNER", BIN: "100000000003"}, pki.ECDSAP256)
 	if res, out := runAgainst(t, c); res.Summary.Verdict == reports.Conformant {
 		t.Fatalf("an owner signing with an untrusted certificate passed:\n%s", out)
 	} else if !bytes.Contains([]byte(out), []byte("SCE013")) {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/load"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/store"
@@ -78,7 +79,7 @@ type Options struct {
 	ServiceID string
 	// Key is the key algorithm of the certificates the bed issues: RSA-2048 (the zero value, as the
 	// national CA issues) or ECDSA P-256.
-	Key nca.KeyType
+	Key pki.KeyType
 }
 
 // Start brings the whole simulation up on loopback ports.
@@ -123,7 +124,7 @@ func (b *Bed) start(o Options) (*Bed, error) {
 	if b.ServiceID = o.ServiceID; b.ServiceID == "" {
 		b.ServiceID = ServiceID
 	}
-	issue := func(cn, bin string) (*nca.Identity, error) {
+	issue := func(cn, bin string) (*pki.Identity, error) {
 		return ca.Issue(nca.Subject{CommonName: cn, BIN: bin}, o.Key)
 	}
 	gwID, err := issue("SHEP gateway", gwBIN)
@@ -191,7 +192,7 @@ func (b *Bed) AsyncTarget() load.Target {
 }
 
 // startOwner serves the reference owner on loopback and registers it.
-func (b *Bed) startOwner(ca *nca.Authority, key nca.KeyType, checker *xsig.Checker, gwBIN string, reg *gateway.Registry) error {
+func (b *Bed) startOwner(ca *nca.Authority, key pki.KeyType, checker *xsig.Checker, gwBIN string, reg *gateway.Registry) error {
 	ownerCert, err := ca.Issue(nca.Subject{CommonName: OwnerID, BIN: ownerBIN}, key)
 	if err != nil {
 		return err

@@ -9,12 +9,13 @@ import (
 	"github.com/beevik/etree"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // resign rewrites the algorithm URIs of a signed envelope and signs its SignedInfo again with hash,
 // as a client that writes those URIs would have.
-func resign(t *testing.T, doc []byte, id *nca.Identity, hash crypto.Hash, replacer *strings.Replacer) []byte {
+func resign(t *testing.T, doc []byte, id *pki.Identity, hash crypto.Hash, replacer *strings.Replacer) []byte {
 	t.Helper()
 	d := etree.NewDocument()
 	if err := d.ReadFromString(replacer.Replace(string(doc))); err != nil {
@@ -45,7 +46,7 @@ func TestVerifyAcceptsSHA1Variants(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := ca.Issue(nca.Subject{CommonName: "IS", BIN: "123456789012"}, nca.RSA2048)
+	id, err := ca.Issue(nca.Subject{CommonName: "IS", BIN: "123456789012"}, pki.RSA2048)
 	if err != nil {
 		t.Fatal(err)
 	}

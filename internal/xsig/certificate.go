@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
-	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/internal/pki"
 )
 
 // Checker judges a signer's certificate the way the gateway must (R-58 2): it chains to the NCA,
@@ -45,7 +45,7 @@ func (c *Checker) Check(ctx context.Context, cert *x509.Certificate) (CertStatus
 	if c.Now != nil {
 		now = c.Now()
 	}
-	iin, bin := nca.IdentifiersOf(cert)
+	iin, bin := pki.IdentifiersOf(cert)
 	st := CertStatus{Subject: cert.Subject.String(), IIN: iin, BIN: bin, Serial: cert.SerialNumber.Text(16),
 		NotAfter: cert.NotAfter.UTC().Format(time.RFC3339)}
 	if now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
@@ -174,7 +174,7 @@ func (c *Checker) fetch(ctx context.Context, method, url string, body []byte) ([
 // MatchesSender checks that the certificate belongs to the registered sender (R-54, R-58 1): its
 // BIN, or its IIN for a person, equals the identifier registered for the sending system.
 func MatchesSender(cert *x509.Certificate, senderID, registered string) error {
-	iin, bin := nca.IdentifiersOf(cert)
+	iin, bin := pki.IdentifiersOf(cert)
 	if registered != "" && (bin == registered || (bin == "" && iin == registered)) {
 		return nil
 	}
@@ -226,7 +226,7 @@ func (c *Checker) CheckMessageFrom(ctx context.Context, doc []byte, senderID, re
 func (c *Checker) Judge(ctx context.Context, cert *x509.Certificate, senderID, registered string, off ...Problem) (CertStatus, error) {
 	if registered != "" {
 		if err := MatchesSender(cert, senderID, registered); err != nil && !skipped(err, off) {
-			iin, bin := nca.IdentifiersOf(cert)
+			iin, bin := pki.IdentifiersOf(cert)
 			return CertStatus{Subject: cert.Subject.String(), IIN: iin, BIN: bin, Serial: cert.SerialNumber.Text(16)}, err
 		}
 	}

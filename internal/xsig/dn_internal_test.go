@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
@@ -115,7 +116,7 @@ func TestIssuerNameOfOpenSSL(t *testing.T) {
 	}
 	for name, cert := range map[string]*x509.Certificate{"kazakh": kazakhIssued(t), "nca": ncaIssued(t)} {
 		file := filepath.Join(t.TempDir(), "cert.pem")
-		if err := os.WriteFile(file, nca.PEM(cert), 0o600); err != nil {
+		if err := os.WriteFile(file, pki.PEM(cert), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		for _, opt := range []string{"RFC2253", "RFC2253,-esc_msb", "oneline"} {
@@ -140,7 +141,7 @@ func ncaIssued(t *testing.T) *x509.Certificate {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := ca.Issue(nca.Subject{CommonName: "IS", BIN: "123456789012"}, nca.RSA2048)
+	id, err := ca.Issue(nca.Subject{CommonName: "IS", BIN: "123456789012"}, pki.RSA2048)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,20 +3,20 @@ package xsig_test
 import (
 	"testing"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // FuzzVerify: the verifier never panics, never accepts without a signer certificate, and every
 // refusal is a classified problem.
 func FuzzVerify(f *testing.F) {
 	p := newPKI(f)
-	id := p.system(f, nca.ECDSAP256)
+	id := p.system(f, pki.ECDSAP256)
 	f.Add(sign(f, message(f), id))
 	f.Add(sign(f, message(f), id, xsig.WithBinarySecurityToken(), xsig.WithTimestamp(60e9)))
 	f.Add(sign(f, message(f), id, xsig.WithKeyReference(xsig.X509DataRef), xsig.WithPlainID()))
 	f.Add(sign(f, message(f), id, xsig.WithKeyReference(xsig.IssuerSerialRef)))
-	f.Add(sign(f, message(f), p.system(f, nca.RSA2048), xsig.WithSHA1()))
+	f.Add(sign(f, message(f), p.system(f, pki.RSA2048), xsig.WithSHA1()))
 	f.Add(message(f))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := xsig.Verify(b, id.Certificate)

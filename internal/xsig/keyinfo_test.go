@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // keyInfoOf is the ds:KeyInfo element of a signed message.
@@ -33,7 +33,7 @@ const strOpen = `<wsse:SecurityTokenReference xmlns:wsse="` + xsig.WSSENS + `">`
 // Every way a WS-Security client names its certificate is accepted, and the evidence names it.
 func TestVerifyKeyReferences(t *testing.T) {
 	p := newPKI(t)
-	for _, k := range []nca.KeyType{nca.RSA2048, nca.ECDSAP256} {
+	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256} {
 		id := p.system(t, k)
 		byKeyIdentifier := sign(t, message(t), id)
 		serial := id.Certificate.SerialNumber.String()
@@ -85,7 +85,7 @@ func TestVerifyKeyReferences(t *testing.T) {
 // An X509IssuerName is matched as a name, not as a string: other spellings of the same name match.
 func TestIssuerSerialSpellings(t *testing.T) {
 	p := newPKI(t)
-	id := p.system(t, nca.RSA2048)
+	id := p.system(t, pki.RSA2048)
 	signed := sign(t, message(t), id)
 	serial := id.Certificate.SerialNumber.String()
 	name := xsig.IssuerName(id.Certificate)
@@ -131,7 +131,7 @@ func hexLen(s string) string { return hexOf(string([]byte{byte(len(s))})) }
 // are refused with what to do.
 func TestVerifyRefusesKeyInfo(t *testing.T) {
 	p := newPKI(t)
-	id, other := p.system(t, nca.RSA2048), p.system(t, nca.RSA2048)
+	id, other := p.system(t, pki.RSA2048), p.system(t, pki.RSA2048)
 	signed := sign(t, message(t), id)
 	byIssuerSerial := sign(t, message(t), id, xsig.WithKeyReference(xsig.IssuerSerialRef))
 	name, serial := xsig.IssuerName(id.Certificate), id.Certificate.SerialNumber.String()
@@ -188,7 +188,7 @@ func remarkCodes(rs []xsig.Remark) []string {
 // What the real gateway tolerates and the Rules do not ask for is accepted with a remark each.
 func TestVerifyRemarks(t *testing.T) {
 	p := newPKI(t)
-	rsa, ec := p.system(t, nca.RSA2048), p.system(t, nca.ECDSAP256)
+	rsa, ec := p.system(t, pki.RSA2048), p.system(t, pki.ECDSAP256)
 	withUnsignedTimestamp := strings.Replace(string(sign(t, message(t), rsa)), `<ds:Signature`,
 		`<wsu:Timestamp xmlns:wsu="`+xsig.WSUNS+`" wsu:Id="TS-1"><wsu:Created>2025-01-01T00:00:00Z</wsu:Created></wsu:Timestamp><ds:Signature`, 1)
 	cases := []struct {
@@ -229,7 +229,7 @@ func TestVerifyRemarks(t *testing.T) {
 // altered or wrapped, and unsupported algorithms stay unsupported.
 func TestVerifyRefusesWithRemarkForms(t *testing.T) {
 	p := newPKI(t)
-	id := p.system(t, nca.RSA2048)
+	id := p.system(t, pki.RSA2048)
 	sha1 := string(sign(t, message(t), id, xsig.WithSHA1()))
 	plain := string(sign(t, message(t), id, xsig.WithPlainID()))
 	body := plain[strings.Index(plain, "<soap:Body"):strings.Index(plain, "</soap:Envelope>")]

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
@@ -25,7 +26,7 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return http.DefaultTransport.RoundTrip(r)
 }
 
-func (p *pki) countingChecker(now func() time.Time) (*xsig.Checker, *countingTransport) {
+func (p *testPKI) countingChecker(now func() time.Time) (*xsig.Checker, *countingTransport) {
 	tr := &countingTransport{}
 	return &xsig.Checker{Roots: p.ca.Roots(), Intermediates: p.ca.Intermediates(), Now: now,
 		HTTP: &http.Client{Transport: tr, Timeout: 10 * time.Second}}, tr
@@ -47,7 +48,7 @@ func TestOCSPAnswersThatAreRefused(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			id := p.system(t, nca.RSA2048)
+			id := p.system(t, pki.RSA2048)
 			p.ca.SetOCSPAnswer(id.Certificate, c.answer)
 			checker, tr := p.countingChecker(nil)
 			st, err := checker.Check(context.Background(), id.Certificate)
@@ -73,7 +74,7 @@ func TestOCSPAnswersThatAreRefused(t *testing.T) {
 // when fresh by its own dates, the only freshness it then has.
 func TestOCSPAnswerWithoutNonceIsAcceptedWhenFresh(t *testing.T) {
 	p := newPKI(t)
-	id := p.system(t, nca.ECDSAP256)
+	id := p.system(t, pki.ECDSAP256)
 	p.ca.SetOCSPAnswer(id.Certificate, nca.OCSPNoNonce)
 	st, err := p.checker.Check(context.Background(), id.Certificate)
 	if err != nil || !strings.HasPrefix(st.Revocation, "OCSP: good") || !strings.Contains(st.Revocation, "no nonce") {
@@ -85,7 +86,7 @@ func TestOCSPAnswerWithoutNonceIsAcceptedWhenFresh(t *testing.T) {
 // it was made for a later time, or the clocks disagree too much to judge its freshness.
 func TestOCSPAnswerFromTheFutureIsRefused(t *testing.T) {
 	p := newPKI(t)
-	id := p.system(t, nca.RSA2048)
+	id := p.system(t, pki.RSA2048)
 	checker, _ := p.countingChecker(func() time.Time { return time.Now().Add(-xsig.RevocationClockSkew - 5*time.Minute) })
 	_, err := checker.Check(context.Background(), id.Certificate)
 	if xsig.ProblemOf(err) != xsig.StatusUnknown || !strings.Contains(err.Error(), "thisUpdate") {
@@ -101,7 +102,7 @@ func TestOCSPAnswerFromTheFutureIsRefused(t *testing.T) {
 // With OCSP down, the CRL decides, and only while it is current: one past its nextUpdate is refused.
 func TestRevocationStaleCRLIsRefused(t *testing.T) {
 	p := newPKI(t)
-	id := p.system(t, nca.RSA2048)
+	id := p.system(t, pki.RSA2048)
 	p.ca.SetOCSPAvailable(false)
 	defer p.ca.SetOCSPAvailable(true)
 	later, _ := p.countingChecker(func() time.Time { return time.Now().Add(2 * time.Hour) })
@@ -120,7 +121,7 @@ func TestRevocationStaleCRLIsRefused(t *testing.T) {
 // checker asks again.
 func TestOCSPCacheUntilNextUpdate(t *testing.T) {
 	p := newPKI(t)
-	id := p.system(t, nca.RSA2048)
+	id := p.system(t, pki.RSA2048)
 	var mu sync.Mutex
 	offset := time.Duration(0)
 	checker, tr := p.countingChecker(func() time.Time { mu.Lock(); defer mu.Unlock(); return time.Now().Add(offset) })
@@ -157,7 +158,7 @@ func TestOCSPCacheUntilNextUpdate(t *testing.T) {
 func TestOCSPCacheConcurrentChecks(t *testing.T) {
 	p := newPKI(t)
 	checker, tr := p.countingChecker(nil)
-	ids := []*nca.Identity{p.system(t, nca.ECDSAP256), p.system(t, nca.ECDSAP256), p.system(t, nca.ECDSAP256)}
+	ids := []*pki.Identity{p.system(t, pki.ECDSAP256), p.system(t, pki.ECDSAP256), p.system(t, pki.ECDSAP256)}
 	var wg sync.WaitGroup
 	for g := range 12 {
 		wg.Go(func() {
@@ -178,7 +179,7 @@ func TestOCSPCacheConcurrentChecks(t *testing.T) {
 // the responder is most of it.
 func BenchmarkCheckCertificate(b *testing.B) {
 	p := newPKI(b)
-	id := p.system(b, nca.RSA2048)
+	id := p.system(b, pki.RSA2048)
 	ctx := context.Background()
 	b.Run("uncached", func(b *testing.B) {
 		for b.Loop() {

@@ -18,7 +18,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/russellhaering/goxmldsig/etreeutils"
 
-	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/internal/pki"
 )
 
 // Option changes how Sign writes the signature.
@@ -72,7 +72,7 @@ func WithTimestamp(ttl time.Duration) Option { return func(o *signOptions) { o.t
 
 // Sign puts the transport signature of id on a SOAP 1.1 envelope. Any earlier wsse:Security header is
 // replaced: the gateway re-signs what it hands on with its own certificate (A6-S1).
-func Sign(envelope []byte, id *nca.Identity, opts ...Option) ([]byte, error) {
+func Sign(envelope []byte, id *pki.Identity, opts ...Option) ([]byte, error) {
 	var o signOptions
 	for _, f := range opts {
 		f(&o)

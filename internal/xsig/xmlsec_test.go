@@ -7,8 +7,8 @@ import (
 	"regexp"
 	"testing"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // xmlsec1 is the independent reference implementation of XML Signature (Debian package xmlsec1).
@@ -62,7 +62,7 @@ func xmlsecSign(t *testing.T, bin, dir string, tmpl []byte, keyArg string) []byt
 func TestInteroperabilityWithXmlsec1(t *testing.T) {
 	bin := xmlsec(t)
 	p := newPKI(t)
-	for _, k := range []nca.KeyType{nca.RSA2048, nca.ECDSAP256} {
+	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256} {
 		t.Run(k.String(), func(t *testing.T) {
 			dir := t.TempDir()
 			id := p.system(t, k)
@@ -70,7 +70,7 @@ func TestInteroperabilityWithXmlsec1(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			certFile := write(t, dir, "cert.pem", nca.PEM(id.Certificate))
+			certFile := write(t, dir, "cert.pem", pki.PEM(id.Certificate))
 			keyFile := write(t, dir, "key.pem", keyPEM)
 
 			ours := sign(t, message(t), id)
@@ -107,14 +107,14 @@ func TestInteroperabilityWithXmlsec1Forms(t *testing.T) {
 	p := newPKI(t)
 	cases := []struct {
 		name    string
-		key     nca.KeyType
+		key     pki.KeyType
 		opts    []xsig.Option
 		keyInfo xsig.KeyReference
 		remarks int
 	}{
-		{"X509Data RSA", nca.RSA2048, []xsig.Option{xsig.WithKeyReference(xsig.X509DataRef)}, xsig.X509DataRef, 0},
-		{"X509Data ECDSA", nca.ECDSAP256, []xsig.Option{xsig.WithKeyReference(xsig.X509DataRef)}, xsig.X509DataRef, 0},
-		{"RSA-SHA1", nca.RSA2048, []xsig.Option{xsig.WithSHA1(), xsig.WithKeyReference(xsig.X509DataRef)}, xsig.X509DataRef, 1},
+		{"X509Data RSA", pki.RSA2048, []xsig.Option{xsig.WithKeyReference(xsig.X509DataRef)}, xsig.X509DataRef, 0},
+		{"X509Data ECDSA", pki.ECDSAP256, []xsig.Option{xsig.WithKeyReference(xsig.X509DataRef)}, xsig.X509DataRef, 0},
+		{"RSA-SHA1", pki.RSA2048, []xsig.Option{xsig.WithSHA1(), xsig.WithKeyReference(xsig.X509DataRef)}, xsig.X509DataRef, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -124,9 +124,9 @@ func TestInteroperabilityWithXmlsec1Forms(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			root := write(t, dir, "root.pem", nca.PEM(p.ca.Root()))
-			chain := write(t, dir, "chain.pem", nca.PEM(id.Chain...))
-			certFile := write(t, dir, "cert.pem", nca.PEM(id.Certificate))
+			root := write(t, dir, "root.pem", pki.PEM(p.ca.Root()))
+			chain := write(t, dir, "chain.pem", pki.PEM(id.Chain...))
+			certFile := write(t, dir, "cert.pem", pki.PEM(id.Certificate))
 			keyFile := write(t, dir, "key.pem", keyPEM)
 			// xmlsec1 takes the key from the certificate in ds:X509Data and checks it chains to the root.
 			verify := func(file string) ([]byte, error) {

@@ -2,24 +2,26 @@ package xsig_test
 
 import (
 	"context"
-	"github.com/shepconf/shepconf/internal/upstreamtest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/upstreamtest"
+
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
-type pki struct {
+type testPKI struct {
 	ca      *nca.Authority
 	checker *xsig.Checker
 }
 
-func newPKI(t testing.TB) *pki {
+func newPKI(t testing.TB) *testPKI {
 	t.Helper()
 	ca, err := nca.New("Test NCA")
 	if err != nil {
@@ -30,10 +32,10 @@ func newPKI(t testing.TB) *pki {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close(context.Background()) })
-	return &pki{ca: ca, checker: &xsig.Checker{Roots: ca.Roots(), Intermediates: ca.Intermediates()}}
+	return &testPKI{ca: ca, checker: &xsig.Checker{Roots: ca.Roots(), Intermediates: ca.Intermediates()}}
 }
 
-func (p *pki) system(t testing.TB, k nca.KeyType) *nca.Identity {
+func (p *testPKI) system(t testing.TB, k pki.KeyType) *pki.Identity {
 	t.Helper()
 	id, err := p.ca.Issue(nca.Subject{CommonName: "IS Initiator", BIN: "123456789012", Organization: "Agency"}, k)
 	if err != nil {
@@ -55,7 +57,7 @@ func message(t testing.TB) []byte {
 	return b
 }
 
-func sign(t testing.TB, doc []byte, id *nca.Identity, opts ...xsig.Option) []byte {
+func sign(t testing.TB, doc []byte, id *pki.Identity, opts ...xsig.Option) []byte {
 	t.Helper()
 	b, err := xsig.Sign(doc, id, opts...)
 	if err != nil {
@@ -66,7 +68,7 @@ func sign(t testing.TB, doc []byte, id *nca.Identity, opts ...xsig.Option) []byt
 
 func TestSignVerify(t *testing.T) {
 	p := newPKI(t)
-	for _, k := range []nca.KeyType{nca.RSA2048, nca.ECDSAP256} {
+	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256} {
 		id := p.system(t, k)
 		for _, opt := range [][]xsig.Option{nil, {xsig.WithBinarySecurityToken()}, {xsig.WithTimestamp(5 * time.Minute)}} {
 			signed := sign(t, message(t), id, opt...)
@@ -90,7 +92,7 @@ func TestSignVerify(t *testing.T) {
 
 func TestResignReplacesTheSignature(t *testing.T) {
 	p := newPKI(t)
-	first, second := p.system(t, nca.RSA2048), p.system(t, nca.ECDSAP256)
+	first, second := p.system(t, pki.RSA2048), p.system(t, pki.ECDSAP256)
 	twice := sign(t, sign(t, message(t), first), second)
 	if n := strings.Count(string(twice), "<ds:SignatureValue>"); n != 1 {
 		t.Fatalf("%d signatures after re-signing", n)
@@ -103,7 +105,7 @@ func TestResignReplacesTheSignature(t *testing.T) {
 
 func TestVerifyRefuses(t *testing.T) {
 	p := newPKI(t)
-	id := p.system(t, nca.RSA2048)
+	id := p.system(t, pki.RSA2048)
 	signed := string(sign(t, message(t), id))
 	bodyStart := strings.Index(signed, "<soap:Body")
 	body := signed[bodyStart:strings.Index(signed, "</soap:Envelope>")]
@@ -173,7 +175,7 @@ func TestCertificateChecks(t *testing.T) {
 	ctx := context.Background()
 	subject := nca.Subject{CommonName: "IS", BIN: "123456789012"}
 
-	revoked := p.system(t, nca.RSA2048)
+	revoked := p.system(t, pki.RSA2048)
 	if err := p.ca.Revoke(revoked.Certificate); err != nil {
 		t.Fatal(err)
 	}
@@ -188,13 +190,13 @@ func TestCertificateChecks(t *testing.T) {
 	if xsig.ProblemOf(err) != xsig.Revoked || !strings.HasPrefix(st.Revocation, "CRL") {
 		t.Fatalf("revoked by CRL with OCSP down: %v %+v", err, st)
 	}
-	good := p.system(t, nca.ECDSAP256)
+	good := p.system(t, pki.ECDSAP256)
 	if st, err := p.checker.Check(ctx, good.Certificate); err != nil || !strings.HasPrefix(st.Revocation, "CRL: not listed") {
 		t.Fatalf("good by CRL: %v %+v", err, st)
 	}
 	p.ca.SetOCSPAvailable(true)
 
-	expired, err := p.ca.IssueValid(subject, nca.RSA2048, time.Now().AddDate(-2, 0, 0), time.Now().AddDate(-1, 0, 0))
+	expired, err := p.ca.IssueValid(subject, pki.RSA2048, time.Now().AddDate(-2, 0, 0), time.Now().AddDate(-1, 0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +204,7 @@ func TestCertificateChecks(t *testing.T) {
 		t.Fatalf("expired: %v", err)
 	}
 	other := newPKI(t)
-	stranger := other.system(t, nca.RSA2048)
+	stranger := other.system(t, pki.RSA2048)
 	if _, err := p.checker.Check(ctx, stranger.Certificate); xsig.ProblemOf(err) != xsig.Untrusted {
 		t.Fatalf("unknown CA: %v", err)
 	}

@@ -23,9 +23,9 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Paths the system serves on its plain HTTP address (Handler).
@@ -42,7 +42,7 @@ type Config struct {
 	SystemID string // its senderId (R-53(2))
 	Password string // the password the operator issued for it (R-53(2))
 	// Identity is its transport signature certificate and key, issued by the NCA with its BIN.
-	Identity *nca.Identity
+	Identity *pki.Identity
 	// Checker verifies the gateway's transport signature on everything the gateway sends it, and
 	// GatewayBIN is the BIN the gateway's certificate must carry (A6-S1).
 	Checker    *xsig.Checker
@@ -52,7 +52,7 @@ type Config struct {
 	Log     *slog.Logger
 	// TLS is its HTTPS server certificate (the REST owner's endpoint), issued by the NCA for the
 	// address the gateway calls.
-	TLS *nca.Identity
+	TLS *pki.Identity
 	// HTTP is the client it calls the gateway with; a default with the Rules' 30 s limit when nil.
 	HTTP *http.Client
 }

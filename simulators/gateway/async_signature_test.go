@@ -8,6 +8,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/gateway"
 	"github.com/shepconf/shepconf/simulators/nca"
@@ -26,9 +27,9 @@ const (
 type asyncPKI struct {
 	ca       *nca.Authority
 	checker  *xsig.Checker
-	gateway  *nca.Identity
-	systems  map[string]*nca.Identity // by system ID
-	stranger *nca.Identity
+	gateway  *pki.Identity
+	systems  map[string]*pki.Identity // by system ID
+	stranger *pki.Identity
 }
 
 // newAsyncPKI starts an NCA with OCSP and CRL and issues the gateway's and both systems' certificates.
@@ -43,8 +44,8 @@ func newAsyncPKI(tb testing.TB) *asyncPKI {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { srv.Close(context.Background()) })
-	issue := func(cn, bin string) *nca.Identity {
-		id, err := ca.Issue(nca.Subject{CommonName: cn, BIN: bin}, nca.ECDSAP256)
+	issue := func(cn, bin string) *pki.Identity {
+		id, err := ca.Issue(nca.Subject{CommonName: cn, BIN: bin}, pki.ECDSAP256)
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -52,7 +53,7 @@ func newAsyncPKI(tb testing.TB) *asyncPKI {
 	}
 	return &asyncPKI{ca: ca, checker: &xsig.Checker{Roots: ca.Roots(), Intermediates: ca.Intermediates()},
 		gateway:  issue("SHEP gateway", gatewayBIN),
-		systems:  map[string]*nca.Identity{"IS-INIT": issue("IS-INIT", initiatorBIN), "IS-OWNER": issue("IS-OWNER", ownerBIN)},
+		systems:  map[string]*pki.Identity{"IS-INIT": issue("IS-INIT", initiatorBIN), "IS-OWNER": issue("IS-OWNER", ownerBIN)},
 		stranger: issue("Another organisation", strangerBIN)}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/gateway"
@@ -21,7 +22,7 @@ import (
 type keyInfoRig struct {
 	journal *journal.Journal
 	url     string
-	ids     map[string]*nca.Identity // by system ID
+	ids     map[string]*pki.Identity // by system ID
 }
 
 func newKeyInfoRig(t *testing.T) *keyInfoRig {
@@ -35,9 +36,9 @@ func newKeyInfoRig(t *testing.T) *keyInfoRig {
 		t.Fatal(err)
 	}
 	bins := map[string]string{"SHEP": "100000000001", "IS-A": "100000000002", "IS-B": "100000000004", "IS-OWNER": "100000000003"}
-	ids := map[string]*nca.Identity{}
+	ids := map[string]*pki.Identity{}
 	for sys, bin := range bins {
-		if ids[sys], err = ca.Issue(nca.Subject{CommonName: sys, BIN: bin}, nca.RSA2048); err != nil {
+		if ids[sys], err = ca.Issue(nca.Subject{CommonName: sys, BIN: bin}, pki.RSA2048); err != nil {
 			t.Fatal(err)
 		}
 	}

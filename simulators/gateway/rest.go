@@ -15,10 +15,10 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/jose"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // RESTPath is where the gateway serves REST services. The Rules give no URL layout (O-21); the
@@ -29,10 +29,10 @@ const RESTPath = "/bip-rest"
 // REST configures the REST channel (Appendix 1 section 3, R-53(2), A6-S3).
 type REST struct {
 	// TLS is the gateway's HTTPS server certificate, issued by the NCA.
-	TLS *nca.Identity
+	TLS *pki.Identity
 	// Identity is the gateway's own certificate: sealed messages (A6-S3) are encrypted to it, and
 	// the gateway presents it as client certificate when it calls an owner over HTTPS.
-	Identity *nca.Identity
+	Identity *pki.Identity
 	// Checker judges client certificates and the signers of sealed messages: IIN/BIN of the
 	// registered system, chain to the NCA, validity, OCSP then CRL (A6-S3 step 4, R-58 2).
 	Checker *xsig.Checker

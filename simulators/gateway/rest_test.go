@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/gateway"
@@ -29,8 +30,8 @@ func restGateway(t *testing.T, requireClientCert bool) (url string, client *http
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	issue := func(cn, bin string, hosts ...string) *nca.Identity {
-		id, err := ca.IssueServer(nca.Subject{CommonName: cn, BIN: bin}, nca.ECDSAP256, hosts...)
+	issue := func(cn, bin string, hosts ...string) *pki.Identity {
+		id, err := ca.IssueServer(nca.Subject{CommonName: cn, BIN: bin}, pki.ECDSAP256, hosts...)
 		if err != nil {
 			t.Fatal(err)
 		}

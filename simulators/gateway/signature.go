@@ -7,16 +7,16 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Signatures configures the transport signature (clauses 53-59, Appendix 6).
 type Signatures struct {
 	// Identity is the gateway's own certificate: everything the gateway sends, to owners and back to
 	// initiators, carries its signature (A6-S1: the gateway re-signs what it hands on).
-	Identity *nca.Identity
+	Identity *pki.Identity
 	// Checker judges certificates against the NCA (chain, validity, OCSP then CRL).
 	Checker *xsig.Checker
 	// Off switches named checks off. It exists only so that a test can prove each negative
@@ -165,6 +165,6 @@ func (g *Gateway) signerIsPeer(v verified) (System, bool) {
 	if v.err != nil || v.signed == nil || v.signed.Certificate == nil {
 		return System{}, false
 	}
-	iin, bin := nca.IdentifiersOf(v.signed.Certificate)
+	iin, bin := pki.IdentifiersOf(v.signed.Certificate)
 	return g.registry.peerWith(bin, iin)
 }

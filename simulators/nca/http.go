@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/x509"
-	"encoding/pem"
 	"io"
 	"math/big"
 	"net/http"
-	"strings"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
@@ -154,22 +152,4 @@ func (a *Authority) CRL() ([]byte, error) {
 		RevokedCertificateEntries: entries,
 	}
 	return x509.CreateRevocationList(rand.Reader, tmpl, a.intermediate.Certificate, a.intermediate.Key)
-}
-
-// PEM encodes certificates as PEM blocks, for export to an agency's system.
-func PEM(certs ...*x509.Certificate) []byte {
-	var b strings.Builder
-	for _, c := range certs {
-		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
-	}
-	return []byte(b.String())
-}
-
-// KeyPEM encodes an identity's private key as PKCS#8 PEM.
-func (id *Identity) KeyPEM() ([]byte, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(id.Key)
-	if err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
 }

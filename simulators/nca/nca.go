@@ -6,50 +6,18 @@ package nca
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"math/big"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/pki"
 )
-
-// KeyType is the key algorithm of an issued certificate.
-type KeyType int
-
-const (
-	RSA2048 KeyType = iota
-	ECDSAP256
-)
-
-func (k KeyType) String() string {
-	if k == ECDSAP256 {
-		return "ECDSA P-256"
-	}
-	return "RSA-2048"
-}
-
-// KeyAlgorithms names the values ParseKeyType takes, for help texts and errors.
-const KeyAlgorithms = "rsa-2048 (the default, as the national CA issues) or ecdsa-p256"
-
-// ParseKeyType reads a key algorithm as the configuration (keyAlgorithm) and the --key-algorithm
-// flag name it. Empty is RSA-2048, the national CA's.
-func ParseKeyType(s string) (KeyType, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "rsa", "rsa-2048", "rsa2048":
-		return RSA2048, nil
-	case "ecdsa", "ecdsa-p256", "ecdsap256", "p-256", "p256":
-		return ECDSAP256, nil
-	}
-	return RSA2048, fmt.Errorf("key algorithm %q is not known: use %s", s, KeyAlgorithms)
-}
 
 // Subject names the holder of a certificate. A person has an IIN, an organisation's system a BIN
 // (and usually the IIN of nobody); both are 12 digits.
@@ -85,38 +53,11 @@ func (s Subject) name() (pkix.Name, error) {
 	return n, nil
 }
 
-// IdentifiersOf reads the IIN and BIN from a certificate's subject as the national CA writes them.
-func IdentifiersOf(c *x509.Certificate) (iin, bin string) {
-	if v, ok := cutPrefix(c.Subject.SerialNumber, "IIN"); ok {
-		iin = v
-	}
-	for _, ou := range c.Subject.OrganizationalUnit {
-		if v, ok := cutPrefix(ou, "BIN"); ok {
-			bin = v
-		}
-	}
-	return iin, bin
-}
-
-func cutPrefix(s, p string) (string, bool) {
-	if len(s) > len(p) && s[:len(p)] == p {
-		return s[len(p):], true
-	}
-	return "", false
-}
-
-// Identity is a certificate with its private key and the chain up to (excluding) the root.
-type Identity struct {
-	Certificate *x509.Certificate
-	Key         crypto.Signer
-	Chain       []*x509.Certificate // the intermediate CA
-}
-
 // Authority is a running certification authority: root → intermediate → end entities.
 type Authority struct {
 	name         string
-	root         *Identity
-	intermediate *Identity
+	root         *pki.Identity
+	intermediate *pki.Identity
 	now          func() time.Time
 
 	mu            sync.Mutex
@@ -141,8 +82,8 @@ func New(name string) (*Authority, error) {
 	return a, nil
 }
 
-func (a *Authority) makeCA(cn string, parent *Identity) (*Identity, error) {
-	key, err := newKey(ECDSAP256)
+func (a *Authority) makeCA(cn string, parent *pki.Identity) (*pki.Identity, error) {
+	key, err := pki.NewKey(pki.ECDSAP256)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +105,7 @@ func (a *Authority) makeCA(cn string, parent *Identity) (*Identity, error) {
 	return certify(tmpl, issuer, key, signer)
 }
 
-func certify(tmpl, issuer *x509.Certificate, key, signer crypto.Signer) (*Identity, error) {
+func certify(tmpl, issuer *x509.Certificate, key, signer crypto.Signer) (*pki.Identity, error) {
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), signer)
 	if err != nil {
 		return nil, fmt.Errorf("issue %s: %w", tmpl.Subject.CommonName, err)
@@ -173,14 +114,7 @@ func certify(tmpl, issuer *x509.Certificate, key, signer crypto.Signer) (*Identi
 	if err != nil {
 		return nil, err
 	}
-	return &Identity{Certificate: c, Key: key}, nil
-}
-
-func newKey(k KeyType) (crypto.Signer, error) {
-	if k == ECDSAP256 {
-		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	}
-	return rsa.GenerateKey(rand.Reader, 2048)
+	return &pki.Identity{Certificate: c, Key: key}, nil
 }
 
 func serial() *big.Int {
@@ -189,14 +123,14 @@ func serial() *big.Int {
 }
 
 // Issue gives s a signing certificate valid for one year from now.
-func (a *Authority) Issue(s Subject, k KeyType) (*Identity, error) {
+func (a *Authority) Issue(s Subject, k pki.KeyType) (*pki.Identity, error) {
 	now := a.now()
 	return a.IssueValid(s, k, now.Add(-time.Hour), now.AddDate(1, 0, 0))
 }
 
 // IssueValid gives s a signing certificate valid from notBefore to notAfter: a window in the past
 // makes an expired certificate, one in the future a certificate not yet valid.
-func (a *Authority) IssueValid(s Subject, k KeyType, notBefore, notAfter time.Time) (*Identity, error) {
+func (a *Authority) IssueValid(s Subject, k pki.KeyType, notBefore, notAfter time.Time) (*pki.Identity, error) {
 	return a.issue(s, k, &x509.Certificate{
 		NotBefore:   notBefore,
 		NotAfter:    notAfter,
@@ -207,12 +141,12 @@ func (a *Authority) IssueValid(s Subject, k KeyType, notBefore, notAfter time.Ti
 
 // issue completes tmpl (serial, subject, the NCA's OCSP, CRL and issuer URLs), has the issuing CA
 // sign it over a new key of type k, and records it for OCSP.
-func (a *Authority) issue(s Subject, k KeyType, tmpl *x509.Certificate) (*Identity, error) {
+func (a *Authority) issue(s Subject, k pki.KeyType, tmpl *x509.Certificate) (*pki.Identity, error) {
 	name, err := s.name()
 	if err != nil {
 		return nil, err
 	}
-	key, err := newKey(k)
+	key, err := pki.NewKey(k)
 	if err != nil {
 		return nil, err
 	}

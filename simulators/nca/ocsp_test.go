@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/shepconf/shepconf/internal/ocspnonce"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
@@ -19,7 +20,7 @@ func TestOCSPResponder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := a.Issue(nca.Subject{CommonName: "IS", BIN: "123456789012"}, nca.ECDSAP256)
+	id, err := a.Issue(nca.Subject{CommonName: "IS", BIN: "123456789012"}, pki.ECDSAP256)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,7 @@
 package nca
 
 import (
-	"crypto"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/pki"
 )
 
 // Files of an authority's state folder. The CA keys are secret (mode 0600); a standalone NCA keeps
@@ -37,13 +37,13 @@ func (a *Authority) Save(dir string) error {
 	if err := saveIdentity(dir, IssuingCertFile, IssuingKeyFile, a.intermediate); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, ChainFile), PEM(a.intermediate.Certificate, a.root.Certificate), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ChainFile), pki.PEM(a.intermediate.Certificate, a.root.Certificate), 0o644); err != nil {
 		return err
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for key, c := range a.issued {
-		if err := os.WriteFile(filepath.Join(dir, issuedDir, key+".pem"), PEM(c), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, issuedDir, key+".pem"), pki.PEM(c), 0o644); err != nil {
 			return err
 		}
 	}
@@ -74,7 +74,7 @@ func Load(name, dir string) (*Authority, error) {
 		return nil, err
 	}
 	for _, e := range entries {
-		certs, err := ReadCertificates(filepath.Join(dir, issuedDir, e.Name()))
+		certs, err := pki.ReadCertificates(filepath.Join(dir, issuedDir, e.Name()))
 		if err != nil {
 			return nil, err
 		}
@@ -123,88 +123,14 @@ func (a *Authority) Knows(c *x509.Certificate) bool {
 	return ok && known.Equal(c)
 }
 
-// SaveIdentity writes an issued identity as certPath (its certificate then its chain) and keyPath
-// (PKCS#8, mode 0600): what an agency configures in its system.
-func SaveIdentity(id *Identity, certPath, keyPath string) error {
-	key, err := id.KeyPEM()
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(certPath, PEM(append([]*x509.Certificate{id.Certificate}, id.Chain...)...), 0o644); err != nil {
-		return err
-	}
-	return os.WriteFile(keyPath, key, 0o600)
+func saveIdentity(dir, certFile, keyFile string, id *pki.Identity) error {
+	return pki.SaveIdentity(&pki.Identity{Certificate: id.Certificate, Key: id.Key}, filepath.Join(dir, certFile), filepath.Join(dir, keyFile))
 }
 
-// LoadIdentity reads an identity written by SaveIdentity: the first certificate of certPath is the
-// holder's, the rest its chain.
-func LoadIdentity(certPath, keyPath string) (*Identity, error) {
-	certs, err := ReadCertificates(certPath)
-	if err != nil {
-		return nil, err
-	}
-	if len(certs) == 0 {
-		return nil, fmt.Errorf("%s holds no certificate", certPath)
-	}
-	key, err := readKey(keyPath)
-	if err != nil {
-		return nil, err
-	}
-	return &Identity{Certificate: certs[0], Key: key, Chain: certs[1:]}, nil
-}
-
-// ReadCertificates reads every CERTIFICATE block of a PEM file.
-func ReadCertificates(path string) ([]*x509.Certificate, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []*x509.Certificate
-	for {
-		var b *pem.Block
-		b, raw = pem.Decode(raw)
-		if b == nil {
-			return out, nil
-		}
-		if b.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		out = append(out, c)
-	}
-}
-
-func saveIdentity(dir, certFile, keyFile string, id *Identity) error {
-	return SaveIdentity(&Identity{Certificate: id.Certificate, Key: id.Key}, filepath.Join(dir, certFile), filepath.Join(dir, keyFile))
-}
-
-func loadIdentity(dir, certFile, keyFile string) (*Identity, error) {
-	id, err := LoadIdentity(filepath.Join(dir, certFile), filepath.Join(dir, keyFile))
+func loadIdentity(dir, certFile, keyFile string) (*pki.Identity, error) {
+	id, err := pki.LoadIdentity(filepath.Join(dir, certFile), filepath.Join(dir, keyFile))
 	if err != nil {
 		return nil, fmt.Errorf("NCA state %s: %w", dir, err)
 	}
 	return id, nil
-}
-
-func readKey(path string) (crypto.Signer, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	b, _ := pem.Decode(raw)
-	if b == nil || b.Type != "PRIVATE KEY" {
-		return nil, fmt.Errorf("%s: no PKCS#8 PRIVATE KEY block", path)
-	}
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	signer, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("%s: the key cannot sign", path)
-	}
-	return signer, nil
 }

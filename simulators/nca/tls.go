@@ -1,11 +1,12 @@
 package nca
 
 import (
-	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/pki"
 )
 
 // IssueServer gives a server its TLS certificate for HTTPS (R-2.7: REST services are secured by
@@ -13,7 +14,7 @@ import (
 // address they dial. The certificate also allows client authentication, so the same server can
 // present it when it calls another party over mutual TLS. s carries the organisation's BIN, as the
 // national CA's server certificates do.
-func (a *Authority) IssueServer(s Subject, k KeyType, hosts ...string) (*Identity, error) {
+func (a *Authority) IssueServer(s Subject, k pki.KeyType, hosts ...string) (*pki.Identity, error) {
 	if len(hosts) == 0 {
 		return nil, fmt.Errorf("server certificate for %s: name at least one host", s.CommonName)
 	}
@@ -32,14 +33,4 @@ func (a *Authority) IssueServer(s Subject, k KeyType, hosts ...string) (*Identit
 		}
 	}
 	return a.issue(s, k, tmpl)
-}
-
-// TLSCertificate is the identity in the form crypto/tls presents it: the certificate followed by
-// its chain, so a peer that trusts only the root can build the path.
-func (id *Identity) TLSCertificate() tls.Certificate {
-	c := tls.Certificate{Certificate: [][]byte{id.Certificate.Raw}, PrivateKey: id.Key, Leaf: id.Certificate}
-	for _, ch := range id.Chain {
-		c.Certificate = append(c.Certificate, ch.Raw)
-	}
-	return c
 }

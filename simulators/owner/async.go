@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // AsyncBehaviour is how a participant answers the gateway's pushes (Appendix 1 section 1.2). The zero
@@ -52,7 +52,7 @@ type Participant struct {
 	HTTP     *http.Client
 	// Identity signs every request the participant sends and every answer it gives; nil
 	// sends everything unsigned.
-	Identity *nca.Identity
+	Identity *pki.Identity
 	// Checker, when set, verifies the gateway's transport signature on every push and status
 	// notification and refuses one that fails with a fault; GatewayID is the BIN the gateway's
 	// certificate must carry (A6-S1).

@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Initiator is the reference initiator system: it calls owners' services through the gateway.
@@ -20,7 +20,7 @@ type Initiator struct {
 	Password string
 	Gateway  string // the gateway's base URL; requests go to Gateway + envelope.SyncPath
 	HTTP     *http.Client
-	Identity *nca.Identity // signs every request; nil sends unsigned
+	Identity *pki.Identity // signs every request; nil sends unsigned
 }
 
 // Sign puts the initiator's transport signature on an envelope; without an Identity it returns the

@@ -14,9 +14,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // Behaviour is how the owner answers one service. The zero value answers at once with a success
@@ -45,7 +45,7 @@ type Received struct {
 type Owner struct {
 	SystemID string
 	// Identity signs every answer and fault; nil answers unsigned (a non-conforming owner).
-	Identity *nca.Identity
+	Identity *pki.Identity
 	// Checker, when set, verifies the gateway's transport signature on every request and refuses a
 	// request that fails it; GatewayID is the BIN the gateway's certificate must carry (A6-S1).
 	Checker   *xsig.Checker

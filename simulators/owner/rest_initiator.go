@@ -14,7 +14,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/jose"
-	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/internal/pki"
 )
 
 // RESTPath is where the gateway serves REST services (see simulators/gateway.RESTPath).
@@ -29,7 +29,7 @@ type RESTInitiator struct {
 	// Basic sends the credentials by HTTP Basic as well as in the body.
 	Basic bool
 	// Identity signs sealed requests (A6-S3).
-	Identity *nca.Identity
+	Identity *pki.Identity
 }
 
 // Request builds a REST request (A1-T22) for serviceID carrying data, with a fresh message id.
@@ -47,7 +47,7 @@ func (i *RESTInitiator) Request(serviceID string, data json.RawMessage) envelope
 
 // Seal signs body with the initiator's certificate and encrypts it to the gateway's (A6-S3 steps
 // 1-2).
-func (i *RESTInitiator) Seal(body []byte, gateway *nca.Identity) ([]byte, error) {
+func (i *RESTInitiator) Seal(body []byte, gateway *pki.Identity) ([]byte, error) {
 	chain := append([]*x509.Certificate{i.Identity.Certificate}, i.Identity.Chain...)
 	s, err := jose.Seal(body, i.Identity.Key, chain, gateway.Certificate)
 	return []byte(s), err

@@ -7,9 +7,9 @@ import (
 
 	"github.com/shepconf/shepconf/internal/forms"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/simulators/gateway"
-	"github.com/shepconf/shepconf/simulators/nca"
 )
 
 // guard checks the input an action needs and keeps it on the application. It returns a note for
@@ -170,14 +170,14 @@ func (p *Portal) takeAct(a *Application, t Transition, signed []byte, now time.T
 	if len(signers) != want {
 		return &rule.Breach{Rule: t.Clause, Field: "A4-F signatures", Expected: fmt.Sprintf("%d EDS", want), Observed: fmt.Sprintf("%d", len(signers)), Fix: "sign the act"}
 	}
-	_, bin := nca.IdentifiersOf(signers[want-1].Certificate)
+	_, bin := pki.IdentifiersOf(signers[want-1].Certificate)
 	if bin != signer.BIN {
 		return &rule.Breach{Rule: t.Clause, Field: fmt.Sprintf("A4-F signature %d", want),
 			Expected: fmt.Sprintf("the EDS of %s (BIN %s)", signer.Name, signer.BIN), Observed: fmt.Sprintf("signed by BIN %q", bin),
 			Fix: "sign with the party's own EDS"}
 	}
 	if want == 2 {
-		_, first := nca.IdentifiersOf(signers[0].Certificate)
+		_, first := pki.IdentifiersOf(signers[0].Certificate)
 		other := a.Owner
 		if a.Machine == Connection {
 			other = a.Initiator

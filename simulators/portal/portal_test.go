@@ -11,6 +11,7 @@ import (
 	"github.com/shepconf/shepconf/internal/clock"
 	"github.com/shepconf/shepconf/internal/forms"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/simulators/gateway"
 	"github.com/shepconf/shepconf/simulators/nca"
@@ -29,13 +30,13 @@ type bench struct {
 	cal        *clock.Calendar
 	portal     *portal.Portal
 	test, prod *gateway.Registry
-	owner, ini *nca.Identity
+	owner, ini *pki.Identity
 }
 
 var (
 	authority  *nca.Authority
-	ownerID    *nca.Identity
-	initID     *nca.Identity
+	ownerID    *pki.Identity
+	initID     *pki.Identity
 	calendarKZ *clock.Calendar
 )
 
@@ -46,10 +47,10 @@ func setup(tb testing.TB) *bench {
 		if authority, err = nca.New("test NCA"); err != nil {
 			tb.Fatal(err)
 		}
-		if ownerID, err = authority.Issue(nca.Subject{CommonName: "owner", BIN: ownerParty.BIN, Organization: ownerParty.Name}, nca.ECDSAP256); err != nil {
+		if ownerID, err = authority.Issue(nca.Subject{CommonName: "owner", BIN: ownerParty.BIN, Organization: ownerParty.Name}, pki.ECDSAP256); err != nil {
 			tb.Fatal(err)
 		}
-		if initID, err = authority.Issue(nca.Subject{CommonName: "initiator", BIN: initParty.BIN, Organization: initParty.Name}, nca.RSA2048); err != nil {
+		if initID, err = authority.Issue(nca.Subject{CommonName: "initiator", BIN: initParty.BIN, Organization: initParty.Name}, pki.RSA2048); err != nil {
 			tb.Fatal(err)
 		}
 		if calendarKZ, err = clock.LoadCalendar(fixtures.Calendar()); err != nil {
@@ -79,7 +80,7 @@ func (b *bench) must(tb testing.TB, id string, by portal.Actor, a portal.Action,
 	}
 }
 
-func sign(tb testing.TB, doc []byte, id *nca.Identity) []byte {
+func sign(tb testing.TB, doc []byte, id *pki.Identity) []byte {
 	out, err := forms.SignAct(doc, id.Key, append([]*x509.Certificate{id.Certificate}, id.Chain...))
 	if err != nil {
 		tb.Fatal(err)

@@ -28,6 +28,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
@@ -122,7 +123,7 @@ func (g *Gateway) RESTURL(ctx context.Context) (string, error) {
 }
 
 // Identity is the certificate (with its chain) and key the container issued a system.
-func (g *Gateway) Identity(ctx context.Context, systemID string) (*nca.Identity, error) {
+func (g *Gateway) Identity(ctx context.Context, systemID string) (*pki.Identity, error) {
 	dir, err := os.MkdirTemp("", "shepconf-identity-")
 	if err != nil {
 		return nil, err
@@ -133,7 +134,7 @@ func (g *Gateway) Identity(ctx context.Context, systemID string) (*nca.Identity,
 			return nil, err
 		}
 	}
-	return nca.LoadIdentity(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
+	return pki.LoadIdentity(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
 }
 
 // CAChain is the NCA's issuing and root certificates, to check the gateway's signature.
@@ -147,7 +148,7 @@ func (g *Gateway) CAChain(ctx context.Context) ([]*x509.Certificate, error) {
 	if err := g.copyOut(ctx, StatePath+"/nca/"+nca.ChainFile, path); err != nil {
 		return nil, err
 	}
-	return nca.ReadCertificates(path)
+	return pki.ReadCertificates(path)
 }
 
 func (g *Gateway) copyOut(ctx context.Context, from, to string) error {
