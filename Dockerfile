@@ -11,7 +11,7 @@
 # NCA's keys, the exported certificates, the journal and the asynchronous message store.
 FROM scratch
 COPY bin/shepconf-linux-static /shepconf
-COPY fixtures/shepconf.example.yaml /etc/shepconf/shepconf.yaml
+COPY fixtures/shep/shepconf.example.yaml /etc/shepconf/shepconf.yaml
 # The schema compiler writes temporary files; scratch has no /tmp, and WORKDIR creates one.
 WORKDIR /tmp
 WORKDIR /var/lib/shepconf

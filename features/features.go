@@ -1,10 +1,23 @@
-// Package features holds the conformance suite's Gherkin: one file per procedure or rule group,
-// every scenario tagged with the clauses it proves (@R-47, @A2-T1, ...).
+// Package features holds the conformance suites' Gherkin, one folder per profile (shep, epgu): one
+// file per procedure or rule group, every scenario tagged with the clauses it proves (@R-47,
+// @A2-T1, @EPGU-2.1.3, ...).
 package features
 
-import "embed"
+import (
+	"embed"
+	"io/fs"
+)
 
-// FS holds the feature files, so the shepconf binary carries its suite.
-//
-//go:embed *.feature
-var FS embed.FS
+//go:embed shep
+var files embed.FS
+
+// Shep is the suite of the ShEP profile (the Rules of order No. 165/НҚ).
+var Shep = sub("shep")
+
+func sub(dir string) fs.FS {
+	f, err := fs.Sub(files, dir)
+	if err != nil {
+		panic(err) // the directory is embedded at build time
+	}
+	return f
+}

@@ -30,7 +30,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/config"
-	"github.com/shepconf/shepconf/internal/standalone"
+	"github.com/shepconf/shepconf/assembly/standalone"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 

@@ -21,7 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/steps"
+	"github.com/shepconf/shepconf/steps/shep"
 )
 
 // The report is read in a browser, so it is checked in one: headless Chromium (Debian package
@@ -31,7 +31,7 @@ func TestReportInChromium(t *testing.T) {
 	ctx := browser(t)
 	// A real report of the suite against a deliberately broken owner: failures, verdict records
 	// and evidence are all on the page.
-	res, err := steps.Run(context.Background(), steps.Options{
+	res, err := shep.Run(context.Background(), shep.Options{
 		OutDir: t.TempDir(), TimeScale: 0.01, Tags: "@R-22", Output: io.Discard,
 		OwnerOmit: []string{"response/responseInfo/responseDate"},
 	})
@@ -154,7 +154,7 @@ func sampleRun() reports.Run {
 // the report's size, which must stay under 5 MB. Target: under a second to open.
 func BenchmarkReportOpensInChromium(b *testing.B) {
 	ctx := browser(b)
-	res, err := steps.Run(context.Background(), steps.Options{OutDir: b.TempDir(), TimeScale: 0.01, Output: io.Discard})
+	res, err := shep.Run(context.Background(), shep.Options{OutDir: b.TempDir(), TimeScale: 0.01, Output: io.Discard})
 	if err != nil {
 		b.Fatal(err)
 	}

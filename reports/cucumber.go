@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -108,7 +109,11 @@ func (s Scenario) Clauses() []string {
 	return out
 }
 
-// isClause tells a clause tag (R-47, R-2.5, A1-T19, A5) from an area tag (sync, slow).
+// isClause tells a clause tag from an area tag (sync, slow, role-sync-owner): a clause ID opens
+// with a capital, as every profile's catalogue writes them (R-47, R-2.5, A1-T19, A5, L-2,
+// EPGU-2.1.3, ESIA-B12); area tags are lower case.
 func isClause(tag string) bool {
-	return (len(tag) > 2 && tag[:2] == "R-") || (len(tag) >= 2 && tag[0] == 'A' && tag[1] >= '1' && tag[1] <= '9')
+	return clauseTag.MatchString(tag)
 }
+
+var clauseTag = regexp.MustCompile(`^(R-[0-9]|A[1-9]|[A-Z][A-Z0-9]*-[0-9A-Z])`)

@@ -7,8 +7,6 @@ import (
 	"io"
 	"regexp"
 	"strings"
-
-	"github.com/shepconf/shepconf/fixtures"
 )
 
 // Requirement is one entry of the traceability catalogue: a clause or appendix entry of the Rules.
@@ -19,10 +17,7 @@ type Requirement struct {
 	Reason   string // why it is not testable
 }
 
-// Catalogue is the embedded catalogue of the Rules (fixtures/traceability.csv).
-func Catalogue() ([]Requirement, error) { return ParseCatalogue(fixtures.Traceability()) }
-
-// ParseCatalogue reads a catalogue in the CSV form of fixtures/traceability.csv: a header row
+// ParseCatalogue reads a profile's catalogue in the CSV form of fixtures/shep/traceability.csv: a header row
 // "id,testable,title,reason", then one entry per row; lines starting with # are comments.
 func ParseCatalogue(r io.Reader) ([]Requirement, error) {
 	cr := csv.NewReader(r)

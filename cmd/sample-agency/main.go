@@ -40,7 +40,7 @@ import (
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/agency"
+	"github.com/shepconf/shepconf/simulators/shep/agency"
 )
 
 func main() {

@@ -17,11 +17,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/forms"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/runseal"
-	"github.com/shepconf/shepconf/internal/sut"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"

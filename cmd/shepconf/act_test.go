@@ -16,6 +16,7 @@ import (
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
+	"github.com/shepconf/shepconf/steps/shep"
 )
 
 // actArgs are the fields of Appendix 4 that a run does not know.
@@ -37,7 +38,7 @@ func shepconf(t *testing.T, args ...string) (int, string) {
 // an act changed after signing no longer verifies.
 func TestActFromRunIsSignedAndVerifies(t *testing.T) {
 	dir := t.TempDir()
-	res, err := steps.Run(context.Background(), steps.Options{OutDir: dir, Tags: "@R-6", TimeScale: 0.01, Output: io.Discard})
+	res, err := shep.Run(context.Background(), shep.Options{OutDir: dir, Tags: "@R-6", TimeScale: 0.01, Output: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/pki"
-	"github.com/shepconf/shepconf/simulators/owner"
+	"github.com/shepconf/shepconf/simulators/shep/owner"
 )
 
 // The journal loses nothing that was acknowledged (R-2.18, R-53(3)): serve is killed with SIGKILL

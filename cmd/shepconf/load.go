@@ -10,14 +10,14 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/shepconf/shepconf/assembly/load"
+	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/assembly/testbed"
 	"github.com/shepconf/shepconf/internal/config"
-	"github.com/shepconf/shepconf/internal/load"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
-	"github.com/shepconf/shepconf/internal/sut"
-	"github.com/shepconf/shepconf/internal/testbed"
-	"github.com/shepconf/shepconf/simulators/owner"
-	"github.com/shepconf/shepconf/steps"
+	"github.com/shepconf/shepconf/simulators/shep/owner"
+	"github.com/shepconf/shepconf/steps/shep"
 )
 
 // runLoad is `shepconf load`: a load profile through the simulated gateway to an owner, the
@@ -33,7 +33,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	scale := fs.Float64("time-scale", 1, "shrink the timing limits and the owner's latency by this factor; only 1 certifies")
 	latency := fs.Duration("owner-latency", 0, "the reference owner's processing time per request, in Rules time (not with a system under test)")
 	service := fs.String("service", "", "the service the load calls (default: the first service of the system under test in --config, else "+testbed.ServiceID+")")
-	cfgPath := fs.String("config", "", "configuration file naming the system under test (see fixtures/shepconf.example.yaml)")
+	cfgPath := fs.String("config", "", "configuration file naming the system under test (see fixtures/shep/shepconf.example.yaml)")
 	keyAlg := fs.String("key-algorithm", "", "key of every certificate the load issues (overrides the file's keyAlgorithm): "+pki.KeyAlgorithms)
 	var sf sutFlags
 	sf.register(fs)
@@ -217,7 +217,7 @@ func closeLoadSUT(l *sut.Launcher, out string, stderr io.Writer) {
 	defer cancel()
 	if logs := l.Logs(ctx); len(logs) > 0 {
 		_ = os.MkdirAll(out, 0o755)
-		if err := os.WriteFile(filepath.Join(out, steps.SUTLogFile), logs, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(out, shep.SUTLogFile), logs, 0o644); err != nil {
 			fmt.Fprintln(stderr, "shepconf load:", err)
 		}
 	}

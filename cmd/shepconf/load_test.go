@@ -15,12 +15,12 @@ import (
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/racedetect"
 
+	"github.com/shepconf/shepconf/assembly/load"
 	"github.com/shepconf/shepconf/internal/config"
-	"github.com/shepconf/shepconf/internal/load"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/agency"
 	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/simulators/shep/agency"
 )
 
 // loadSUT is an agency's owner system at a URL as shepconf serve would have prepared it: its

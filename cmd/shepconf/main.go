@@ -17,7 +17,7 @@ import (
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/steps"
+	"github.com/shepconf/shepconf/steps/shep"
 )
 
 const usage = `shepconf: conformance harness for the e-government gateway (ShEP)
@@ -77,7 +77,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	tags := fs.String("tags", "", `run only scenarios matching this tag expression, e.g. "@R-6" or "~@slow"`)
 	full := fs.Bool("full", false, "include the @load scenarios (Appendix 2 rates) in a run without --tags")
 	scale := fs.Float64("time-scale", 1, "shrink every timing limit and scripted delay by this factor; only 1 certifies")
-	cfgPath := fs.String("config", "", "configuration file naming the system under test, its roles and trigger (see fixtures/shepconf.example.yaml)")
+	cfgPath := fs.String("config", "", "configuration file naming the system under test, its roles and trigger (see fixtures/shep/shepconf.example.yaml)")
 	keyAlg := fs.String("key-algorithm", "", "key of every certificate the run issues (overrides the file's keyAlgorithm): "+pki.KeyAlgorithms)
 	harnessKeyPath := fs.String("harness-key", "", "PEM private key (ECDSA P-256 or Ed25519) that seals the run's outputs for shepconf act; made on first use (default $"+runseal.KeyEnv+", else shepconf/"+runseal.KeyFile+" in the user's configuration folder)")
 	var sf sutFlags
@@ -126,7 +126,7 @@ func runSuite(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "shepconf run:", err)
 		return exitError
 	}
-	res, err := steps.Run(ctx, steps.Options{
+	res, err := shep.Run(ctx, shep.Options{
 		OutDir: *out, Tags: *tags, Full: *full, TimeScale: *scale, OwnerOmit: omit, Output: stdout, Version: version(),
 		SUT: sutCfg, OperatorIn: os.Stdin, KeyAlgorithm: key, HarnessKey: harnessKey,
 	})

@@ -12,7 +12,7 @@ import (
 // The key algorithm of a run: --key-algorithm, else the configuration's keyAlgorithm, else
 // RSA-2048 as the national CA issues; an unknown name is refused with the names that work.
 func TestKeyAlgorithmOfARun(t *testing.T) {
-	example, err := os.ReadFile("../../fixtures/shepconf.example.yaml")
+	example, err := os.ReadFile("../../fixtures/shep/shepconf.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

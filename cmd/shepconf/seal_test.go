@@ -13,6 +13,7 @@ import (
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/steps"
+	"github.com/shepconf/shepconf/steps/shep"
 )
 
 // TestMain keeps the harness key of these tests in a temporary folder, never in the user's own
@@ -29,7 +30,7 @@ func harnessKey(t *testing.T) crypto.Signer {
 	return key
 }
 
-// sealRun seals the run written in dir, as steps.Run does at the end of a run.
+// sealRun seals the run written in dir, as shep.Run does at the end of a run.
 func sealRun(t *testing.T, dir string) {
 	t.Helper()
 	if _, err := runseal.Seal(dir, harnessKey(t), steps.RunFile, steps.CucumberFile); err != nil {
@@ -167,11 +168,11 @@ func TestRunSealsItsOutputs(t *testing.T) {
 	}
 }
 
-// steps.Run called from Go seals with the harness key of $SHEPCONF_HARNESS_KEY, which the act
+// shep.Run called from Go seals with the harness key of $SHEPCONF_HARNESS_KEY, which the act
 // then finds on its own.
 func TestRunSealsWithTheDefaultKey(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := steps.Run(context.Background(), steps.Options{OutDir: dir, Tags: "@R-6 && @sync", TimeScale: 0.01, Output: io.Discard, KeyAlgorithm: pki.ECDSAP256}); err != nil {
+	if _, err := shep.Run(context.Background(), shep.Options{OutDir: dir, Tags: "@R-6 && @sync", TimeScale: 0.01, Output: io.Discard, KeyAlgorithm: pki.ECDSAP256}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := runseal.Verify(dir, harnessKey(t).Public(), steps.RunFile, steps.CucumberFile); err != nil {

@@ -11,10 +11,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/shepconf/shepconf/assembly/standalone"
 	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
-	"github.com/shepconf/shepconf/internal/standalone"
 )
 
 // shutdownGrace is how long exchanges in flight may take to finish after SIGTERM or SIGINT: the
@@ -28,7 +28,7 @@ const shutdownGrace = rule.SyncMaxProcessing
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	path := fs.String("config", "shepconf.yaml", "configuration file (see fixtures/shepconf.example.yaml)")
+	path := fs.String("config", "shepconf.yaml", "configuration file (see fixtures/shep/shepconf.example.yaml)")
 	state := fs.String("state", "", "state folder for the NCA's keys and the exported certificates (overrides the file's state)")
 	gw := fs.String("listen", "", "address of the gateway (overrides the file's listen.gateway)")
 	bind := fs.String("bind", "", "host every server listens on, keeping each port (e.g. 0.0.0.0 in a container)")

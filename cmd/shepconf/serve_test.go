@@ -24,7 +24,7 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/owner"
+	"github.com/shepconf/shepconf/simulators/shep/owner"
 )
 
 // TestServeHelper is the serve process of TestServe: the test binary runs itself as shepconf serve,
@@ -268,7 +268,7 @@ func TestServe(t *testing.T) {
 
 func TestServeRefusesAnUnknownKeyAlgorithm(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"serve", "--config", "../../fixtures/shepconf.example.yaml", "--key-algorithm", "gost"}, &stdout, &stderr)
+	code := run(context.Background(), []string{"serve", "--config", "../../fixtures/shep/shepconf.example.yaml", "--key-algorithm", "gost"}, &stdout, &stderr)
 	if code != exitError || !strings.Contains(stderr.String(), `--key-algorithm: key algorithm "gost" is not known: use rsa-2048`) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/config"
-	"github.com/shepconf/shepconf/internal/sut"
 )
 
 // sutConfig is the system under test of shepconf run: the configuration file's sut section, with

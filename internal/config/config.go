@@ -1,7 +1,7 @@
 // Package config reads the configuration of a standalone gateway (shepconf serve) and of the system
 // under test: listen addresses, the NCA's state folder and key algorithm, the registry (systems with
 // their password, BIN and asynchronous push endpoint; services with their owner's endpoint, REST or
-// not, and grants). fixtures/shepconf.example.yaml is the documented example.
+// not, and grants). fixtures/shep/shepconf.example.yaml is the documented example.
 package config
 
 import (

@@ -8,7 +8,7 @@ import (
 )
 
 func TestConfigExampleLoads(t *testing.T) {
-	c, err := Load("../../fixtures/shepconf.example.yaml")
+	c, err := Load("../../fixtures/shep/shepconf.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shepconf/shepconf/internal/sut"
+	"github.com/shepconf/shepconf/assembly/sut"
 )
 
 // RequireEngine skips t when no Docker engine answers; under CI=true it fails t instead.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shepconf/shepconf/fixtures"
+	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/schema"
 )
@@ -25,7 +25,7 @@ func request() envelope.SendMessage {
 }
 
 func TestMarshalParseRoundTrip(t *testing.T) {
-	x, err := schema.CompileXSD(fixtures.XSD(), "sync-channel.xsd", "data")
+	x, err := schema.CompileXSD(shepfixtures.XSD(), "sync-channel.xsd", "data")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestDateTimeZoneIsAstana(t *testing.T) {
 
 // Explain must name the table row a schema violation breaks, with the Rules' own spelling noted.
 func TestExplain(t *testing.T) {
-	x, err := schema.CompileXSD(fixtures.XSD(), "sync-channel.xsd", "data")
+	x, err := schema.CompileXSD(shepfixtures.XSD(), "sync-channel.xsd", "data")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 // seedHostile adds the hostile corpus of fixtures/hostile to a fuzz target's seeds.
 func seedHostile(f *testing.F) {
-	files, _ := filepath.Glob("../../fixtures/hostile/*.xml")
+	files, _ := filepath.Glob("../../fixtures/shep/hostile/*.xml")
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)

@@ -9,7 +9,7 @@ import (
 	"github.com/shepconf/shepconf/internal/forms"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/nca"
-	"github.com/shepconf/shepconf/simulators/portal"
+	"github.com/shepconf/shepconf/simulators/shep/portal"
 )
 
 var owner = portal.Party{Name: "Owner", BIN: "100140000001", System: "OWNER_SYS", PasswordTest: "a", PasswordProd: "b"}

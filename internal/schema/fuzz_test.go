@@ -11,7 +11,7 @@ import (
 func FuzzValidate(f *testing.F) {
 	x := syncXSD(f)
 	f.Add([]byte(valid))
-	files, _ := filepath.Glob("../../fixtures/hostile/*.xml")
+	files, _ := filepath.Glob("../../fixtures/shep/hostile/*.xml")
 	for _, p := range files {
 		if b, err := os.ReadFile(p); err == nil {
 			f.Add(b)

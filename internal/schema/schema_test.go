@@ -6,14 +6,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shepconf/shepconf/fixtures"
+	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/upstreamtest"
 )
 
 func syncXSD(t testing.TB) *schema.XSD {
 	t.Helper()
-	x, err := schema.CompileXSD(fixtures.XSD(), "sync-channel.xsd", "data")
+	x, err := schema.CompileXSD(shepfixtures.XSD(), "sync-channel.xsd", "data")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestNoExternalEntities(t *testing.T) {
 }
 
 func TestJSON(t *testing.T) {
-	j, err := schema.CompileJSON(fixtures.REST(), "request.schema.json")
+	j, err := schema.CompileJSON(shepfixtures.REST(), "request.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}
