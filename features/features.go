@@ -8,11 +8,14 @@ import (
 	"io/fs"
 )
 
-//go:embed shep
+//go:embed shep epgu
 var files embed.FS
 
 // Shep is the suite of the ShEP profile (the Rules of order No. 165/НҚ).
 var Shep = sub("shep")
+
+// EPGU is the suite of the EPGU profile (Russia's EPGU API for agency systems, with ESIA).
+var EPGU = sub("epgu")
 
 func sub(dir string) fs.FS {
 	f, err := fs.Sub(files, dir)

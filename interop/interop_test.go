@@ -29,8 +29,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/assembly/standalone"
+	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 

@@ -215,3 +215,27 @@ func Publish(o Outputs, run reports.Run, info RunInfo, key crypto.Signer) error 
 	_, err = runseal.Seal(o.Dir, key, RunFile, CucumberFile, JUnitFile, ReportFile)
 	return err
 }
+
+// CountRole counts the scenarios tagged with a role's tag (on the feature or the scenario) and
+// how they ended.
+func CountRole(feats []reports.Feature, role, tag string) RoleResult {
+	rr := RoleResult{Role: role}
+	for _, f := range feats {
+		for _, sc := range f.Scenarios {
+			if !HasTag(f.Tags, tag) && !HasTag(sc.Tags, tag) {
+				continue
+			}
+			st := sc.Status()
+			switch st {
+			case "passed":
+				rr.Passed++
+			case "failed":
+				rr.Failed++
+			default:
+				rr.Skipped++
+			}
+			rr.Scenarios = append(rr.Scenarios, st+": "+f.Name+" / "+sc.Name)
+		}
+	}
+	return rr
+}

@@ -26,8 +26,8 @@ import (
 func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	profile := fs.String("profile", "peak", "nominal (360/h), peak (2000/h), stress (raise the rate until a limit breaks) or custom")
-	perHour := fs.Int("rate", 0, "requests per hour, for --profile custom")
+	profile := fs.String("load-profile", "peak", "nominal (360/h), peak (2000/h), stress (raise the rate until a limit breaks) or custom (also accepted as --profile)")
+	perHour := fs.Int("rate", 0, "requests per hour, for --load-profile custom")
 	duration := fs.Duration("duration", time.Hour, "how long the profile lasts, in Rules time (per step for stress)")
 	compress := fs.Float64("compress", 1, "send the same requests N times faster; only 1 certifies")
 	scale := fs.Float64("time-scale", 1, "shrink the timing limits and the owner's latency by this factor; only 1 certifies")
@@ -58,7 +58,7 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		p.PerHour = rule.PeakPerHour
 	case "custom":
 		if *perHour <= 0 {
-			fmt.Fprintln(stderr, "shepconf load: --profile custom needs --rate (requests per hour)")
+			fmt.Fprintln(stderr, "shepconf load: --load-profile custom needs --rate (requests per hour)")
 			return exitError
 		}
 		p.PerHour = *perHour

@@ -17,6 +17,7 @@ import (
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/shep"
 )
 
@@ -29,7 +30,10 @@ Usage:
   shepconf act [flags]     form the Appendix 4 test act from a run, sign it; --verify FILE checks one
   shepconf version         print the version
 
-Run "shepconf run -h" for the flags of run.
+Every command but version takes --profile shep (the default: the e-government gateway ShEP) or
+--profile epgu (Russia's EPGU agency API with ESIA, in its simulated test contour).
+
+Run "shepconf run -h" (or "shepconf run --profile epgu -h") for the flags of run.
 `
 
 // Exit codes: 0 conformant, 1 not conformant or incomplete, 2 the run itself failed.
@@ -50,15 +54,33 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitError
 	}
+	profile, rest, err := busProfile(args[1:])
+	if err != nil {
+		fmt.Fprintf(stderr, "shepconf %s: %v\n", args[0], err)
+		return exitError
+	}
+	if profile == steps.ProfileEPGU {
+		switch args[0] {
+		case "run":
+			return runEPGU(ctx, rest, stdout, stderr)
+		case "serve":
+			return serveEPGU(ctx, rest, stdout, stderr)
+		case "load":
+			return loadEPGU(ctx, rest, stdout, stderr)
+		case "act":
+			fmt.Fprintln(stderr, "shepconf act: the test act is the form of Appendix 4 of the ShEP Rules; an epgu run's evidence is its report and run.json")
+			return exitError
+		}
+	}
 	switch args[0] {
 	case "run":
-		return runSuite(ctx, args[1:], stdout, stderr)
+		return runSuite(ctx, rest, stdout, stderr)
 	case "load":
-		return runLoad(ctx, args[1:], stdout, stderr)
+		return runLoad(ctx, rest, stdout, stderr)
 	case "serve":
-		return runServe(ctx, args[1:], stdout, stderr)
+		return runServe(ctx, rest, stdout, stderr)
 	case "act":
-		return runAct(ctx, args[1:], stdout, stderr)
+		return runAct(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "shepconf", version())
 		return exitConformant

@@ -217,6 +217,18 @@ func instruction(r Request) string {
 	switch r.Action {
 	case Receive:
 		return fmt.Sprintf("make the system take its waiting messages on the asynchronous channel from %s and acknowledge them", r.Gateway)
+	case Submit:
+		what := fmt.Sprintf("make the system get an access token from ESIA at %s with the API key it was given, and submit an order of the service %s to the EPGU API at %s", r.Auth, r.ServiceID, r.Gateway)
+		if r.Chunked {
+			what += " in chunks"
+		}
+		switch r.Then {
+		case ThenResult:
+			what += ", follow it to its result and download the result file"
+		case ThenCancel:
+			what += ", then cancel it"
+		}
+		return what
 	}
 	what := fmt.Sprintf("make the system send a %s message to the service %s through the gateway at %s", r.Channel, r.ServiceID, r.Gateway)
 	if r.Data != "" {

@@ -29,6 +29,16 @@ import (
 const (
 	Send    = "send"    // send one message on Channel to ServiceID (initiator, async sender)
 	Receive = "receive" // take the messages waiting for it with getMessages and acknowledge them (async receiver by pull)
+	// Submit is the EPGU profile's: get an access token from ESIA (Auth) with the API key, submit
+	// an order of ServiceID with Data as its business XML and Files beside it, and then do Then.
+	Submit = "submit"
+)
+
+// What an EPGU client does after the push (Request.Then).
+const (
+	ThenNothing = ""       // report the orderId once the archive is sent
+	ThenResult  = "result" // follow the order to a final status and download its result file
+	ThenCancel  = "cancel" // cancel the order while its status allows it
 )
 
 // Channels, as the Rules' Appendix 1 names them.
@@ -36,6 +46,7 @@ const (
 	Sync  = "sync"  // SendMessage on the synchronous channel (A1-P4)
 	Async = "async" // sendMessage on the asynchronous channel (A1-P1)
 	REST  = "rest"  // the REST style of A1-T22/A1-T23
+	EPGU  = "epgu"  // the EPGU API (profile epgu): Gateway is the API's base URL
 )
 
 // Ways an asynchronous sender follows the delivery of what it sent (Follow).
@@ -75,6 +86,19 @@ type Request struct {
 	Follow string `json:"follow,omitempty"`
 	// Timeout is how long the harness waits for the Result (Go duration syntax, e.g. "45s").
 	Timeout string `json:"timeout,omitempty"`
+
+	// The EPGU profile's fields (Action Submit).
+	Auth       string `json:"auth,omitempty"`       // ESIA's base URL, for the access token
+	APIKey     string `json:"apiKey,omitempty"`     // the API key file ESIA issued to the system (CSV)
+	TSA        string `json:"tsa,omitempty"`        // the time-stamp service (RFC 3161) for the files' signatures
+	CA         string `json:"ca,omitempty"`         // PEM of the CA chain the contour's HTTPS servers chain to
+	TargetCode string `json:"targetCode,omitempty"` // the order's targetCode
+	Region     string `json:"region,omitempty"`     // the order's region (OKATO)
+	// Files are further files of the archive, by name, base64-encoded (attachments).
+	Files map[string]string `json:"files,omitempty"`
+	// Chunked asks for /order and /push/chunked rather than a single /push.
+	Chunked bool   `json:"chunked,omitempty"`
+	Then    string `json:"then,omitempty"` // ThenNothing, ThenResult or ThenCancel
 }
 
 // Result is what the system reports having done.
@@ -126,14 +150,18 @@ func (r Request) timeout() time.Duration {
 // Check reports a Request the contract does not allow.
 func (r Request) Check() error {
 	switch {
-	case r.Action != Send && r.Action != Receive:
-		return fmt.Errorf("trigger request: action %q is neither %q nor %q", r.Action, Send, Receive)
-	case r.Channel != Sync && r.Channel != Async && r.Channel != REST:
-		return fmt.Errorf("trigger request: channel %q is none of %s, %s, %s", r.Channel, Sync, Async, REST)
+	case r.Action != Send && r.Action != Receive && r.Action != Submit:
+		return fmt.Errorf("trigger request: action %q is none of %q, %q, %q", r.Action, Send, Receive, Submit)
+	case r.Channel != Sync && r.Channel != Async && r.Channel != REST && r.Channel != EPGU:
+		return fmt.Errorf("trigger request: channel %q is none of %s, %s, %s, %s", r.Channel, Sync, Async, REST, EPGU)
+	case (r.Action == Submit) != (r.Channel == EPGU):
+		return fmt.Errorf("trigger request: action %q on channel %q; submit goes with channel %s and only there", r.Action, r.Channel, EPGU)
+	case r.Action == Submit && (r.Auth == "" || r.APIKey == ""):
+		return fmt.Errorf("trigger request: a submit needs auth (ESIA's base URL) and apiKey (the system's API key file)")
 	case r.Gateway == "":
 		return fmt.Errorf("trigger request: gateway is empty; give the gateway's base URL")
-	case r.Action == Send && r.ServiceID == "":
-		return fmt.Errorf("trigger request: serviceId is empty; a send names the service to call")
+	case (r.Action == Send || r.Action == Submit) && r.ServiceID == "":
+		return fmt.Errorf("trigger request: serviceId is empty; a %s names the service", r.Action)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func TestHTTPPostsTheRequestAndReadsTheResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != sample {
+	if !reflect.DeepEqual(got, sample) {
 		t.Errorf("the system was sent %+v, want %+v", got, sample)
 	}
 	if res.Outcome != Answered || res.MessageID != "m-1" || res.Answer != "<b/>" {
@@ -72,7 +73,7 @@ func TestCommandWithoutAResultIsAnError(t *testing.T) {
 func TestExpandCarriesTheWholeRequest(t *testing.T) {
 	out := sample.Expand([]string{"{request}"})
 	var back Request
-	if err := json.Unmarshal([]byte(out[0]), &back); err != nil || back != sample {
+	if err := json.Unmarshal([]byte(out[0]), &back); err != nil || !reflect.DeepEqual(back, sample) {
 		t.Errorf("{request} expanded to %s (%v)", out[0], err)
 	}
 }
@@ -118,6 +119,10 @@ func TestCheckNamesTheField(t *testing.T) {
 		{Request{Action: Send, Channel: "smtp", Gateway: "g", ServiceID: "s"}, "channel"},
 		{Request{Action: Send, Channel: Sync, ServiceID: "s"}, "gateway"},
 		{Request{Action: Send, Channel: Sync, Gateway: "g"}, "serviceId"},
+		{Request{Action: Submit, Channel: Sync, Gateway: "g", ServiceID: "s", Auth: "a", APIKey: "k"}, "submit goes with channel epgu"},
+		{Request{Action: Send, Channel: EPGU, Gateway: "g", ServiceID: "s"}, "submit goes with channel epgu"},
+		{Request{Action: Submit, Channel: EPGU, Gateway: "g", ServiceID: "s", APIKey: "k"}, "auth"},
+		{Request{Action: Submit, Channel: EPGU, Gateway: "g", Auth: "a", APIKey: "k"}, "serviceId"},
 	} {
 		if err := c.r.Check(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want an error naming %s", c.r, err, c.want)
@@ -125,5 +130,8 @@ func TestCheckNamesTheField(t *testing.T) {
 	}
 	if err := (Request{Action: Receive, Channel: Async, Gateway: "g"}).Check(); err != nil {
 		t.Errorf("a receive needs no service: %v", err)
+	}
+	if err := (Request{Action: Submit, Channel: EPGU, Gateway: "g", ServiceID: "s", Auth: "a", APIKey: "k"}).Check(); err != nil {
+		t.Errorf("a complete submit: %v", err)
 	}
 }

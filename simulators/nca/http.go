@@ -45,6 +45,7 @@ func (a *Authority) Handler() http.Handler {
 	mux.HandleFunc(CRLPath, a.serveCRL)
 	mux.HandleFunc(IssuerPath, func(w http.ResponseWriter, _ *http.Request) { writeCert(w, a.intermediate.Certificate) })
 	mux.HandleFunc(RootPath, func(w http.ResponseWriter, _ *http.Request) { writeCert(w, a.root.Certificate) })
+	mux.Handle(TSPPath, a.TSA()) // RFC 3161 time-stamp service (tsa.go)
 	return mux
 }
 

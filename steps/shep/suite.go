@@ -160,7 +160,7 @@ func (s *Suite) initScenario(sc *godog.ScenarioContext) {
 	}
 	// Hooks return no error of their own: godog would report the step's error a second time.
 	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
-		return w.flushEvidence(ctx), nil
+		return w.evidence.Flush(ctx), nil
 	})
 	sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -208,24 +208,8 @@ func (s *Suite) roleResults(feats []reports.Feature) []steps.RoleResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.SUT.Config().Certified() {
-		rr := steps.RoleResult{Role: string(r), Services: s.exercised[r]}
-		for _, f := range feats {
-			for _, sc := range f.Scenarios {
-				if !steps.HasTag(f.Tags, r.Tag()) && !steps.HasTag(sc.Tags, r.Tag()) {
-					continue
-				}
-				st := sc.Status()
-				switch st {
-				case "passed":
-					rr.Passed++
-				case "failed":
-					rr.Failed++
-				default:
-					rr.Skipped++
-				}
-				rr.Scenarios = append(rr.Scenarios, st+": "+f.Name+" / "+sc.Name)
-			}
-		}
+		rr := steps.CountRole(feats, string(r), r.Tag())
+		rr.Services = s.exercised[r]
 		out = append(out, rr)
 	}
 	return out

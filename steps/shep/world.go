@@ -16,7 +16,6 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/pki"
-	"github.com/shepconf/shepconf/internal/redact"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/server"
@@ -25,6 +24,7 @@ import (
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/shep/gateway"
 	"github.com/shepconf/shepconf/simulators/shep/owner"
+	"github.com/shepconf/shepconf/steps"
 )
 
 // Suite is what all scenarios of one run share: the limits in force, the run's journal and the
@@ -76,7 +76,7 @@ type World struct {
 	roles       []sut.Role // the roles of the system under test this scenario certifies (its @role- tags)
 	targetShown bool       // the system under test's description is attached
 
-	evidence []godog.Attachment     // attached to the current step when it ends
+	evidence steps.Evidence         // attached to the current step when it ends
 	remarks  map[string]xsig.Remark // the remarks this scenario recorded, by code
 	cleanups []func(context.Context)
 }
@@ -86,13 +86,7 @@ func (w *World) onClose(f func(context.Context)) { w.cleanups = append(w.cleanup
 
 // verify records a verdict and fails the step with the breach when the check did not hold.
 func (w *World) verify(ruleID, expected, observed string, ok bool) error {
-	c := reports.Check{Rule: ruleID, Expected: expected, Observed: observed, Passed: ok}
-	body, _ := json.Marshal(c)
-	w.evidence = append(w.evidence, godog.Attachment{Body: body, FileName: "check " + ruleID, MediaType: reports.CheckMediaType})
-	if !ok {
-		return &rule.Breach{Rule: ruleID, Expected: expected, Observed: observed}
-	}
-	return nil
+	return w.evidence.Check(ruleID, expected, observed, ok)
 }
 
 // remark records what a signature did that the real gateway tolerates but the Rules do not ask
@@ -108,7 +102,7 @@ func (w *World) remark(rs ...xsig.Remark) {
 		}
 		w.remarks[r.Code] = r
 		body, _ := json.Marshal(reports.Remark{Code: r.Code, Rule: r.Rule, Reason: r.Reason})
-		w.evidence = append(w.evidence, godog.Attachment{Body: body, FileName: "remark " + r.Code, MediaType: reports.RemarkMediaType})
+		w.evidence.Add(godog.Attachment{Body: body, FileName: "remark " + r.Code, MediaType: reports.RemarkMediaType})
 	}
 }
 
@@ -129,35 +123,9 @@ func (w *World) signatureChecks(events []journal.Event) []xsig.Report {
 }
 
 // attach adds evidence (an envelope, journal events) to the current step.
-func (w *World) attach(name, mediaType string, body []byte) {
-	if len(body) == 0 {
-		return
-	}
-	w.evidence = append(w.evidence, godog.Attachment{Body: append([]byte(nil), body...), FileName: name, MediaType: mediaType})
-}
+func (w *World) attach(name, mediaType string, body []byte) { w.evidence.Attach(name, mediaType, body) }
 
-func (w *World) attachJSON(name string, v any) {
-	body, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		body = []byte(err.Error())
-	}
-	w.attach(name, "application/json", body)
-}
-
-// flushEvidence hands the evidence gathered during a step to godog. R-53: every piece of it
-// (envelopes, JSON bodies, checks) passes here, so each password it carries is redacted here,
-// before the cucumber JSON and the report are written from it.
-func (w *World) flushEvidence(ctx context.Context) context.Context {
-	if len(w.evidence) == 0 {
-		return ctx
-	}
-	for i := range w.evidence {
-		w.evidence[i].Body = redact.Bytes(w.evidence[i].Body)
-	}
-	ctx = godog.Attach(ctx, w.evidence...)
-	w.evidence = nil
-	return ctx
-}
+func (w *World) attachJSON(name string, v any) { w.evidence.AttachJSON(name, v) }
 
 func (w *World) close(ctx context.Context) {
 	for _, s := range w.servers {

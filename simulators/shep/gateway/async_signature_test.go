@@ -10,8 +10,8 @@ import (
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
-	"github.com/shepconf/shepconf/simulators/shep/gateway"
 	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/simulators/shep/gateway"
 	"github.com/shepconf/shepconf/simulators/shep/owner"
 )
 

@@ -10,10 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shepconf/shepconf/assembly/testbed"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
-	"github.com/shepconf/shepconf/assembly/testbed"
 )
 
 type hostileCase struct {

@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shepconf/shepconf/assembly/testbed"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/store"
-	"github.com/shepconf/shepconf/assembly/testbed"
 	"github.com/shepconf/shepconf/simulators/shep/gateway"
 )
 

@@ -15,10 +15,10 @@ import (
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
 
+	"github.com/shepconf/shepconf/assembly/testbed"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/rule"
-	"github.com/shepconf/shepconf/assembly/testbed"
 	"github.com/shepconf/shepconf/simulators/shep/owner"
 )
 

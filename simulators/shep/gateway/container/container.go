@@ -27,9 +27,9 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 	"gopkg.in/yaml.v3"
 
+	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/pki"
-	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 

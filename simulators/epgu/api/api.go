@@ -1,0 +1,130 @@
+package api
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/shepconf/shepconf/internal/clock"
+)
+
+// API is the simulated EPGU API. It is an http.Handler, safe for concurrent use.
+type API struct {
+	tokens   TokenVerifier
+	archives ArchiveChecker
+	clock    clock.Clock
+	services map[string]Service
+	limits   Limits
+	script   Script
+	fromZero bool // chunk numbering 0..n-1 (EPGU-2.1.3) rather than 1..n (EPGU-5.2 sample)
+
+	mux    *http.ServeMux
+	log    exchangeLog
+	faults faults
+	rate   rateLimiter
+
+	mu          sync.Mutex
+	orders      map[int64]*order
+	uploads     map[int64]*order // orders with a chunked push in progress
+	results     map[int64]int64  // status history id of a result → order id
+	submissions map[string][]time.Time
+	nextOrder   int64
+	nextStatus  int64
+}
+
+// Option configures the API.
+type Option func(*API)
+
+// WithClock sets the clock of the chunk window, the scripted delays and the limits (default: the
+// wall clock).
+func WithClock(c clock.Clock) Option { return func(a *API) { a.clock = c } }
+
+// WithServices replaces the services offered (default: DefaultServices).
+func WithServices(s ...Service) Option {
+	return func(a *API) {
+		a.services = map[string]Service{}
+		for _, sv := range s {
+			a.services[sv.Code] = sv
+		}
+	}
+}
+
+// WithLimits replaces the limits (default: SpecLimits).
+func WithLimits(l Limits) Option { return func(a *API) { a.limits = l } }
+
+// WithScript replaces the agency script of every service without its own (default: DefaultScript).
+func WithScript(s Script) Option { return func(a *API) { a.script = s } }
+
+// SetScript replaces the agency script for the orders created from now on, as WithScript does at
+// the start: a scenario sets how the agency answers before it makes the client submit.
+func (a *API) SetScript(s Script) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.script = s
+}
+
+// WithChunkNumbering says how chunks are numbered: from 0 (chunk i in 0..n-1, EPGU-2.1.3; the
+// default) or from 1 (the EPGU-5.2 example sends chunk=1 of chunks=2 first).
+func WithChunkNumbering(fromZero bool) Option { return func(a *API) { a.fromZero = fromZero } }
+
+// WithLogCap bounds the exchange log (default DefaultLogCap).
+func WithLogCap(n int) Option { return func(a *API) { a.log.cap = n } }
+
+// New returns the API checking tokens with tokens and archives with archives.
+func New(tokens TokenVerifier, archives ArchiveChecker, opts ...Option) *API {
+	a := &API{
+		tokens:      tokens,
+		archives:    archives,
+		clock:       clock.Real{},
+		limits:      SpecLimits(),
+		script:      DefaultScript(),
+		fromZero:    true,
+		log:         exchangeLog{cap: DefaultLogCap},
+		orders:      map[int64]*order{},
+		uploads:     map[int64]*order{},
+		results:     map[int64]int64{},
+		submissions: map[string][]time.Time{},
+		nextOrder:   2000000000,
+		nextStatus:  6000000000,
+	}
+	WithServices(DefaultServices()...)(a)
+	for _, o := range opts {
+		o(a)
+	}
+	a.routes()
+	return a
+}
+
+// routes are the methods of EPGU-T3, with the 1.13 download path beside the 1.12 one (EPGU-1.13).
+func (a *API) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("POST /api/gusmev/order", a.createOrder)
+	m.HandleFunc("POST /api/gusmev/push", a.push)
+	m.HandleFunc("POST /api/gusmev/push/chunked", a.pushChunked)
+	m.HandleFunc("POST /api/gusmev/order/{orderId}", a.details)
+	m.HandleFunc("POST /api/gusmev/order/{orderId}/cancel", a.cancel)
+	m.HandleFunc("GET /api/gusmev/order/getUpdatedAfter", a.updatedAfter)
+	m.HandleFunc("GET /api/gusmev/order/getOrdersStatus", a.ordersStatus)
+	m.HandleFunc("POST /api/nsi/v1/dictionary/{code}", a.dictionary)
+	m.HandleFunc("GET /api/storage/v2/files/{objectId}/{objectType}/download", a.download)
+	m.HandleFunc("GET /api/gusmev/files/download/{objectId}/{objectType}", a.download)
+	a.mux = m
+}
+
+// ServeHTTP serves one request, answering an injected fault instead when one matches, and records
+// the exchange.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &Request{At: time.Now(), SimAt: a.clock.Now(), Method: r.Method, Path: r.URL.RequestURI()}
+	sw := &statusWriter{ResponseWriter: w}
+	r = withExchange(r, rec)
+	if f, ok := a.faults.take(r); ok {
+		f.serve(sw, r)
+	} else {
+		a.mux.ServeHTTP(sw, r)
+	}
+	rec.Status = sw.status
+	if rec.Status == 0 {
+		rec.Status = http.StatusOK
+	}
+	a.log.add(*rec)
+}

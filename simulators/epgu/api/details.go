@@ -1,0 +1,95 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/shepconf/shepconf/internal/rule"
+)
+
+// ownedOrder finds the order of the path for the caller. A missing order is answered notFound
+// (204 for the details per EPGU-A4, 404 for cancel per EPGU-5.3), another user's 403 order_access.
+func (a *API) ownedOrder(w http.ResponseWriter, r *http.Request, tok AccessToken, notFound int) (*order, bool) {
+	id, err := strconv.ParseInt(r.PathValue("orderId"), 10, 64)
+	if err != nil || id <= 0 {
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T25", "orderId", "an order number", quoteOrNone(r.PathValue("orderId")), "put the orderId from /order or /push in the path"))
+		return nil, false
+	}
+	exchangeOf(r).OrderID = id
+	o := a.orders[id]
+	switch {
+	case o == nil:
+		fail(w, r, notFound, CodeNotFound, "Заявление "+itoa(id)+" не найдено", nil)
+		return nil, false
+	case o.owner != ownerOf(tok):
+		refuse(w, r, http.StatusForbidden, CodeOrderAccess, &rule.Breach{Rule: "EPGU-A4", Field: "orderId",
+			Expected: "an order created with a token of the same system and user", Observed: "order " + itoa(id) + " belongs to another system or user",
+			Fix: "use the token of the order's applicant"})
+		return nil, false
+	}
+	return o, true
+}
+
+// details is POST /api/gusmev/order/{orderId} (EPGU-2.4): the processing status in code and the
+// order as an escaped JSON string.
+func (a *API) details(w http.ResponseWriter, r *http.Request) {
+	tok, ok := a.authorize(w, r)
+	if !ok {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o, ok := a.ownedOrder(w, r, tok, http.StatusNoContent)
+	if !ok {
+		return
+	}
+	now := a.clock.Now()
+	code, _ := o.processingAt(now)
+	msg := code.message()
+	if code.Final() && code != ProcessingDone && o.breach != nil {
+		msg = o.breach.Error()
+	}
+	doc := detailsDoc{Code: code, Message: &msg, Order: a.orderJSON(o, now)}
+	if code == ProcessingDone && o.messageID != "" {
+		doc.MessageID, doc.MessageID2 = &o.messageID, &o.messageID
+	}
+	writeJSON(w, http.StatusOK, doc)
+}
+
+// cancel is POST /api/gusmev/order/{orderId}/cancel (EPGU-2.2): allowed only while the current
+// status has cancelAllowed, else 405 cancel_not_allowed (EPGU-5.3, EPGU-A4).
+func (a *API) cancel(w http.ResponseWriter, r *http.Request) {
+	tok, ok := a.authorize(w, r)
+	if !ok {
+		return
+	}
+	if reason := r.URL.Query().Get("reason"); reason != "" {
+		exchangeOf(r).Note = "parameter reason is not in the spec (go-api-epgu saw the portal ask for it); ignored"
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o, ok := a.ownedOrder(w, r, tok, http.StatusNotFound)
+	if !ok {
+		return
+	}
+	now := a.clock.Now()
+	cur := o.currentAt(now)
+	if !cur.step.CancelAllowed {
+		refuse(w, r, http.StatusMethodNotAllowed, CodeCancelNotAllowed, &rule.Breach{Rule: "EPGU-2.2", Field: "cancelAllowed",
+			Expected: "cancel only while currentStatusHistory.cancelAllowed is true",
+			Observed: "status " + strconv.Itoa(cur.step.Status) + " «" + cur.step.title() + "» with cancelAllowed false",
+			Fix:      "read the order details and cancel only when cancelAllowed is true"})
+		return
+	}
+	step := o.script.Cancelled
+	if step.Status == StatusDraft && step.Title == "" {
+		step = Step{Status: StatusCancelled}
+	}
+	visible := o.statusesAt(now)
+	o.statuses = append(visible[:len(visible):len(visible)], statusEvent{at: now, id: a.statusID(), step: step})
+	if o.result != nil && !visibleID(o.statuses, o.result.statusID) {
+		delete(a.results, o.result.statusID)
+		o.result = nil
+	}
+	w.WriteHeader(http.StatusOK)
+}

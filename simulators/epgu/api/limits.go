@@ -1,0 +1,101 @@
+package api
+
+import (
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Limits are the figures the API enforces. SpecLimits gives the specification's; the harness may
+// scale them (fewer requests per minute, a shorter chunk window, smaller chunks) so its own tests
+// cross them quickly. A zero count means no limit.
+type Limits struct {
+	// EPGU-A3: HTTP requests per system (token client_id), over all services and users.
+	RequestsPerMinute int
+	RequestsPerHour   int
+	RequestsPerDay    int
+	// EPGU-A3: orders of one service for one user in OrdersWindow; beyond it the order's
+	// processing ends LIMITATION_EXCEPTION (EPGU-A1).
+	OrdersPerUser int
+	OrdersWindow  time.Duration
+	// EPGU-2.1.3: every non-last chunk MinChunkBytes..MaxChunkBytes, the last at most MaxChunkBytes,
+	// all chunks within ChunkWindow of the first.
+	MinChunkBytes int64
+	MaxChunkBytes int64
+	ChunkWindow   time.Duration
+	// EPGU-2.1.4: the archive of a single push is at most MaxPushBytes.
+	MaxPushBytes int64
+	// MaxArchiveBytes is the simulator's own cap on an archive assembled from chunks (the spec sets
+	// none); it bounds the memory one upload holds.
+	MaxArchiveBytes int64
+}
+
+// SpecLimits are the limits as the specification states them.
+func SpecLimits() Limits {
+	return Limits{
+		RequestsPerMinute: 2000,   // EPGU-A3
+		RequestsPerHour:   120000, // EPGU-A3
+		RequestsPerDay:    2880000,
+		OrdersPerUser:     20, // EPGU-A3: "за 10 минут 20"
+		OrdersWindow:      10 * time.Minute,
+		MinChunkBytes:     5000000,  // EPGU-2.1.3
+		MaxChunkBytes:     50000000, // EPGU-2.1.3
+		ChunkWindow:       5 * time.Minute,
+		MaxPushBytes:      50000000, // EPGU-2.1.4
+		MaxArchiveBytes:   250000000,
+	}
+}
+
+// window counts requests in a fixed window opened by the first request it counts.
+type window struct {
+	start time.Time
+	n     int
+}
+
+// meter is one system's request counts (EPGU-A3).
+type meter struct {
+	minute, hour, day window
+}
+
+type rateLimiter struct {
+	mu     sync.Mutex
+	meters map[string]*meter
+}
+
+// admit counts a request of a system, or says which limit it would cross and when to retry.
+func (l *rateLimiter) admit(system string, now time.Time, lim Limits) (retry time.Duration, crossed string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.meters == nil {
+		l.meters = map[string]*meter{}
+	}
+	m := l.meters[system]
+	if m == nil {
+		m = &meter{}
+		l.meters[system] = m
+	}
+	checks := []struct {
+		w     *window
+		span  time.Duration
+		limit int
+		name  string
+	}{
+		{&m.minute, time.Minute, lim.RequestsPerMinute, "в минуту"},
+		{&m.hour, time.Hour, lim.RequestsPerHour, "в час"},
+		{&m.day, 24 * time.Hour, lim.RequestsPerDay, "в день"},
+	}
+	for _, c := range checks {
+		if c.w.start.IsZero() || !now.Before(c.w.start.Add(c.span)) {
+			c.w.start, c.w.n = now, 0
+		}
+	}
+	for _, c := range checks {
+		if c.limit > 0 && c.w.n >= c.limit {
+			return c.w.start.Add(c.span).Sub(now), fmt.Sprintf("%d запросов %s", c.limit, c.name)
+		}
+	}
+	for _, c := range checks {
+		c.w.n++
+	}
+	return 0, ""
+}

@@ -1,0 +1,164 @@
+package archive
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"unicode"
+
+	"github.com/shepconf/shepconf/internal/rule"
+)
+
+// entry is one file of the archive, unpacked.
+type entry struct {
+	name string
+	data []byte
+}
+
+// unpack reads a flat archive of plain files (EPGU-2.1.3: "the archive must not contain nested
+// archives or folders"), refusing what could harm whoever unpacks it: names leaving the folder,
+// more than max bytes unpacked, more than MaxFiles entries. Any refusal is INVALID_FILES_STRUCTURE.
+func unpack(raw []byte, max int64) ([]entry, []string, *rule.Breach) {
+	zr, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		return nil, nil, structure("the archive", "a zip archive (PKZIP, deflate or store)",
+			fmt.Sprintf("not a readable zip: %v", err), "send the order's files packed as one .zip archive")
+	}
+	if len(zr.File) == 0 {
+		return nil, nil, structure("the archive", "the files of the order", "an archive with no file",
+			"pack the transport file, the business file and their signatures into the archive")
+	}
+	if len(zr.File) > MaxFiles {
+		return nil, nil, structure("the archive", fmt.Sprintf("at most %d files (the simulator's limit)", MaxFiles),
+			fmt.Sprintf("%d entries", len(zr.File)), "send only the files the service's specification names")
+	}
+	var (
+		entries []entry
+		names   []string
+		seen    = map[string]bool{}
+		total   int64
+	)
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+		if b := badName(f.Name); b != nil {
+			return nil, names, b
+		}
+		if seen[f.Name] {
+			return nil, names, structure(f.Name, "every file once", "the name "+quote(f.Name)+" twice",
+				"keep one file of each name: the portal cannot tell which one is meant")
+		}
+		seen[f.Name] = true
+		if f.Flags&0x1 != 0 {
+			return nil, names, structure(f.Name, "plain files", "an encrypted entry", "pack the file without a password")
+		}
+		// The header's sizes are only claims: the bytes actually inflated are counted against max.
+		if total+int64(f.UncompressedSize64) > max || f.UncompressedSize64 > uint64(max) {
+			return nil, names, bomb(f.Name, max)
+		}
+		data, err := read(f, max-total)
+		if errors.Is(err, errTooLarge) {
+			return nil, names, bomb(f.Name, max)
+		}
+		if err != nil {
+			return nil, names, structure(f.Name, "a readable entry (deflate or store)", err.Error(),
+				"pack the archive again with a standard zip tool, deflate or store compression")
+		}
+		total += int64(len(data))
+		if kind := nestedArchive(f.Name, data); kind != "" {
+			return nil, names, structure(f.Name, "plain files, no nested archive",
+				fmt.Sprintf("a nested archive (%s)", kind), "put the files of "+quote(f.Name)+" directly into the order's archive")
+		}
+		entries = append(entries, entry{name: f.Name, data: data})
+	}
+	return entries, names, nil
+}
+
+var errTooLarge = errors.New("entry larger than the archive's limit")
+
+func read(f *zip.File, budget int64) ([]byte, error) {
+	rc, err := f.Open()
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, budget+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > budget {
+		return nil, errTooLarge
+	}
+	return data, nil
+}
+
+func bomb(name string, max int64) *rule.Breach {
+	return structure(name, fmt.Sprintf("an archive that unpacks to at most %d bytes (the simulator's limit against zip bombs)", max),
+		"more than that once unpacked", "send the files the service names, without padding; a large order is sent in chunks, not inflated")
+}
+
+// badName refuses folders and names that would escape the folder the archive is unpacked into
+// (zip-slip): separators, "..", absolute and drive paths, control characters.
+func badName(name string) *rule.Breach {
+	fix := "put every file at the top of the archive, named as the service's specification names it"
+	switch {
+	case name == "" || name == "." || name == "..":
+		return structure(quote(name), "a file name", "an empty or dot name", fix)
+	case strings.HasSuffix(name, "/"):
+		return structure(name, "a flat archive: files only, no folder", "the folder "+quote(name), fix)
+	case strings.ContainsAny(name, `/\`) || (len(name) > 1 && name[1] == ':'):
+		what := "a file inside a folder"
+		if path.IsAbs(name) || strings.HasPrefix(name, `\`) || strings.Contains(name, "..") || (len(name) > 1 && name[1] == ':') {
+			what = "a path leaving the archive's folder"
+		}
+		return structure(name, "a flat archive: plain file names", what+": "+quote(name), fix)
+	}
+	for _, r := range name {
+		if unicode.IsControl(r) {
+			return structure(quote(name), "a file name of printable characters", "a control character in the name", fix)
+		}
+	}
+	return nil
+}
+
+// nestedArchive names the archive format of a file by its name or, whatever its name, its first
+// bytes. Office documents (OOXML, ODF) are zip containers but documents, not archives.
+func nestedArchive(name string, data []byte) string {
+	ext := strings.ToLower(path.Ext(name))
+	switch ext {
+	case ".docx", ".xlsx", ".pptx", ".odt", ".ods", ".odp":
+		return ""
+	case ".zip", ".rar", ".7z", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".cab", ".arj", ".jar":
+		return ext + " file"
+	}
+	for _, m := range []struct {
+		magic []byte
+		kind  string
+	}{
+		{[]byte("PK\x03\x04"), "zip"}, {[]byte("PK\x05\x06"), "zip"}, {[]byte("Rar!\x1a\x07"), "rar"},
+		{[]byte("7z\xbc\xaf\x27\x1c"), "7z"}, {[]byte{0x1f, 0x8b, 0x08}, "gzip"},
+		{[]byte{0xfd, '7', 'z', 'X', 'Z', 0}, "xz"},
+	} {
+		if bytes.HasPrefix(data, m.magic) {
+			return m.kind + " content"
+		}
+	}
+	if len(data) >= 10 && string(data[:3]) == "BZh" && string(data[4:10]) == "\x31\x41\x59\x26\x53\x59" {
+		return "bzip2 content"
+	}
+	if len(data) > 262 && string(data[257:262]) == "ustar" {
+		return "tar content"
+	}
+	return ""
+}
+
+func quote(s string) string { return fmt.Sprintf("%q", s) }
+
+// structure is an INVALID_FILES_STRUCTURE breach of the archive rules of 2.1.3.
+func structure(field, expected, observed, fix string) *rule.Breach {
+	return &rule.Breach{Rule: ruleArchive, Field: field, Expected: expected, Observed: observed,
+		Note: "status " + InvalidFilesStructure + " (" + ruleStatuses + ")", Fix: fix}
+}

@@ -1,0 +1,27 @@
+// Package esia is the simulated ESIA (Единая система идентификации и аутентификации) as an agency
+// system meets it in the EPGU test contour: the registry of systems of the technological portal,
+// the API keys it creates, the authorisation-code flow, the API-key token service, and the access
+// tokens the EPGU simulator verifies.
+//
+// Sources (read, not copied): the EPGU API specification v1.12.1 §1.1 (legal entities get their
+// token by ESIA's Б.12, persons by the OAuth 2.0 flow of В.2; scope http://lk.gosuslugi.ru/api-order;
+// APIPGU in the token's permissions); go-api-epgu esia/aas (@f3763d9a: the v2/ac and v3/te
+// parameters, the signed concatenation, the timestamp layout, the ESIA-0070xx codes); yellow444/epgu
+// (@49033b91: the Б.12 call clients make, GET /esia-rs/api/public/v1/orgs/ext-app/{key}/tkn?signature=
+// answered {"accessTkn": …}, and the consumer's guide to API keys v3.3). ESIA's methodical
+// recommendations themselves were not available; where they would decide (the skew window, the OAuth
+// error name of most codes, the CSV of an API key, the error body of Б.12) the choice is said where
+// it is made.
+//
+// Served (Handler):
+//
+//	GET  /aas/oauth2/v2/ac                              authorisation code, consent simulated (ESIA-OAUTH)
+//	POST /aas/oauth2/v3/te                              code → tokens, grant_type=authorization_code (ESIA-OAUTH)
+//	GET  /esia-rs/api/public/v1/orgs/ext-app/{key}/tkn  API key → token (ESIA-B12)
+//
+// The API key is not exchanged at /aas/oauth2/v3/te: no client seen does so; they all call the
+// ext-app service. client_secret and the API key's signature are detached CMS signatures checked
+// with internal/cms against the system's registered certificates; GOST signatures, which real ESIA
+// requires, are answered 501 "not supported by the simulator" and recorded as NotSupported, never
+// as forged. Every refusal is an Event with its rule.Breach.
+package esia

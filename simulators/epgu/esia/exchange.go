@@ -1,0 +1,146 @@
+package esia
+
+import (
+	"mime"
+	"net/http"
+	"strings"
+)
+
+// tokenResponse is the token endpoint's answer (go-api-epgu esia/aas TokenExchangeResponse). No
+// refresh_token: the simulator does not implement the refresh grant, so it gives none even for
+// access_type=offline; a client gets a new code instead.
+type tokenResponse struct {
+	AccessToken string `json:"access_token"`
+	IDToken     string `json:"id_token,omitempty"`
+	State       string `json:"state"`
+	TokenType   string `json:"token_type"`
+	ExpiresIn   int    `json:"expires_in"`
+}
+
+// serveToken is /aas/oauth2/v3/te: a form-urlencoded POST exchanging an authorisation code for an
+// access token (grant_type=authorization_code), signed like the code request plus the code
+// (ESIA-OAUTH). Other grants (client_credentials, refresh_token) are not simulated and are answered
+// ESIA-007012; API keys have their own service (PathAPIKeyToken).
+func (e *ESIA) serveToken(w http.ResponseWriter, req *http.Request) {
+	state, mnemonic, grantType := "", "", ""
+	fail := func(r *refusal) {
+		e.recordRefusal(mnemonic, PathToken, grantType, r)
+		writeRefusal(w, r, state)
+	}
+	if r := readForm(w, req); r != nil {
+		fail(r)
+		return
+	}
+	p := params{v: req.PostForm, ruleID: RuleOAuth}
+	state, mnemonic, grantType = p.v.Get("state"), p.v.Get("client_id"), p.v.Get("grant_type")
+	if r := p.duplicated(); r != nil {
+		fail(r)
+		return
+	}
+	if r := p.missing("grant_type"); r != nil {
+		fail(r)
+		return
+	}
+	if grantType != GrantAuthorizationCode {
+		fail(refuse(ESIA007012, RuleOAuth, "grant_type", GrantAuthorizationCode, grantType,
+			"exchange a code with grant_type=authorization_code; an API key is exchanged at "+PathAPIKeyToken))
+		return
+	}
+	if r := p.missing("client_id", "code", "client_secret", "scope", "timestamp", "state", "redirect_uri"); r != nil {
+		fail(r)
+		return
+	}
+	sys, ok := e.system(mnemonic)
+	if !ok {
+		fail(unknownClient(mnemonic, RuleOAuth))
+		return
+	}
+	if tt := p.v.Get("token_type"); tt != "" && tt != "Bearer" {
+		fail(refuse(ESIA007003, RuleOAuth, "token_type", "Bearer", tt, "send token_type=Bearer"))
+		return
+	}
+	if r := p.state(); r != nil {
+		fail(r)
+		return
+	}
+	if r := p.timestamp(e.clock.Now(), e.skew); r != nil {
+		fail(r)
+		return
+	}
+	redirect := p.v.Get("redirect_uri")
+	if r := redirectAllowed(sys, redirect, RuleOAuth); r != nil {
+		fail(r)
+		return
+	}
+	v := p.v
+	signed := v.Get("client_id") + v.Get("scope") + v.Get("timestamp") + v.Get("state") + redirect + v.Get("code")
+	if r := e.checkSecret(sys, v.Get("client_secret"), v.Get("client_certificate_hash"), []byte(signed), RuleOAuth, "client_secret"); r != nil {
+		fail(r)
+		return
+	}
+	if r := e.redeem(sys, v.Get("code"), redirect, v.Get("scope")); r != nil {
+		fail(r)
+		return
+	}
+	scopes := strings.Fields(v.Get("scope"))
+	t, err := e.issue(grant{sys: sys, scopes: scopes, openID: contains(scopes, "openid")})
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	e.record(Event{Mnemonic: mnemonic, Endpoint: PathToken, Grant: grantType, Outcome: Issued})
+	writeJSON(w, http.StatusOK, tokenResponse{AccessToken: t.access, IDToken: t.id, State: state, TokenType: "Bearer",
+		ExpiresIn: int(e.lifetime.Seconds())})
+}
+
+// readForm reads a form-urlencoded body (ESIA-007038 when there is none to read).
+func readForm(w http.ResponseWriter, req *http.Request) *refusal {
+	ct, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	if ct != "application/x-www-form-urlencoded" {
+		return refuse(ESIA007038, RuleOAuth, "Content-Type", "application/x-www-form-urlencoded", req.Header.Get("Content-Type"),
+			"send the parameters as a form-urlencoded body")
+	}
+	req.Body = http.MaxBytesReader(w, req.Body, maxForm)
+	if err := req.ParseForm(); err != nil {
+		return refuse(ESIA007038, RuleOAuth, "body", "a form-urlencoded body", err.Error(), "encode the parameters with application/x-www-form-urlencoded")
+	}
+	return nil
+}
+
+// redeem takes the code once: it must be known, in force, the system's, and exchanged for the
+// redirect_uri and scope it was issued with (ESIA-007011, ESIA-007006).
+func (e *ESIA) redeem(sys *System, code, redirect, scope string) *refusal {
+	e.mu.Lock()
+	g, ok := e.codes[code]
+	if ok {
+		delete(e.codes, code) // one exchange per code, whatever its outcome (RFC 6749 §4.1.2)
+	}
+	e.mu.Unlock()
+	switch {
+	case !ok:
+		return refuse(ESIA007011, RuleOAuth, "code", "a code ESIA issued and not yet exchanged", "unknown or already exchanged",
+			"exchange each code once, right after the redirect")
+	case !e.clock.Now().Before(g.expires):
+		return refuse(ESIA007011, RuleOAuth, "code", "a code exchanged before "+Timestamp(g.expires.UTC()), "expired",
+			"exchange the code at once (it lives "+codeLifetime.String()+")")
+	case g.mnemonic != sys.Mnemonic:
+		return refuse(ESIA007011, RuleOAuth, "code", "a code issued to "+sys.Mnemonic, "a code issued to "+g.mnemonic,
+			"exchange only the codes issued to this system")
+	case g.redirect != redirect:
+		return refuse(ESIA007011, RuleOAuth, "redirect_uri", "the redirect_uri of the authorisation request "+g.redirect, redirect,
+			"send the same redirect_uri as in the authorisation request")
+	case g.scope != scope:
+		return refuse(ESIA007006, RuleOAuth, "scope", "the scope of the authorisation request "+g.scope, scope,
+			"send the same scope as in the authorisation request")
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,120 @@
+package epgu
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"path"
+	"time"
+
+	"github.com/shepconf/shepconf/assembly/epgu"
+	epgufixtures "github.com/shepconf/shepconf/fixtures/epgu"
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/trigger"
+	"github.com/shepconf/shepconf/simulators/epgu/api"
+	"github.com/shepconf/shepconf/simulators/epgu/archive"
+	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/steps"
+)
+
+// Suite is what the scenarios of one run share: the CA, the services and the system under test.
+// Scenario state lives in World.
+type Suite struct {
+	opts     Options
+	ca       *nca.Authority
+	tsaURL   string          // the CA's time-stamp service (WALK-SIG)
+	service  epgu.Service    // the demonstration service
+	identity *pki.Identity   // the reference client's certificate and key (demonstration)
+	trigger  trigger.Trigger // the system under test's trigger, or the reference client's
+	window   time.Duration   // the chunk window of EPGU-2.1.3 at the run's time scale
+	script   api.Script      // the scripted agency at the run's time scale
+}
+
+func newSuite(o Options, ca *nca.Authority, caURL string) (*Suite, error) {
+	demo, err := epgu.DemoService()
+	if err != nil {
+		return nil, err
+	}
+	svc := demo.Archive
+	s := &Suite{opts: o, ca: ca, tsaURL: caURL + nca.TSPPath, service: demo, window: scaled(api.SpecLimits().ChunkWindow, o.TimeScale),
+		script: scaledScript(api.DefaultScript(), o.TimeScale)}
+	if o.SUT.Demonstration() {
+		s.identity, err = ca.Issue(nca.Subject{CommonName: "Reference EPGU client", Organization: "shepconf"}, o.KeyAlgorithm)
+		if err != nil {
+			return nil, err
+		}
+		s.trigger = &epgu.Reference{Identity: s.identity, Mnemonic: o.SUT.mnemonic(), ChunkWindow: s.window, Poll: time.Second, Defects: o.SUT.Defects,
+			Services: func(code string) (archive.Service, bool) { return svc, code == svc.Code }}
+	} else {
+		s.trigger = o.SUT.Trigger
+	}
+	return s, nil
+}
+
+func scaled(d time.Duration, scale float64) time.Duration { return time.Duration(float64(d) * scale) }
+
+// scaledScript shrinks the agency's delays with the run's time scale.
+func scaledScript(s api.Script, scale float64) api.Script {
+	s.Processing = scaled(s.Processing, scale)
+	steps := append([]api.Step(nil), s.Steps...)
+	for i := range steps {
+		steps[i].Delay = scaled(steps[i].Delay, scale)
+	}
+	s.Steps = steps
+	return s
+}
+
+func (s *Suite) describe() string {
+	if s.opts.SUT.Demonstration() {
+		d := "demonstration: the built-in reference EPGU client"
+		if len(s.opts.SUT.Defects) > 0 {
+			d += fmt.Sprintf(" (deliberately broken: %v)", s.opts.SUT.Defects)
+		}
+		return d
+	}
+	return fmt.Sprintf("the EPGU client %s, triggered by %s", s.opts.SUT.mnemonic(), s.trigger.Describe())
+}
+
+func (s *Suite) sutInfo() steps.SUTInfo {
+	info := steps.SUTInfo{Kind: "reference", Demonstration: s.opts.SUT.Demonstration(), SystemID: s.opts.SUT.mnemonic(), Describe: s.describe()}
+	if !info.Demonstration {
+		info.Kind, info.Trigger = "url", s.trigger.Describe()
+	}
+	return info
+}
+
+// World is one scenario's state: its contour, the system's registration and what it did.
+type World struct {
+	suite   *Suite
+	contour *epgu.Contour
+	apiKey  []byte
+	fired   time.Time      // when the system was made to act
+	result  trigger.Result // what it reported
+	fireErr error
+	// retryAfter is the Retry-After the scenario's injected faults carry.
+	retryAfter time.Duration
+	evidence   steps.Evidence
+}
+
+func (w *World) close(ctx context.Context) {
+	if w.contour != nil {
+		w.contour.Close(ctx)
+	}
+}
+
+// The demonstration service's sample files (fixtures/epgu): the transport file goes beside the
+// business XML the harness asks the system to send.
+func (s *Suite) sampleFiles() map[string][]byte {
+	return map[string][]byte{"req.xml": s.sample("req.xml")}
+}
+
+func (s *Suite) validBusinessXML() []byte   { return s.sample("application.xml") }
+func (s *Suite) invalidBusinessXML() []byte { return s.sample("application-invalid.xml") }
+
+func (s *Suite) sample(name string) []byte {
+	b, err := fs.ReadFile(epgufixtures.Services, path.Join(epgufixtures.DemoServiceCode, "samples", name))
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return b
+}

@@ -1,0 +1,63 @@
+package steps
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/cucumber/godog"
+
+	"github.com/shepconf/shepconf/internal/redact"
+	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/reports"
+)
+
+// Evidence is what a scenario's current step gathered (messages, checks, remarks), handed to godog
+// when the step ends. Every profile's World holds one.
+type Evidence struct {
+	items []godog.Attachment
+}
+
+// Add keeps an attachment as it is.
+func (e *Evidence) Add(a godog.Attachment) { e.items = append(e.items, a) }
+
+// Attach keeps a copy of body under name; an empty body is left out.
+func (e *Evidence) Attach(name, mediaType string, body []byte) {
+	if len(body) == 0 {
+		return
+	}
+	e.Add(godog.Attachment{Body: append([]byte(nil), body...), FileName: name, MediaType: mediaType})
+}
+
+// AttachJSON keeps v as indented JSON.
+func (e *Evidence) AttachJSON(name string, v any) {
+	body, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		body = []byte(err.Error())
+	}
+	e.Attach(name, "application/json", body)
+}
+
+// Check records a verdict and fails the step with the breach when the check did not hold.
+func (e *Evidence) Check(ruleID, expected, observed string, ok bool) error {
+	body, _ := json.Marshal(reports.Check{Rule: ruleID, Expected: expected, Observed: observed, Passed: ok})
+	e.Add(godog.Attachment{Body: body, FileName: "check " + ruleID, MediaType: reports.CheckMediaType})
+	if !ok {
+		return &rule.Breach{Rule: ruleID, Expected: expected, Observed: observed}
+	}
+	return nil
+}
+
+// Flush hands the evidence gathered during a step to godog. R-53: every piece of it passes here,
+// so each password it carries is redacted here, before the cucumber JSON and the report are
+// written from it.
+func (e *Evidence) Flush(ctx context.Context) context.Context {
+	if len(e.items) == 0 {
+		return ctx
+	}
+	for i := range e.items {
+		e.items[i].Body = redact.Bytes(e.items[i].Body)
+	}
+	ctx = godog.Attach(ctx, e.items...)
+	e.items = nil
+	return ctx
+}
