@@ -12,9 +12,11 @@ BIN     := bin/shepconf
 # suite under `make test` runs with ecdsa-p256, so both are exercised).
 KEY_ALGORITHM ?= rsa-2048
 
-## conformance: run the conformance suite against the built-in simulators at the Rules' limits
+## conformance: run the conformance suites against the built-in simulators at the real limits:
+## ShEP's into $(OUT), the EPGU profile's into $(OUT)/epgu
 conformance: build
 	./$(BIN) run --out $(OUT) --key-algorithm $(KEY_ALGORITHM)
+	./$(BIN) run --profile epgu --out $(OUT)/epgu --key-algorithm $(KEY_ALGORITHM)
 
 ## conformance-full: the suite with the load scenarios of Appendix 2 (compressed rates)
 conformance-full: build

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/cucumber/godog"
 
@@ -60,4 +61,19 @@ func (e *Evidence) Flush(ctx context.Context) context.Context {
 	ctx = godog.Attach(ctx, e.items...)
 	e.items = nil
 	return ctx
+}
+
+// Hook hands a scenario's evidence to godog after each step and tears the scenario down after it,
+// with a few seconds to do so. The hooks return no error of their own: godog would report the
+// step's error a second time.
+func Hook(sc *godog.ScenarioContext, e *Evidence, teardown func(context.Context)) {
+	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
+		return e.Flush(ctx), nil
+	})
+	sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
+		tctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		teardown(tctx)
+		return ctx, nil
+	})
 }

@@ -131,6 +131,16 @@ func HasTag(tags []reports.Tag, name string) bool {
 	return false
 }
 
+// Begin prepares a run's outputs (PrepareOutputs) and the key that will seal them (SealingKey).
+func Begin(outDir string, key crypto.Signer) (Outputs, crypto.Signer, error) {
+	key, err := SealingKey(key)
+	if err != nil {
+		return Outputs{}, nil, err
+	}
+	out, err := PrepareOutputs(outDir)
+	return out, key, err
+}
+
 // Outputs are the paths of a run's outputs in its folder.
 type Outputs struct {
 	Dir, Report, Cucumber, JUnit, Journal, Seal string

@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/shepconf/shepconf/internal/clock"
 	"github.com/shepconf/shepconf/internal/cms"
@@ -50,13 +51,12 @@ type Service struct {
 
 // Contour is a running test contour.
 type Contour struct {
-	ESIA             *esia.ESIA
-	API              *api.API
-	ESIAURL, APIURL  string
-	checker          *archiveChecker
-	servers          []*server.TLSServer
-	clientTLS        *tls.Config
-	registeredSystem map[string]bool
+	ESIA            *esia.ESIA
+	API             *api.API
+	ESIAURL, APIURL string
+	checker         *archiveChecker
+	servers         []*server.TLSServer
+	clientTLS       *tls.Config
 }
 
 // Start runs ESIA and the EPGU API.
@@ -101,7 +101,7 @@ func Start(cfg Config) (*Contour, error) {
 		opts = append(opts, api.WithScript(*cfg.Script))
 	}
 	a := api.New(e, checker, opts...)
-	c := &Contour{ESIA: e, API: a, checker: checker, registeredSystem: map[string]bool{}}
+	c := &Contour{ESIA: e, API: a, checker: checker}
 	esiaSrv, err := c.serve(cfg, cfg.ESIAAddr, "ESIA", e.Handler())
 	if err != nil {
 		return nil, err
@@ -185,6 +185,9 @@ func (a *archiveChecker) CheckArchive(serviceCode string, zip []byte) (string, *
 	}
 	r := archive.Check(zip, s, a.verifier)
 	a.mu.Lock()
+	if len(a.results) == maxResults {
+		a.results = a.results[1:] // serve keeps running: the oldest verdicts go first
+	}
 	a.results = append(a.results, r)
 	a.mu.Unlock()
 	switch {
@@ -196,9 +199,26 @@ func (a *archiveChecker) CheckArchive(serviceCode string, zip []byte) (string, *
 	return r.Status, r.Breach
 }
 
-// Checks are the results of the archive checks so far, oldest first.
+// maxResults bounds the archive checks a contour keeps for the harness.
+const maxResults = 1000
+
+// Checks are the results of the archive checks so far (the last maxResults), oldest first.
 func (c *Contour) Checks() []archive.Result {
 	c.checker.mu.Lock()
 	defer c.checker.mu.Unlock()
 	return append([]archive.Result(nil), c.checker.results...)
+}
+
+// Scaled is the contour's timing at a time scale: the default agency script with every delay, and
+// the specification's limits with the chunk window, multiplied by scale. The request counts are
+// kept: they are per real minute and hour.
+func Scaled(scale float64) (api.Script, api.Limits) {
+	by := func(d time.Duration) time.Duration { return time.Duration(float64(d) * scale) }
+	s, l := api.DefaultScript(), api.SpecLimits()
+	s.Processing = by(s.Processing)
+	for i := range s.Steps {
+		s.Steps[i].Delay = by(s.Steps[i].Delay)
+	}
+	l.ChunkWindow = by(l.ChunkWindow)
+	return s, l
 }

@@ -21,6 +21,8 @@ import (
 type LoadPlan struct {
 	PerMinute int
 	Duration  time.Duration
+	// Limit is the per-minute limit the contour enforces; 0 is the specification's 2 000 (EPGU-A3).
+	Limit int
 }
 
 // LoadResult is what a load measured and the verdict on the limits of Appendix 3.
@@ -58,10 +60,12 @@ func RunLoad(ctx context.Context, c *Contour, token string, limit int, plan Load
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	results := attacker.Attack(vegeta.NewStaticTargeter(target), rate, plan.Duration, "epgu-status")
+	done := ctx.Done()
 	for {
 		select {
-		case <-ctx.Done():
-			attacker.Stop()
+		case <-done:
+			attacker.Stop() // vegeta then closes results
+			done = nil
 		case <-tick.C:
 			if progress != nil {
 				fmt.Fprintf(progress, "  %d requests: %d served, %d refused with 429, %d other\n", res.Requests, res.Served, res.Refused, res.Other)
@@ -126,6 +130,9 @@ func Load(ctx context.Context, plan LoadPlan, key pki.KeyType, progress io.Write
 	}
 	defer caSrv.Close(context.Background())
 	limits := api.SpecLimits()
+	if plan.Limit > 0 {
+		limits.RequestsPerMinute = plan.Limit
+	}
 	c, err := Start(Config{NCA: ca, Key: key, Limits: limits})
 	if err != nil {
 		return LoadResult{}, err
@@ -152,7 +159,9 @@ func (c *Contour) enrolClient(ca *nca.Authority, mnemonic string, key pki.KeyTyp
 	if err != nil {
 		return "", err
 	}
+	tr := &http.Transport{TLSClientConfig: c.ClientTLS()}
+	defer tr.CloseIdleConnections()
 	cl := client.New(client.Config{ESIAURL: c.ESIAURL, APIURL: c.APIURL, Identity: id, Mnemonic: mnemonic, APIKey: apiKey,
-		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: c.ClientTLS()}}})
+		HTTPClient: &http.Client{Transport: tr}})
 	return cl.Token(context.Background())
 }

@@ -46,24 +46,15 @@ func (r *Reference) Fire(ctx context.Context, req trigger.Request) (trigger.Resu
 	if !ok {
 		return trigger.Result{Outcome: trigger.Failed, Error: "no specification of service " + req.ServiceID}, nil
 	}
-	// The contour's servers are trusted by the CA chain the request brings, as an agency's system
-	// is configured with the test contour's CA.
-	roots := x509.NewCertPool()
-	if req.CA != "" && !roots.AppendCertsFromPEM([]byte(req.CA)) {
-		return trigger.Result{}, errors.New("trigger request: ca holds no PEM certificate")
+	files, err := requestFiles(req, svc)
+	if err != nil {
+		return trigger.Result{}, err
 	}
-	c := client.New(client.Config{ESIAURL: req.Auth, APIURL: req.Gateway, Identity: r.Identity, Mnemonic: r.Mnemonic,
-		APIKey: []byte(req.APIKey), TSAURL: req.TSA, ChunkWindow: r.ChunkWindow, PollInterval: r.Poll, Defects: r.Defects,
-		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}},
-			Timeout: 2 * time.Minute}})
-	files := map[string][]byte{svc.BusinessFile: []byte(req.Data)}
-	for name, b64 := range req.Files {
-		b, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil {
-			return trigger.Result{}, fmt.Errorf("trigger request: file %s is not base64: %w", name, err)
-		}
-		files[name] = b
+	c, closeClient, err := r.client(req)
+	if err != nil {
+		return trigger.Result{}, err
 	}
+	defer closeClient()
 	orderID, err := c.Submit(ctx, client.Submission{Region: req.Region, ServiceCode: req.ServiceID, TargetCode: req.TargetCode,
 		Files: files, Schema: svc.Schema, BusinessFile: svc.BusinessFile, Sign: svc.Signatures, Chunked: req.Chunked})
 	var invalid *client.InvalidXMLError
@@ -76,33 +67,75 @@ func (r *Reference) Fire(ctx context.Context, req trigger.Request) (trigger.Resu
 	res := trigger.Result{Outcome: trigger.Accepted, MessageID: strconv.FormatInt(orderID, 10)}
 	switch req.Then {
 	case trigger.ThenResult:
-		st, err := c.Follow(ctx, orderID, nil)
-		if err != nil {
-			return failed(err), nil
-		}
-		res.State = st.Code
-		files, err := c.DownloadResult(ctx, orderID)
-		if err != nil {
-			return failed(err), nil
-		}
-		for _, f := range files {
-			res.Answer += fmt.Sprintf("%s sha256:%x ", f.File.FileName, sha256.Sum256(f.Data))
-		}
-		res.Outcome = trigger.Answered
+		err = followToResult(ctx, c, orderID, &res)
 	case trigger.ThenCancel:
-		// EPGU-2.2: a cancel is made only in a status that allows it, so the client waits for one.
-		allowed := func(st client.Status) bool {
-			return st.Final() || st.Order != nil && st.Order.CurrentStatusHistory.CancelAllowed
-		}
-		if _, err := c.Follow(ctx, orderID, allowed); err != nil {
-			return failed(err), nil
-		}
-		if err := c.Cancel(ctx, orderID); err != nil {
-			return failed(err), nil
-		}
-		res.State = "cancelled"
+		err = cancelWhenAllowed(ctx, c, orderID, &res)
+	}
+	if err != nil {
+		return failed(err), nil
 	}
 	return res, nil
+}
+
+// client is the reference client for one request: it trusts the contour's servers by the CA chain
+// the request brings, as an agency's system is configured with the test contour's CA.
+func (r *Reference) client(req trigger.Request) (*client.Client, func(), error) {
+	roots := x509.NewCertPool()
+	if req.CA != "" && !roots.AppendCertsFromPEM([]byte(req.CA)) {
+		return nil, nil, errors.New("trigger request: ca holds no PEM certificate")
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	c := client.New(client.Config{ESIAURL: req.Auth, APIURL: req.Gateway, Identity: r.Identity, Mnemonic: r.Mnemonic,
+		APIKey: []byte(req.APIKey), TSAURL: req.TSA, ChunkWindow: r.ChunkWindow, PollInterval: r.Poll, Defects: r.Defects,
+		HTTPClient: &http.Client{Transport: tr, Timeout: 2 * time.Minute}})
+	return c, tr.CloseIdleConnections, nil
+}
+
+// requestFiles are the archive's files: the business XML under the service's name for it, and the
+// further files the request brings.
+func requestFiles(req trigger.Request, svc archive.Service) (map[string][]byte, error) {
+	files := map[string][]byte{svc.BusinessFile: []byte(req.Data)}
+	for name, b64 := range req.Files {
+		b, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			return nil, fmt.Errorf("trigger request: file %s is not base64: %w", name, err)
+		}
+		files[name] = b
+	}
+	return files, nil
+}
+
+// followToResult follows the order to a final status and downloads its result files.
+func followToResult(ctx context.Context, c *client.Client, orderID int64, res *trigger.Result) error {
+	st, err := c.Follow(ctx, orderID, nil)
+	if err != nil {
+		return err
+	}
+	res.State = st.Code
+	files, err := c.DownloadResult(ctx, orderID)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		res.Answer += fmt.Sprintf("%s sha256:%x ", f.File.FileName, sha256.Sum256(f.Data))
+	}
+	res.Outcome = trigger.Answered
+	return nil
+}
+
+// cancelWhenAllowed waits for a status that allows a cancel and cancels (EPGU-2.2).
+func cancelWhenAllowed(ctx context.Context, c *client.Client, orderID int64, res *trigger.Result) error {
+	allowed := func(st client.Status) bool {
+		return st.Final() || st.Order != nil && st.Order.CurrentStatusHistory.CancelAllowed
+	}
+	if _, err := c.Follow(ctx, orderID, allowed); err != nil {
+		return err
+	}
+	if err := c.Cancel(ctx, orderID); err != nil {
+		return err
+	}
+	res.State = "cancelled"
+	return nil
 }
 
 func failed(err error) trigger.Result {

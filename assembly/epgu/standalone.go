@@ -12,6 +12,7 @@ import (
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/epgu/api"
 	"github.com/shepconf/shepconf/simulators/epgu/archive"
+	"github.com/shepconf/shepconf/simulators/epgu/esia"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
@@ -25,6 +26,9 @@ type StandaloneConfig struct {
 	Systems           []string // the mnemonics to register; each gets a certificate, a key and an API key file
 	Services          []string // folders of further services (service.yaml, the schema); the demonstration service is always offered
 	Key               pki.KeyType
+	// TimeScale shrinks the scripted agency's delays and the chunk window (0 or 1: as specified),
+	// so a client's developer need not wait for them.
+	TimeScale float64
 }
 
 // Standalone is a running standalone contour.
@@ -63,7 +67,13 @@ func Serve(cfg StandaloneConfig) (*Standalone, error) {
 		caSrv.Close(context.Background())
 		return nil, err
 	}
-	c, err := Start(Config{NCA: ca, ESIAAddr: cfg.ESIAAddr, APIAddr: cfg.APIAddr, Hosts: cfg.Hosts, Services: services, Key: cfg.Key})
+	scale := cfg.TimeScale
+	if scale <= 0 {
+		scale = 1
+	}
+	script, limits := Scaled(scale)
+	c, err := Start(Config{NCA: ca, ESIAAddr: cfg.ESIAAddr, APIAddr: cfg.APIAddr, Hosts: cfg.Hosts, Services: services, Key: cfg.Key,
+		Script: &script, Limits: limits})
 	if err != nil {
 		caSrv.Close(context.Background())
 		return nil, err
@@ -78,6 +88,11 @@ func Serve(cfg StandaloneConfig) (*Standalone, error) {
 			s.Close(context.Background())
 			return nil, fmt.Errorf("system %s: %w", m, err)
 		}
+	}
+	// The CA keeps what it issued, so a restart finds the systems' certificates its own.
+	if err := ca.Save(filepath.Join(cfg.State, "ca")); err != nil {
+		s.Close(context.Background())
+		return nil, err
 	}
 	return s, nil
 }
@@ -139,8 +154,8 @@ func serviceOf(s archive.Service, name string) Service {
 
 // Describe prints where everything is, for the agency's configuration.
 func (s *Standalone) Describe(w io.Writer) {
-	fmt.Fprintf(w, "EPGU test contour (simulated)\n  ESIA:     %s  (POST /aas/oauth2/v3/te, GET /aas/oauth2/v2/ac)\n  EPGU API: %s  (/api/gusmev/..., /api/nsi/v1/dictionary/..., /api/storage/v2/files/...)\n  CA:       %s  (OCSP, CRL, time stamps at %s)\n  CA chain: %s\n",
-		s.ESIAURL, s.APIURL, s.NCAURL, s.NCAURL+nca.TSPPath, filepath.Join(s.cfg.State, "ca-chain.pem"))
+	fmt.Fprintf(w, "EPGU test contour (simulated)\n  ESIA:     %s  (GET %s, POST /aas/oauth2/v3/te, GET /aas/oauth2/v2/ac)\n  EPGU API: %s  (/api/gusmev/..., /api/nsi/v1/dictionary/..., results at /api/gusmev/files/download/... and /api/storage/v2/files/...)\n  CA:       %s  (OCSP, CRL, time stamps at %s)\n  CA chain: %s\n",
+		s.ESIAURL, esia.PathAPIKeyToken, s.APIURL, s.NCAURL, s.NCAURL+nca.TSPPath, filepath.Join(s.cfg.State, "ca-chain.pem"))
 	for m, dir := range s.systems {
 		fmt.Fprintf(w, "  system %s: cert.pem, key.pem, api-key.csv in %s\n", m, dir)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 
+	"github.com/shepconf/shepconf/internal/dockerhost"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -177,7 +178,7 @@ func freePort() (int, error) {
 // each scenario's gateway and the NCA's OCSP responder at 127.0.0.1 as the harness does, and
 // nothing outside the machine reaches it.
 func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
-	UseLocalDockerHost()
+	dockerhost.UseLocal()
 	bin, password := l.bin(), l.password()
 	id, tlsID, err := l.identities(bin)
 	if err != nil {

@@ -35,7 +35,7 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	keyAlg := fs.String("key-algorithm", "", "key of the certificates the run issues: "+pki.KeyAlgorithms)
 	harnessKeyPath := fs.String("harness-key", "", "PEM private key that seals the run's outputs (default $"+runseal.KeyEnv+", else made on first use)")
 	trig := fs.String("sut-trigger", "", `how the harness makes the agency's client act: a URL (POST the trigger JSON), "operator", or "host:" and a command with placeholders`)
-	certPath := fs.String("sut-cert", "", "PEM certificate of the agency's system, which ESIA registers (its client_secret and file signatures are checked against it)")
+	certPath := fs.String("sut-cert", "", "PEM certificate of the agency's system, which ESIA registers (its API key signature and file signatures are checked against it), followed by the CA certificates it chains to")
 	mnemonic := fs.String("sut-mnemonic", epgusteps.DefaultMnemonic, "the system's mnemonic (client_id) in ESIA")
 	var redirects, defects listFlag
 	fs.Var(&redirects, "sut-redirect-uri", "a redirect_uri registered for the system in ESIA (repeatable)")
@@ -70,7 +70,12 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if err != nil || len(certs) == 0 {
 			return fail(fmt.Errorf("--sut-cert %s: no certificate (%v)", *certPath, err))
 		}
-		sut.Certificate = certs[0]
+		// The CA certificates after the system's own are trusted for its files' signatures; a
+		// self-signed certificate is its own anchor.
+		sut.Certificate, sut.Chain = certs[0], certs[1:]
+		if len(certs) == 1 && certs[0].CheckSignatureFrom(certs[0]) == nil {
+			sut.Chain = certs
+		}
 	}
 	keyPath, err := runseal.KeyPath(*harnessKeyPath)
 	if err != nil {
@@ -132,6 +137,7 @@ func serveEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.StringVar(&cfg.APIAddr, "listen-api", "127.0.0.1:9444", "address of the simulated EPGU API (HTTPS)")
 	fs.StringVar(&cfg.NCAAddr, "listen-ca", "127.0.0.1:9081", "address of the CA's OCSP, CRL and time-stamp service (HTTP)")
 	keyAlg := fs.String("key-algorithm", "", "key of the certificates the CA issues: "+pki.KeyAlgorithms)
+	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "shrink the scripted agency's delays and the 5-minute chunk window by this factor")
 	var systems, services, hosts listFlag
 	fs.Var(&systems, "system", "mnemonic of an agency system to register in ESIA (repeatable; default "+epgusteps.DefaultMnemonic+")")
 	fs.Var(&services, "service", "folder of a further service: service.yaml and its schema (repeatable)")
@@ -142,6 +148,10 @@ func serveEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	key, err := pki.ParseKeyType(*keyAlg)
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf serve --profile epgu: --key-algorithm:", err)
+		return exitError
+	}
+	if fs.NArg() > 0 || cfg.TimeScale <= 0 || cfg.TimeScale > 1 {
+		fmt.Fprintln(stderr, "shepconf serve --profile epgu: no arguments expected; --time-scale in (0, 1]")
 		return exitError
 	}
 	cfg.Key, cfg.Systems, cfg.Services, cfg.Hosts = key, systems, services, hosts
@@ -171,6 +181,7 @@ func loadEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	perMinute := fs.Int("rate", 2400, "requests per minute (the limit is 2 000 per system, EPGU-A3)")
 	duration := fs.Duration("duration", time.Minute, "how long the load lasts")
+	limit := fs.Int("limit", 0, "the per-minute limit the simulated API enforces (default 2 000, EPGU-A3)")
 	outDir := fs.String("out", "out/load-epgu", "folder for the JSON summary")
 	keyAlg := fs.String("key-algorithm", "", "key of the certificates the load issues: "+pki.KeyAlgorithms)
 	if err := fs.Parse(args); err != nil {
@@ -184,7 +195,7 @@ func loadEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err != nil {
 		return fail(fmt.Errorf("--key-algorithm: %w", err))
 	}
-	res, err := epgu.Load(ctx, epgu.LoadPlan{PerMinute: *perMinute, Duration: *duration}, key, stdout)
+	res, err := epgu.Load(ctx, epgu.LoadPlan{PerMinute: *perMinute, Duration: *duration, Limit: *limit}, key, stdout)
 	if err != nil {
 		return fail(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/internal/dockerhost"
 )
 
 // RequireEngine skips t when no Docker engine answers; under CI=true it fails t instead.
@@ -19,7 +19,7 @@ func RequireEngine(t testing.TB) {
 	t.Helper()
 	out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput()
 	if err == nil {
-		sut.UseLocalDockerHost()
+		dockerhost.UseLocal()
 		return
 	}
 	msg := fmt.Sprintf("no Docker engine reachable (docker info: %v: %s)", err, strings.TrimSpace(string(out)))

@@ -66,6 +66,8 @@ type Authority struct {
 	revoked       map[string]time.Time
 	ocspAvailable bool
 	ocspAnswers   map[string]OCSPAnswer // by serial, hex: the certificates answered for otherwise than honestly
+	tsaOnce       sync.Once
+	tsa           *TSA // the time-stamp service (tsa.go)
 }
 
 // New creates an authority with a fresh root and intermediate CA (ECDSA P-256, valid ten years).

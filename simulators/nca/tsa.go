@@ -14,6 +14,7 @@ import (
 
 	"github.com/digitorus/timestamp"
 
+	"github.com/shepconf/shepconf/internal/cms"
 	"github.com/shepconf/shepconf/internal/pki"
 )
 
@@ -28,9 +29,7 @@ const TSPPath = "/tsp"
 var TSAPolicy = asn1.ObjectIdentifier{2, 999, 3161, 1}
 
 const (
-	tspQueryType = "application/timestamp-query"
-	tspReplyType = "application/timestamp-reply"
-	maxTSPQuery  = 16 << 10 // a TimeStampReq is a few hundred bytes
+	maxTSPQuery = 16 << 10 // a TimeStampReq is a few hundred bytes
 )
 
 // oidExtKeyUsage is the extended key usage extension (RFC 5280 4.2.1.12).
@@ -45,8 +44,12 @@ type TSA struct {
 	err  error
 }
 
-// TSA gives the authority's time-stamp service; its certificate is issued on first use.
-func (a *Authority) TSA() *TSA { return &TSA{a: a} }
+// TSA gives the authority's time-stamp service, one per authority; its certificate is issued on
+// first use.
+func (a *Authority) TSA() *TSA {
+	a.tsaOnce.Do(func() { a.tsa = &TSA{a: a} })
+	return a.tsa
+}
 
 // Identity is the TSA's certificate (and chain) and key.
 func (t *TSA) Identity() (*pki.Identity, error) {
@@ -75,12 +78,12 @@ func (t *TSA) Identity() (*pki.Identity, error) {
 func (t *TSA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		http.Error(w, "POST a TimeStampReq as "+tspQueryType+" (RFC 3161 3.4)", http.StatusMethodNotAllowed)
+		http.Error(w, "POST a TimeStampReq as "+cms.TimestampQueryType+" (RFC 3161 3.4)", http.StatusMethodNotAllowed)
 		return
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != tspQueryType {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != cms.TimestampQueryType {
 		http.Error(w, fmt.Sprintf("Content-Type %q: a time-stamp query is sent as %s (RFC 3161 3.4)",
-			r.Header.Get("Content-Type"), tspQueryType), http.StatusUnsupportedMediaType)
+			r.Header.Get("Content-Type"), cms.TimestampQueryType), http.StatusUnsupportedMediaType)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxTSPQuery+1))
@@ -93,7 +96,7 @@ func (t *TSA) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
-	w.Header().Set("Content-Type", tspReplyType)
+	w.Header().Set("Content-Type", cms.TimestampReplyType)
 	_, _ = w.Write(reply)
 }
 

@@ -37,20 +37,13 @@ func (w *World) contourRuns() error {
 	s := w.suite
 	script := s.script
 	c, err := epgu.Start(epgu.Config{NCA: s.ca, Services: []epgu.Service{s.service}, Script: &script, Key: s.opts.KeyAlgorithm,
-		Limits: s.limits(), Trust: s.opts.SUT.Chain})
+		Limits: s.limits, Trust: s.opts.SUT.Chain})
 	if err != nil {
 		return err
 	}
 	w.contour = c
 	w.evidence.AttachJSON("contour.json", map[string]string{"esia": c.ESIAURL, "api": c.APIURL, "service": s.service.API.Code})
 	return nil
-}
-
-// limits are the specification's, with the chunk window at the run's time scale.
-func (s *Suite) limits() api.Limits {
-	l := api.SpecLimits()
-	l.ChunkWindow = s.window
-	return l
 }
 
 func (w *World) registered() error {
@@ -120,10 +113,10 @@ func (w *World) request(data []byte) trigger.Request {
 // demoRegion is the OKATO code of the orders the harness asks for (Moscow).
 const demoRegion = "45000000000"
 
-func (w *World) fire(r trigger.Request) error {
+func (w *World) fire(ctx context.Context, r trigger.Request) error {
 	w.evidence.AttachJSON("trigger request.json", redactedRequest(r))
 	w.fired = time.Now()
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute+w.suite.window)
+	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute+w.suite.limits.ChunkWindow)
 	defer cancel()
 	w.result, w.fireErr = w.suite.trigger.Fire(ctx, r)
 	if w.fireErr != nil {
@@ -143,11 +136,11 @@ func redactedRequest(r trigger.Request) trigger.Request {
 	return r
 }
 
-func (w *World) submitSingle() error {
-	return w.fire(w.request(w.suite.validBusinessXML()))
+func (w *World) submitSingle(ctx context.Context) error {
+	return w.fire(ctx, w.request(w.suite.validBusinessXML()))
 }
 
-func (w *World) submitChunked(size int) error {
+func (w *World) submitChunked(ctx context.Context, size int) error {
 	r := w.request(w.suite.validBusinessXML())
 	attachment := make([]byte, size)
 	if _, err := rand.Read(attachment); err != nil { // random: the archive cannot shrink below the size
@@ -155,21 +148,21 @@ func (w *World) submitChunked(size int) error {
 	}
 	r.Files["attachment.bin"] = base64.StdEncoding.EncodeToString(attachment)
 	r.Chunked = true
-	return w.fire(r)
+	return w.fire(ctx, r)
 }
 
-func (w *World) submitInvalid() error {
-	return w.fire(w.request(w.suite.invalidBusinessXML()))
+func (w *World) submitInvalid(ctx context.Context) error {
+	return w.fire(ctx, w.request(w.suite.invalidBusinessXML()))
 }
 
-func (w *World) submitAndFollow() error {
+func (w *World) submitAndFollow(ctx context.Context) error {
 	r := w.request(w.suite.validBusinessXML())
 	r.Then = trigger.ThenResult
-	return w.fire(r)
+	return w.fire(ctx, r)
 }
 
-func (w *World) submitAndCancel() error {
+func (w *World) submitAndCancel(ctx context.Context) error {
 	r := w.request(w.suite.validBusinessXML())
 	r.Then = trigger.ThenCancel
-	return w.fire(r)
+	return w.fire(ctx, r)
 }

@@ -94,15 +94,11 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if !o.SUT.Demonstration() && o.SUT.Certificate == nil {
 		return steps.Result{}, fmt.Errorf("the system under test needs its certificate (the one ESIA registers for its mnemonic): give --sut-cert")
 	}
-	out, err := steps.PrepareOutputs(o.OutDir)
+	out, harnessKey, err := steps.Begin(o.OutDir, o.HarnessKey)
 	if err != nil {
 		return steps.Result{}, err
 	}
 	res := out.Result()
-	harnessKey, err := steps.SealingKey(o.HarnessKey)
-	if err != nil {
-		return res, err
-	}
 	ca, err := nca.New("Test CA of the EPGU contour")
 	if err != nil {
 		return res, err
@@ -157,13 +153,5 @@ func and(expr, more string) string {
 func (s *Suite) initScenario(sc *godog.ScenarioContext) {
 	w := &World{suite: s}
 	w.register(sc)
-	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
-		return w.evidence.Flush(ctx), nil
-	})
-	sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		w.close(cctx)
-		return ctx, nil
-	})
+	steps.Hook(sc, &w.evidence, w.close)
 }

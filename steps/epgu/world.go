@@ -26,8 +26,9 @@ type Suite struct {
 	service  epgu.Service    // the demonstration service
 	identity *pki.Identity   // the reference client's certificate and key (demonstration)
 	trigger  trigger.Trigger // the system under test's trigger, or the reference client's
-	window   time.Duration   // the chunk window of EPGU-2.1.3 at the run's time scale
-	script   api.Script      // the scripted agency at the run's time scale
+	// The scripted agency and the limits (the chunk window of EPGU-2.1.3) at the run's time scale.
+	script api.Script
+	limits api.Limits
 }
 
 func newSuite(o Options, ca *nca.Authority, caURL string) (*Suite, error) {
@@ -36,32 +37,19 @@ func newSuite(o Options, ca *nca.Authority, caURL string) (*Suite, error) {
 		return nil, err
 	}
 	svc := demo.Archive
-	s := &Suite{opts: o, ca: ca, tsaURL: caURL + nca.TSPPath, service: demo, window: scaled(api.SpecLimits().ChunkWindow, o.TimeScale),
-		script: scaledScript(api.DefaultScript(), o.TimeScale)}
+	s := &Suite{opts: o, ca: ca, tsaURL: caURL + nca.TSPPath, service: demo}
+	s.script, s.limits = epgu.Scaled(o.TimeScale)
 	if o.SUT.Demonstration() {
 		s.identity, err = ca.Issue(nca.Subject{CommonName: "Reference EPGU client", Organization: "shepconf"}, o.KeyAlgorithm)
 		if err != nil {
 			return nil, err
 		}
-		s.trigger = &epgu.Reference{Identity: s.identity, Mnemonic: o.SUT.mnemonic(), ChunkWindow: s.window, Poll: time.Second, Defects: o.SUT.Defects,
+		s.trigger = &epgu.Reference{Identity: s.identity, Mnemonic: o.SUT.mnemonic(), ChunkWindow: s.limits.ChunkWindow, Poll: time.Second, Defects: o.SUT.Defects,
 			Services: func(code string) (archive.Service, bool) { return svc, code == svc.Code }}
 	} else {
 		s.trigger = o.SUT.Trigger
 	}
 	return s, nil
-}
-
-func scaled(d time.Duration, scale float64) time.Duration { return time.Duration(float64(d) * scale) }
-
-// scaledScript shrinks the agency's delays with the run's time scale.
-func scaledScript(s api.Script, scale float64) api.Script {
-	s.Processing = scaled(s.Processing, scale)
-	steps := append([]api.Step(nil), s.Steps...)
-	for i := range steps {
-		steps[i].Delay = scaled(steps[i].Delay, scale)
-	}
-	s.Steps = steps
-	return s
 }
 
 func (s *Suite) describe() string {

@@ -75,15 +75,11 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if o.Features == nil {
 		o.Features = features.Shep
 	}
-	out, err := steps.PrepareOutputs(o.OutDir)
+	out, harnessKey, err := steps.Begin(o.OutDir, o.HarnessKey)
 	if err != nil {
 		return steps.Result{}, err
 	}
 	res := out.Result()
-	harnessKey, err := steps.SealingKey(o.HarnessKey)
-	if err != nil {
-		return res, err
-	}
 
 	j, err := journal.Open(res.Journal)
 	if err != nil {
@@ -158,16 +154,7 @@ func (s *Suite) initScenario(sc *godog.ScenarioContext) {
 	for _, register := range stepSets {
 		register(w, sc)
 	}
-	// Hooks return no error of their own: godog would report the step's error a second time.
-	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
-		return w.evidence.Flush(ctx), nil
-	})
-	sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {
-		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		w.close(cctx)
-		return ctx, nil
-	})
+	steps.Hook(sc, &w.evidence, w.close)
 }
 
 // selectScenarios narrows the tag expression to what the system under test can be certified by:

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -17,14 +18,18 @@ type API struct {
 	limits   Limits
 	script   Script
 	fromZero bool // chunk numbering 0..n-1 (EPGU-2.1.3) rather than 1..n (EPGU-5.2 sample)
+	logger   *slog.Logger
 
-	mux    *http.ServeMux
+	mux    *router
 	log    exchangeLog
 	faults faults
 	rate   rateLimiter
+	// uploading is the upload budget in use (Limits.UploadBudget).
+	uploading budget
 
 	mu          sync.Mutex
 	orders      map[int64]*order
+	created     []int64          // order ids, oldest first: the order in which the cap drops them
 	uploads     map[int64]*order // orders with a chunked push in progress
 	results     map[int64]int64  // status history id of a result → order id
 	submissions map[string][]time.Time
@@ -70,6 +75,10 @@ func WithChunkNumbering(fromZero bool) Option { return func(a *API) { a.fromZero
 // WithLogCap bounds the exchange log (default DefaultLogCap).
 func WithLogCap(n int) Option { return func(a *API) { a.log.cap = n } }
 
+// WithLogger sets where the simulator's own failures (a handler's panic) are logged (default:
+// slog's default logger). The exchanges go to the exchange log, Requests.
+func WithLogger(l *slog.Logger) Option { return func(a *API) { a.logger = l } }
+
 // New returns the API checking tokens with tokens and archives with archives.
 func New(tokens TokenVerifier, archives ArchiveChecker, opts ...Option) *API {
 	a := &API{
@@ -79,6 +88,7 @@ func New(tokens TokenVerifier, archives ArchiveChecker, opts ...Option) *API {
 		limits:      SpecLimits(),
 		script:      DefaultScript(),
 		fromZero:    true,
+		logger:      slog.Default(),
 		log:         exchangeLog{cap: DefaultLogCap},
 		orders:      map[int64]*order{},
 		uploads:     map[int64]*order{},
@@ -97,34 +107,40 @@ func New(tokens TokenVerifier, archives ArchiveChecker, opts ...Option) *API {
 
 // routes are the methods of EPGU-T3, with the 1.13 download path beside the 1.12 one (EPGU-1.13).
 func (a *API) routes() {
-	m := http.NewServeMux()
-	m.HandleFunc("POST /api/gusmev/order", a.createOrder)
-	m.HandleFunc("POST /api/gusmev/push", a.push)
-	m.HandleFunc("POST /api/gusmev/push/chunked", a.pushChunked)
-	m.HandleFunc("POST /api/gusmev/order/{orderId}", a.details)
-	m.HandleFunc("POST /api/gusmev/order/{orderId}/cancel", a.cancel)
-	m.HandleFunc("GET /api/gusmev/order/getUpdatedAfter", a.updatedAfter)
-	m.HandleFunc("GET /api/gusmev/order/getOrdersStatus", a.ordersStatus)
-	m.HandleFunc("POST /api/nsi/v1/dictionary/{code}", a.dictionary)
-	m.HandleFunc("GET /api/storage/v2/files/{objectId}/{objectType}/download", a.download)
-	m.HandleFunc("GET /api/gusmev/files/download/{objectId}/{objectType}", a.download)
+	m := &router{}
+	m.handle("POST", "/api/gusmev/order", a.createOrder)
+	m.handle("POST", "/api/gusmev/push", a.push)
+	m.handle("POST", "/api/gusmev/push/chunked", a.pushChunked)
+	m.handle("POST", "/api/gusmev/order/{orderId}", a.details)
+	m.handle("POST", "/api/gusmev/order/{orderId}/cancel", a.cancel)
+	m.handle("GET", "/api/gusmev/order/getUpdatedAfter", a.updatedAfter)
+	m.handle("GET", "/api/gusmev/order/getOrdersStatus", a.ordersStatus)
+	m.handle("POST", "/api/nsi/v1/dictionary/{code}", a.dictionary)
+	m.handle("GET", "/api/storage/v2/files/{objectId}/{objectType}/download", a.download)
+	m.handle("GET", "/api/gusmev/files/download/{objectId}/{objectType}", a.download)
 	a.mux = m
 }
 
 // ServeHTTP serves one request, answering an injected fault instead when one matches, and records
-// the exchange.
+// the exchange. A panic in a handler is answered 500 internal_error (EPGU-A4) and logged: it must
+// take down neither the server nor the exchange's log entry.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &Request{At: time.Now(), SimAt: a.clock.Now(), Method: r.Method, Path: r.URL.RequestURI()}
 	sw := &statusWriter{ResponseWriter: w}
 	r = withExchange(r, rec)
+	defer func() {
+		if v := recover(); v != nil {
+			a.recovered(sw, r, v)
+		}
+		rec.Status = sw.status
+		if rec.Status == 0 {
+			rec.Status = http.StatusOK
+		}
+		a.log.add(*rec)
+	}()
 	if f, ok := a.faults.take(r); ok {
 		f.serve(sw, r)
 	} else {
 		a.mux.ServeHTTP(sw, r)
 	}
-	rec.Status = sw.status
-	if rec.Status == 0 {
-		rec.Status = http.StatusOK
-	}
-	a.log.add(*rec)
 }

@@ -3,7 +3,6 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -27,11 +26,20 @@ func (a *API) pushChunked(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lim := a.limits
+	// held is what this request holds of the upload budget; a stored chunk passes its bytes to the
+	// upload, the last chunk takes the whole archive's back until it is checked.
+	held := reservation(r, lim.MaxChunkBytes)
+	if !a.reserveUpload(w, r, held) {
+		return
+	}
+	defer func() { a.uploading.give(held) }()
 	f, err := readForm(w, r, lim.MaxChunkBytes)
 	if err != nil {
 		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T9", "Content-Type", "a multipart/form-data body", err.Error(), "send the chunk as multipart/form-data"))
 		return
 	}
+	a.uploading.give(held - int64(len(f.file)))
+	held = int64(len(f.file))
 	rec := exchangeOf(r)
 	rec.ChunkBytes = int64(len(f.file))
 	id, err := strconv.ParseInt(strings.TrimSpace(f.fields["orderId"]), 10, 64)
@@ -48,18 +56,25 @@ func (a *API) pushChunked(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, http.StatusBadRequest, CodeBadRequest, b)
 		return
 	}
-
-	a.mu.Lock()
-	o := a.orders[id]
+	o, archive, ok := a.storeChunk(w, r, tok, f, id, idx, n, &held)
 	switch {
-	case o == nil:
-		a.mu.Unlock()
-		fail(w, r, http.StatusNotFound, CodeNotFound, "Заявление "+itoa(id)+" не найдено", nil)
-		return
-	case o.owner != ownerOf(tok):
-		a.mu.Unlock()
-		fail(w, r, http.StatusForbidden, CodeOrderAccess, "У пользователя нет прав для работы с текущим заявлением", nil)
-		return
+	case !ok:
+	case archive == nil:
+		writeJSON(w, http.StatusPartialContent, orderIDDoc{id})
+	default:
+		a.submit(o, archive)
+		writeJSON(w, http.StatusOK, orderIDDoc{id})
+	}
+}
+
+// storeChunk checks the chunk against its order (EPGU-A4: 204 unknown, 403 another's; EPGU-T10 its
+// meta) and stores it, answering a refusal itself. With the last chunk it returns the archive.
+func (a *API) storeChunk(w http.ResponseWriter, r *http.Request, tok AccessToken, f *form, id int64, idx, n int, held *int64) (*order, []byte, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	o, ok := a.ownedOrder(w, r, tok, id, http.StatusNoContent)
+	if !ok {
+		return nil, nil, false
 	}
 	if meta, ok := f.fields["meta"]; ok {
 		m, mb := parseMeta([]byte(meta), "EPGU-T10")
@@ -67,25 +82,18 @@ func (a *API) pushChunked(w http.ResponseWriter, r *http.Request) {
 			mb = br("EPGU-T10", "meta", fmt.Sprintf("the metadata of order %d: %+v", id, o.meta), fmt.Sprintf("%+v", m), "send the metadata the order was created with")
 		}
 		if mb != nil {
-			a.mu.Unlock()
 			refuse(w, r, http.StatusBadRequest, CodeBadRequest, mb)
-			return
+			return nil, nil, false
 		}
 	} else {
-		rec.Note = "no part meta: Table 10 marks it mandatory, the §5.2 examples leave it out; tolerated"
+		exchangeOf(r).Note = "no part meta: Table 10 marks it mandatory, the §5.2 examples leave it out; tolerated"
 	}
-	archive, status, b := a.acceptChunk(o, idx, n, f.file)
-	a.mu.Unlock()
+	archive, status, b := a.acceptChunk(o, idx, n, f.file, held)
 	if b != nil {
 		refuse(w, r, status, CodeBadRequest, b)
-		return
+		return nil, nil, false
 	}
-	if archive == nil {
-		writeJSON(w, http.StatusPartialContent, orderIDDoc{id})
-		return
-	}
-	a.submit(o, archive)
-	writeJSON(w, http.StatusOK, orderIDDoc{id})
+	return o, archive, true
 }
 
 // chunkIndex reads chunk and chunks as a 0-based index and a count. Both absent is one request with
@@ -106,6 +114,13 @@ func (a *API) chunkIndex(f *form, rec *Request) (idx, n int, b *rule.Breach) {
 		return 0, 0, br("EPGU-T10", "chunk", "whole numbers, chunks ≥ 1", fmt.Sprintf("chunk=%q chunks=%q", cs, ns), "send chunk and chunks as numbers")
 	}
 	rec.Chunk, rec.Chunks = c, n
+	// Every non-last chunk holds at least MinChunkBytes and the archive at most MaxArchiveBytes
+	// (EPGU-2.1.3 and the simulator's cap), so a larger count can never complete: it is refused
+	// before any state is kept for it.
+	if most := a.maxChunks(); int64(n) > most {
+		return 0, 0, br("EPGU-2.1.3", "chunks", fmt.Sprintf("at most %d chunks: an archive of at most %d bytes (the simulator's cap) in non-last chunks of at least %d bytes",
+			most, a.limits.MaxArchiveBytes, a.limits.MinChunkBytes), fmt.Sprintf("chunks=%d", n), "split the archive into fewer, larger chunks")
+	}
 	base := a.base()
 	if c < base || c > n-1+base {
 		return 0, 0, &rule.Breach{Rule: "EPGU-2.1.3", Field: "chunk",
@@ -115,6 +130,11 @@ func (a *API) chunkIndex(f *form, rec *Request) (idx, n int, b *rule.Breach) {
 			Fix:      "number the chunks as the simulator is set to, or set the simulator's numbering to the client's"}
 	}
 	return c - base, n, nil
+}
+
+// maxChunks is the largest chunk count an archive within MaxArchiveBytes can have.
+func (a *API) maxChunks() int64 {
+	return a.limits.MaxArchiveBytes/max(a.limits.MinChunkBytes, 1) + 1
 }
 
 func (a *API) base() int {
@@ -172,8 +192,9 @@ func (a *API) chunkSize(f *form, idx, n int) *rule.Breach {
 
 // acceptChunk applies the order rules of EPGU-2.1.3 to a chunk (first chunk first, last chunk last,
 // all within the window of the first) and stores it. With the last chunk it returns the assembled
-// archive, which the caller submits. Called with a.mu held.
-func (a *API) acceptChunk(o *order, idx, n int, data []byte) ([]byte, int, *rule.Breach) {
+// archive, which the caller submits. The budget the request holds (*held) passes to the upload with
+// a stored chunk and back, the whole archive's, with the last. Called with a.mu held.
+func (a *API) acceptChunk(o *order, idx, n int, data []byte, held *int64) ([]byte, int, *rule.Breach) {
 	lim := a.limits
 	now := a.clock.Now()
 	if o.phase != phaseReserved {
@@ -182,7 +203,8 @@ func (a *API) acceptChunk(o *order, idx, n int, data []byte) ([]byte, int, *rule
 	}
 	up := o.upload
 	if up != nil && now.Sub(up.start) > lim.ChunkWindow {
-		o.upload, up = nil, nil
+		a.dropUpload(o)
+		up = nil
 		if idx != 0 {
 			return nil, http.StatusBadRequest, &rule.Breach{Rule: "EPGU-2.1.3", Field: "chunk",
 				Expected: fmt.Sprintf("every chunk within %s of the first", lim.ChunkWindow),
@@ -207,21 +229,24 @@ func (a *API) acceptChunk(o *order, idx, n int, data []byte) ([]byte, int, *rule
 		return nil, http.StatusBadRequest, br("EPGU-2.1.3", "chunks", fmt.Sprintf("chunks=%d as the first chunk said", up.n), fmt.Sprintf("chunks=%d", n), "send the same chunk count with every chunk")
 	}
 	if idx == n-1 && n > 1 {
-		if missing := up.missing(); len(missing) > 0 {
+		if count, first := up.missing(); count > 0 {
 			return nil, http.StatusBadRequest, br("EPGU-2.1.3", "chunk", "the last chunk last, after every other chunk",
-				fmt.Sprintf("the last chunk while chunks %s have not arrived", a.list(missing)), "send the last chunk only when all the others are answered 206")
+				fmt.Sprintf("the last chunk while %d chunks have not arrived (the first of them: %s)", count, a.list(first)), "send the last chunk only when all the others are answered 206")
 		}
 	}
-	if old, dup := up.parts[idx]; dup {
-		up.bytes -= int64(len(old)) // a resent chunk replaces the first copy
-	}
-	if up.bytes+int64(len(data)) > lim.MaxArchiveBytes {
-		o.upload = nil
-		delete(a.uploads, o.id)
+	size := int64(len(data))
+	old, dup := up.parts[idx]
+	if up.bytes-int64(len(old))+size > lim.MaxArchiveBytes {
+		a.dropUpload(o)
 		return nil, http.StatusBadRequest, br("EPGU-2.1.3", "file", fmt.Sprintf("an archive of at most %d bytes (the simulator's cap)", lim.MaxArchiveBytes),
 			"more", "send a smaller archive")
 	}
-	up.parts[idx], up.bytes = data, up.bytes+int64(len(data))
+	if dup { // a resent chunk replaces the first copy
+		up.bytes -= int64(len(old))
+		a.uploading.give(int64(len(old)))
+	}
+	up.parts[idx], up.bytes = data, up.bytes+size
+	*held -= size
 	if idx != n-1 {
 		return nil, 0, nil
 	}
@@ -229,30 +254,46 @@ func (a *API) acceptChunk(o *order, idx, n int, data []byte) ([]byte, int, *rule
 	for i := 0; i < n; i++ {
 		archive = append(archive, up.parts[i]...)
 	}
+	*held += up.bytes
 	o.upload, o.phase = nil, phaseAssembling
 	delete(a.uploads, o.id)
 	return archive, 0, nil
 }
 
+// dropUpload discards an order's upload in progress and gives its bytes back to the budget.
+func (a *API) dropUpload(o *order) {
+	if o.upload != nil {
+		a.uploading.give(o.upload.bytes)
+	}
+	o.upload = nil
+	delete(a.uploads, o.id)
+}
+
 // sweepUploads drops uploads whose window has passed, so abandoned chunks do not hold memory.
 func (a *API) sweepUploads(now time.Time) {
-	for id, o := range a.uploads {
+	for _, o := range a.uploads {
 		if o.upload == nil || now.Sub(o.upload.start) > a.limits.ChunkWindow {
-			o.upload = nil
-			delete(a.uploads, id)
+			a.dropUpload(o)
 		}
 	}
 }
 
-func (u *upload) missing() []int {
-	var out []int
-	for i := 0; i < u.n-1; i++ {
-		if _, ok := u.parts[i]; !ok {
-			out = append(out, i)
+// missing counts the non-last chunks not yet received and names the first ten. It costs the chunks
+// received, not the chunk count: the first gap lies within them.
+func (u *upload) missing() (count int, first []int) {
+	received := 0
+	for i := range u.parts {
+		if i < u.n-1 {
+			received++
 		}
 	}
-	sort.Ints(out)
-	return out
+	count = u.n - 1 - received
+	for i := 0; i < u.n-1 && len(first) < 10 && len(first) < count; i++ {
+		if _, ok := u.parts[i]; !ok {
+			first = append(first, i)
+		}
+	}
+	return count, first
 }
 
 func (a *API) list(idx []int) string {

@@ -172,7 +172,10 @@ func TestChunkedOwnershipAndMeta(t *testing.T) {
 	id := e.createOrder("alice", fsspMeta)
 	data := bytes.Repeat([]byte{1}, 200)
 	e.chunk("bob", id, 0, 2, data).errorCode(t, http.StatusForbidden, CodeOrderAccess)
-	e.chunk("alice", 42, 0, 2, data).errorCode(t, http.StatusNotFound, CodeNotFound)
+	// EPGU-A4: an unknown order is 204 without a body, as for the details.
+	if r := e.chunk("alice", 42, 0, 2, data); r.status != http.StatusNoContent || len(r.body) != 0 {
+		t.Errorf("chunk of an unknown order: %d %q, want 204 without body (Appendix 4)", r.status, r.body)
+	}
 	other := `{"region":"45","serviceCode":"60010153","targetCode":"-60010153"}`
 	ct, body := multipartBody(t, metaPart(other), part{"orderId", "", "", fmt.Sprint(id)}, part{"chunk", "", "", "0"}, part{"chunks", "", "", "2"}, filePart(data))
 	e.do("POST", "/api/gusmev/push/chunked", "alice", ct, body).errorCode(t, http.StatusBadRequest, CodeBadRequest)

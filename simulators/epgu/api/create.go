@@ -48,7 +48,16 @@ func (a *API) push(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	held := reservation(r, a.limits.MaxPushBytes)
+	if !a.reserveUpload(w, r, held) {
+		return
+	}
+	defer func() { a.uploading.give(held) }() // the archive is held until it is checked
 	f, err := readForm(w, r, a.limits.MaxPushBytes)
+	if err == nil {
+		a.uploading.give(held - int64(len(f.file)))
+		held = int64(len(f.file))
+	}
 	if err != nil {
 		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T13", "Content-Type", "a multipart/form-data body", err.Error(), "send meta and file as multipart/form-data"))
 		return
@@ -132,7 +141,9 @@ func (a *API) newOrder(tok AccessToken, m Meta, s Service, reserved bool) *order
 		o.phase = phaseAssembling
 	}
 	o.statuses = []statusEvent{{at: now, id: a.statusID(), step: Step{Status: StatusDraft}}}
+	a.makeRoom(now)
 	a.orders[o.id] = o
+	a.created = append(a.created, o.id)
 	return o
 }
 

@@ -7,14 +7,21 @@ import (
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
-// ownedOrder finds the order of the path for the caller. A missing order is answered notFound
-// (204 for the details per EPGU-A4, 404 for cancel per EPGU-5.3), another user's 403 order_access.
-func (a *API) ownedOrder(w http.ResponseWriter, r *http.Request, tok AccessToken, notFound int) (*order, bool) {
+// pathOrderID is the {orderId} of the path (EPGU-T25), or a 400 answered.
+func pathOrderID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("orderId"), 10, 64)
 	if err != nil || id <= 0 {
 		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T25", "orderId", "an order number", quoteOrNone(r.PathValue("orderId")), "put the orderId from /order or /push in the path"))
-		return nil, false
+		return 0, false
 	}
+	return id, true
+}
+
+// ownedOrder finds order id for the caller: the one check of the details, the chunked push, cancel
+// and the download. A missing order is answered notFound (204 without a body per EPGU-A4 for the
+// details and the chunked push, 404 for cancel per the EPGU-5.3 sample), another user's 403
+// order_access with its breach (EPGU-A4). Called with a.mu held.
+func (a *API) ownedOrder(w http.ResponseWriter, r *http.Request, tok AccessToken, id int64, notFound int) (*order, bool) {
 	exchangeOf(r).OrderID = id
 	o := a.orders[id]
 	switch {
@@ -23,8 +30,9 @@ func (a *API) ownedOrder(w http.ResponseWriter, r *http.Request, tok AccessToken
 		return nil, false
 	case o.owner != ownerOf(tok):
 		refuse(w, r, http.StatusForbidden, CodeOrderAccess, &rule.Breach{Rule: "EPGU-A4", Field: "orderId",
-			Expected: "an order created with a token of the same system and user", Observed: "order " + itoa(id) + " belongs to another system or user",
-			Fix: "use the token of the order's applicant"})
+			Expected: "an order created with a token of the same system and user",
+			Observed: "order " + itoa(id) + " belongs to another system or user",
+			Fix:      "use the token of the order's applicant"})
 		return nil, false
 	}
 	return o, true
@@ -37,9 +45,13 @@ func (a *API) details(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	id, ok := pathOrderID(w, r)
+	if !ok {
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	o, ok := a.ownedOrder(w, r, tok, http.StatusNoContent)
+	o, ok := a.ownedOrder(w, r, tok, id, http.StatusNoContent)
 	if !ok {
 		return
 	}
@@ -66,9 +78,13 @@ func (a *API) cancel(w http.ResponseWriter, r *http.Request) {
 	if reason := r.URL.Query().Get("reason"); reason != "" {
 		exchangeOf(r).Note = "parameter reason is not in the spec (go-api-epgu saw the portal ask for it); ignored"
 	}
+	id, ok := pathOrderID(w, r)
+	if !ok {
+		return
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	o, ok := a.ownedOrder(w, r, tok, http.StatusNotFound)
+	o, ok := a.ownedOrder(w, r, tok, id, http.StatusNotFound)
 	if !ok {
 		return
 	}
@@ -86,10 +102,16 @@ func (a *API) cancel(w http.ResponseWriter, r *http.Request) {
 		step = Step{Status: StatusCancelled}
 	}
 	visible := o.statusesAt(now)
-	o.statuses = append(visible[:len(visible):len(visible)], statusEvent{at: now, id: a.statusID(), step: step})
-	if o.result != nil && !visibleID(o.statuses, o.result.statusID) {
-		delete(a.results, o.result.statusID)
+	for _, e := range o.statuses[len(visible):] { // the agency's statuses to come are cancelled
+		delete(a.results, e.id)
+	}
+	cancelled := statusEvent{at: now, id: a.statusID(), step: step}
+	o.statuses = append(visible[:len(visible):len(visible)], cancelled)
+	switch {
+	case o.result != nil && !visibleID(o.statuses, o.result.statusID):
 		o.result = nil
+	case o.result != nil:
+		a.results[cancelled.id] = o.id
 	}
 	w.WriteHeader(http.StatusOK)
 }

@@ -2,9 +2,11 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shepconf/shepconf/internal/rule"
 )
@@ -15,7 +17,7 @@ type Request struct {
 	SimAt      time.Time // the simulator's clock, when the request arrived
 	ClientID   string    // the token's system, when the token was valid
 	Method     string
-	Path       string // path and query as sent
+	Path       string // path and query as sent, cut to 2 KiB (as are Note and the breach's texts)
 	Status     int    // HTTP status answered
 	OrderID    int64
 	Chunk      int   // as sent; meaningful when Chunks > 0
@@ -27,31 +29,79 @@ type Request struct {
 	Breach     *rule.Breach
 }
 
+// logFieldLimit bounds the text of a log entry's path, note and breach values: a client can send a
+// megabyte of path, and the log keeps up to DefaultLogCap entries.
+const logFieldLimit = 2 << 10
+
 // DefaultLogCap bounds the exchange log; older entries are dropped first.
 const DefaultLogCap = 10000
 
+// exchangeLog is a ring of the newest cap entries: adding to a full log overwrites the oldest in
+// place rather than moving every entry.
 type exchangeLog struct {
 	mu      sync.Mutex
 	cap     int
 	entries []Request
+	next    int // where the next entry goes once the ring is full
 	dropped int
 }
 
 func (l *exchangeLog) add(r Request) {
+	r = bounded(r)
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.cap > 0 && len(l.entries) >= l.cap {
-		n := len(l.entries) - l.cap + 1
-		l.entries = append(l.entries[:0], l.entries[n:]...)
-		l.dropped += n
+	if l.cap <= 0 || len(l.entries) < l.cap {
+		l.entries = append(l.entries, r)
+		return
 	}
-	l.entries = append(l.entries, r)
+	l.entries[l.next] = r
+	l.next = (l.next + 1) % len(l.entries)
+	l.dropped++
 }
 
+// all is the log oldest first, every entry with its own copy of its breach.
 func (l *exchangeLog) all() []Request {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return append([]Request(nil), l.entries...)
+	out := make([]Request, 0, len(l.entries))
+	out = append(out, l.entries[l.next:]...)
+	out = append(out, l.entries[:l.next]...)
+	for i := range out {
+		out[i].Breach = copyBreach(out[i].Breach)
+	}
+	return out
+}
+
+// bounded is a log entry holding at most logFieldLimit bytes of each client-controlled text.
+func bounded(r Request) Request {
+	r.Path, r.Note = truncate(r.Path, logFieldLimit), truncate(r.Note, logFieldLimit)
+	if b := r.Breach; b != nil {
+		c := *b
+		c.Expected, c.Observed, c.Note = truncate(c.Expected, logFieldLimit), truncate(c.Observed, logFieldLimit), truncate(c.Note, logFieldLimit)
+		r.Breach = &c
+	}
+	return r
+}
+
+// truncate cuts s to at most limit bytes on a rune boundary, saying how long it was.
+func truncate(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	tail := fmt.Sprintf("… (%d bytes)", len(s))
+	cut := limit - len(tail)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + tail
+}
+
+func copyBreach(b *rule.Breach) *rule.Breach {
+	if b == nil {
+		return nil
+	}
+	c := *b
+	return &c
 }
 
 // Requests returns the exchange log, oldest first (at most the log cap, DefaultLogCap unless

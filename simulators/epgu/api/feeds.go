@@ -44,12 +44,19 @@ func paging(r *http.Request, table string) (num, size int, b *rule.Breach) {
 	return num, size, nil
 }
 
+// page is page num (0-based) of size entries; a page past the end is empty. The bounds are checked
+// by division before anything is multiplied: pageNum and pageSize are the client's, and
+// 3074457345618258603×3 overflows.
 func page[T any](all []T, num, size int) []T {
-	from := num * size
-	if from >= len(all) {
+	if num < 0 || size < 1 || len(all) == 0 || num > (len(all)-1)/size {
 		return []T{}
 	}
-	return all[from:min(from+size, len(all))]
+	from := num * size // ≤ len(all)-1 by the check above
+	end := len(all)
+	if size < end-from {
+		end = from + size
+	}
+	return all[from:end]
 }
 
 func found(o *order, now time.Time) entryDoc {
@@ -76,19 +83,7 @@ func (a *API) updatedAfter(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-2.3.2", "updatedAfter", "YYYY-MM-DD'T'HH:mm:ss.SSS", quoteOrNone(raw), "send the time as 2022-12-10T12:31:42.000"))
 		return
 	}
-	a.mu.Lock()
-	now := a.clock.Now()
-	var all []entryDoc
-	var at []time.Time
-	for _, o := range a.orders {
-		if o.owner.clientID != tok.ClientID {
-			continue
-		}
-		if cur := o.currentAt(now); cur.at.After(after) {
-			all, at = append(all, found(o, now)), append(at, cur.at)
-		}
-	}
-	a.mu.Unlock()
+	all, at := a.changedAfter(tok.ClientID, after)
 	idx := make([]int, len(all))
 	for i := range idx {
 		idx[i] = i
@@ -134,17 +129,40 @@ func (a *API) ordersStatus(w http.ResponseWriter, r *http.Request) {
 		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T19", "orderIds", "at least one order number", "none", "send orderIds=1,2,3"))
 		return
 	}
+	all := a.statusesOf(tok.ClientID, ids)
+	content := page(all, num, size)
+	writeJSON(w, http.StatusOK, pageDoc{Count: len(content), TotalCount: len(all), Content: content})
+}
+
+// changedAfter are the entries of the system's orders whose current status was set after after,
+// with the times they were set.
+func (a *API) changedAfter(clientID string, after time.Time) (all []entryDoc, at []time.Time) {
 	a.mu.Lock()
+	defer a.mu.Unlock()
+	now := a.clock.Now()
+	for _, o := range a.orders {
+		if o.owner.clientID != clientID {
+			continue
+		}
+		if cur := o.currentAt(now); cur.at.After(after) {
+			all, at = append(all, found(o, now)), append(at, cur.at)
+		}
+	}
+	return all, at
+}
+
+// statusesOf are the entries of the given orders, NOT_FOUND for those unknown or another system's.
+func (a *API) statusesOf(clientID string, ids []int64) []entryDoc {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	now := a.clock.Now()
 	all := make([]entryDoc, 0, len(ids))
 	for _, id := range ids {
-		if o := a.orders[id]; o != nil && o.owner.clientID == tok.ClientID {
+		if o := a.orders[id]; o != nil && o.owner.clientID == clientID {
 			all = append(all, found(o, now))
 		} else {
 			all = append(all, entryDoc{OrderID: id, OrderSearchStatus: "NOT_FOUND"})
 		}
 	}
-	a.mu.Unlock()
-	content := page(all, num, size)
-	writeJSON(w, http.StatusOK, pageDoc{Count: len(content), TotalCount: len(all), Content: content})
+	return all
 }

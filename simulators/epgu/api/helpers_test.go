@@ -29,6 +29,8 @@ func (f fakeTokens) VerifyAccessToken(raw string) (AccessToken, error) {
 		return v, nil
 	case error:
 		return AccessToken{}, v
+	case func() AccessToken: // a verifier that misbehaves (panics) on this token
+		return v(), nil
 	}
 	return AccessToken{}, errors.New("token invalid: unknown token")
 }
@@ -42,6 +44,16 @@ type fakeArchives map[string]struct {
 func (f fakeArchives) CheckArchive(service string, _ []byte) (string, *rule.Breach) {
 	v := f[service]
 	return v.status, v.breach
+}
+
+// listingArchives is a checker that also lists the archive it read (ArchiveLister): the files it
+// names are what the API must report, whatever the bytes hold.
+type listingArchives struct{ files []File }
+
+func (l listingArchives) CheckArchive(string, []byte) (string, *rule.Breach) { return "", nil }
+
+func (l listingArchives) CheckArchiveFiles(string, []byte) (string, *rule.Breach, []File) {
+	return "", nil, l.files
 }
 
 var start = time.Date(2024, 7, 1, 10, 0, 0, 0, moscow)
@@ -67,11 +79,20 @@ type env struct {
 
 func newEnv(t *testing.T, tokens fakeTokens, opts ...Option) *env {
 	t.Helper()
+	return newEnvChecking(t, tokens, nil, opts...)
+}
+
+// newEnvChecking is newEnv with another archive checker than e.check.
+func newEnvChecking(t *testing.T, tokens fakeTokens, checker ArchiveChecker, opts ...Option) *env {
+	t.Helper()
 	e := &env{t: t, clk: clock.NewVirtual(start), check: fakeArchives{}}
 	if tokens == nil {
 		tokens = baseTokens()
 	}
-	e.api = New(tokens, e.check, append([]Option{WithClock(e.clk)}, opts...)...)
+	if checker == nil {
+		checker = e.check
+	}
+	e.api = New(tokens, checker, append([]Option{WithClock(e.clk)}, opts...)...)
 	srv := httptest.NewUnstartedServer(e.api)
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // handshakes cut by Close at the end of a test
 	srv.StartTLS()

@@ -28,6 +28,13 @@ type Limits struct {
 	// MaxArchiveBytes is the simulator's own cap on an archive assembled from chunks (the spec sets
 	// none); it bounds the memory one upload holds.
 	MaxArchiveBytes int64
+	// UploadBudget is the simulator's own cap on the bytes all uploads in progress hold at once:
+	// chunks kept for their archive and push bodies being read. Beyond it a push is answered 503
+	// with Retry-After. Keep it at least MaxChunkBytes and MaxPushBytes. Zero: no cap.
+	UploadBudget int64
+	// MaxOrders is the simulator's own cap on the orders it keeps; beyond it the oldest final
+	// orders are dropped first, then the oldest. Zero: no cap.
+	MaxOrders int
 }
 
 // SpecLimits are the limits as the specification states them.
@@ -43,6 +50,8 @@ func SpecLimits() Limits {
 		ChunkWindow:       5 * time.Minute,
 		MaxPushBytes:      50000000, // EPGU-2.1.4
 		MaxArchiveBytes:   250000000,
+		UploadBudget:      1 << 30,
+		MaxOrders:         100000,
 	}
 }
 

@@ -161,8 +161,12 @@ func TestDownload(t *testing.T) {
 		code            string
 	}{
 		{"objectId is the orderId", "alice", fmt.Sprintf("/api/storage/v2/files/%d/3/download?mnemonic=%s", id, mnemonic), 404, CodeNotFound},
-		{"wrong mnemonic", "alice", fmt.Sprintf("/api/storage/v2/files/%d/3/download?mnemonic=x.zip", objectID), 404, CodeNotFound},
-		{"objectType of the request files", "alice", fmt.Sprintf("/api/storage/v2/files/%d/2/download?mnemonic=%s", objectID, mnemonic), 404, CodeNotFound},
+		// Appendix 4 gives no 404 for a wrong parameter: bad_request.
+		{"wrong mnemonic", "alice", fmt.Sprintf("/api/storage/v2/files/%d/3/download?mnemonic=x.zip", objectID), 400, CodeBadRequest},
+		{"objectType not a type", "alice", fmt.Sprintf("/api/storage/v2/files/%d/7/download?mnemonic=%s", objectID, mnemonic), 400, CodeBadRequest},
+		{"objectType not a number", "alice", fmt.Sprintf("/api/gusmev/files/download/%d/x?mnemonic=%s&eserviceCode=60010153", objectID, mnemonic), 400, CodeBadRequest},
+		// the simulator keeps no request files: not found, and the message says so
+		{"objectType of the request files", "alice", fmt.Sprintf("/api/storage/v2/files/%d/2/download?mnemonic=req.xml", objectID), 404, CodeNotFound},
 		{"no mnemonic", "alice", fmt.Sprintf("/api/storage/v2/files/%d/3/download", objectID), 400, CodeBadRequest},
 		{"1.13 without eserviceCode", "alice", fmt.Sprintf("/api/gusmev/files/download/%d/3?mnemonic=%s", objectID, mnemonic), 400, CodeBadRequest},
 		{"1.13 with another service", "alice", fmt.Sprintf("/api/gusmev/files/download/%d/3?mnemonic=%s&eserviceCode=10000000109", objectID, mnemonic), 400, CodeBadRequest},

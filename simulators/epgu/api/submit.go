@@ -21,11 +21,7 @@ type File struct {
 // the system's powers fix the processing timeline (EPGU-A1), and a DONE order gets the agency's
 // scripted statuses. The archive itself is not kept: only its file list.
 func (a *API) submit(o *order, archive []byte) {
-	files := zipFiles(archive)
-	status, b := "", (*rule.Breach)(nil)
-	if a.archives != nil {
-		status, b = a.archives.CheckArchive(o.meta.ServiceCode, archive)
-	}
+	status, b, files := a.check(o.meta.ServiceCode, archive)
 	outcome := outcomeOf(status)
 
 	a.mu.Lock()
@@ -54,6 +50,8 @@ func (a *API) submit(o *order, archive []byte) {
 		o.statuses = append(o.statuses, e)
 		if st.Result && o.result == nil {
 			o.result = resultOf(o, e.id)
+		}
+		if o.result != nil { // the result's status and every later one download it (EPGU-T33)
 			a.results[e.id] = o.id
 		}
 	}
@@ -82,6 +80,22 @@ func (a *API) countOrder(o *order, now time.Time) *rule.Breach {
 	}
 	a.submissions[key] = append(kept, now)
 	return nil
+}
+
+// check is the archive checker's verdict with the archive's entries: as the checker listed them
+// when it is an ArchiveLister, else (or when it listed nothing) read from the zip's directory.
+func (a *API) check(service string, archive []byte) (status string, b *rule.Breach, files []File) {
+	switch c := a.archives.(type) {
+	case nil:
+	case ArchiveLister:
+		status, b, files = c.CheckArchiveFiles(service, archive)
+	default:
+		status, b = c.CheckArchive(service, archive)
+	}
+	if files == nil {
+		files = zipFiles(archive)
+	}
+	return status, b, files
 }
 
 // zipFiles lists an archive's entries; nil when it is not a zip (the checker judges that).

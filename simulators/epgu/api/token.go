@@ -24,6 +24,13 @@ type ArchiveChecker interface {
 	CheckArchive(serviceCode string, zip []byte) (status string, breach *rule.Breach)
 }
 
+// ArchiveLister is an ArchiveChecker that also lists the archive's entries as it reads them, so the
+// API need not open the zip a second time. It is optional: when the checker does not implement it,
+// or lists nothing (nil), the API lists the zip itself.
+type ArchiveLister interface {
+	CheckArchiveFiles(serviceCode string, zip []byte) (status string, breach *rule.Breach, files []File)
+}
+
 const (
 	// ScopeAPIOrder is the scope a token must carry for the order methods (EPGU-1.1, Table 1).
 	ScopeAPIOrder = "http://lk.gosuslugi.ru/api-order"

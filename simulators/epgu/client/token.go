@@ -2,14 +2,13 @@ package client
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
 
 	"github.com/shepconf/shepconf/simulators/epgu/esia"
 )
@@ -17,10 +16,9 @@ import (
 // tokenMargin: a token this close to its expiry is renewed before use rather than sent to die.
 const tokenMargin = 30 * time.Second
 
-// Token exchanges the API key for a new access token at ESIA and keeps it for the API calls: Б.12,
-// GET /esia-rs/api/public/v1/orgs/ext-app/{apiKey}/tkn?signature= with the base64url detached
-// signature of the key by the system's certificate, answered {"accessTkn": …} (ESIA-B12). The key
-// is read from the API key file (Config.APIKey).
+// Token exchanges the API key for a new access token at ESIA and keeps it for the API calls (Б.12,
+// ESIA-B12). The call itself is esia.Client's APIKeyToken, the one implementation of the protocol;
+// the key is read from the API key file (Config.APIKey). ESIA's refusal is an *APIError.
 func (c *Client) Token(ctx context.Context) (string, error) {
 	if c.err != nil {
 		return "", c.err
@@ -32,56 +30,41 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("token: %w", err)
 	}
-	sig, err := esia.ClientSecret(c.cfg.Identity, key.Key)
-	if err != nil {
-		return "", fmt.Errorf("token: sign the API key: %w", err)
+	ec := esia.Client{BaseURL: c.cfg.ESIAURL, Mnemonic: c.cfg.Mnemonic, Identity: c.cfg.Identity,
+		HTTPClient: c.cfg.HTTPClient, Now: c.cfg.Clock.Now}
+	tok, err := ec.APIKeyToken(ctx, key.Key)
+	var re *esia.ResponseError
+	if errors.As(err, &re) {
+		return "", fmt.Errorf("token: %w", newAPIError(http.MethodGet, esia.PathAPIKeyToken, re.StatusCode, re.Body))
 	}
-	path := strings.Replace(esia.PathAPIKeyToken, "{apiKey}", url.PathEscape(key.Key), 1)
-	u := c.cfg.ESIAURL + path + "?" + url.Values{"signature": {sig}}.Encode()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return "", fmt.Errorf("token: %w", err)
 	}
-	resp, err := c.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("token: GET %s: %w", esia.PathAPIKeyToken, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return "", fmt.Errorf("token: read the answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("token: %w", newAPIError(http.MethodGet, esia.PathAPIKeyToken, resp.StatusCode, body))
-	}
-	var t struct {
-		AccessTkn string `json:"accessTkn"`
-	}
-	if err := json.Unmarshal(body, &t); err != nil || t.AccessTkn == "" {
-		return "", fmt.Errorf("token: the answer has no accessTkn: %q", truncate(body, 200))
-	}
-	expiry := expiryOf(t.AccessTkn, c.cfg.Clock.Now())
+	expiry := expiryOf(tok, c.cfg.Clock.Now())
 	c.mu.Lock()
-	c.token, c.tokenExpiry = t.AccessTkn, expiry
+	c.token, c.tokenExpiry = tok, expiry
 	c.mu.Unlock()
-	return t.AccessTkn, nil
+	return tok, nil
 }
 
-// expiryOf reads the exp of a JWT access token without verifying it (the API verifies); a token
-// without one is taken to live an hour, ESIA's usual lifetime.
+// tokenAlgorithms are the algorithms ESIA's tokens are seen signed with; any other one named in a
+// token is taken too, as the claims are read without verification.
+var tokenAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256, "GOST3410_2012_256"}
+
+// expiryOf reads the exp of a JWT access token without verifying it (the API verifies, and the
+// client holds no key of ESIA's); a token without a readable one is taken to live an hour, ESIA's
+// usual lifetime.
 func expiryOf(token string, now time.Time) time.Time {
-	parts := strings.Split(token, ".")
-	if len(parts) == 3 {
-		if payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "=")); err == nil {
-			var c struct {
-				Exp int64 `json:"exp"`
-			}
-			if json.Unmarshal(payload, &c) == nil && c.Exp > 0 {
-				return time.Unix(c.Exp, 0)
-			}
-		}
+	tok, err := jwt.ParseSigned(token, tokenAlgorithms)
+	var alg *jose.ErrUnexpectedSignatureAlgorithm
+	if errors.As(err, &alg) {
+		tok, err = jwt.ParseSigned(token, []jose.SignatureAlgorithm{alg.Got})
 	}
-	return now.Add(time.Hour)
+	var c jwt.Claims
+	if err != nil || tok.UnsafeClaimsWithoutVerification(&c) != nil || c.Expiry == nil {
+		return now.Add(time.Hour)
+	}
+	return c.Expiry.Time()
 }
 
 // accessToken is the kept token while it is not about to expire, else a new one.

@@ -22,7 +22,8 @@ import (
 //	mnemonic,ogrn,org_oid,user_oid,api_key,created
 //
 // and ParseAPIKey reads it, any CSV (',' ';' or tab) with a key-like column or a UUID cell, and a
-// bare UUID.
+// bare UUID. ogrn is the system's OGRN as registered, or the test OGRN Register generated (13
+// digits with a valid check digit, no real organisation's), so the column is never empty.
 var apiKeyColumns = []string{"mnemonic", "ogrn", "org_oid", "user_oid", "api_key", "created"}
 
 // APIKey is an API key with what its file says about it.

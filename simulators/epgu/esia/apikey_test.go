@@ -1,9 +1,12 @@
 package esia_test
 
 import (
+	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -11,10 +14,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/epgu/esia"
 )
 
-// Each refusal of the API-key service (ESIA-B12) is provoked by the request that breaks it.
+// Each refusal of the API-key service (ESIA-B12) is provoked by the request that breaks it. The
+// service's parameter is signature: no message of it may speak of client_secret.
 func TestAPIKeyTokenRefusals(t *testing.T) {
 	f := newFixture(t)
 	file, err := f.e.IssueAPIKey(sysA)
@@ -22,15 +27,12 @@ func TestAPIKeyTokenRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	key, _ := esia.ParseAPIKey(file)
-	sign := func(by func() []byte) string { return encode(by()) }
-	signed := func(data string) func() []byte {
-		return func() []byte {
-			sig, err := cms.SignDetached(shared.idA, []byte(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return sig
+	signed := func(id *pki.Identity, data string) string {
+		sig, err := cms.SignDetached(id, []byte(data))
+		if err != nil {
+			t.Fatal(err)
 		}
+		return encode(sig)
 	}
 	cases := []struct {
 		name   string
@@ -41,15 +43,17 @@ func TestAPIKeyTokenRefusals(t *testing.T) {
 		oauth  string
 		detail string // in error_description
 	}{
-		{name: "key unknown", key: uuid.NewString(), query: url.Values{"signature": {sign(signed(key.Key))}}, status: 404, oauth: "not_found", detail: "not known"},
-		{name: "key a placeholder", key: "abcd", query: url.Values{"signature": {sign(signed("abcd"))}}, status: 404, oauth: "not_found", detail: "not known"},
-		{name: "signature missing", key: key.Key, query: url.Values{}, status: 400, code: "ESIA-007014", oauth: "invalid_request"},
+		{name: "key unknown", key: uuid.NewString(), query: url.Values{"signature": {signed(shared.idA, key.Key)}}, status: 404, oauth: "not_found", detail: "not known"},
+		{name: "key a placeholder", key: "abcd", query: url.Values{"signature": {signed(shared.idA, "abcd")}}, status: 404, oauth: "not_found", detail: "not known"},
+		{name: "signature missing", key: key.Key, query: url.Values{}, status: 400, code: "ESIA-007014", oauth: "invalid_request", detail: "signature"},
 		{name: "signature twice", key: key.Key, query: url.Values{"signature": {"a", "b"}}, status: 400, code: "ESIA-007003", oauth: "invalid_request"},
-		{name: "signature over another text", key: key.Key, query: url.Values{"signature": {sign(signed(uuid.NewString()))}}, status: 400, code: "ESIA-007053", oauth: "invalid_client"},
-		{name: "signed by another system's certificate", key: key.Key, query: url.Values{"signature": {sign(func() []byte {
-			sig, _ := cms.SignDetached(shared.idB, []byte(key.Key))
-			return sig
-		})}}, status: 400, code: "ESIA-007002", oauth: "invalid_client"},
+		{name: "signature not base64", key: key.Key, query: url.Values{"signature": {"%%%"}}, status: 400, code: "ESIA-007053", oauth: "invalid_client", detail: "signature is malformed"},
+		{name: "signature over another text", key: key.Key, query: url.Values{"signature": {signed(shared.idA, uuid.NewString())}}, status: 400, code: "ESIA-007053", oauth: "invalid_client", detail: "signature is malformed"},
+		{name: "signature tampered", key: key.Key, query: url.Values{"signature": {tamper(signed(shared.idA, key.Key))}}, status: 400, code: "ESIA-007053", oauth: "invalid_client", detail: "signature is malformed"},
+		{name: "signature attached (openssl -nodetach)", key: key.Key, query: url.Values{"signature": {encode(attachedSignature(t, shared.idA, []byte(key.Key)))}},
+			status: 400, code: "ESIA-007053", oauth: "invalid_client", detail: "a detached signature is expected"},
+		{name: "signed by another system's certificate", key: key.Key, query: url.Values{"signature": {signed(shared.idB, key.Key)}}, status: 400, code: "ESIA-007002", oauth: "invalid_client"},
+		{name: "signed by a certificate of another CA", key: key.Key, query: url.Values{"signature": {signed(shared.idForeign, key.Key)}}, status: 400, code: "ESIA-007002", oauth: "invalid_client"},
 		{name: "GOST signature", key: key.Key, query: url.Values{"signature": {gostSecret(t, key.Key)}}, status: 501, oauth: "server_error", detail: "GOST R 34.10-2012"},
 	}
 	for _, c := range cases {
@@ -70,7 +74,30 @@ func TestAPIKeyTokenRefusals(t *testing.T) {
 			if ev.Grant != esia.GrantAPIKey || ev.Outcome == esia.Issued || ev.Breach == nil || ev.Breach.Rule != esia.RuleB12 || ev.Code != c.code {
 				t.Fatalf("event %+v (breach %+v), want a refusal under %s with code %q", ev, ev.Breach, esia.RuleB12, c.code)
 			}
+			for _, text := range []string{got.ErrorDescription, ev.Breach.Field, ev.Breach.Expected, ev.Breach.Observed, ev.Breach.Note, ev.Breach.Fix} {
+				if strings.Contains(text, "client_secret") {
+					t.Errorf("%q speaks of client_secret; Б.12's parameter is signature", text)
+				}
+			}
 		})
+	}
+}
+
+// A certificate registered for the system but not chaining to ESIA's trusted roots is refused for
+// its certificate (ESIA-007053), after the registration check has passed.
+func TestAPIKeyTokenRegisteredButUntrusted(t *testing.T) {
+	f := newFixture(t)
+	if err := f.e.Register(esia.System{Mnemonic: "FOREIGN", Certificates: []*x509.Certificate{shared.idForeign.Certificate}}); err != nil {
+		t.Fatal(err)
+	}
+	file, _ := f.e.IssueAPIKey("FOREIGN")
+	key, _ := esia.ParseAPIKey(file)
+	c := *f.client
+	c.Mnemonic, c.Identity = "FOREIGN", shared.idForeign
+	_, err := c.APIKeyToken(t.Context(), key.Key)
+	var re *esia.ResponseError
+	if !errors.As(err, &re) || re.Code() != "ESIA-007053" {
+		t.Fatalf("%v, want ESIA-007053 (the certificate does not chain to a trusted root)", err)
 	}
 }
 
@@ -119,5 +146,18 @@ func TestParseAPIKey(t *testing.T) {
 				t.Fatalf("%+v %v, want %+v", got, err, c.want)
 			}
 		})
+	}
+}
+
+// An answer without accessTkn is reported with a bounded excerpt of the body, not the whole of it.
+func TestClientAPIKeyTokenBadAnswer(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(strings.Repeat("<html>maintenance</html>", 20_000)))
+	}))
+	defer srv.Close()
+	c := esia.Client{BaseURL: srv.URL, Mnemonic: sysA, Identity: func() *pki.Identity { authority(t); return shared.idA }(), HTTPClient: srv.Client()}
+	_, err := c.APIKeyToken(t.Context(), uuid.NewString())
+	if err == nil || !strings.Contains(err.Error(), "accessTkn") || len(err.Error()) > 1024 {
+		t.Fatalf("error of %d bytes: %.200v…, want one under 1 KiB saying there is no accessTkn", len(fmt.Sprint(err)), err)
 	}
 }

@@ -42,7 +42,8 @@ func (e *ESIA) serveAPIKeyToken(w http.ResponseWriter, req *http.Request) {
 	}
 	mnemonic = rec.mnemonic
 	sys, _ := e.system(mnemonic)
-	if r := e.checkSecret(sys, p.v.Get("signature"), "", []byte(key), RuleB12, "signature"); r != nil {
+	if r := e.checkSecret(sys, signed{rule: RuleB12, field: "signature", secret: p.v.Get("signature"), data: []byte(key),
+		what: "the API key as it is in the path"}); r != nil {
 		fail(r)
 		return
 	}

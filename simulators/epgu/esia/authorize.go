@@ -64,10 +64,7 @@ func (e *ESIA) serveAuthorize(w http.ResponseWriter, req *http.Request) {
 		back(r)
 		return
 	}
-	code := randomHex(24)
-	e.mu.Lock()
-	e.codes[code] = codeGrant{mnemonic: mnemonic, redirect: redirect, scope: p.v.Get("scope"), expires: e.clock.Now().Add(codeLifetime)}
-	e.mu.Unlock()
+	code := e.storeCode(codeGrant{mnemonic: mnemonic, redirect: redirect, scope: p.v.Get("scope")})
 	e.record(Event{Mnemonic: mnemonic, Endpoint: PathAuthorize, Grant: GrantCode, Outcome: Issued})
 	http.Redirect(w, req, withQuery(redirect, url.Values{"code": {code}, "state": {state}}), http.StatusFound)
 }
@@ -91,8 +88,9 @@ func (e *ESIA) checkAuthorize(sys *System, p params) *refusal {
 		return r
 	}
 	v := p.v
-	signed := v.Get("client_id") + v.Get("scope") + v.Get("timestamp") + v.Get("state") + v.Get("redirect_uri")
-	if r := e.checkSecret(sys, v.Get("client_secret"), v.Get("client_certificate_hash"), []byte(signed), RuleOAuth, "client_secret"); r != nil {
+	text := v.Get("client_id") + v.Get("scope") + v.Get("timestamp") + v.Get("state") + v.Get("redirect_uri")
+	if r := e.checkSecret(sys, signed{rule: RuleOAuth, field: "client_secret", secret: v.Get("client_secret"), data: []byte(text),
+		what: "client_id+scope+timestamp+state+redirect_uri", certHash: v.Get("client_certificate_hash")}); r != nil {
 		return r
 	}
 	return checkScopes(sys, strings.Fields(v.Get("scope")), RuleOAuth)
@@ -102,4 +100,31 @@ func (e *ESIA) checkAuthorize(sys *System, p params) *refusal {
 func unknownClient(mnemonic, ruleID string) *refusal {
 	return refuse(ESIA008010, ruleID, "client_id", "the mnemonic of a registered system",
 		fmt.Sprintf("%q, not registered", mnemonic), "send the system's mnemonic as registered on the technological portal")
+}
+
+// storeCode keeps g under a new code for codeLifetime and returns the code. A code that is never
+// exchanged would otherwise stay for ever, so each insert first sweeps the expired ones (only once
+// the earliest of them has expired, so that a sweep is not a scan per code).
+func (e *ESIA) storeCode(g codeGrant) string {
+	code := randomHex(24)
+	now := e.clock.Now()
+	g.expires = now.Add(codeLifetime)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.codesNext.IsZero() && !now.Before(e.codesNext) {
+		e.codesNext = time.Time{}
+		for c, old := range e.codes {
+			switch {
+			case !now.Before(old.expires):
+				delete(e.codes, c)
+			case e.codesNext.IsZero() || old.expires.Before(e.codesNext):
+				e.codesNext = old.expires
+			}
+		}
+	}
+	e.codes[code] = g
+	if e.codesNext.IsZero() || g.expires.Before(e.codesNext) {
+		e.codesNext = g.expires
+	}
+	return code
 }

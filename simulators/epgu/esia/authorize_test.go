@@ -47,6 +47,7 @@ func TestAuthorizeRefusals(t *testing.T) {
 		{name: "secret not base64", post: set("client_secret", "%%%"), code: "ESIA-007053", oauth: "invalid_client", redirect: true},
 		{name: "secret signed by another system's certificate", by: func() *pki.Identity { return shared.idB }, code: "ESIA-007002", oauth: "invalid_client", redirect: true},
 		{name: "secret by a certificate not registered", by: func() *pki.Identity { return shared.idOther }, code: "ESIA-007002", oauth: "invalid_client", redirect: true},
+		{name: "secret by a certificate of another CA", by: func() *pki.Identity { return shared.idForeign }, code: "ESIA-007002", oauth: "invalid_client", redirect: true},
 		{name: "client_certificate_hash of another certificate", post: set("client_certificate_hash", esia.CertificateHash(shared.idB.Certificate)), code: "ESIA-007002", oauth: "invalid_client", redirect: true},
 	}
 	for _, c := range cases {

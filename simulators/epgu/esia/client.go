@@ -85,7 +85,7 @@ func (c *Client) Exchange(ctx context.Context, code, scope, redirectURI string) 
 		oauth2.SetAuthURLParam("client_certificate_hash", CertificateHash(c.Identity.Certificate)))
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) {
-		out := &ResponseError{Err: re.ErrorCode, Description: re.ErrorDescription}
+		out := &ResponseError{Err: re.ErrorCode, Description: re.ErrorDescription, Body: re.Body}
 		if re.Response != nil {
 			out.StatusCode = re.Response.StatusCode
 		}
@@ -94,8 +94,10 @@ func (c *Client) Exchange(ctx context.Context, code, scope, redirectURI string) 
 	return tok, err
 }
 
-// APIKeyToken gets a token for an API key (Б.12): GET …/ext-app/{key}/tkn?signature= with the
-// base64url detached signature of the key. A refusal is a *ResponseError.
+// APIKeyToken gets a token for an API key (Б.12, ESIA-B12): GET …/ext-app/{key}/tkn?signature=
+// with the base64url detached signature of the key by Identity, answered {"accessTkn": …}. A
+// refusal is a *ResponseError. It is the one implementation of the call: the reference client
+// (simulators/epgu/client) uses it too.
 func (c *Client) APIKeyToken(ctx context.Context, apiKey string) (string, error) {
 	sig, err := cms.SignDetached(c.Identity, []byte(apiKey))
 	if err != nil {
@@ -125,9 +127,17 @@ func (c *Client) APIKeyToken(ctx context.Context, apiKey string) (string, error)
 	}
 	var out apiKeyTokenResponse
 	if err := json.Unmarshal(body, &out); err != nil || out.AccessTkn == "" {
-		return "", fmt.Errorf("esia: API key token: no accessTkn in %q", body)
+		return "", fmt.Errorf("esia: API key token: HTTP 200 without accessTkn: %q", excerpt(body, 200))
 	}
 	return out.AccessTkn, nil
+}
+
+// excerpt is the first n bytes of b, marked when cut: an answer quoted in an error message.
+func excerpt(b []byte, n int) string {
+	if len(b) <= n {
+		return string(b)
+	}
+	return strings.ToValidUTF8(string(b[:n]), "") + fmt.Sprintf("… (%d bytes)", len(b))
 }
 
 // ResponseError is ESIA's refusal as a client sees it.
@@ -136,6 +146,7 @@ type ResponseError struct {
 	Err         string // error: invalid_request, …
 	Description string // error_description: "ESIA-007014: …"
 	State       string
+	Body        []byte // the answer as received (at most 1 MiB); nil from a redirect
 }
 
 func (e *ResponseError) Error() string {
@@ -154,7 +165,7 @@ func (e *ResponseError) Code() string {
 func responseError(status int, body []byte) *ResponseError {
 	var b errorBody
 	_ = json.Unmarshal(body, &b)
-	return &ResponseError{StatusCode: status, Err: b.Error, Description: b.ErrorDescription, State: b.State}
+	return &ResponseError{StatusCode: status, Err: b.Error, Description: b.ErrorDescription, State: b.State, Body: body}
 }
 
 // ErrorFromRedirect reads a refusal ESIA sent back to redirect_uri, or nil when the query has a code.

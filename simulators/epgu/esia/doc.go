@@ -23,5 +23,11 @@
 // ext-app service. client_secret and the API key's signature are detached CMS signatures checked
 // with internal/cms against the system's registered certificates; GOST signatures, which real ESIA
 // requires, are answered 501 "not supported by the simulator" and recorded as NotSupported, never
-// as forged. Every refusal is an Event with its rule.Breach.
+// as forged. A signature by a certificate not registered for the system is ESIA-007002 whatever CA
+// issued it; a registered one that does not verify or chain is ESIA-007053. Every refusal is an
+// Event with its rule.Breach.
+//
+// Memory stays bounded whatever clients send: the newest WithEventLimit events are kept (their
+// texts cut to 2 KiB), unexchanged codes are swept once expired, and the records of issued and
+// revoked tokens go when the tokens expire.
 package esia

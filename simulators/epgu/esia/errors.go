@@ -57,6 +57,12 @@ var (
 	ESIA008010 = Code{"ESIA-008010", "invalid_client", "The client system could not be authenticated"}
 )
 
+// malformedSignature is ESIA-007053 about the parameter that carries the signature: client_secret
+// on the OAuth endpoints (ESIA's text), signature on Б.12's.
+func malformedSignature(param string) Code {
+	return Code{"ESIA-007053", "invalid_client", param + " is malformed: it does not match the signed string or the information system, or the certificate is not active"}
+}
+
 // apiKeyUnknown answers an API key ESIA does not know. Clients report a 404 for it (yellow444/epgu
 // docs/context/12-gospochta.md); the body ESIA sends then is not known, so it has no ESIA code here.
 var apiKeyUnknown = Code{"", "not_found", "The API key is not known: it was not created, or was deleted"}
@@ -69,16 +75,27 @@ type refusal struct {
 	status       int
 	breach       *rule.Breach
 	notSupported bool
+	// detail says which parameter and what of it, after the code's text; only Б.12 answers it (see
+	// description).
+	detail string
 }
 
+// description is error_description. The OAuth endpoints answer ESIA's text of the code alone, as
+// it is attested (go-api-epgu: "ESIA-007014: The request does not contain the mandatory
+// parameter"); Б.12's error body is not attested, so there the simulator adds the detail (which
+// parameter, what was wrong with it) for the client's developer.
 func (r *refusal) description() string {
 	if r.notSupported {
 		return "simulator: " + r.breach.Observed + ": not supported by the simulator"
 	}
-	if r.code.ID == "" {
-		return r.code.Description
+	d := r.code.Description
+	if r.code.ID != "" {
+		d = r.code.ID + ": " + d
 	}
-	return r.code.ID + ": " + r.code.Description
+	if r.detail != "" && r.breach.Rule == RuleB12 {
+		d += " (" + r.detail + ")"
+	}
+	return d
 }
 
 func (r *refusal) oauthError() string {
@@ -95,11 +112,11 @@ func refuse(code Code, ruleID, field, expected, observed, fix string) *refusal {
 	}}
 }
 
-// notSupported builds the answer to a request the simulator cannot judge.
+// notSupported builds the answer to a request the simulator cannot judge: a signature in field.
 func notSupported(ruleID, field, observed string) *refusal {
 	return &refusal{status: http.StatusNotImplemented, notSupported: true, breach: &rule.Breach{
 		Rule: ruleID, Field: field,
-		Expected: "a client_secret signed with RSA or ECDSA and SHA-256 (what the simulator verifies)",
+		Expected: "a " + field + " signed with RSA or ECDSA and SHA-256 (what the simulator verifies)",
 		Observed: observed,
 		Note:     "not a fault of the system: real ESIA takes GOST R 34.10-2012 signatures, the simulator does not implement GOST",
 		Fix:      "for the simulated exchange, sign with the RSA or ECDSA key of a certificate from the simulated CA",

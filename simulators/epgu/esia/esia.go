@@ -9,6 +9,8 @@ import (
 	"math/big"
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -47,7 +49,7 @@ const ScopeAPIOrder = "http://lk.gosuslugi.ru/api-order"
 type System struct {
 	Mnemonic     string              // client_id
 	Name         string              // for messages
-	OGRN         string              // the organisation's ОГРН (13 digits) or ОГРНИП (15), optional
+	OGRN         string              // the organisation's ОГРН (13 digits) or ОГРНИП (15); a test ОГРН is generated when empty
 	OrgOID       string              // the organisation's oid in ESIA; generated when empty
 	UserOID      string              // the employee (or person) who consents and holds the API key; generated when empty
 	Certificates []*x509.Certificate // uploaded on the technological portal: client_secret must be signed by one
@@ -109,7 +111,6 @@ type ESIA struct {
 	lifetime, skew time.Duration
 	issuer         string
 	identity       *pki.Identity
-	jwtSigner      jose.Signer
 	jwtAlg         jose.SignatureAlgorithm
 	jwtKey         crypto.PublicKey
 
@@ -117,11 +118,14 @@ type ESIA struct {
 	roots, intermediates *x509.CertPool // nil roots: registered certificates are the anchors
 	systems              map[string]*System
 	apiKeys              map[string]apiKeyRecord
-	codes                map[string]codeGrant
-	issued               map[string][]string // mnemonic → sids of its tokens
-	revoked              map[string]bool     // sid → revoked
+	codes                map[string]codeGrant   // swept of expired ones on each insert (storeCode)
+	codesNext            time.Time              // the earliest expiry in codes: no sweep before
+	issued               map[string][]issuedSID // mnemonic → its tokens in force, for RevokeTokens
+	revoked              map[string]time.Time   // sid → its token's expiry; dropped once expired
+	revokedNext          time.Time              // the earliest expiry in revoked: no sweep before
 	consentDenied        bool
-	events               []Event
+	events               eventLog
+	eventLimit           int
 }
 
 // New makes an ESIA with no system registered.
@@ -134,14 +138,19 @@ func New(opts ...Option) (*ESIA, error) {
 		systems:  map[string]*System{},
 		apiKeys:  map[string]apiKeyRecord{},
 		codes:    map[string]codeGrant{},
-		issued:   map[string][]string{},
-		revoked:  map[string]bool{},
+		issued:   map[string][]issuedSID{},
+		revoked:  map[string]time.Time{},
+
+		eventLimit: DefaultEventLimit,
 	}
 	for _, o := range opts {
 		o(e)
 	}
 	if e.lifetime <= 0 || e.skew < 0 {
 		return nil, fmt.Errorf("esia: token lifetime %v and skew %v must be positive", e.lifetime, e.skew)
+	}
+	if e.eventLimit <= 0 {
+		return nil, fmt.Errorf("esia: event limit %d must be positive", e.eventLimit)
 	}
 	if e.identity == nil {
 		key, err := pki.NewKey(pki.RSA2048)
@@ -178,6 +187,9 @@ func (e *ESIA) Register(s System) error {
 			return fmt.Errorf("esia: register %s: redirect_uri %q is not an absolute URL", s.Mnemonic, u)
 		}
 	}
+	if s.OGRN == "" {
+		s.OGRN = newOGRN()
+	}
 	if s.OrgOID == "" {
 		s.OrgOID = newOID()
 	}
@@ -203,7 +215,9 @@ func (e *ESIA) Register(s System) error {
 	return nil
 }
 
-// System returns the registered system (with its generated OIDs), or false.
+// System returns a copy of the registered system (with its generated OGRN and OIDs), or false.
+// The copy's lists are its own: a registered system never changes, which is why handlers read it
+// without the lock.
 func (e *ESIA) System(mnemonic string) (System, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -211,7 +225,12 @@ func (e *ESIA) System(mnemonic string) (System, bool) {
 	if !ok {
 		return System{}, false
 	}
-	return *s, true
+	out := *s
+	out.Certificates = slices.Clone(s.Certificates)
+	out.RedirectURIs = slices.Clone(s.RedirectURIs)
+	out.Permissions = slices.Clone(s.Permissions)
+	out.Scopes = slices.Clone(s.Scopes)
+	return out, true
 }
 
 // SetConsent makes the simulated user grant (true) or refuse (false) every later consent request.
@@ -246,10 +265,22 @@ func (e *ESIA) trust() (roots, intermediates *x509.CertPool) {
 }
 
 // newOID makes an ESIA-like oid: a positive integer of ten digits.
-func newOID() string {
-	n, err := rand.Int(rand.Reader, big.NewInt(9_000_000_000))
+func newOID() string { return strconv.FormatInt(randomBelow(9_000_000_000)+1_000_000_000, 10) }
+
+// newOGRN makes a test ОГРН of a legal entity: 13 digits, the first 1 (an ОГРН, not a state
+// registration number of another kind), then eleven random ones, then the check digit, which is
+// the remainder of the first twelve digits as a number divided by 11, taken mod 10 (the ОГРН's
+// rule; an ОГРНИП divides its first fourteen by 13). It passes a client's check-digit validation
+// but is no real organisation's.
+func newOGRN() string {
+	n := 100_000_000_000 + randomBelow(100_000_000_000) // 1 and eleven digits
+	return strconv.FormatInt(n*10+n%11%10, 10)
+}
+
+func randomBelow(max int64) int64 {
+	n, err := rand.Int(rand.Reader, big.NewInt(max))
 	if err != nil {
 		panic(errors.New("esia: no randomness: " + err.Error()))
 	}
-	return n.Add(n, big.NewInt(1_000_000_000)).String()
+	return n.Int64()
 }

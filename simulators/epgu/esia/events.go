@@ -1,6 +1,8 @@
 package esia
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shepconf/shepconf/internal/rule"
@@ -34,11 +36,63 @@ type Event struct {
 	Breach   *rule.Breach // the rule the request broke; nil when issued
 }
 
+// DefaultEventLimit is how many events ESIA keeps (WithEventLimit): the newest, so that requests
+// anyone can send (a junk API key needs no credentials) cannot grow its memory without end.
+const DefaultEventLimit = 10_000
+
+// maxEventField bounds each text an event keeps: the values a client sent (an API key, a
+// client_id, a grant_type) are quoted in it and may be as long as a URL or a form allows.
+const maxEventField = 2 << 10
+
+// WithEventLimit keeps the newest n events (DefaultEventLimit); older ones are dropped and counted
+// (EventsDropped).
+func WithEventLimit(n int) Option { return func(e *ESIA) { e.eventLimit = n } }
+
+// eventLog is a ring of the newest events.
+type eventLog struct {
+	ring    []Event
+	next    int // where the next event goes once the ring is full
+	dropped int
+}
+
+func (l *eventLog) add(ev Event, limit int) {
+	if len(l.ring) < limit {
+		l.ring = append(l.ring, ev)
+		return
+	}
+	l.ring[l.next] = ev
+	l.next = (l.next + 1) % limit
+	l.dropped++
+}
+
+// all returns the events oldest first.
+func (l *eventLog) all() []Event {
+	out := make([]Event, 0, len(l.ring))
+	out = append(out, l.ring[l.next:]...)
+	return append(out, l.ring[:l.next]...)
+}
+
 func (e *ESIA) record(ev Event) {
 	ev.Time = e.clock.Now()
+	ev.Mnemonic, ev.Endpoint, ev.Grant, ev.Code = clip(ev.Mnemonic), clip(ev.Endpoint), clip(ev.Grant), clip(ev.Code)
+	if ev.Breach != nil {
+		b := *ev.Breach
+		b.Rule, b.Field, b.Expected, b.Observed, b.Note, b.Fix = clip(b.Rule), clip(b.Field), clip(b.Expected), clip(b.Observed), clip(b.Note), clip(b.Fix)
+		ev.Breach = &b
+	}
 	e.mu.Lock()
-	e.events = append(e.events, ev)
+	e.events.add(ev, e.eventLimit)
 	e.mu.Unlock()
+}
+
+// clip cuts s to maxEventField bytes of valid UTF-8, saying how much was cut.
+func clip(s string) string {
+	if len(s) <= maxEventField {
+		return s
+	}
+	mark := fmt.Sprintf("… (%d bytes cut)", len(s))
+	keep := strings.ToValidUTF8(s[:maxEventField-len(mark)], "")
+	return keep + fmt.Sprintf("… (%d bytes cut)", len(s)-len(keep))
 }
 
 // recordRefusal records r against the request.
@@ -53,9 +107,17 @@ func (e *ESIA) recordRefusal(mnemonic, endpoint, grant string, r *refusal) {
 	e.record(ev)
 }
 
-// Events returns every request answered so far, oldest first.
+// Events returns the requests answered so far, oldest first: all of them, or the newest
+// WithEventLimit when more were answered.
 func (e *ESIA) Events() []Event {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return append([]Event(nil), e.events...)
+	return e.events.all()
+}
+
+// EventsDropped is how many of the oldest events were dropped to keep within WithEventLimit.
+func (e *ESIA) EventsDropped() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.events.dropped
 }

@@ -3,6 +3,7 @@ package esia
 import (
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -73,8 +74,9 @@ func (e *ESIA) serveToken(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	v := p.v
-	signed := v.Get("client_id") + v.Get("scope") + v.Get("timestamp") + v.Get("state") + redirect + v.Get("code")
-	if r := e.checkSecret(sys, v.Get("client_secret"), v.Get("client_certificate_hash"), []byte(signed), RuleOAuth, "client_secret"); r != nil {
+	text := v.Get("client_id") + v.Get("scope") + v.Get("timestamp") + v.Get("state") + redirect + v.Get("code")
+	if r := e.checkSecret(sys, signed{rule: RuleOAuth, field: "client_secret", secret: v.Get("client_secret"), data: []byte(text),
+		what: "client_id+scope+timestamp+state+redirect_uri+code", certHash: v.Get("client_certificate_hash")}); r != nil {
 		fail(r)
 		return
 	}
@@ -83,7 +85,7 @@ func (e *ESIA) serveToken(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	scopes := strings.Fields(v.Get("scope"))
-	t, err := e.issue(grant{sys: sys, scopes: scopes, openID: contains(scopes, "openid")})
+	t, err := e.issue(grant{sys: sys, scopes: scopes, openID: slices.Contains(scopes, "openid")})
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
@@ -134,13 +136,4 @@ func (e *ESIA) redeem(sys *System, code, redirect, scope string) *refusal {
 			"send the same scope as in the authorisation request")
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

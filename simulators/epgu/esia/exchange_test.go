@@ -42,6 +42,7 @@ func TestExchangeRefusals(t *testing.T) {
 			v.Set("client_secret", s)
 		}, want: "ESIA-007053", oauth: "invalid_client"},
 		{name: "secret signed by another system's certificate", by: func() *pki.Identity { return shared.idB }, want: "ESIA-007002", oauth: "invalid_client"},
+		{name: "secret by a certificate of another CA", by: func() *pki.Identity { return shared.idForeign }, want: "ESIA-007002", oauth: "invalid_client"},
 		{name: "code unknown", code: func(*testing.T) string { return "0123456789abcdef" }, want: "ESIA-007011", oauth: "invalid_grant"},
 		{name: "code for another redirect_uri", code: func(t *testing.T) string { return f.code(t, scopeCode, redirectB) }, want: "ESIA-007011", oauth: "invalid_grant"},
 		{name: "scope other than the code's", pre: set("scope", esia.ScopeAPIOrder), want: "ESIA-007006", oauth: "invalid_scope"},

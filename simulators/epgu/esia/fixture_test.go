@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitorus/pkcs7"
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/clock"
@@ -38,6 +39,7 @@ var shared struct {
 	ca                *nca.Authority
 	server, token     *pki.Identity
 	idA, idB, idOther *pki.Identity
+	idForeign         *pki.Identity // issued by another CA, registered for no system
 	err               error
 }
 
@@ -60,7 +62,15 @@ func authority(t *testing.T) {
 		if s.idB, s.err = s.ca.Issue(nca.Subject{CommonName: "Agency B", Organization: "Agency B"}, pki.ECDSAP256); s.err != nil {
 			return
 		}
-		s.idOther, s.err = s.ca.Issue(nca.Subject{CommonName: "Agency A, second key"}, pki.ECDSAP256)
+		if s.idOther, s.err = s.ca.Issue(nca.Subject{CommonName: "Agency A, second key"}, pki.ECDSAP256); s.err != nil {
+			return
+		}
+		foreign, err := nca.New("Another CA")
+		if err != nil {
+			s.err = err
+			return
+		}
+		s.idForeign, s.err = foreign.Issue(nca.Subject{CommonName: "Agency A, key from another CA"}, pki.ECDSAP256)
 	})
 	if shared.err != nil {
 		t.Fatal(shared.err)
@@ -269,3 +279,21 @@ func gostSecret(t *testing.T, data string) string {
 }
 
 func encode(sig []byte) string { return base64.URLEncoding.EncodeToString(sig) }
+
+// attachedSignature is what `openssl cms -sign -nodetach` gives: a signature carrying its content.
+func attachedSignature(t *testing.T, id *pki.Identity, data []byte) []byte {
+	t.Helper()
+	sd, err := pkcs7.NewSignedData(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
+	if err := sd.AddSignerChain(id.Certificate, id.Key, id.Chain, pkcs7.SignerInfoConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	der, err := sd.Finish()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}

@@ -3,6 +3,7 @@ package esia
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,7 +26,9 @@ func (p params) duplicated() *refusal {
 	sort.Strings(names)
 	for _, k := range names {
 		if n := len(p.v[k]); n > 1 {
-			return refuse(ESIA007003, p.ruleID, k, "the parameter once", fmt.Sprintf("%d times", n), "send each parameter once")
+			r := refuse(ESIA007003, p.ruleID, k, "the parameter once", fmt.Sprintf("%d times", n), "send each parameter once")
+			r.detail = fmt.Sprintf("%s sent %d times", k, n)
+			return r
 		}
 	}
 	return nil
@@ -42,7 +45,9 @@ func (p params) missing(names ...string) *refusal {
 		if k == "scope" {
 			code = ESIA007013
 		}
-		return refuse(code, p.ruleID, k, "the mandatory parameter "+k, "absent or empty", "send "+k)
+		r := refuse(code, p.ruleID, k, "the mandatory parameter "+k, "absent or empty", "send "+k)
+		r.detail = k + " is absent or empty"
+		return r
 	}
 	return nil
 }
@@ -77,10 +82,8 @@ func (p params) timestamp(now time.Time, skew time.Duration) *refusal {
 
 // redirectAllowed checks redirect_uri is one registered for sys, exactly (ESIA-007023).
 func redirectAllowed(sys *System, redirect, ruleID string) *refusal {
-	for _, u := range sys.RedirectURIs {
-		if u == redirect {
-			return nil
-		}
+	if slices.Contains(sys.RedirectURIs, redirect) {
+		return nil
 	}
 	return refuse(ESIA007023, ruleID, "redirect_uri",
 		fmt.Sprintf("one of the redirect_uri registered for %s: %s", sys.Mnemonic, strings.Join(sys.RedirectURIs, ", ")),
@@ -92,7 +95,7 @@ func redirectAllowed(sys *System, redirect, ruleID string) *refusal {
 func checkScopes(sys *System, scopes []string, ruleID string) *refusal {
 	for _, s := range scopes {
 		name, query, _ := strings.Cut(s, "?")
-		if !allowedScope(sys, name) {
+		if !slices.Contains(sys.Scopes, name) {
 			return refuse(ESIA007006, ruleID, "scope", "scopes granted to "+sys.Mnemonic+": "+strings.Join(sys.Scopes, " "),
 				s, "ask only for scopes the system's application to ESIA was granted")
 		}
@@ -110,13 +113,4 @@ func checkScopes(sys *System, scopes []string, ruleID string) *refusal {
 		}
 	}
 	return nil
-}
-
-func allowedScope(sys *System, name string) bool {
-	for _, a := range sys.Scopes {
-		if a == name {
-			return true
-		}
-	}
-	return false
 }

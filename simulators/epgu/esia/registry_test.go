@@ -3,6 +3,8 @@ package esia_test
 import (
 	"context"
 	"crypto/x509"
+	"errors"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -96,7 +98,70 @@ func TestTrustWithoutCA(t *testing.T) {
 		t.Fatalf("the registered certificate: %v", err)
 	}
 	c.Identity = shared.idOther
-	if _, err := c.APIKeyToken(context.Background(), key.Key); err == nil {
-		t.Fatal("a certificate neither registered nor chaining to a trusted root was accepted")
+	var re *esia.ResponseError
+	if _, err := c.APIKeyToken(context.Background(), key.Key); !errors.As(err, &re) || re.Code() != "ESIA-007002" {
+		t.Fatalf("a certificate neither registered nor chaining to a trusted root: %v, want ESIA-007002", err)
+	}
+}
+
+// Without an OGRN the system gets a generated one, as its OIDs are: 13 digits whose last is the
+// check digit of ОГРН, (the first 12 mod 11) mod 10; the API key file carries it.
+func TestGeneratedOGRN(t *testing.T) {
+	authority(t)
+	e, err := esia.New(esia.WithSigningIdentity(shared.token))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range []string{"S1", "S2", "S3"} {
+		if err := e.Register(esia.System{Mnemonic: m, Certificates: []*x509.Certificate{shared.idA.Certificate}}); err != nil {
+			t.Fatal(err)
+		}
+		sys, _ := e.System(m)
+		if !validOGRN(sys.OGRN) {
+			t.Fatalf("OGRN %q, want 13 digits with their check digit", sys.OGRN)
+		}
+		seen[sys.OGRN] = true
+		file, _ := e.IssueAPIKey(m)
+		if key, err := esia.ParseAPIKey(file); err != nil || key.OGRN != sys.OGRN {
+			t.Fatalf("API key file %q: ogrn %q (%v), want %s", file, key.OGRN, err, sys.OGRN)
+		}
+	}
+	if len(seen) < 2 {
+		t.Errorf("every system got the OGRN %v", seen)
+	}
+	if err := e.Register(esia.System{Mnemonic: "GIVEN", OGRN: "1027700132195", Certificates: []*x509.Certificate{shared.idA.Certificate}}); err != nil {
+		t.Fatal(err)
+	}
+	if sys, _ := e.System("GIVEN"); sys.OGRN != "1027700132195" {
+		t.Errorf("a given OGRN was replaced by %s", sys.OGRN)
+	}
+}
+
+var ogrn13 = regexp.MustCompile(`^[0-9]{13}$`)
+
+func validOGRN(s string) bool {
+	if !ogrn13.MatchString(s) || s[0] == '0' {
+		return false
+	}
+	var n uint64
+	for _, d := range s[:12] {
+		n = n*10 + uint64(d-'0')
+	}
+	return byte('0'+n%11%10) == s[12]
+}
+
+// System gives a copy: changing what it returns changes nothing in ESIA.
+func TestSystemIsACopy(t *testing.T) {
+	f := newFixture(t)
+	s, _ := f.e.System(sysA)
+	s.Scopes[0], s.RedirectURIs[0], s.Permissions[0] = "nothing", "https://evil.example/cb", "NONE"
+	s.Certificates[0] = shared.idB.Certificate
+	code := f.code(t, scopeCode, redirectA) // openid, redirectA and idA still hold
+	if _, err := f.client.Exchange(context.Background(), code, scopeCode, redirectA); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := f.e.System(sysA); again.Permissions[0] != esia.PermissionAPIPGU {
+		t.Errorf("permissions %v after the caller's edit", again.Permissions)
 	}
 }

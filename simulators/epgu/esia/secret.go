@@ -8,8 +8,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/digitorus/pkcs7"
 
 	"github.com/shepconf/shepconf/internal/cms"
 	"github.com/shepconf/shepconf/internal/pki"
@@ -46,46 +49,80 @@ func CertificateHash(c *x509.Certificate) string {
 	return strings.ToUpper(hex.EncodeToString(sum[:]))
 }
 
-// checkSecret verifies that secret is a detached signature over data by one of sys's registered
-// certificates, and that certHash (when sent) names that certificate. ruleID is the clause the
-// request falls under.
-func (e *ESIA) checkSecret(sys *System, secret, certHash string, data []byte, ruleID, field string) *refusal {
-	sig, err := cms.Decode(secret)
+// signed is a signature a request carries: in parameter field (client_secret, or Б.12's
+// signature), over data, which what names for the fix, under clause rule; certHash is
+// client_certificate_hash when sent.
+type signed struct {
+	rule, field string
+	secret      string
+	data        []byte
+	what        string
+	certHash    string
+}
+
+// checkSecret verifies that s is a detached signature over its data by one of sys's registered
+// certificates, and that certHash (when sent) names that certificate. The signer must be registered
+// for the system before anything else is judged (ESIA-007002: ESIA holds no such certificate for
+// the system): an unregistered certificate is that fault whatever CA issued it, while a registered
+// one that does not chain or verify is ESIA-007053.
+func (e *ESIA) checkSecret(sys *System, s signed) *refusal {
+	bad := malformedSignature(s.field)
+	sig, err := cms.Decode(s.secret)
 	if err != nil {
-		return refuse(ESIA007053, ruleID, field, "the base64url of a detached CMS signature", "text that is not base64: "+err.Error(),
+		r := refuse(bad, s.rule, s.field, "the base64url of a detached CMS signature", "text that is not base64: "+err.Error(),
 			"send base64url(DER of the detached signature)")
+		r.detail = s.field + " is not base64url"
+		return r
+	}
+	if p7, err := pkcs7.Parse(sig); err == nil { // what does not parse is judged by VerifyDetached
+		if signer := p7.GetOnlySigner(); signer != nil && !registered(sys, signer) {
+			return unregistered(sys, s, signer)
+		}
+		if len(p7.Content) > 0 {
+			r := refuse(bad, s.rule, s.field, "a detached signature (the signed text left out, as openssl cms -sign does by default)",
+				fmt.Sprintf("an attached signature carrying %d bytes of content", len(p7.Content)),
+				"sign without -nodetach (or with the detached flag of the crypto provider) and send only the signature")
+			r.detail = s.field + " carries the signed text: a detached signature is expected"
+			return r
+		}
 	}
 	roots, intermediates := e.trust()
 	v := cms.Verifier{Roots: roots, Intermediates: intermediates, Now: e.clock.Now}
-	got, err := v.VerifyDetached(sig, data)
+	got, err := v.VerifyDetached(sig, s.data)
 	if err != nil {
 		var ce *cms.Error
 		if errors.As(err, &ce) && ce.Problem == cms.NotSupported {
-			return notSupported(ruleID, field, ce.Detail)
+			return notSupported(s.rule, s.field, ce.Detail)
 		}
-		return refuse(ESIA007053, ruleID, field,
-			fmt.Sprintf("a valid detached signature over %q by a certificate registered for %s", data, sys.Mnemonic),
-			err.Error(), "sign exactly the concatenated parameters, detached, with the system's registered certificate")
+		r := refuse(bad, s.rule, s.field,
+			fmt.Sprintf("a valid detached signature over %q by a certificate registered for %s", s.data, sys.Mnemonic),
+			err.Error(), "sign exactly "+s.what+", detached, with the system's registered certificate")
+		if errors.As(err, &ce) {
+			r.detail = s.field + ": " + string(ce.Problem)
+		}
+		return r
 	}
-	if !registered(sys, got.Signer) {
-		return refuse(ESIA007002, ruleID, field,
-			"a signature by a certificate registered for "+sys.Mnemonic,
-			fmt.Sprintf("signed by %q (serial %s), not registered for %s", got.Signer.Subject.CommonName, got.Signer.SerialNumber.Text(16), sys.Mnemonic),
-			"sign with the certificate uploaded for this mnemonic on the technological portal, or upload this one")
+	if !registered(sys, got.Signer) { // a signature pkcs7.Parse could not read but VerifyDetached could
+		return unregistered(sys, s, got.Signer)
 	}
-	if certHash != "" && !strings.EqualFold(certHash, CertificateHash(got.Signer)) {
-		return refuse(ESIA007002, ruleID, "client_certificate_hash",
+	if s.certHash != "" && !strings.EqualFold(s.certHash, CertificateHash(got.Signer)) {
+		return refuse(ESIA007002, s.rule, "client_certificate_hash",
 			"the hash of the signing certificate "+CertificateHash(got.Signer),
-			certHash, "send the hash of the certificate that signed client_secret")
+			s.certHash, "send the hash of the certificate that signed "+s.field)
 	}
 	return nil
 }
 
+// unregistered refuses a signature by a certificate not registered for sys (ESIA-007002).
+func unregistered(sys *System, s signed, c *x509.Certificate) *refusal {
+	r := refuse(ESIA007002, s.rule, s.field,
+		"a signature by a certificate registered for "+sys.Mnemonic,
+		fmt.Sprintf("signed by %q (serial %s, issued by %q), not registered for %s", c.Subject.CommonName, c.SerialNumber.Text(16), c.Issuer.CommonName, sys.Mnemonic),
+		"sign with the certificate uploaded for this mnemonic on the technological portal, or upload this one")
+	r.detail = s.field + " is signed by a certificate not registered for " + sys.Mnemonic
+	return r
+}
+
 func registered(sys *System, c *x509.Certificate) bool {
-	for _, r := range sys.Certificates {
-		if bytes.Equal(r.Raw, c.Raw) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(sys.Certificates, func(r *x509.Certificate) bool { return bytes.Equal(r.Raw, c.Raw) })
 }

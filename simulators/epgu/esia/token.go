@@ -128,9 +128,48 @@ func (e *ESIA) issue(g grant) (tokens, error) {
 		}
 	}
 	e.mu.Lock()
-	e.issued[g.sys.Mnemonic] = append(e.issued[g.sys.Mnemonic], sid)
+	e.pruneLocked(now)
+	e.issued[g.sys.Mnemonic] = append(e.issued[g.sys.Mnemonic], issuedSID{sid: sid, expires: c.Expiry.Time()})
 	e.mu.Unlock()
 	return t, nil
+}
+
+// issuedSID is a token in force that RevokeTokens may revoke.
+type issuedSID struct {
+	sid     string
+	expires time.Time
+}
+
+// pruneLocked forgets the tokens expired at now, issued or revoked: VerifyAccessToken refuses an
+// expired token before it looks for a revocation, so their records serve nothing and would grow
+// with every token issued. Called with e.mu held on each issue and revocation. A system's tokens
+// are appended about in expiry order (one lifetime for all), so its expired ones are a prefix; the
+// revoked ones are swept only once the earliest of them has expired.
+func (e *ESIA) pruneLocked(now time.Time) {
+	for m, list := range e.issued {
+		i := 0
+		for i < len(list) && !now.Before(list[i].expires) {
+			i++
+		}
+		switch {
+		case i == len(list):
+			delete(e.issued, m)
+		case i > 0:
+			e.issued[m] = list[i:] // the head is freed when append next grows the array
+		}
+	}
+	if len(e.revoked) == 0 || now.Before(e.revokedNext) {
+		return
+	}
+	e.revokedNext = time.Time{}
+	for sid, exp := range e.revoked {
+		switch {
+		case !now.Before(exp):
+			delete(e.revoked, sid)
+		case e.revokedNext.IsZero() || exp.Before(e.revokedNext):
+			e.revokedNext = exp
+		}
+	}
 }
 
 // VerifyAccessToken checks raw was issued by this ESIA (signature, issuer), is in force on ESIA's
@@ -171,7 +210,7 @@ func (e *ESIA) VerifyAccessToken(raw string) (AccessToken, error) {
 		return at, fmt.Errorf("%w: at %s (now %s)", ErrTokenExpired, at.ExpiresAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	e.mu.Lock()
-	revoked := e.revoked[c.SID]
+	_, revoked := e.revoked[c.SID]
 	e.mu.Unlock()
 	if revoked {
 		return at, fmt.Errorf("%w: revoked (every token of %s was revoked)", ErrTokenInvalid, c.ClientID)
@@ -182,12 +221,17 @@ func (e *ESIA) VerifyAccessToken(raw string) (AccessToken, error) {
 // RevokeTokens makes every token issued so far to the system stop working, so a scenario can force
 // a 401 from EPGU and watch the client get a new token. Tokens issued later work.
 func (e *ESIA) RevokeTokens(mnemonic string) {
+	now := e.clock.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, sid := range e.issued[mnemonic] {
-		e.revoked[sid] = true
+	e.pruneLocked(now)
+	for _, t := range e.issued[mnemonic] {
+		e.revoked[t.sid] = t.expires
+		if e.revokedNext.IsZero() || t.expires.Before(e.revokedNext) {
+			e.revokedNext = t.expires
+		}
 	}
-	e.issued[mnemonic] = nil
+	delete(e.issued, mnemonic)
 }
 
 // oidJSON writes an oid as ESIA does, a JSON number, when it is one.

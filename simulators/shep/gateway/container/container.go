@@ -27,8 +27,8 @@ import (
 	"github.com/testcontainers/testcontainers-go/wait"
 	"gopkg.in/yaml.v3"
 
-	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/dockerhost"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
@@ -77,7 +77,7 @@ type Gateway struct {
 
 // Run starts the gateway image and returns once its /healthz answers.
 func Run(ctx context.Context, image string, opts ...Option) (*Gateway, error) {
-	sut.UseLocalDockerHost()
+	dockerhost.UseLocal()
 	s := &settings{cfg: config.Config{
 		State:  StatePath,
 		Listen: config.Listen{Gateway: ":8080", REST: ":8443", NCA: "127.0.0.1:8081", Owner: "127.0.0.1:8082"},
