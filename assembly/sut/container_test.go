@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/dockertest"
+	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/nca"
@@ -107,6 +110,63 @@ func TestContainerCommandTrigger(t *testing.T) {
 	if res.Outcome != trigger.Failed || res.Error == "" {
 		t.Errorf("result %+v, want a failed send naming why", res)
 	}
+}
+
+// TestRunContainer starts an image through the profile-free RunContainer: the files and
+// environment given reach it, it is waited for until its health path answers, a command runs
+// inside it, and its image ID and logs are read. An image that exits before it is ready is an
+// error keeping what it wrote.
+func TestRunContainer(t *testing.T) {
+	buildSample(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	ca, err := nca.New("test NCA")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := ca.Issue(nca.Subject{CommonName: "CLIENT_IS"}, pki.ECDSAP256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := id.KeyPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("ready", func(t *testing.T) {
+		c, err := sut.RunContainer(ctx, sut.ContainerSpec{Image: sampleImage, Health: "/healthz",
+			Env:   map[string]string{"SHEPCONF_PROFILE": "epgu", "SHEPCONF_MNEMONIC": "CLIENT_IS", "SHEPCONF_CERT": "/x/cert.pem", "SHEPCONF_KEY": "/x/key.pem"},
+			Files: []sut.ContainerFile{{Path: "/x/cert.pem", Data: sut.CertChainPEM(id)}, {Path: "/x/key.pem", Data: key}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close(context.Background())
+		resp, err := http.Get(c.BaseURL() + "/healthz")
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s/healthz: %v %v", c.BaseURL(), err, resp)
+		}
+		resp.Body.Close()
+		code, out, err := c.Exec(ctx, []string{"/sample-agency", "defects"})
+		if err != nil || code != 0 || !strings.Contains(string(out), "no-sig") {
+			t.Errorf("exec in the container: code %d, %v: %s", code, err, out)
+		}
+		if !strings.HasPrefix(c.Digest(), "sha256:") {
+			t.Errorf("digest %q, want the image ID", c.Digest())
+		}
+		if logs := string(c.Logs(ctx)); !strings.Contains(logs, "sample EPGU client listening") || !strings.Contains(logs, "CLIENT_IS") {
+			t.Errorf("logs do not show the client started with its mnemonic and certificate:\n%s", logs)
+		}
+	})
+	t.Run("exits before it is ready", func(t *testing.T) {
+		c, err := sut.RunContainer(ctx, sut.ContainerSpec{Image: sampleImage, Health: "/healthz", Env: map[string]string{"SHEPCONF_PROFILE": "epgu"}})
+		var nr *sut.NotReadyError
+		if !errors.As(err, &nr) || c != nil {
+			t.Fatalf("RunContainer = %v, %v; want a NotReadyError", c, err)
+		}
+		if !strings.Contains(nr.Err.Error(), "exited") || !strings.Contains(string(nr.Logs), "certificate") {
+			t.Errorf("error %v with logs %q; want the exit and the container's word on its certificate", nr.Err, nr.Logs)
+		}
+	})
 }
 
 func runAgainst(t *testing.T, cfg sut.Config) (steps.Result, string) {

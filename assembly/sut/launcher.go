@@ -1,7 +1,6 @@
 package sut
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/x509"
@@ -9,20 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/moby/moby/api/types/container"
-	"github.com/moby/moby/client"
-	"github.com/testcontainers/testcontainers-go"
-	tcexec "github.com/testcontainers/testcontainers-go/exec"
-
-	"github.com/shepconf/shepconf/internal/dockerhost"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -30,9 +20,6 @@ import (
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/shep/agency"
 )
-
-// StartupTimeout bounds how long a container may take to become healthy.
-const StartupTimeout = 2 * time.Minute
 
 // Launcher hands the system under test to every scenario of a run, starting it once, on first use
 // (a container, or the sample agency system in-process for a demonstration), and stopping it when
@@ -52,10 +39,10 @@ type Launcher struct {
 	mu        sync.Mutex // guards target, which a restart changes
 	target    Target
 	err       error
-	port      int
-	container *testcontainers.DockerContainer
-	servers   []*server.Server
-	logs      logBuffer
+	container *RunningContainer // the container started (Container kind)
+	// failedLogs is the output of a container that did not become ready, removed since.
+	failedLogs []byte
+	servers    []*server.Server
 }
 
 // NewLauncher prepares the system under test of a run; ca is the run's NCA (see Config.Authority)
@@ -118,7 +105,13 @@ func (l *Launcher) urlTarget() Target {
 // trigger builds the configured trigger; base resolves a trigger path, exec runs a command in the
 // container (nil on the host).
 func (l *Launcher) trigger(base string, exec trigger.Runner) trigger.Trigger {
-	t := l.cfg.Trigger
+	return l.cfg.Trigger.Build(base, exec, l.OperatorOut, l.OperatorIn)
+}
+
+// Build makes the trigger: a URL (a path is resolved below base, the system's base URL), a command
+// (run through exec, inside the container, unless OnHost or exec is nil), or an operator who
+// reads out and types on in. Nil when no trigger is given.
+func (t Trigger) Build(base string, exec trigger.Runner, out io.Writer, in io.Reader) trigger.Trigger {
 	switch {
 	case t.URL != "":
 		u := t.URL
@@ -132,7 +125,7 @@ func (l *Launcher) trigger(base string, exec trigger.Runner) trigger.Trigger {
 		}
 		return trigger.Command{Args: t.Command, Run: exec, Where: "in the container"}
 	case t.Operator:
-		return &trigger.Operator{Out: l.OperatorOut, In: l.OperatorIn}
+		return &trigger.Operator{Out: out, In: in}
 	}
 	return nil
 }
@@ -164,21 +157,10 @@ func (l *Launcher) bin() string {
 	return DefaultBIN
 }
 
-// freePort asks the kernel for a free loopback port.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
-// startContainer runs the image in the host's network namespace, bound to loopback: it reaches
-// each scenario's gateway and the NCA's OCSP responder at 127.0.0.1 as the harness does, and
-// nothing outside the machine reaches it.
+// startContainer runs the image in the host's network namespace, bound to loopback (RunContainer),
+// with the system's certificates, its registration and the gateway's BIN: it reaches each
+// scenario's gateway and the NCA's OCSP responder at 127.0.0.1 as the harness does.
 func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
-	dockerhost.UseLocal()
 	bin, password := l.bin(), l.password()
 	id, tlsID, err := l.identities(bin)
 	if err != nil {
@@ -191,11 +173,6 @@ func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
 	tlsKey, err := tlsID.KeyPEM()
 	if err != nil {
 		return Target{}, err
-	}
-	if l.port = l.cfg.Port; l.port == 0 {
-		if l.port, err = freePort(); err != nil {
-			return Target{}, err
-		}
 	}
 	tlsPort := l.cfg.TLSPort
 	if tlsPort == 0 {
@@ -213,85 +190,40 @@ func (l *Launcher) startContainer(ctx context.Context) (Target, error) {
 		"SHEPCONF_CA":          CAPath,
 		"SHEPCONF_TLS_CERT":    TLSCertPath,
 		"SHEPCONF_TLS_KEY":     TLSKeyPath,
-		"SHEPCONF_LISTEN":      "127.0.0.1:" + strconv.Itoa(l.port),
 		"SHEPCONF_TLS_LISTEN":  "127.0.0.1:" + strconv.Itoa(tlsPort),
 	}
 	for k, v := range l.cfg.Env {
 		env[k] = v
 	}
-	base := "http://127.0.0.1:" + strconv.Itoa(l.port)
-	chain := func(c *pki.Identity) []byte {
-		return pki.PEM(append([]*x509.Certificate{c.Certificate}, c.Chain...)...)
-	}
-	l.container, err = testcontainers.Run(ctx, l.cfg.Image,
-		testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) { hc.NetworkMode = "host" }),
-		testcontainers.WithEnv(env),
-		testcontainers.WithLabels(map[string]string{"org.shepconf.role": "sut"}),
-		testcontainers.WithFiles(
-			testcontainers.ContainerFile{Reader: bytes.NewReader(chain(id)), ContainerFilePath: CertPath, FileMode: 0o644},
-			testcontainers.ContainerFile{Reader: bytes.NewReader(key), ContainerFilePath: KeyPath, FileMode: 0o644},
-			testcontainers.ContainerFile{Reader: bytes.NewReader(pki.PEM(l.ca.Intermediate(), l.ca.Root())), ContainerFilePath: CAPath, FileMode: 0o644},
-			testcontainers.ContainerFile{Reader: bytes.NewReader(chain(tlsID)), ContainerFilePath: TLSCertPath, FileMode: 0o644},
-			testcontainers.ContainerFile{Reader: bytes.NewReader(tlsKey), ContainerFilePath: TLSKeyPath, FileMode: 0o644},
-		),
-		testcontainers.WithLogConsumers(&l.logs),
-	)
-	if err == nil {
-		err = l.waitReady(ctx, base)
-	}
+	c, err := RunContainer(ctx, ContainerSpec{Image: l.cfg.Image, Env: env, Port: l.cfg.Port, Health: l.cfg.Health,
+		Files: []ContainerFile{
+			{Path: CertPath, Data: CertChainPEM(id)},
+			{Path: KeyPath, Data: key},
+			{Path: CAPath, Data: pki.PEM(l.ca.Intermediate(), l.ca.Root())},
+			{Path: TLSCertPath, Data: CertChainPEM(tlsID)},
+			{Path: TLSKeyPath, Data: tlsKey},
+		}})
 	if err != nil {
-		return Target{}, fmt.Errorf("system under test: container %s did not become ready: %w\n%s", l.cfg.Image, err, l.logs.String())
+		var nr *NotReadyError
+		if errors.As(err, &nr) {
+			l.failedLogs = nr.Logs
+		}
+		return Target{}, err
 	}
-	t := Target{SystemID: l.cfg.SystemID(), BIN: bin, Password: password, Image: l.cfg.Image,
+	l.container = c
+	base := c.BaseURL()
+	t := Target{SystemID: l.cfg.SystemID(), BIN: bin, Password: password, Image: l.cfg.Image, Digest: c.Digest(),
 		SyncURL:  base + l.cfg.path(l.cfg.SyncPath, DefaultSyncPath),
 		AsyncURL: base + l.cfg.path(l.cfg.AsyncPath, DefaultAsyncPath),
 		RESTURL:  "https://127.0.0.1:" + strconv.Itoa(tlsPort) + l.cfg.path(l.cfg.RESTPath, DefaultRESTPath)}
-	if in, err := l.container.Inspect(ctx); err == nil {
-		t.Digest = in.Image
-	}
-	t.Trigger = l.trigger(base, l.exec)
+	t.Trigger = l.trigger(base, c.Exec)
 	return t, nil
 }
 
-// waitReady waits until the container answers on its port (its health path when configured, 200):
-// in the host's network there is no published port for testcontainers-go's own strategies to watch.
-func (l *Launcher) waitReady(ctx context.Context, base string) error {
-	ctx, cancel := context.WithTimeout(ctx, StartupTimeout)
-	defer cancel()
-	addr := strings.TrimPrefix(base, "http://")
-	for {
-		if l.cfg.Health == "" {
-			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-				c.Close()
-				return nil
-			}
-		} else if req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+l.cfg.Health, nil); err == nil {
-			if resp, err := http.DefaultClient.Do(req); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return nil
-				}
-			}
-		}
-		if st, err := l.container.State(ctx); err == nil && !st.Running {
-			return fmt.Errorf("the container exited (code %d) before it was ready", st.ExitCode)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("nothing answered at %s within %s", base+l.cfg.Health, StartupTimeout)
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-}
-
-// exec runs a command inside the container (testcontainers-go Exec) for a command trigger.
-func (l *Launcher) exec(ctx context.Context, args []string) (int, []byte, error) {
-	code, r, err := l.container.Exec(ctx, args, tcexec.Multiplexed())
-	if err != nil {
-		return code, nil, err
-	}
-	out, err := io.ReadAll(r)
-	return code, out, err
+// CertChainPEM is an identity's certificate followed by the CAs it chains to, as PEM: the file a
+// container reads as SHEPCONF_CERT.
+func CertChainPEM(id *pki.Identity) []byte {
+	return pki.PEM(append([]*x509.Certificate{id.Certificate}, id.Chain...)...)
 }
 
 // startReference runs the sample agency system in-process on loopback: the demonstration.
@@ -333,22 +265,18 @@ func (l *Launcher) Stop(ctx context.Context) error {
 	if l.container == nil {
 		return ErrNotControlled
 	}
-	grace := 10 * time.Second
-	return l.container.Stop(ctx, &grace)
+	return l.container.Stop(ctx)
 }
 
 // Start starts the stopped owner container again and waits until it is healthy, as at first start.
-// The engine may publish its port on another host port, so the target is returned anew.
+// The container shares the host's network and binds the same port again, so the target is the same.
 func (l *Launcher) Start(ctx context.Context) (Target, error) {
 	if l.container == nil {
 		return Target{}, ErrNotControlled
 	}
-	if err := l.container.Start(ctx); err == nil {
-		err = l.waitReady(ctx, "http://127.0.0.1:"+strconv.Itoa(l.port))
-	} else {
-		return Target{}, fmt.Errorf("system under test: container %s did not become ready again: %w", l.cfg.Image, err)
+	if err := l.container.Start(ctx); err != nil {
+		return Target{}, err
 	}
-	// The container shares the host's network and binds the same port again.
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.target, nil
@@ -357,18 +285,18 @@ func (l *Launcher) Start(ctx context.Context) (Target, error) {
 // Pause freezes every process of the owner container (docker pause): connections to it are still
 // accepted by the kernel, but nothing reads or answers them until Unpause.
 func (l *Launcher) Pause(ctx context.Context) error {
-	return l.engine(ctx, func(c *testcontainers.DockerClient, id string) error {
-		_, err := c.ContainerPause(ctx, id, client.ContainerPauseOptions{})
-		return err
-	})
+	if l.container == nil {
+		return ErrNotControlled
+	}
+	return l.container.Pause(ctx)
 }
 
 // Unpause lets a paused owner container run again (docker unpause).
 func (l *Launcher) Unpause(ctx context.Context) error {
-	return l.engine(ctx, func(c *testcontainers.DockerClient, id string) error {
-		_, err := c.ContainerUnpause(ctx, id, client.ContainerUnpauseOptions{})
-		return err
-	})
+	if l.container == nil {
+		return ErrNotControlled
+	}
+	return l.container.Unpause(ctx)
 }
 
 // State is the owner container's state as the engine reports it: running, paused, exited.
@@ -376,49 +304,23 @@ func (l *Launcher) State(ctx context.Context) (string, error) {
 	if l.container == nil {
 		return "", ErrNotControlled
 	}
-	st, err := l.container.State(ctx)
-	if err != nil {
-		return "", err
-	}
-	return string(st.Status), nil
-}
-
-// engine runs f with a client of the Docker engine: testcontainers-go has no pause of its own.
-func (l *Launcher) engine(ctx context.Context, f func(*testcontainers.DockerClient, string) error) error {
-	if l.container == nil {
-		return ErrNotControlled
-	}
-	c, err := testcontainers.NewDockerClientWithOpts(ctx)
-	if err != nil {
-		return fmt.Errorf("system under test: Docker engine: %w", err)
-	}
-	defer c.Close()
-	return f(c, l.container.GetContainerID())
+	return l.container.State(ctx)
 }
 
 // Logs is what the owner container wrote so far (nothing for other kinds), read from the engine in
-// full: the streamed copy may lag behind the last requests.
+// full; for a container that never became ready, what it wrote before it was removed.
 func (l *Launcher) Logs(ctx context.Context) []byte {
 	if l.container != nil {
-		if r, err := l.container.Logs(ctx); err == nil {
-			defer r.Close()
-			if all, err := io.ReadAll(r); err == nil {
-				return all
-			}
-		}
+		return l.container.Logs(ctx)
 	}
-	return []byte(l.logs.String())
+	return l.failedLogs
 }
 
 // Close stops the system under test.
 func (l *Launcher) Close(ctx context.Context) error {
 	var errs []string
 	if l.container != nil {
-		// A paused container cannot be stopped on every engine; let it run first.
-		if st, err := l.State(ctx); err == nil && st == "paused" {
-			_ = l.Unpause(ctx)
-		}
-		if err := l.container.Terminate(ctx); err != nil {
+		if err := l.container.Close(ctx); err != nil {
 			errs = append(errs, err.Error())
 		}
 	}
@@ -429,22 +331,4 @@ func (l *Launcher) Close(ctx context.Context) error {
 		return fmt.Errorf("stop the system under test: %s", strings.Join(errs, "; "))
 	}
 	return nil
-}
-
-// logBuffer keeps a container's output.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Accept(l testcontainers.Log) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.buf.Write(l.Content)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -14,6 +14,9 @@
 //	SAMPLE_AGENCY_DEFECT                                 defects, comma-separated, that break a role on
 //	                                                     purpose (sample-agency defects lists them)
 //
+// With --profile epgu (or SHEPCONF_PROFILE=epgu) it is instead the sample EPGU client for
+// `shepconf run --profile epgu --sut-image` (epgu.go lists its environment).
+//
 // `sample-agency trigger '<request JSON>'` posts a trigger request to the running system's own
 // /trigger and prints the result as JSON: the harness's command trigger, run inside the container
 // (sut.trigger.command: ["/sample-agency", "trigger", "{request}"]).
@@ -40,24 +43,46 @@ import (
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/internal/xsig"
+	"github.com/shepconf/shepconf/simulators/epgu/client"
 	"github.com/shepconf/shepconf/simulators/shep/agency"
 )
 
 func main() {
-	if len(os.Args) > 1 {
-		switch os.Args[1] {
+	prof, args := profile(os.Args[1:])
+	if prof != "" && prof != ProfileEPGU && prof != "shep" {
+		fmt.Fprintf(os.Stderr, "sample-agency: profile %q: want shep (the default) or %s\n", prof, ProfileEPGU)
+		os.Exit(2)
+	}
+	if len(args) > 0 {
+		switch args[0] {
 		case "trigger":
-			os.Exit(fire(os.Args[2:]))
+			os.Exit(fire(args[1:]))
 		case "defects":
-			fmt.Println(strings.Join(agency.Defects(), "\n"))
+			fmt.Println(strings.Join(defectNames(prof), "\n"))
 			return
 		}
 	}
 	log := slog.New(slog.NewTextHandler(os.Stdout, nil))
-	if err := run(log); err != nil {
+	serve := run
+	if prof == ProfileEPGU {
+		serve = runEPGU
+	}
+	if err := serve(log); err != nil {
 		log.Error("sample agency system stopped", "err", err)
 		os.Exit(1)
 	}
+}
+
+// defectNames are the defects of the profile's sample system.
+func defectNames(prof string) []string {
+	if prof != ProfileEPGU {
+		return agency.Defects()
+	}
+	var names []string
+	for _, d := range client.KnownDefects {
+		names = append(names, d.Name+"\t"+d.Breaks)
+	}
+	return names
 }
 
 func env(name, fallback string) string {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/assembly/epgu"
+	sutpkg "github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -34,7 +35,8 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	scale := fs.Float64("time-scale", 1, "shrink the chunk window and the scripted agency's delays by this factor; only 1 certifies")
 	keyAlg := fs.String("key-algorithm", "", "key of the certificates the run issues: "+pki.KeyAlgorithms)
 	harnessKeyPath := fs.String("harness-key", "", "PEM private key that seals the run's outputs (default $"+runseal.KeyEnv+", else made on first use)")
-	trig := fs.String("sut-trigger", "", `how the harness makes the agency's client act: a URL (POST the trigger JSON), "operator", or "host:" and a command with placeholders`)
+	image := fs.String("sut-image", "", "test the agency's client in this container image: the harness issues its certificate, starts it and triggers it (default trigger: POST to its /trigger)")
+	trig := fs.String("sut-trigger", "", `how the harness makes the agency's client act: a URL (POST the trigger JSON), "operator", or "host:" and a command with placeholders; with --sut-image also a path below the container's base URL (/trigger) or a command run inside the container`)
 	certPath := fs.String("sut-cert", "", "PEM certificate of the agency's system, which ESIA registers (its API key signature and file signatures are checked against it), followed by the CA certificates it chains to")
 	mnemonic := fs.String("sut-mnemonic", epgusteps.DefaultMnemonic, "the system's mnemonic (client_id) in ESIA")
 	var redirects, defects listFlag
@@ -56,7 +58,15 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return fail(fmt.Errorf("--key-algorithm: %w", err))
 	}
 	sut := epgusteps.SUT{Mnemonic: *mnemonic, RedirectURIs: redirects, Defects: defects}
-	if *trig != "" {
+	if *image != "" {
+		switch {
+		case len(defects) > 0:
+			return fail(errors.New("--sample-defect breaks the built-in reference client; an agency's image is tested as it is"))
+		case *certPath != "":
+			return fail(errors.New("--sut-cert: the harness issues the certificate of a system in a container from the run's CA and writes it into the container; leave --sut-cert out with --sut-image"))
+		}
+		sut.Image, sut.ImageTrigger = *image, containerTrigger(*trig)
+	} else if *trig != "" {
 		if len(defects) > 0 {
 			return fail(errors.New("--sample-defect breaks the built-in reference client; an agency's client is tested as it is"))
 		}
@@ -93,13 +103,16 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	s := res.Summary
 	fmt.Fprintf(stdout, "\n%s: %d of %d scenarios passed (profile epgu, time scale %g, %s keys)\n", s.Verdict, s.Passed, s.Scenarios, *scale, key)
 	if res.Info.SUT.Demonstration {
-		fmt.Fprintln(stdout, "DEMONSTRATION: the built-in reference EPGU client was tested; this run certifies nothing (give --sut-trigger and --sut-cert)")
+		fmt.Fprintln(stdout, "DEMONSTRATION: the built-in reference EPGU client was tested; this run certifies nothing (give --sut-image, or --sut-trigger and --sut-cert)")
 	} else {
 		for _, r := range res.Info.Roles {
 			fmt.Fprintf(stdout, "  %-20s %d passed, %d failed, %d skipped\n", r.Role, r.Passed, r.Failed, r.Skipped)
 		}
 	}
 	fmt.Fprintf(stdout, "Report:  %s\nSealed:  %s\n", res.Report, res.Seal)
+	if res.Info.SUT.Kind == sutpkg.Container {
+		fmt.Fprintf(stdout, "Logs:    %s (the container %s, %s)\n", filepath.Join(filepath.Dir(res.Report), epgusteps.SUTLogFile), res.Info.SUT.Image, res.Info.SUT.Digest)
+	}
 	if s.Verdict != reports.Conformant {
 		return exitFailed
 	}
@@ -117,6 +130,26 @@ func epguTrigger(t string, out io.Writer) (trigger.Trigger, error) {
 		return trigger.Command{Args: strings.Fields(strings.TrimPrefix(t, "host:")), Where: "on the host"}, nil
 	}
 	return nil, fmt.Errorf("--sut-trigger %q: give a URL, operator, or host: and a command", t)
+}
+
+// containerTrigger reads --sut-trigger for a container as the ShEP profile does: a URL or a path
+// (one word) below the container's base URL, "operator", "host:" and a command on the host, or a command run
+// inside the container; empty is POST to its /trigger.
+func containerTrigger(t string) sutpkg.Trigger {
+	switch {
+	case t == "operator":
+		return sutpkg.Trigger{Operator: true}
+	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://"):
+		return sutpkg.Trigger{URL: t}
+	// A path is one word; "/app/bin/send {request}" is a command inside the container.
+	case strings.HasPrefix(t, "/") && len(strings.Fields(t)) == 1 && !strings.Contains(t, "{"):
+		return sutpkg.Trigger{URL: t}
+	case strings.HasPrefix(t, "host:"):
+		return sutpkg.Trigger{Command: strings.Fields(strings.TrimPrefix(t, "host:")), OnHost: true}
+	case t != "":
+		return sutpkg.Trigger{Command: strings.Fields(t)}
+	}
+	return sutpkg.Trigger{URL: sutpkg.DefaultTriggerPath}
 }
 
 func defectNames() string {

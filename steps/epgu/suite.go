@@ -15,6 +15,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/features"
 	epgufixtures "github.com/shepconf/shepconf/fixtures/epgu"
 	"github.com/shepconf/shepconf/internal/pki"
@@ -51,10 +52,23 @@ type SUT struct {
 	RedirectURIs []string
 	// Defects break the reference client on purpose (client.KnownDefects), to see scenarios fail.
 	Defects []string
+
+	// Image is the agency's client in a container image, started once for the run and stopped
+	// after it (container.go): the harness issues its certificate from the run's CA, so Trigger
+	// and Certificate stay empty.
+	Image string
+	// ImageTrigger makes the container act: a path below its base URL (default
+	// sut.DefaultTriggerPath), a URL, a command run inside it (or on the host), an operator.
+	ImageTrigger sut.Trigger
+	// Port is the port the image serves on (SHEPCONF_LISTEN; 0: a free port); Health an HTTP path
+	// answering 200 once it is ready (empty: wait for the port); Env further environment.
+	Port   int
+	Health string
+	Env    map[string]string
 }
 
 // Demonstration says the run tests the built-in reference client.
-func (s SUT) Demonstration() bool { return s.Trigger == nil }
+func (s SUT) Demonstration() bool { return s.Trigger == nil && s.Image == "" }
 
 func (s SUT) mnemonic() string {
 	if s.Mnemonic == "" {
@@ -91,7 +105,10 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if err := client.CheckDefects(o.SUT.Defects); err != nil {
 		return steps.Result{}, err
 	}
-	if !o.SUT.Demonstration() && o.SUT.Certificate == nil {
+	if err := o.SUT.checkImage(); err != nil {
+		return steps.Result{}, err
+	}
+	if !o.SUT.Demonstration() && o.SUT.Image == "" && o.SUT.Certificate == nil {
 		return steps.Result{}, fmt.Errorf("the system under test needs its certificate (the one ESIA registers for its mnemonic): give --sut-cert")
 	}
 	out, harnessKey, err := steps.Begin(o.OutDir, o.HarnessKey)
@@ -108,7 +125,14 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 		return res, fmt.Errorf("simulated CA: %w", err)
 	}
 	defer caServer.Close(context.Background())
-	s, err := newSuite(o, ca, caServer.URL())
+	var client *sut.RunningContainer
+	if o.SUT.Image != "" {
+		if client, err = startClient(ctx, &o.SUT, ca, o.KeyAlgorithm); err != nil {
+			return res, err
+		}
+		defer stopClient(client, out.Dir)
+	}
+	s, err := newSuite(o, ca, caServer.URL(), client)
 	if err != nil {
 		return res, err
 	}
@@ -126,12 +150,16 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if err != nil {
 		return res, err
 	}
+	info := s.sutInfo()
+	if client != nil {
+		info = containerInfo(info, client)
+	}
 	run := reports.Run{Title: "EPGU API conformance (profile epgu)", Catalogue: catalogue, Started: started, Finished: time.Now(),
-		TimeScale: o.TimeScale, SUT: s.describe(), Version: o.Version, Tags: tags, Features: feats, KeyAlgorithm: o.KeyAlgorithm.String()}
+		TimeScale: o.TimeScale, SUT: info.Describe, Version: o.Version, Tags: tags, Features: feats, KeyAlgorithm: o.KeyAlgorithm.String()}
 	res.Summary = run.Summary()
 	res.Info = steps.RunInfo{Profile: steps.ProfileEPGU, TimeScale: o.TimeScale, Version: o.Version, Tags: tags,
 		Filtered: o.Tags != "", Verdict: res.Summary.Verdict, KeyAlgorithm: o.KeyAlgorithm.String(),
-		HarnessKey: runseal.Fingerprint(harnessKey.Public()), SUT: s.sutInfo(), Roles: []steps.RoleResult{steps.CountRole(feats, Role, "@role-"+Role)},
+		HarnessKey: runseal.Fingerprint(harnessKey.Public()), SUT: info, Roles: []steps.RoleResult{steps.CountRole(feats, Role, "@role-"+Role)},
 		Started: started, Finished: run.Finished}
 	run.System, run.Roles = res.Info.Reported()
 	return res, steps.Publish(out, run, res.Info, harnessKey)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/assembly/epgu"
+	"github.com/shepconf/shepconf/assembly/sut"
 	epgufixtures "github.com/shepconf/shepconf/fixtures/epgu"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -31,7 +32,9 @@ type Suite struct {
 	limits api.Limits
 }
 
-func newSuite(o Options, ca *nca.Authority, caURL string) (*Suite, error) {
+// newSuite prepares the run's scenarios; client is the agency's client in its container, already
+// started (nil otherwise), whose trigger makes it act.
+func newSuite(o Options, ca *nca.Authority, caURL string, client *sut.RunningContainer) (*Suite, error) {
 	demo, err := epgu.DemoService()
 	if err != nil {
 		return nil, err
@@ -46,6 +49,8 @@ func newSuite(o Options, ca *nca.Authority, caURL string) (*Suite, error) {
 		}
 		s.trigger = &epgu.Reference{Identity: s.identity, Mnemonic: o.SUT.mnemonic(), ChunkWindow: s.limits.ChunkWindow, Poll: time.Second, Defects: o.SUT.Defects,
 			Services: func(code string) (archive.Service, bool) { return svc, code == svc.Code }}
+	} else if client != nil {
+		s.trigger = o.SUT.containerTrigger(client, o.Output)
 	} else {
 		s.trigger = o.SUT.Trigger
 	}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/shepconf/shepconf/assembly/epgu"
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/server"
+	"github.com/shepconf/shepconf/simulators/epgu/archive"
+	"github.com/shepconf/shepconf/simulators/epgu/client"
+)
+
+// The EPGU mode (--profile epgu, or SHEPCONF_PROFILE=epgu, which shepconf run --profile epgu sets):
+// the sample agency system's EPGU client (assembly/epgu.Reference) behind the trigger contract,
+// as an agency puts its own client in an image. Each trigger request brings the contour of its
+// scenario (ESIA, the API, the time-stamp service, their CA) and the API key; the image brings its
+// certificate and key, its mnemonic and the rules of the services it knows.
+//
+//	SHEPCONF_CERT, SHEPCONF_KEY  its certificate (then its CA chain) and key, registered in ESIA
+//	SHEPCONF_MNEMONIC            its mnemonic (client_id) in ESIA (default AGENCY_IS)
+//	SHEPCONF_LISTEN              where it serves /trigger and /healthz
+//	SHEPCONF_DEFECTS             client defects, comma-separated, that break it on purpose
+//	                             (sample-agency --profile epgu defects lists them)
+
+// ProfileEPGU names the EPGU mode.
+const ProfileEPGU = "epgu"
+
+// triggerLimits let a trigger request run as long as the harness waits for it (4 minutes and the
+// 5-minute chunk window of EPGU-2.1.3): the server's default read limit would cancel it at a minute.
+func triggerLimits() server.Limits {
+	l := server.DefaultLimits()
+	l.ReadTimeout, l.WriteTimeout = 10*time.Minute, 10*time.Minute
+	return l
+}
+
+// profile is the mode asked for: --profile NAME (or --profile=NAME) among args, else
+// SHEPCONF_PROFILE; the remaining args are returned.
+func profile(args []string) (string, []string) {
+	p := os.Getenv("SHEPCONF_PROFILE")
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case (a == "--profile" || a == "-profile") && i+1 < len(args):
+			p, i = args[i+1], i+1
+		case strings.HasPrefix(a, "--profile="), strings.HasPrefix(a, "-profile="):
+			p = a[strings.Index(a, "=")+1:]
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return p, rest
+}
+
+// epguDefects reads SHEPCONF_DEFECTS: client defects separated by commas, each one known.
+func epguDefects() ([]string, error) {
+	var out []string
+	for _, d := range strings.Split(os.Getenv("SHEPCONF_DEFECTS"), ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			out = append(out, d)
+		}
+	}
+	if err := client.CheckDefects(out); err != nil {
+		return nil, fmt.Errorf("SHEPCONF_DEFECTS: %w", err)
+	}
+	return out, nil
+}
+
+func runEPGU(log *slog.Logger) error {
+	id, err := pki.LoadIdentity(env("SHEPCONF_CERT", "/shepconf/cert.pem"), env("SHEPCONF_KEY", "/shepconf/key.pem"))
+	if err != nil {
+		return fmt.Errorf("certificate: %w", err)
+	}
+	defects, err := epguDefects()
+	if err != nil {
+		return err
+	}
+	demo, err := epgu.DemoService()
+	if err != nil {
+		return err
+	}
+	svc := demo.Archive
+	ref := &epgu.Reference{Identity: id, Mnemonic: env("SHEPCONF_MNEMONIC", "AGENCY_IS"), Defects: defects,
+		Services: func(code string) (archive.Service, bool) { return svc, code == svc.Code }}
+	mux := http.NewServeMux()
+	mux.Handle("POST /trigger", logged(log, ref))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	srv, err := server.Start(env("SHEPCONF_LISTEN", ":8080"), mux, server.WithLimits(triggerLimits()))
+	if err != nil {
+		return err
+	}
+	log.Info("sample EPGU client listening", "addr", srv.Addr(), "mnemonic", ref.Mnemonic,
+		"certificate", id.Certificate.Subject.CommonName, "defects", strings.Join(defects, ","))
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
+	defer cancel()
+	err = srv.Close(sctx)
+	log.Info("sample EPGU client stopped")
+	if errors.Is(err, context.DeadlineExceeded) {
+		return nil // a trigger still running when the harness stops the container
+	}
+	return err
+}
+
+// logged logs each trigger request and how it was answered: the container's log is the run's
+// evidence of what the system was asked to do.
+func logged(log *slog.Logger, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h.ServeHTTP(rec, r)
+		log.Info("trigger request answered", "status", rec.status, "took", time.Since(start).Round(time.Millisecond))
+	})
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}

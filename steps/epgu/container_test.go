@@ -1,0 +1,75 @@
+package epgu_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/internal/dockertest"
+	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/steps"
+	"github.com/shepconf/shepconf/steps/epgu"
+)
+
+// TestEPGURunCertifiesAClientInAContainer certifies the sample agency system's EPGU client in its
+// container image, as an agency's image is certified: the harness issues its certificate, writes
+// it into the container, registers it in ESIA and triggers the container. The conforming image is
+// CONFORMANT and no demonstration, with the image's ID in run.json and its logs beside the
+// reports, through its HTTP trigger and through a command run inside it; the same image with a
+// defect is NOT CONFORMANT, naming the rule it breaks.
+func TestEPGURunCertifiesAClientInAContainer(t *testing.T) {
+	dockertest.RequireEngine(t)
+	const image = "shepconf-sample-agency:epgu-test"
+	dockertest.BuildImage(t, "./cmd/sample-agency", "sample-agency-linux-static", "cmd/sample-agency/Dockerfile", image)
+
+	cases := []struct {
+		name, tags string
+		sut        epgu.SUT
+		verdict    string
+		trigger    string // what run.json names the trigger
+		failure    string // what a failure must say
+	}{
+		{name: "conforming through its HTTP trigger", tags: "@ESIA-B12 && ~@EPGU-A4",
+			sut:     epgu.SUT{Image: image, Health: "/healthz"},
+			verdict: reports.Conformant, trigger: "/trigger"},
+		{name: "conforming through a command in the container", tags: "@ESIA-B12 && ~@EPGU-A4",
+			sut:     epgu.SUT{Image: image, Health: "/healthz", ImageTrigger: sut.Trigger{Command: []string{"/sample-agency", "trigger", "{request}"}}},
+			verdict: reports.Conformant, trigger: "in the container"},
+		{name: "a defect given through the container's environment", tags: "@WALK-SIG",
+			sut:     epgu.SUT{Image: image, Health: "/healthz", Env: map[string]string{"SHEPCONF_DEFECTS": "no-sig"}},
+			verdict: reports.NotConformant, trigger: "/trigger", failure: "breaks WALK-SIG"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, feats := run(t, epgu.Options{Tags: c.tags, SUT: c.sut})
+			if res.Summary.Verdict != c.verdict || res.Summary.Scenarios == 0 {
+				t.Fatalf("verdict %s, %d of %d passed; want %s\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios,
+					c.verdict, failures(feats))
+			}
+			if c.failure != "" && !strings.Contains(failures(feats), c.failure) {
+				t.Errorf("no failure says %q; failures:\n%s", c.failure, failures(feats))
+			}
+			dir := filepath.Dir(res.Report)
+			raw, err := os.ReadFile(filepath.Join(dir, steps.RunFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var info steps.RunInfo
+			if err := json.Unmarshal(raw, &info); err != nil {
+				t.Fatal(err)
+			}
+			s := info.SUT
+			if s.Demonstration || s.Kind != sut.Container || s.Image != image || !strings.HasPrefix(s.Digest, "sha256:") ||
+				!strings.Contains(s.Trigger, c.trigger) || !strings.Contains(s.Describe, image) {
+				t.Errorf("run.json names the system under test as %+v, want the container of %s with its image ID, triggered by %q", s, image, c.trigger)
+			}
+			logs, err := os.ReadFile(filepath.Join(dir, epgu.SUTLogFile))
+			if err != nil || !strings.Contains(string(logs), "sample EPGU client listening") || !strings.Contains(string(logs), "trigger") {
+				t.Errorf("the container's logs are not kept beside the reports (%v):\n%s", err, logs)
+			}
+		})
+	}
+}
