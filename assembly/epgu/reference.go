@@ -12,9 +12,11 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/epgu/archive"
 	"github.com/shepconf/shepconf/simulators/epgu/client"
@@ -32,6 +34,11 @@ type Reference struct {
 	ChunkWindow time.Duration // the 5 minutes of EPGU-2.1.3, shrunk with the run's time scale
 	Poll        time.Duration // pause between two reads of an order's status
 	Defects     []string
+
+	// A citizen's sign-in (trigger.Login) waits for its callback here, by state.
+	mu       sync.Mutex
+	logins   map[string]pendingLogin
+	loopback *server.Server // the in-process callback server (RedirectURI), until Close
 }
 
 // Describe names the system for the report.
@@ -41,6 +48,9 @@ func (r *Reference) Describe() string { return "the built-in reference EPGU clie
 func (r *Reference) Fire(ctx context.Context, req trigger.Request) (trigger.Result, error) {
 	if err := req.Check(); err != nil {
 		return trigger.Result{}, err
+	}
+	if req.Action == trigger.Login {
+		return r.login(ctx, req)
 	}
 	svc, ok := r.Services(req.ServiceID)
 	if !ok {
@@ -144,7 +154,19 @@ func failed(err error) trigger.Result {
 
 // ServeHTTP takes a trigger request as JSON and answers the result as JSON: the reference client
 // behind the HTTP trigger an agency's system offers (internal/trigger.HTTP).
+// On the same handler it serves the callback of a citizen's sign-in at CallbackPath, so that its
+// redirect_uri is the trigger's host: http(s)://<host>/esia/callback.
 func (r *Reference) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
+	if hr.URL.Path == CallbackPath {
+		r.serveCallback(w, hr)
+		return
+	}
+	scheme := "http"
+	if hr.TLS != nil {
+		scheme = "https"
+	}
+	ctx := context.WithValue(hr.Context(), redirectKey{}, scheme+"://"+hr.Host+CallbackPath)
+	hr = hr.WithContext(ctx)
 	var req trigger.Request
 	if err := json.NewDecoder(io.LimitReader(hr.Body, 256<<20)).Decode(&req); err != nil {
 		http.Error(w, "trigger request: "+err.Error(), http.StatusBadRequest)
@@ -157,4 +179,110 @@ func (r *Reference) ServeHTTP(w http.ResponseWriter, hr *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(res)
+}
+
+// CallbackPath is where the reference client takes ESIA's redirect after a citizen's sign-in.
+const CallbackPath = "/esia/callback"
+
+// loginLifetime bounds how long a sign-in waits for its callback: ESIA's code lives less
+// (esia codeLifetime), and a login never finished must not be kept for ever.
+const loginLifetime = 10 * time.Minute
+
+// pendingLogin is a sign-in sent to ESIA whose callback has not come yet.
+type pendingLogin struct {
+	client  *client.Client
+	login   client.Login
+	release func()
+	expires time.Time
+}
+
+// redirectKey carries the callback URL of the host a trigger request came to.
+type redirectKey struct{}
+
+// RedirectURI is the callback of the reference client called in-process (not through ServeHTTP):
+// a loopback server of its own, started on first use and stopped by Close. The harness registers
+// it in ESIA as the system's redirect_uri.
+func (r *Reference) RedirectURI() (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.loopback == nil {
+		srv, err := server.Start("127.0.0.1:0", http.HandlerFunc(r.serveCallback))
+		if err != nil {
+			return "", fmt.Errorf("reference client: callback server: %w", err)
+		}
+		r.loopback = srv
+	}
+	return r.loopback.URL() + CallbackPath, nil
+}
+
+// Close stops the in-process callback server, if RedirectURI started it.
+func (r *Reference) Close(ctx context.Context) {
+	r.mu.Lock()
+	srv := r.loopback
+	r.loopback = nil
+	r.mu.Unlock()
+	if srv != nil {
+		_ = srv.Close(ctx)
+	}
+}
+
+// login starts a citizen's sign-in (ESIA-OAUTH): the signed authorisation URL, answered as the
+// redirect the user's browser follows; the login waits for its callback under its state.
+func (r *Reference) login(ctx context.Context, req trigger.Request) (trigger.Result, error) {
+	redirect, _ := ctx.Value(redirectKey{}).(string)
+	if redirect == "" {
+		var err error
+		if redirect, err = r.RedirectURI(); err != nil {
+			return failed(err), nil
+		}
+	}
+	c, release, err := r.client(req)
+	if err != nil {
+		return trigger.Result{}, err
+	}
+	l, err := c.StartLogin(redirect)
+	if err != nil {
+		release()
+		return failed(err), nil
+	}
+	now := time.Now()
+	r.mu.Lock()
+	if r.logins == nil {
+		r.logins = map[string]pendingLogin{}
+	}
+	for state, p := range r.logins {
+		if now.After(p.expires) {
+			p.release()
+			delete(r.logins, state)
+		}
+	}
+	r.logins[l.State] = pendingLogin{client: c, login: l, release: release, expires: now.Add(loginLifetime)}
+	r.mu.Unlock()
+	return trigger.Result{Outcome: trigger.Redirect, Answer: l.URL}, nil
+}
+
+// serveCallback is where ESIA sends the browser back: a state this client sent finishes its
+// login (the code exchanged for the citizen's token, answered 200); any other state is refused
+// without exchanging anything, as a forged callback would be (ESIA-OAUTH).
+func (r *Reference) serveCallback(w http.ResponseWriter, hr *http.Request) {
+	if hr.Method != http.MethodGet {
+		http.Error(w, "the callback takes GET", http.StatusMethodNotAllowed)
+		return
+	}
+	q := hr.URL.Query()
+	r.mu.Lock()
+	p, ok := r.logins[q.Get("state")]
+	delete(r.logins, q.Get("state"))
+	r.mu.Unlock()
+	if !ok {
+		http.Error(w, "sign-in refused: "+client.ErrForeignState.Error(), http.StatusBadRequest)
+		return
+	}
+	defer p.release()
+	if _, err := p.client.FinishLogin(hr.Context(), p.login, q); err != nil {
+		http.Error(w, "sign-in failed: "+err.Error(), http.StatusBadGateway)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "signed in through ESIA\n")
 }

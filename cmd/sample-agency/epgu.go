@@ -27,7 +27,8 @@ import (
 //
 //	SHEPCONF_CERT, SHEPCONF_KEY  its certificate (then its CA chain) and key, registered in ESIA
 //	SHEPCONF_MNEMONIC            its mnemonic (client_id) in ESIA (default AGENCY_IS)
-//	SHEPCONF_LISTEN              where it serves /trigger and /healthz
+//	SHEPCONF_LISTEN              where it serves /trigger, /healthz and /esia/callback (ESIA's
+//	                             redirect after a citizen's sign-in)
 //	SHEPCONF_DEFECTS             client defects, comma-separated, that break it on purpose
 //	                             (sample-agency --profile epgu defects lists them)
 
@@ -91,7 +92,10 @@ func runEPGU(log *slog.Logger) error {
 	ref := &epgu.Reference{Identity: id, Mnemonic: env("SHEPCONF_MNEMONIC", "AGENCY_IS"), Defects: defects,
 		Services: func(code string) (archive.Service, bool) { return svc, code == svc.Code }}
 	mux := http.NewServeMux()
-	mux.Handle("POST /trigger", logged(log, ref))
+	mux.Handle("POST /trigger", logged(log, "trigger request answered", ref))
+	// ESIA sends a citizen's browser back here after sign-in: the redirect_uri to register for the
+	// image is http://<its host>:<port>/esia/callback.
+	mux.Handle("GET "+epgu.CallbackPath, logged(log, "sign-in callback answered", ref))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
 	srv, err := server.Start(env("SHEPCONF_LISTEN", ":8080"), mux, server.WithLimits(triggerLimits()))
 	if err != nil {
@@ -115,12 +119,12 @@ func runEPGU(log *slog.Logger) error {
 
 // logged logs each trigger request and how it was answered: the container's log is the run's
 // evidence of what the system was asked to do.
-func logged(log *slog.Logger, h http.Handler) http.Handler {
+func logged(log *slog.Logger, what string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		h.ServeHTTP(rec, r)
-		log.Info("trigger request answered", "status", rec.status, "took", time.Since(start).Round(time.Millisecond))
+		log.Info(what, "status", rec.status, "took", time.Since(start).Round(time.Millisecond))
 	})
 }
 

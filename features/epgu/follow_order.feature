@@ -4,7 +4,8 @@ Feature: The agency's system follows its order, cancels it and downloads the res
   21 sent to the agency, 2 received by the agency, 3 result ready ...). The system reads them from
   the order's details or the status lists, no faster than the limits of Appendix 3 allow, cancels
   only while cancelAllowed, and downloads the result file by the terrabyte:// link of the order.
-  A 429 or a 502-504 answer is retried later, not at once.
+  A 429 is retried after its Retry-After, and a 502-504 later, not at once: Appendix 4 leaves the
+  pause to each service's specification, and the demonstration service asks for at least a second.
 
   Background:
     Given the EPGU test contour runs with the demonstration service

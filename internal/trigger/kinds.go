@@ -217,6 +217,8 @@ func instruction(r Request) string {
 	switch r.Action {
 	case Receive:
 		return fmt.Sprintf("make the system take its waiting messages on the asynchronous channel from %s and acknowledge them", r.Gateway)
+	case Login:
+		return fmt.Sprintf("sign a citizen in to the system through ESIA at %s: start its sign-in, let the browser go to ESIA (the simulated citizen consents at once) and back to the system", r.Auth)
 	case Submit:
 		what := fmt.Sprintf("make the system get an access token from ESIA at %s with the API key it was given, and submit an order of the service %s to the EPGU API at %s", r.Auth, r.ServiceID, r.Gateway)
 		if r.Chunked {

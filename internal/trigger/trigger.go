@@ -32,6 +32,11 @@ const (
 	// Submit is the EPGU profile's: get an access token from ESIA (Auth) with the API key, submit
 	// an order of ServiceID with Data as its business XML and Files beside it, and then do Then.
 	Submit = "submit"
+	// Login is the EPGU profile's too: a citizen signs in to the system through ESIA's
+	// authorisation-code flow (ESIA-OAUTH). The system answers at once with Outcome Redirect and,
+	// as Answer, the authorisation URL it sends the user's browser to; the harness then plays the
+	// browser (ESIA, then the system's redirect_uri) and judges from what ESIA received.
+	Login = "login"
 )
 
 // What an EPGU client does after the push (Request.Then).
@@ -63,6 +68,7 @@ const (
 	Fault    = "fault"    // the gateway answered a fault (Code)
 	Failed   = "failed"   // no usable answer: transport error, HTTP error, timeout
 	Received = "received" // receive: it took its messages (see Taken)
+	Redirect = "redirect" // login: it sends the user's browser to the URL in Answer
 	Unknown  = "unknown"  // the operator did not say
 )
 
@@ -150,14 +156,18 @@ func (r Request) timeout() time.Duration {
 // Check reports a Request the contract does not allow.
 func (r Request) Check() error {
 	switch {
-	case r.Action != Send && r.Action != Receive && r.Action != Submit:
-		return fmt.Errorf("trigger request: action %q is none of %q, %q, %q", r.Action, Send, Receive, Submit)
+	case r.Action != Send && r.Action != Receive && r.Action != Submit && r.Action != Login:
+		return fmt.Errorf("trigger request: action %q is none of %q, %q, %q, %q", r.Action, Send, Receive, Submit, Login)
 	case r.Channel != Sync && r.Channel != Async && r.Channel != REST && r.Channel != EPGU:
 		return fmt.Errorf("trigger request: channel %q is none of %s, %s, %s, %s", r.Channel, Sync, Async, REST, EPGU)
-	case (r.Action == Submit) != (r.Channel == EPGU):
-		return fmt.Errorf("trigger request: action %q on channel %q; submit goes with channel %s and only there", r.Action, r.Channel, EPGU)
+	case (r.Action == Submit || r.Action == Login) != (r.Channel == EPGU):
+		return fmt.Errorf("trigger request: action %q on channel %q; submit and login go with channel %s and only there", r.Action, r.Channel, EPGU)
 	case r.Action == Submit && (r.Auth == "" || r.APIKey == ""):
 		return fmt.Errorf("trigger request: a submit needs auth (ESIA's base URL) and apiKey (the system's API key file)")
+	case r.Action == Login && r.Auth == "":
+		return fmt.Errorf("trigger request: a login needs auth (ESIA's base URL)")
+	case r.Action == Login:
+		return nil // the browser, not the system, goes to ESIA first: no gateway, API key or service
 	case r.Gateway == "":
 		return fmt.Errorf("trigger request: gateway is empty; give the gateway's base URL")
 	case (r.Action == Send || r.Action == Submit) && r.ServiceID == "":

@@ -119,10 +119,13 @@ func TestCheckNamesTheField(t *testing.T) {
 		{Request{Action: Send, Channel: "smtp", Gateway: "g", ServiceID: "s"}, "channel"},
 		{Request{Action: Send, Channel: Sync, ServiceID: "s"}, "gateway"},
 		{Request{Action: Send, Channel: Sync, Gateway: "g"}, "serviceId"},
-		{Request{Action: Submit, Channel: Sync, Gateway: "g", ServiceID: "s", Auth: "a", APIKey: "k"}, "submit goes with channel epgu"},
-		{Request{Action: Send, Channel: EPGU, Gateway: "g", ServiceID: "s"}, "submit goes with channel epgu"},
+		{Request{Action: Submit, Channel: Sync, Gateway: "g", ServiceID: "s", Auth: "a", APIKey: "k"}, "go with channel epgu"},
+		{Request{Action: Send, Channel: EPGU, Gateway: "g", ServiceID: "s"}, "go with channel epgu"},
 		{Request{Action: Submit, Channel: EPGU, Gateway: "g", ServiceID: "s", APIKey: "k"}, "auth"},
 		{Request{Action: Submit, Channel: EPGU, Gateway: "g", Auth: "a", APIKey: "k"}, "serviceId"},
+		{Request{Action: Login, Channel: EPGU}, "a login needs auth"},
+		{Request{Action: Login, Channel: Sync, Auth: "a"}, "login go with channel epgu"},
+		{Request{Action: "dance", Channel: EPGU, Auth: "a"}, "login"},
 	} {
 		if err := c.r.Check(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v, want an error naming %s", c.r, err, c.want)
@@ -133,5 +136,19 @@ func TestCheckNamesTheField(t *testing.T) {
 	}
 	if err := (Request{Action: Submit, Channel: EPGU, Gateway: "g", ServiceID: "s", Auth: "a", APIKey: "k"}).Check(); err != nil {
 		t.Errorf("a complete submit: %v", err)
+	}
+	if err := (Request{Action: Login, Channel: EPGU, Auth: "a"}).Check(); err != nil {
+		t.Errorf("a login needs only ESIA, no gateway, API key or service: %v", err)
+	}
+}
+
+func TestOperatorIsToldToSignACitizenIn(t *testing.T) {
+	var out bytes.Buffer
+	o := &Operator{Out: &out, In: strings.NewReader("answered\n"), Wait: 5 * time.Second}
+	if _, err := o.Fire(context.Background(), Request{Action: Login, Channel: EPGU, Auth: "https://esia.test"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "sign a citizen in") || !strings.Contains(out.String(), "https://esia.test") {
+		t.Errorf("the operator was not told to sign a citizen in through ESIA:\n%s", out.String())
 	}
 }

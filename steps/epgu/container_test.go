@@ -2,11 +2,14 @@ package epgu_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	epguassembly "github.com/shepconf/shepconf/assembly/epgu"
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/dockertest"
 	"github.com/shepconf/shepconf/reports"
@@ -25,6 +28,7 @@ func TestEPGURunCertifiesAClientInAContainer(t *testing.T) {
 	const image = "shepconf-sample-agency:epgu-test"
 	dockertest.BuildImage(t, "./cmd/sample-agency", "sample-agency-linux-static", "cmd/sample-agency/Dockerfile", image)
 
+	port := freePort(t)
 	cases := []struct {
 		name, tags string
 		sut        epgu.SUT
@@ -32,8 +36,11 @@ func TestEPGURunCertifiesAClientInAContainer(t *testing.T) {
 		trigger    string // what run.json names the trigger
 		failure    string // what a failure must say
 	}{
-		{name: "conforming through its HTTP trigger", tags: "@ESIA-B12 && ~@EPGU-A4",
-			sut:     epgu.SUT{Image: image, Health: "/healthz"},
+		// A citizen's sign-in too: ESIA sends the browser back to the callback the image serves on
+		// its port, registered as its redirect_uri.
+		{name: "conforming through its HTTP trigger", tags: "@ESIA-B12,@ESIA-OAUTH && ~@EPGU-A4",
+			sut: epgu.SUT{Image: image, Health: "/healthz", Port: port,
+				RedirectURIs: []string{fmt.Sprintf("http://127.0.0.1:%d%s", port, epguassembly.CallbackPath)}},
 			verdict: reports.Conformant, trigger: "/trigger"},
 		{name: "conforming through a command in the container", tags: "@ESIA-B12 && ~@EPGU-A4",
 			sut:     epgu.SUT{Image: image, Health: "/healthz", ImageTrigger: sut.Trigger{Command: []string{"/sample-agency", "trigger", "{request}"}}},
@@ -72,4 +79,16 @@ func TestEPGURunCertifiesAClientInAContainer(t *testing.T) {
 			}
 		})
 	}
+}
+
+// freePort is a port free on the loopback now, for a container whose redirect_uri must be known
+// before it starts.
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }

@@ -31,6 +31,7 @@ func (w *World) register(sc *godog.ScenarioContext) {
 	sc.Step(`^the system under test is made to submit an order for the demonstration service and cancel it$`, w.submitAndCancel)
 
 	w.registerJudgements(sc)
+	w.registerLogin(sc)
 }
 
 func (w *World) contourRuns() error {

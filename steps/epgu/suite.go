@@ -136,6 +136,7 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if err != nil {
 		return res, err
 	}
+	defer s.close(context.Background())
 	tags := o.Tags
 	if !o.SUT.Demonstration() {
 		tags = and(tags, "@role-"+Role)

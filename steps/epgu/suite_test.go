@@ -86,6 +86,7 @@ func TestEPGUScenariosCatchEachDefect(t *testing.T) {
 		{"invalid-xml", "@WALK-XSD", "breaks WALK-XSD"},
 		{"no-reauth", "@ESIA-B12 && @EPGU-A4", "breaks EPGU-A4: expected after 401 a new token"},
 		{"poll-flood", "@EPGU-A3 && @EPGU-4", "breaks EPGU-A3"},
+		{"stale-timestamp", "@ESIA-OAUTH", "breaks ESIA-OAUTH"},
 	}
 	for _, c := range cases {
 		t.Run(c.defect, func(t *testing.T) {
@@ -136,8 +137,9 @@ func agencyClient(t *testing.T, h func(http.Handler) http.Handler) epgu.SUT {
 	}
 	srv := httptest.NewServer(ref)
 	t.Cleanup(srv.Close)
+	// ESIA sends a citizen's browser back to the callback it serves beside its trigger.
 	return epgu.SUT{Trigger: trigger.HTTP{URL: srv.URL + "/trigger"}, Mnemonic: "AGENCY_EPGU_IS", Certificate: id.Certificate,
-		Chain: []*x509.Certificate{ca.Intermediate(), ca.Root()}}
+		Chain: []*x509.Certificate{ca.Intermediate(), ca.Root()}, RedirectURIs: []string{srv.URL + epguassembly.CallbackPath}}
 }
 
 // An agency's client reached through its HTTP trigger is certified: the run is no demonstration,

@@ -27,6 +27,8 @@ type Suite struct {
 	service  epgu.Service    // the demonstration service
 	identity *pki.Identity   // the reference client's certificate and key (demonstration)
 	trigger  trigger.Trigger // the system under test's trigger, or the reference client's
+	// reference is the reference client of a demonstration, whose callback server close stops.
+	reference *epgu.Reference
 	// The scripted agency and the limits (the chunk window of EPGU-2.1.3) at the run's time scale.
 	script api.Script
 	limits api.Limits
@@ -47,14 +49,29 @@ func newSuite(o Options, ca *nca.Authority, caURL string, client *sut.RunningCon
 		if err != nil {
 			return nil, err
 		}
-		s.trigger = &epgu.Reference{Identity: s.identity, Mnemonic: o.SUT.mnemonic(), ChunkWindow: s.limits.ChunkWindow, Poll: time.Second, Defects: o.SUT.Defects,
+		ref := &epgu.Reference{Identity: s.identity, Mnemonic: o.SUT.mnemonic(), ChunkWindow: s.limits.ChunkWindow, Poll: time.Second, Defects: o.SUT.Defects,
 			Services: func(code string) (archive.Service, bool) { return svc, code == svc.Code }}
+		// The reference client takes ESIA's redirect after a citizen's sign-in on a loopback
+		// server of its own: that is the redirect_uri ESIA registers for it (ESIA-OAUTH).
+		redirect, err := ref.RedirectURI()
+		if err != nil {
+			return nil, err
+		}
+		s.trigger, s.reference = ref, ref
+		s.opts.SUT.RedirectURIs = append(append([]string(nil), s.opts.SUT.RedirectURIs...), redirect)
 	} else if client != nil {
 		s.trigger = o.SUT.containerTrigger(client, o.Output)
 	} else {
 		s.trigger = o.SUT.Trigger
 	}
 	return s, nil
+}
+
+// close stops what the suite started for the run's scenarios.
+func (s *Suite) close(ctx context.Context) {
+	if s.reference != nil {
+		s.reference.Close(ctx)
+	}
 }
 
 func (s *Suite) describe() string {
@@ -84,6 +101,7 @@ type World struct {
 	fired   time.Time      // when the system was made to act
 	result  trigger.Result // what it reported
 	fireErr error
+	login   *signIn // what the harness saw as the citizen's browser (login_steps.go)
 	// retryAfter is the Retry-After the scenario's injected faults carry.
 	retryAfter time.Duration
 	evidence   steps.Evidence

@@ -14,6 +14,8 @@ const (
 	DefectInvalidXML  = "invalid-xml"
 	DefectNoReauth    = "no-reauth"
 	DefectPollFlood   = "poll-flood"
+	// DefectStaleTimestamp signs a citizen's sign-in with a timestamp two hours old.
+	DefectStaleTimestamp = "stale-timestamp"
 )
 
 // Defect is one deliberate misbehaviour and what it breaks.
@@ -30,6 +32,7 @@ var KnownDefects = []Defect{
 	{DefectInvalidXML, "skips its own validation and sends the business XML with an element removed (VALIDATION_ERROR of EPGU-A1)"},
 	{DefectNoReauth, "on 401 gives up instead of getting a new token and repeating the request (EPGU-A4)"},
 	{DefectPollFlood, "polls order details in a tight loop, without its limiter or interval (EPGU-A3)"},
+	{DefectStaleTimestamp, "signs a citizen's sign-in with a timestamp two hours old, which ESIA refuses with ESIA-007015 (ESIA-OAUTH)"},
 }
 
 // CheckDefects says which of names is not a known defect.
