@@ -65,7 +65,7 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case *certPath != "":
 			return fail(errors.New("--sut-cert: the harness issues the certificate of a system in a container from the run's CA and writes it into the container; leave --sut-cert out with --sut-image"))
 		}
-		sut.Image, sut.ImageTrigger = *image, containerTrigger(*trig)
+		sut.Image, sut.ImageTrigger = *image, parseTrigger(*trig)
 	} else if *trig != "" {
 		if len(defects) > 0 {
 			return fail(errors.New("--sample-defect breaks the built-in reference client; an agency's client is tested as it is"))
@@ -130,26 +130,6 @@ func epguTrigger(t string, out io.Writer) (trigger.Trigger, error) {
 		return trigger.Command{Args: strings.Fields(strings.TrimPrefix(t, "host:")), Where: "on the host"}, nil
 	}
 	return nil, fmt.Errorf("--sut-trigger %q: give a URL, operator, or host: and a command", t)
-}
-
-// containerTrigger reads --sut-trigger for a container as the ShEP profile does: a URL or a path
-// (one word) below the container's base URL, "operator", "host:" and a command on the host, or a command run
-// inside the container; empty is POST to its /trigger.
-func containerTrigger(t string) sutpkg.Trigger {
-	switch {
-	case t == "operator":
-		return sutpkg.Trigger{Operator: true}
-	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://"):
-		return sutpkg.Trigger{URL: t}
-	// A path is one word; "/app/bin/send {request}" is a command inside the container.
-	case strings.HasPrefix(t, "/") && len(strings.Fields(t)) == 1 && !strings.Contains(t, "{"):
-		return sutpkg.Trigger{URL: t}
-	case strings.HasPrefix(t, "host:"):
-		return sutpkg.Trigger{Command: strings.Fields(strings.TrimPrefix(t, "host:")), OnHost: true}
-	case t != "":
-		return sutpkg.Trigger{Command: strings.Fields(t)}
-	}
-	return sutpkg.Trigger{URL: sutpkg.DefaultTriggerPath}
 }
 
 func defectNames() string {

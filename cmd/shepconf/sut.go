@@ -32,17 +32,30 @@ func sutConfig(path string, f sutFlags) (sut.Config, error) {
 		}
 		c.Roles = roles
 	}
-	switch t := f.trigger; {
-	case t == "operator":
-		c.Trigger = sut.Trigger{Operator: true}
-	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://") || strings.HasPrefix(t, "/"):
-		c.Trigger = sut.Trigger{URL: t}
-	case strings.HasPrefix(t, "host:"):
-		c.Trigger = sut.Trigger{Command: strings.Fields(strings.TrimPrefix(t, "host:")), OnHost: true}
-	case t != "":
-		c.Trigger = sut.Trigger{Command: strings.Fields(t)}
+	if f.trigger != "" {
+		c.Trigger = parseTrigger(f.trigger)
 	}
 	return c, c.Check()
+}
+
+// parseTrigger reads --sut-trigger, for both profiles: a URL, or a path (one word) below the
+// system's base URL, "operator", "host:" and a command on the host, or a command run inside the
+// system's container; empty is POST to its /trigger.
+func parseTrigger(t string) sut.Trigger {
+	switch {
+	case t == "operator":
+		return sut.Trigger{Operator: true}
+	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://"):
+		return sut.Trigger{URL: t}
+	// A path is one word; "/app/bin/send {request}" is a command inside the container.
+	case strings.HasPrefix(t, "/") && len(strings.Fields(t)) == 1 && !strings.Contains(t, "{"):
+		return sut.Trigger{URL: t}
+	case strings.HasPrefix(t, "host:"):
+		return sut.Trigger{Command: strings.Fields(strings.TrimPrefix(t, "host:")), OnHost: true}
+	case t != "":
+		return sut.Trigger{Command: strings.Fields(t)}
+	}
+	return sut.Trigger{URL: sut.DefaultTriggerPath}
 }
 
 // sutFlags are the flags of run and load that name the system under test.

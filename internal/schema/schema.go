@@ -97,7 +97,8 @@ type XSD struct {
 }
 
 // CompileXSD compiles the schema whose entry document is entry inside fsys. Documents that entry
-// imports or includes are resolved inside fsys by their relative schemaLocation. Elements named
+// imports or includes are resolved inside fsys by their relative schemaLocation, also when it names
+// a file in another script (Cyrillic file names of real services' schemas). Elements named
 // opaque (unqualified) are business data: their content is not validated.
 func CompileXSD(fsys fs.FS, entry, opaque string) (*XSD, error) {
 	dir, err := os.MkdirTemp("", "shepconf-xsd-")
@@ -105,7 +106,7 @@ func CompileXSD(fsys fs.FS, entry, opaque string) (*XSD, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	if err := os.CopyFS(dir, fsys); err != nil {
+	if err := copySchemas(dir, fsys); err != nil {
 		return nil, fmt.Errorf("copy schemas: %w", err)
 	}
 	s, err := compileXSD(filepath.Join(dir, filepath.FromSlash(entry)))
