@@ -1,4 +1,4 @@
-// Command sample-agency is the sample agency system (simulators/agency) as an agency puts its own
+// Command sample-agency is the sample agency system (simulators/shep/agency) as an agency puts its own
 // system in a container image for `shepconf run --sut-image`: it plays every role on the gateway,
 // signs with the certificate the harness gives it (R-59), checks the gateway's transport signature
 // (A6-S1) and answers the harness's trigger contract (internal/trigger) at /trigger.

@@ -8,7 +8,7 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 )
 
-// seedHostile adds the hostile corpus of fixtures/hostile to a fuzz target's seeds.
+// seedHostile adds the hostile corpus of fixtures/shep/hostile to a fuzz target's seeds.
 func seedHostile(f *testing.F) {
 	files, _ := filepath.Glob("../../fixtures/shep/hostile/*.xml")
 	for _, p := range files {

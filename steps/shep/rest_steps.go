@@ -412,7 +412,7 @@ func (r *restWorld) answerValid() error {
 	if len(v) > 0 {
 		observed = envelope.Explain(v[0], envelope.RESTResponseMsg).Error()
 	}
-	return r.verify("A1-T23", "an answer valid against fixtures/rest/response.schema.json", observed, len(v) == 0)
+	return r.verify("A1-T23", "an answer valid against fixtures/shep/rest/response.schema.json", observed, len(v) == 0)
 }
 
 func (r *restWorld) lastReceived() (owner.RESTReceived, bool) {

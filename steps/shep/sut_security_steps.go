@@ -80,7 +80,7 @@ func (s *sutWorld) wrapped() ([]byte, error) {
 	return tamper.Wrap(b, "request/requestData/data", "forged")
 }
 
-// hostileInput reads one input of the hostile corpus (fixtures/hostile).
+// hostileInput reads one input of the hostile corpus (fixtures/shep/hostile).
 func hostileInput(name string) ([]byte, error) {
 	b, err := fs.ReadFile(shepfixtures.Hostile(), name)
 	if err != nil {

@@ -398,7 +398,7 @@ const AdmissionPeakMemoryBound = gateway.MaxInFlight*2*gateway.MaxMessageSize + 
 // schema-valid with a wrong password, to a gateway process, and reports its peak memory and CPU
 // time; it fails when the peak exceeds AdmissionPeakMemoryBound. Run it alone:
 //
-//	go test ./simulators/gateway/ -run '^$' -bench AdmissionParallelWrongPasswords -benchtime 1x
+//	go test ./simulators/shep/gateway/ -run '^$' -bench AdmissionParallelWrongPasswords -benchtime 1x
 func BenchmarkAdmissionParallelWrongPasswords(b *testing.B) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestAdmissionGatewayProcess$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), "SHEPCONF_ADMISSION_GATEWAY=1")

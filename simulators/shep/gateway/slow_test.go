@@ -124,7 +124,7 @@ func TestSlowSendersHoldNoSlot(t *testing.T) {
 // BenchmarkServedUnderSlowSenders measures legitimate exchanges per second on a quiet gateway and
 // on one that 256 slow senders are attacking, in one run, for the README:
 //
-//	go test ./simulators/gateway/ -run '^$' -bench ServedUnderSlowSenders -benchtime 200x
+//	go test ./simulators/shep/gateway/ -run '^$' -bench ServedUnderSlowSenders -benchtime 200x
 func BenchmarkServedUnderSlowSenders(b *testing.B) {
 	for _, attackers := range []int{0, 256} {
 		b.Run(fmt.Sprintf("slow_senders=%d", attackers), func(b *testing.B) {

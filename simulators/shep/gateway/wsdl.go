@@ -12,7 +12,7 @@ import (
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 )
 
-// The service descriptions of the SOAP channels (fixtures/wsdl): clients that load the WSDL from the
+// The service descriptions of the SOAP channels (fixtures/shep/wsdl): clients that load the WSDL from the
 // endpoint, as generated .NET and Java clients and zeep do, get ours, with the real gateway's names.
 const (
 	syncWSDL  = "sync-channel.wsdl"
@@ -122,7 +122,7 @@ func rewriteReferences(e *etree.Element, endpoint, name string, kind documentKin
 			if loc == "" {
 				continue
 			}
-			// A WSDL names its schemas as ../xsd/<path> (fixtures/wsdl beside fixtures/xsd).
+			// A WSDL names its schemas as ../xsd/<path> (fixtures/shep/wsdl beside fixtures/shep/xsd).
 			p := path.Join(dir, loc)
 			if kind == wsdlDocument {
 				if p = path.Join("wsdl", dir, loc); !strings.HasPrefix(p, "xsd/") {

@@ -102,7 +102,7 @@ func TestWSDLFilesResolve(t *testing.T) {
 					ref := el.SelectAttrValue("schemaLocation", "")
 					p := path.Join("wsdl", path.Dir(name), ref)
 					if !strings.HasPrefix(p, "xsd/") {
-						t.Fatalf("%s: schema %s is outside fixtures/xsd", name, ref)
+						t.Fatalf("%s: schema %s is outside fixtures/shep/xsd", name, ref)
 					}
 					p = strings.TrimPrefix(p, "xsd/")
 					imports = append(imports, `<xs:import namespace="`+el.SelectAttrValue("namespace", "")+`" schemaLocation="`+p+`"/>`)

@@ -17,7 +17,7 @@ import (
 	"github.com/shepconf/shepconf/internal/pki"
 )
 
-// RESTPath is where the gateway serves REST services (see simulators/gateway.RESTPath).
+// RESTPath is where the gateway serves REST services (see simulators/shep/gateway.RESTPath).
 const RESTPath = "/bip-rest"
 
 // RESTInitiator is the reference initiator calling REST services through the gateway over HTTPS.
