@@ -233,3 +233,9 @@ func loadEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fmt.Fprintln(stdout, reports.Conformant)
 	return exitConformant
 }
+
+// actEPGU refuses: the test act is a form of the ShEP Rules.
+func actEPGU(_ context.Context, _ []string, _, stderr io.Writer) int {
+	fmt.Fprintln(stderr, "shepconf act: the test act is the form of Appendix 4 of the ShEP Rules; an epgu run's evidence is its report and run.json")
+	return exitError
+}

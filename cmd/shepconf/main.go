@@ -49,44 +49,35 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// command is one subcommand of one profile.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) int
+
+// commands are each profile's subcommands.
+var commands = map[string]map[string]command{
+	steps.ProfileShep: {"run": runSuite, "load": runLoad, "serve": runServe, "act": runAct},
+	steps.ProfileEPGU: {"run": runEPGU, "load": loadEPGU, "serve": serveEPGU, "act": actEPGU},
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitError
 	}
-	profile, rest, err := busProfile(args[1:])
-	if err != nil {
-		fmt.Fprintf(stderr, "shepconf %s: %v\n", args[0], err)
-		return exitError
-	}
-	if profile == steps.ProfileEPGU {
-		switch args[0] {
-		case "run":
-			return runEPGU(ctx, rest, stdout, stderr)
-		case "serve":
-			return serveEPGU(ctx, rest, stdout, stderr)
-		case "load":
-			return loadEPGU(ctx, rest, stdout, stderr)
-		case "act":
-			fmt.Fprintln(stderr, "shepconf act: the test act is the form of Appendix 4 of the ShEP Rules; an epgu run's evidence is its report and run.json")
-			return exitError
-		}
-	}
 	switch args[0] {
-	case "run":
-		return runSuite(ctx, rest, stdout, stderr)
-	case "load":
-		return runLoad(ctx, rest, stdout, stderr)
-	case "serve":
-		return runServe(ctx, rest, stdout, stderr)
-	case "act":
-		return runAct(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "shepconf", version())
 		return exitConformant
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return exitConformant
+	}
+	profile, rest, err := busProfile(args[1:])
+	if err != nil {
+		fmt.Fprintf(stderr, "shepconf %s: %v\n", args[0], err)
+		return exitError
+	}
+	if cmd, ok := commands[profile][args[0]]; ok {
+		return cmd(ctx, rest, stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "shepconf: unknown command %q\n\n%s", args[0], usage)
 	return exitError

@@ -13,6 +13,7 @@ Feature: A citizen signs in to the agency's system through ESIA
     Given the EPGU test contour runs with the demonstration service
     And the system under test is registered in ESIA with its certificate and holds its API key
 
+  @ESIA-OAUTH
   Scenario: A citizen signs in through ESIA's authorisation-code flow
     When the system under test is made to sign a citizen in through ESIA
     Then ESIA issued the system an authorisation code for a request signed by its registered certificate
