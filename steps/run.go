@@ -26,12 +26,13 @@ import (
 const (
 	ProfileShep = "shep" // Kazakhstan's e-government gateway, the Rules of order No. 165/НҚ (the default)
 	ProfileEPGU = "epgu" // Russia's EPGU agency API with ESIA
+	ProfileSMDO = "smdo" // Belarus's SMDO document exchange through the AIS MV router
 )
 
 // RunInfo is written beside the reports: the test act reads from it whether the run can certify,
 // and for what.
 type RunInfo struct {
-	// Profile is the bus the run tested against (ProfileShep, ProfileEPGU); empty in runs made
+	// Profile is the bus the run tested against (ProfileShep, ProfileEPGU, ProfileSMDO); empty in runs made
 	// before profiles, which were all ShEP's.
 	Profile   string  `json:"profile,omitempty"`
 	TimeScale float64 `json:"timeScale"`
@@ -122,6 +123,16 @@ func SealingKey(key crypto.Signer) (crypto.Signer, error) {
 	return runseal.LoadOrCreate(path)
 }
 
+// AndTags narrows a godog tag filter (expr, possibly empty) by more: "&&" is godog's and, ","
+// its or, "~" its not; it has no parentheses.
+func AndTags(expr, more string) string {
+	if expr == "" {
+		return more
+	}
+	return expr + " && " + more
+}
+
+// HasTag says whether tags hold name.
 func HasTag(tags []reports.Tag, name string) bool {
 	for _, t := range tags {
 		if t.Name == name {

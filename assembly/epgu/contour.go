@@ -9,8 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"fmt"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -119,23 +117,11 @@ func Start(cfg Config) (*Contour, error) {
 	return c, nil
 }
 
-// serve runs h over HTTPS with a certificate for the listening host and cfg.Hosts.
+// serve runs h over HTTPS with a certificate of the contour's CA for the listening host and cfg.Hosts.
 func (c *Contour) serve(cfg Config, addr, name string, h http.Handler) (*server.TLSServer, error) {
-	host, _, err := net.SplitHostPort(addr)
+	srv, err := cfg.NCA.ServeHTTPS(addr, h, nca.Subject{CommonName: name + " (simulated)", Organization: "shepconf test contour"}, cfg.Key, cfg.Hosts...)
 	if err != nil {
-		return nil, fmt.Errorf("%s address %q: %w", name, addr, err)
-	}
-	hosts := append([]string{"localhost", "127.0.0.1"}, cfg.Hosts...)
-	if host != "" && host != "0.0.0.0" && host != "::" {
-		hosts = append(hosts, host)
-	}
-	id, err := cfg.NCA.IssueServer(nca.Subject{CommonName: name + " (simulated)", Organization: "shepconf test contour"}, cfg.Key, hosts...)
-	if err != nil {
-		return nil, fmt.Errorf("%s certificate: %w", name, err)
-	}
-	srv, err := server.StartTLS(addr, h, &tls.Config{Certificates: []tls.Certificate{id.TLSCertificate()}, MinVersion: tls.VersionTLS12})
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		return nil, err
 	}
 	c.servers = append(c.servers, srv)
 	return srv, nil

@@ -19,7 +19,6 @@ import (
 	sutpkg "github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
-	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/epgu/client"
 	epgusteps "github.com/shepconf/shepconf/steps/epgu"
@@ -70,21 +69,14 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(defects) > 0 {
 			return fail(errors.New("--sample-defect breaks the built-in reference client; an agency's client is tested as it is"))
 		}
-		if sut.Trigger, err = epguTrigger(*trig, stdout); err != nil {
+		if sut.Trigger, err = runningTrigger(*trig, stdout); err != nil {
 			return fail(err)
 		}
 		if *certPath == "" {
 			return fail(errors.New("--sut-trigger needs --sut-cert, the certificate ESIA registers for the system"))
 		}
-		certs, err := pki.ReadCertificates(*certPath)
-		if err != nil || len(certs) == 0 {
-			return fail(fmt.Errorf("--sut-cert %s: no certificate (%v)", *certPath, err))
-		}
-		// The CA certificates after the system's own are trusted for its files' signatures; a
-		// self-signed certificate is its own anchor.
-		sut.Certificate, sut.Chain = certs[0], certs[1:]
-		if len(certs) == 1 && certs[0].CheckSignatureFrom(certs[0]) == nil {
-			sut.Chain = certs
+		if sut.Certificate, sut.Chain, err = readSUTCert(*certPath); err != nil {
+			return fail(err)
 		}
 	}
 	keyPath, err := runseal.KeyPath(*harnessKeyPath)
@@ -117,19 +109,6 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitConformant
-}
-
-// epguTrigger reads --sut-trigger: a URL, "operator", or "host:" and a command.
-func epguTrigger(t string, out io.Writer) (trigger.Trigger, error) {
-	switch {
-	case t == "operator":
-		return &trigger.Operator{Out: out, In: os.Stdin}, nil
-	case strings.HasPrefix(t, "http://") || strings.HasPrefix(t, "https://"):
-		return trigger.HTTP{URL: t}, nil
-	case strings.HasPrefix(t, "host:"):
-		return trigger.Command{Args: strings.Fields(strings.TrimPrefix(t, "host:")), Where: "on the host"}, nil
-	}
-	return nil, fmt.Errorf("--sut-trigger %q: give a URL, operator, or host: and a command", t)
 }
 
 func defectNames() string {

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"crypto/x509"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/trigger"
 )
 
 // sutConfig is the system under test of shepconf run: the configuration file's sut section, with
@@ -77,4 +82,33 @@ func sutRoleNames() string {
 		names[i] = string(r)
 	}
 	return strings.Join(names, ", ")
+}
+
+// runningTrigger reads --sut-trigger as every profile does (parseTrigger), for a system the harness
+// does not start: a path or a command inside a container has no container to go to.
+func runningTrigger(t string, stdout io.Writer) (trigger.Trigger, error) {
+	st := parseTrigger(t)
+	switch {
+	case strings.HasPrefix(st.URL, "/"):
+		return nil, fmt.Errorf("--sut-trigger %q: a path is taken below a container's base URL, and no container is started (--sut-image); give the whole URL, e.g. http://127.0.0.1:7000%s", t, st.URL)
+	case len(st.Command) > 0 && !st.OnHost:
+		return nil, fmt.Errorf("--sut-trigger %q: a command without host: runs inside a container, and no container is started (--sut-image); write host:%s", t, t)
+	case !st.Given():
+		return nil, fmt.Errorf("--sut-trigger %q: no command after host:; give host: and the command with its placeholders", t)
+	}
+	return st.Build("", nil, stdout, os.Stdin), nil
+}
+
+// readSUTCert reads --sut-cert: the system's certificate, then the CA certificates it chains to,
+// which are trusted for its signatures; a self-signed certificate is its own anchor.
+func readSUTCert(path string) (*x509.Certificate, []*x509.Certificate, error) {
+	certs, err := pki.ReadCertificates(path)
+	if err != nil || len(certs) == 0 {
+		return nil, nil, fmt.Errorf("--sut-cert %s: no certificate (%v)", path, err)
+	}
+	chain := certs[1:]
+	if len(certs) == 1 && certs[0].CheckSignatureFrom(certs[0]) == nil {
+		chain = certs
+	}
+	return certs[0], chain, nil
 }

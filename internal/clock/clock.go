@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -56,3 +57,30 @@ func (Real) Now() time.Time { return time.Now() }
 
 // Advance waits for d.
 func (Real) Advance(d time.Duration) { time.Sleep(d) }
+
+// Sleeper waits d on c, or until ctx ends: on the wall clock for Real, by moving a virtual clock
+// otherwise, so that a client driven by a virtual clock in a test does not wait at all.
+func Sleeper(c Clock) func(ctx context.Context, d time.Duration) error {
+	if _, real := c.(Real); real {
+		return func(ctx context.Context, d time.Duration) error {
+			if d <= 0 {
+				return ctx.Err()
+			}
+			t := time.NewTimer(d)
+			defer t.Stop()
+			select {
+			case <-t.C:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return func(ctx context.Context, d time.Duration) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c.Advance(d)
+		return nil
+	}
+}

@@ -52,6 +52,39 @@ func gostIn(der []byte) string {
 	return found
 }
 
+// stbArc is the arc of the Belarusian cryptographic standards' OIDs (STB 34.101.*: belt, bign,
+// bash, brng): 1.2.112.0.2.0.34.101. They are signed with through the Avest provider, which is not
+// available here.
+var stbArc = asn1.ObjectIdentifier{1, 2, 112, 0, 2, 0, 34, 101}
+
+const stbNote = "STB 34.101 signatures are not supported by this simulator: sign with RSA or ECDSA and SHA-256 for the simulated exchange"
+
+// stbStandards names the standards under the arc.
+var stbStandards = map[int]string{
+	31: "STB 34.101.31 (belt)",
+	45: "STB 34.101.45 (bign)",
+	47: "STB 34.101.47 (brng)",
+	77: "STB 34.101.77 (bash)",
+}
+
+// stbIn names the first STB 34.101 algorithm identifier in a DER structure, or "": the first
+// element of a SEQUENCE under the arc, which holds no attribute types.
+func stbIn(der []byte) string {
+	var found string
+	walk(der, 0, func(seq []byte) bool {
+		var oid asn1.ObjectIdentifier
+		if _, err := asn1.Unmarshal(seq, &oid); err != nil || len(oid) <= len(stbArc) || !oid[:len(stbArc)].Equal(stbArc) {
+			return true
+		}
+		found = "the algorithm " + oid.String() + " of STB 34.101"
+		if n, ok := stbStandards[oid[len(stbArc)]]; ok {
+			found = "the algorithm " + oid.String() + " of " + n
+		}
+		return false
+	})
+	return found
+}
+
 // isAttributeArc tells the non-algorithm arcs of 1.2.643 seen in certificates (subject attributes,
 // policies): 1.2.643.100 and 1.2.643.3.
 func isAttributeArc(oid asn1.ObjectIdentifier) bool {

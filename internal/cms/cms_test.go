@@ -100,6 +100,7 @@ func TestRefusals(t *testing.T) {
 		{"altered signature value", c.verifier(), flipLastByte(sig), data, cms.BadSignature},
 		{"signer of a foreign CA", c.verifier(), foreignSig, data, cms.Untrusted},
 		{"GOST signature algorithm", c.verifier(), gostSignatureAlgorithm(t, sig), data, cms.NotSupported},
+		{"STB 34.101 digest algorithm", c.verifier(), stbDigestAlgorithm(t, sig), data, cms.NotSupported},
 		{"not DER at all", c.verifier(), []byte("-----BEGIN PKCS7-----"), data, cms.Malformed},
 		{"empty", c.verifier(), nil, data, cms.Malformed},
 		{"attached, not detached", c.verifier(), attached, data, cms.Malformed},
@@ -126,6 +127,20 @@ func TestGOSTRefusalSaysWhy(t *testing.T) {
 	const want = "GOST R 34.10/34.11 signatures are not supported by this simulator"
 	if err == nil || !bytes.Contains([]byte(err.Error()), []byte(want)) {
 		t.Fatalf("error %v does not say %q", err, want)
+	}
+}
+
+func TestSTBRefusalSaysWhy(t *testing.T) {
+	c := newCA(t, "Home", pki.ECDSAP256)
+	sig, err := cms.SignDetached(c.signers[pki.ECDSAP256], []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.verifier().VerifyDetached(stbDigestAlgorithm(t, sig), []byte("x"))
+	for _, want := range []string{"1.2.112.0.2.0.34.101.31.81", "STB 34.101.31 (belt)", "STB 34.101 signatures are not supported by this simulator"} {
+		if err == nil || !bytes.Contains([]byte(err.Error()), []byte(want)) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
 	}
 }
 

@@ -30,6 +30,27 @@ func gostSignatureAlgorithm(t *testing.T, sig []byte) []byte {
 	return out
 }
 
+// SHA-256 (2.16.840.1.101.3.4.2.1) and the Belarusian belt-hash of STB 34.101.31
+// (1.2.112.0.2.0.34.101.31.81) are OIDs of equal length: swapping the digest algorithm of the
+// SignerInfo gives a signature that claims the STB algorithm, as an Avest signature does.
+var (
+	sha256OID   = []byte{0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01}
+	beltHashOID = []byte{0x06, 0x09, 0x2a, 0x70, 0x00, 0x02, 0x00, 0x22, 0x65, 0x1f, 0x51}
+)
+
+// stbDigestAlgorithm rewrites the SignerInfo's digest algorithm (the last SHA-256 identifier) to
+// belt-hash.
+func stbDigestAlgorithm(t *testing.T, sig []byte) []byte {
+	t.Helper()
+	i := bytes.LastIndex(sig, sha256OID)
+	if i < 0 {
+		t.Fatal("the signature has no SHA-256 identifier to rewrite")
+	}
+	out := bytes.Clone(sig)
+	copy(out[i:], beltHashOID)
+	return out
+}
+
 func flipLastByte(b []byte) []byte {
 	out := bytes.Clone(b)
 	out[len(out)-1] ^= 0x01

@@ -38,6 +38,9 @@ func (v Verifier) VerifyDetached(sig, data []byte) (Verified, error) {
 	if algo := gostIn(sig); algo != "" {
 		return Verified{}, fail(NotSupported, "the signature uses %s: %s", algo, gostNote)
 	}
+	if algo := stbIn(sig); algo != "" {
+		return Verified{}, fail(NotSupported, "the signature uses %s: %s", algo, stbNote)
+	}
 	p7, err := pkcs7.Parse(sig)
 	if err != nil {
 		return Verified{}, fail(Malformed, "not a CMS SignedData (DER): %v", err)

@@ -6,6 +6,7 @@ package rule
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Breach is one broken rule: which clause or table row, which field, what was expected and what was
@@ -37,4 +38,37 @@ func (b *Breach) Error() string {
 		fmt.Fprintf(&s, ". Fix: %s", b.Fix)
 	}
 	return s.String()
+}
+
+// Bounded is a copy of b whose texts hold at most limit bytes each (Cut): a breach quoting what a
+// client sent, kept in a simulator's log.
+func (b *Breach) Bounded(limit int) *Breach {
+	if b == nil {
+		return nil
+	}
+	c := *b
+	c.Field, c.Expected, c.Observed, c.Note, c.Fix = Cut(c.Field, limit), Cut(c.Expected, limit), Cut(c.Observed, limit), Cut(c.Note, limit), Cut(c.Fix, limit)
+	return &c
+}
+
+// Clone is a copy of b (nil stays nil).
+func (b *Breach) Clone() *Breach {
+	if b == nil {
+		return nil
+	}
+	c := *b
+	return &c
+}
+
+// Cut cuts s to at most limit bytes on a rune boundary, saying how long it was.
+func Cut(s string, limit int) string {
+	if len(s) <= limit {
+		return s
+	}
+	tail := fmt.Sprintf("… (%d bytes)", len(s))
+	cut := max(limit-len(tail), 0)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + tail
 }

@@ -52,6 +52,9 @@ const (
 	Async = "async" // sendMessage on the asynchronous channel (A1-P1)
 	REST  = "rest"  // the REST style of A1-T22/A1-T23
 	EPGU  = "epgu"  // the EPGU API (profile epgu): Gateway is the API's base URL
+	// SMDO is Belarus's SMDO router (profile smdo): Gateway is the router's base URL; Send sends
+	// the document SMDO describes, Receive runs the system's receiving thread for SMDO.Window.
+	SMDO = "smdo"
 )
 
 // Ways an asynchronous sender follows the delivery of what it sent (Follow).
@@ -105,6 +108,53 @@ type Request struct {
 	// Chunked asks for /order and /push/chunked rather than a single /push.
 	Chunked bool   `json:"chunked,omitempty"`
 	Then    string `json:"then,omitempty"` // ThenNothing, ThenResult or ThenCancel
+
+	// SMDO is the SMDO profile's part of a Send or Receive on channel SMDO (Files are the
+	// document's files there).
+	SMDO *SMDORequest `json:"smdo,omitempty"`
+}
+
+// SMDORequest says what a СЭД is asked to do through the SMDO router. A send answers Accepted
+// with the packageId as MessageID once the router's delivery receipt came (and, with AskAck, the
+// registration notice, its errorcode in Code; the first package's id for a multiple send); Refused when the recipient refused registration or
+// found the document not subject to it (Code "2" or "1"); Failed when the router answered a stage
+// negatively and the system stopped (Error: the router's answer). A receive answers Received.
+type SMDORequest struct {
+	// Credentials are the client credentials the router issued to the system, "username:password"
+	// (its token endpoint takes them with HTTP Basic).
+	Credentials string `json:"credentials"`
+	// Subscriber is the system's own subscriber: its idAbonent and smdoCode.
+	Subscriber Party `json:"subscriber"`
+
+	// Send: the document's recipients, kind (from the router's document types), title and
+	// registration number; AskAck asks them for delivery and registration notices.
+	To        []Party `json:"to,omitempty"`
+	Kind      string  `json:"kind,omitempty"`
+	Title     string  `json:"title,omitempty"`
+	RegNumber string  `json:"regNumber,omitempty"`
+	AskAck    bool    `json:"askAck,omitempty"`
+	// Documents above 1 asks for a multiple send, as a user who selects several documents does:
+	// that many documents like this one, each its own package, the registration number suffixed
+	// "-1", "-2", …, sent one after another by the sending thread.
+	Documents int `json:"documents,omitempty"`
+	// ReplyTo is the package id of a document the system received: the new one answers it.
+	ReplyTo string `json:"replyTo,omitempty"`
+	// AddType 1 (add) or 2 (replace) makes the package additional materials to the document the
+	// system sent with the registration number Referred.
+	AddType  int    `json:"addType,omitempty"`
+	Referred string `json:"referred,omitempty"`
+
+	// Receive: how long the receiving thread runs ("90s"), and how the system registers the
+	// documents it takes: 0 registers, 1 not subject to registration, 2 refuses.
+	Window       string `json:"window,omitempty"`
+	Registration int    `json:"registration,omitempty"`
+}
+
+// Party is a subscriber of the SMDO router.
+type Party struct {
+	ID   string `json:"id"`   // idAbonent
+	Code string `json:"code"` // smdoCode
+	Name string `json:"name,omitempty"`
 }
 
 // Result is what the system reports having done.
@@ -158,14 +208,24 @@ func (r Request) Check() error {
 	switch {
 	case r.Action != Send && r.Action != Receive && r.Action != Submit && r.Action != Login:
 		return fmt.Errorf("trigger request: action %q is none of %q, %q, %q, %q", r.Action, Send, Receive, Submit, Login)
-	case r.Channel != Sync && r.Channel != Async && r.Channel != REST && r.Channel != EPGU:
-		return fmt.Errorf("trigger request: channel %q is none of %s, %s, %s, %s", r.Channel, Sync, Async, REST, EPGU)
+	case r.Channel != Sync && r.Channel != Async && r.Channel != REST && r.Channel != EPGU && r.Channel != SMDO:
+		return fmt.Errorf("trigger request: channel %q is none of %s, %s, %s, %s, %s", r.Channel, Sync, Async, REST, EPGU, SMDO)
 	case (r.Action == Submit || r.Action == Login) != (r.Channel == EPGU):
 		return fmt.Errorf("trigger request: action %q on channel %q; submit and login go with channel %s and only there", r.Action, r.Channel, EPGU)
 	case r.Action == Submit && (r.Auth == "" || r.APIKey == ""):
 		return fmt.Errorf("trigger request: a submit needs auth (ESIA's base URL) and apiKey (the system's API key file)")
 	case r.Action == Login && r.Auth == "":
 		return fmt.Errorf("trigger request: a login needs auth (ESIA's base URL)")
+	case (r.Channel == SMDO) != (r.SMDO != nil):
+		return fmt.Errorf("trigger request: channel %s goes with the smdo object, and only there", SMDO)
+	case r.Channel == SMDO && r.Gateway == "":
+		return fmt.Errorf("trigger request: gateway is empty; give the SMDO router's base URL")
+	case r.Channel == SMDO && r.SMDO.Credentials == "":
+		return fmt.Errorf("trigger request: smdo.credentials is empty; give the router's client credentials as username:password")
+	case r.Channel == SMDO && r.Action == Send && (len(r.SMDO.To) == 0 || (len(r.Files) == 0)):
+		return fmt.Errorf("trigger request: an SMDO send needs smdo.to (the recipients) and files (the document's files)")
+	case r.Channel == SMDO:
+		return nil // the router needs no serviceId
 	case r.Action == Login:
 		return nil // the browser, not the system, goes to ESIA first: no gateway, API key or service
 	case r.Gateway == "":

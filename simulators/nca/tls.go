@@ -1,12 +1,15 @@
 package nca
 
 import (
+	"crypto/tls"
 	"crypto/x509"
 	"fmt"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // IssueServer gives a server its TLS certificate for HTTPS (R-2.7: REST services are secured by
@@ -33,4 +36,27 @@ func (a *Authority) IssueServer(s Subject, k pki.KeyType, hosts ...string) (*pki
 		}
 	}
 	return a.issue(s, k, tmpl)
+}
+
+// ServeHTTPS runs h over HTTPS on addr with a server certificate this authority issues for the
+// listening host, localhost, 127.0.0.1 and hosts: how a profile's simulated services (ESIA, the
+// EPGU API, the SMDO router) present themselves to the system under test.
+func (a *Authority) ServeHTTPS(addr string, h http.Handler, s Subject, k pki.KeyType, hosts ...string) (*server.TLSServer, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("%s address %q: %w", s.CommonName, addr, err)
+	}
+	names := append([]string{"localhost", "127.0.0.1"}, hosts...)
+	if host != "" && host != "0.0.0.0" && host != "::" {
+		names = append(names, host)
+	}
+	id, err := a.IssueServer(s, k, names...)
+	if err != nil {
+		return nil, fmt.Errorf("%s certificate: %w", s.CommonName, err)
+	}
+	srv, err := server.StartTLS(addr, h, &tls.Config{Certificates: []tls.Certificate{id.TLSCertificate()}, MinVersion: tls.VersionTLS12})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", s.CommonName, err)
+	}
+	return srv, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/epgu/api"
+	"github.com/shepconf/shepconf/steps"
 )
 
 // register binds the sentences of features/epgu to the World's methods.
@@ -115,7 +116,7 @@ func (w *World) request(data []byte) trigger.Request {
 const demoRegion = "45000000000"
 
 func (w *World) fire(ctx context.Context, r trigger.Request) error {
-	w.evidence.AttachJSON("trigger request.json", redactedRequest(r))
+	w.evidence.AttachJSON("trigger request.json", steps.RedactedTrigger(r))
 	w.fired = time.Now()
 	ctx, cancel := context.WithTimeout(ctx, 4*time.Minute+w.suite.limits.ChunkWindow)
 	defer cancel()
@@ -125,16 +126,6 @@ func (w *World) fire(ctx context.Context, r trigger.Request) error {
 	}
 	w.evidence.AttachJSON("system under test's result.json", w.result)
 	return nil
-}
-
-// redactedRequest leaves the attachments' bodies out of the evidence.
-func redactedRequest(r trigger.Request) trigger.Request {
-	files := map[string]string{}
-	for name, b := range r.Files {
-		files[name] = fmt.Sprintf("(%d base64 characters)", len(b))
-	}
-	r.Files = files
-	return r
 }
 
 func (w *World) submitSingle(ctx context.Context) error {

@@ -130,7 +130,7 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 		if client, err = startClient(ctx, &o.SUT, ca, o.KeyAlgorithm); err != nil {
 			return res, err
 		}
-		defer stopClient(client, out.Dir)
+		defer client.Finish(out.Dir, SUTLogFile)
 	}
 	s, err := newSuite(o, ca, caServer.URL(), client)
 	if err != nil {
@@ -139,7 +139,7 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	defer s.close(context.Background())
 	tags := o.Tags
 	if !o.SUT.Demonstration() {
-		tags = and(tags, "@role-"+Role)
+		tags = steps.AndTags(tags, "@role-"+Role)
 	}
 	started := time.Now()
 	feats, err := steps.Execute(ctx, steps.Suite{Name: "shepconf-epgu", Features: o.Features, Tags: tags, Output: o.Output,
@@ -169,13 +169,6 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 // Catalogue is the EPGU profile's clause catalogue (fixtures/epgu/traceability.csv).
 func Catalogue() ([]reports.Requirement, error) {
 	return reports.ParseCatalogue(epgufixtures.Traceability())
-}
-
-func and(expr, more string) string {
-	if expr == "" {
-		return more
-	}
-	return expr + " && " + more
 }
 
 // initScenario gives each scenario a fresh World with a contour of its own.

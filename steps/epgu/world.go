@@ -60,7 +60,7 @@ func newSuite(o Options, ca *nca.Authority, caURL string, client *sut.RunningCon
 		s.trigger, s.reference = ref, ref
 		s.opts.SUT.RedirectURIs = append(append([]string(nil), s.opts.SUT.RedirectURIs...), redirect)
 	} else if client != nil {
-		s.trigger = o.SUT.containerTrigger(client, o.Output)
+		s.trigger = client.AgencyTrigger(o.SUT.ImageTrigger, o.Output)
 	} else {
 		s.trigger = o.SUT.Trigger
 	}

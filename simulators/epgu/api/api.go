@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/clock"
+	"github.com/shepconf/shepconf/internal/ring"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // API is the simulated EPGU API. It is an http.Handler, safe for concurrent use.
@@ -21,7 +23,7 @@ type API struct {
 	logger   *slog.Logger
 
 	mux    *router
-	log    exchangeLog
+	log    ring.Log[Request]
 	faults faults
 	rate   rateLimiter
 	// uploading is the upload budget in use (Limits.UploadBudget).
@@ -73,7 +75,7 @@ func (a *API) SetScript(s Script) {
 func WithChunkNumbering(fromZero bool) Option { return func(a *API) { a.fromZero = fromZero } }
 
 // WithLogCap bounds the exchange log (default DefaultLogCap).
-func WithLogCap(n int) Option { return func(a *API) { a.log.cap = n } }
+func WithLogCap(n int) Option { return func(a *API) { a.log.Cap = n } }
 
 // WithLogger sets where the simulator's own failures (a handler's panic) are logged (default:
 // slog's default logger). The exchanges go to the exchange log, Requests.
@@ -89,7 +91,7 @@ func New(tokens TokenVerifier, archives ArchiveChecker, opts ...Option) *API {
 		script:      DefaultScript(),
 		fromZero:    true,
 		logger:      slog.Default(),
-		log:         exchangeLog{cap: DefaultLogCap},
+		log:         ring.Log[Request]{Cap: DefaultLogCap},
 		orders:      map[int64]*order{},
 		uploads:     map[int64]*order{},
 		results:     map[int64]int64{},
@@ -126,17 +128,17 @@ func (a *API) routes() {
 // take down neither the server nor the exchange's log entry.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &Request{At: time.Now(), SimAt: a.clock.Now(), Method: r.Method, Path: r.URL.RequestURI()}
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &server.StatusWriter{ResponseWriter: w}
 	r = withExchange(r, rec)
 	defer func() {
 		if v := recover(); v != nil {
 			a.recovered(sw, r, v)
 		}
-		rec.Status = sw.status
+		rec.Status = sw.Status
 		if rec.Status == 0 {
 			rec.Status = http.StatusOK
 		}
-		a.log.add(*rec)
+		a.log.Add(bounded(*rec))
 	}()
 	if f, ok := a.faults.take(r); ok {
 		f.serve(sw, r)

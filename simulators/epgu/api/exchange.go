@@ -2,11 +2,8 @@ package api
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shepconf/shepconf/internal/rule"
 )
@@ -36,77 +33,18 @@ const logFieldLimit = 2 << 10
 // DefaultLogCap bounds the exchange log; older entries are dropped first.
 const DefaultLogCap = 10000
 
-// exchangeLog is a ring of the newest cap entries: adding to a full log overwrites the oldest in
-// place rather than moving every entry.
-type exchangeLog struct {
-	mu      sync.Mutex
-	cap     int
-	entries []Request
-	next    int // where the next entry goes once the ring is full
-	dropped int
-}
-
-func (l *exchangeLog) add(r Request) {
-	r = bounded(r)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.cap <= 0 || len(l.entries) < l.cap {
-		l.entries = append(l.entries, r)
-		return
-	}
-	l.entries[l.next] = r
-	l.next = (l.next + 1) % len(l.entries)
-	l.dropped++
-}
-
-// all is the log oldest first, every entry with its own copy of its breach.
-func (l *exchangeLog) all() []Request {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	out := make([]Request, 0, len(l.entries))
-	out = append(out, l.entries[l.next:]...)
-	out = append(out, l.entries[:l.next]...)
-	for i := range out {
-		out[i].Breach = copyBreach(out[i].Breach)
-	}
-	return out
-}
-
 // bounded is a log entry holding at most logFieldLimit bytes of each client-controlled text.
 func bounded(r Request) Request {
-	r.Path, r.Note = truncate(r.Path, logFieldLimit), truncate(r.Note, logFieldLimit)
-	if b := r.Breach; b != nil {
-		c := *b
-		c.Expected, c.Observed, c.Note = truncate(c.Expected, logFieldLimit), truncate(c.Observed, logFieldLimit), truncate(c.Note, logFieldLimit)
-		r.Breach = &c
-	}
+	r.Path, r.Note = rule.Cut(r.Path, logFieldLimit), rule.Cut(r.Note, logFieldLimit)
+	r.Breach = r.Breach.Bounded(logFieldLimit)
 	return r
-}
-
-// truncate cuts s to at most limit bytes on a rune boundary, saying how long it was.
-func truncate(s string, limit int) string {
-	if len(s) <= limit {
-		return s
-	}
-	tail := fmt.Sprintf("… (%d bytes)", len(s))
-	cut := limit - len(tail)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + tail
-}
-
-func copyBreach(b *rule.Breach) *rule.Breach {
-	if b == nil {
-		return nil
-	}
-	c := *b
-	return &c
 }
 
 // Requests returns the exchange log, oldest first (at most the log cap, DefaultLogCap unless
 // WithLogCap says otherwise).
-func (a *API) Requests() []Request { return a.log.all() }
+func (a *API) Requests() []Request {
+	return a.log.All(func(e Request) Request { e.Breach = e.Breach.Clone(); return e })
+}
 
 type exchangeKey struct{}
 
@@ -118,24 +56,4 @@ func exchangeOf(r *http.Request) *Request {
 
 func withExchange(r *http.Request, rec *Request) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), exchangeKey{}, rec))
-}
-
-// statusWriter remembers the status answered.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (s *statusWriter) WriteHeader(code int) {
-	if s.status == 0 {
-		s.status = code
-	}
-	s.ResponseWriter.WriteHeader(code)
-}
-
-func (s *statusWriter) Write(b []byte) (int, error) {
-	if s.status == 0 {
-		s.status = http.StatusOK
-	}
-	return s.ResponseWriter.Write(b)
 }

@@ -58,7 +58,7 @@ func snapshot(o *order, now time.Time) OrderSnapshot {
 		Meta: o.meta, Created: o.created, Chunked: o.chunked, Submitted: o.submitted, Processing: code,
 		Files: append([]File(nil), o.files...), StatusID: o.currentAt(now).step.Status}
 	if code.Final() {
-		s.Breach = copyBreach(o.breach)
+		s.Breach = o.breach.Clone()
 	}
 	visible := o.statusesAt(now)
 	for _, e := range visible {

@@ -82,7 +82,7 @@ func (c Config) withDefaults() Config {
 		c.Clock = clock.Real{}
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleeperFor(c.Clock)
+		c.Sleep = clock.Sleeper(c.Clock)
 	}
 	if c.Limits.PerMinute <= 0 {
 		c.Limits.PerMinute = 2_000 // EPGU-A3
@@ -109,27 +109,4 @@ func (c Config) withDefaults() Config {
 		c.PollInterval = DefaultPollInterval
 	}
 	return c
-}
-
-// sleeperFor waits on the wall clock for clock.Real and moves a virtual clock otherwise.
-func sleeperFor(c clock.Clock) func(context.Context, time.Duration) error {
-	if _, real := c.(clock.Real); real {
-		return func(ctx context.Context, d time.Duration) error {
-			t := time.NewTimer(d)
-			defer t.Stop()
-			select {
-			case <-t.C:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-	}
-	return func(ctx context.Context, d time.Duration) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		c.Advance(d)
-		return nil
-	}
 }
