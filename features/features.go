@@ -1,4 +1,4 @@
-// Package features holds the conformance suites' Gherkin, one folder per profile (shep, epgu): one
+// Package features holds the conformance suites' Gherkin, one folder per profile (shep, epgu, smdo): one
 // file per procedure or rule group, every scenario tagged with the clauses it proves (@R-47,
 // @A2-T1, @EPGU-2.1.3, ...).
 package features
@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed shep epgu
+//go:embed shep epgu smdo
 var files embed.FS
 
 // Shep is the suite of the ShEP profile (the Rules of order No. 165/НҚ).
@@ -16,6 +16,9 @@ var Shep = sub("shep")
 
 // EPGU is the suite of the EPGU profile (Russia's EPGU API for agency systems, with ESIA).
 var EPGU = sub("epgu")
+
+// SMDO is the suite of the SMDO profile (Belarus's document exchange through the AIS MV router).
+var SMDO = sub("smdo")
 
 func sub(dir string) fs.FS {
 	f, err := fs.Sub(files, dir)

@@ -61,28 +61,14 @@ func profile(args []string) (string, []string) {
 	return p, rest
 }
 
-// epguDefects reads SHEPCONF_DEFECTS: client defects separated by commas, each one known.
-func epguDefects() ([]string, error) {
-	var out []string
-	for _, d := range strings.Split(os.Getenv("SHEPCONF_DEFECTS"), ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			out = append(out, d)
-		}
-	}
-	if err := client.CheckDefects(out); err != nil {
-		return nil, fmt.Errorf("SHEPCONF_DEFECTS: %w", err)
-	}
-	return out, nil
-}
-
 func runEPGU(log *slog.Logger) error {
 	id, err := pki.LoadIdentity(env("SHEPCONF_CERT", "/shepconf/cert.pem"), env("SHEPCONF_KEY", "/shepconf/key.pem"))
 	if err != nil {
 		return fmt.Errorf("certificate: %w", err)
 	}
-	defects, err := epguDefects()
-	if err != nil {
-		return err
+	defects := listEnv("SHEPCONF_DEFECTS")
+	if err := client.CheckDefects(defects); err != nil {
+		return fmt.Errorf("SHEPCONF_DEFECTS: %w", err)
 	}
 	demo, err := epgu.DemoService()
 	if err != nil {
@@ -97,12 +83,18 @@ func runEPGU(log *slog.Logger) error {
 	// image is http://<its host>:<port>/esia/callback.
 	mux.Handle("GET "+epgu.CallbackPath, logged(log, "sign-in callback answered", ref))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
+	return serveUntilStopped(log, "sample EPGU client", mux, "mnemonic", ref.Mnemonic,
+		"certificate", id.Certificate.Subject.CommonName, "defects", strings.Join(defects, ","))
+}
+
+// serveUntilStopped serves mux at SHEPCONF_LISTEN until the container is stopped: the trigger
+// server of a profile's sample client.
+func serveUntilStopped(log *slog.Logger, name string, mux *http.ServeMux, attrs ...any) error {
 	srv, err := server.Start(env("SHEPCONF_LISTEN", ":8080"), mux, server.WithLimits(triggerLimits()))
 	if err != nil {
 		return err
 	}
-	log.Info("sample EPGU client listening", "addr", srv.Addr(), "mnemonic", ref.Mnemonic,
-		"certificate", id.Certificate.Subject.CommonName, "defects", strings.Join(defects, ","))
+	log.Info(name+" listening", append([]any{"addr", srv.Addr()}, attrs...)...)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
@@ -110,7 +102,7 @@ func runEPGU(log *slog.Logger) error {
 	sctx, cancel := context.WithTimeout(context.Background(), 8*time.Second)
 	defer cancel()
 	err = srv.Close(sctx)
-	log.Info("sample EPGU client stopped")
+	log.Info(name + " stopped")
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil // a trigger still running when the harness stops the container
 	}

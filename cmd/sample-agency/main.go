@@ -15,7 +15,8 @@
 //	                                                     purpose (sample-agency defects lists them)
 //
 // With --profile epgu (or SHEPCONF_PROFILE=epgu) it is instead the sample EPGU client for
-// `shepconf run --profile epgu --sut-image` (epgu.go lists its environment).
+// `shepconf run --profile epgu --sut-image` (epgu.go lists its environment), and with --profile
+// smdo the sample СЭД for `shepconf run --profile smdo --sut-image` (smdo.go).
 //
 // `sample-agency trigger '<request JSON>'` posts a trigger request to the running system's own
 // /trigger and prints the result as JSON: the harness's command trigger, run inside the container
@@ -45,12 +46,13 @@ import (
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/epgu/client"
 	"github.com/shepconf/shepconf/simulators/shep/agency"
+	"github.com/shepconf/shepconf/simulators/smdo/sed"
 )
 
 func main() {
 	prof, args := profile(os.Args[1:])
-	if prof != "" && prof != ProfileEPGU && prof != "shep" {
-		fmt.Fprintf(os.Stderr, "sample-agency: profile %q: want shep (the default) or %s\n", prof, ProfileEPGU)
+	if prof != "" && prof != ProfileEPGU && prof != ProfileSMDO && prof != "shep" {
+		fmt.Fprintf(os.Stderr, "sample-agency: profile %q: want shep (the default), %s or %s\n", prof, ProfileEPGU, ProfileSMDO)
 		os.Exit(2)
 	}
 	if len(args) > 0 {
@@ -64,8 +66,11 @@ func main() {
 	}
 	log := slog.New(slog.NewTextHandler(os.Stdout, nil))
 	serve := run
-	if prof == ProfileEPGU {
+	switch prof {
+	case ProfileEPGU:
 		serve = runEPGU
+	case ProfileSMDO:
+		serve = runSMDO
 	}
 	if err := serve(log); err != nil {
 		log.Error("sample agency system stopped", "err", err)
@@ -75,7 +80,11 @@ func main() {
 
 // defectNames are the defects of the profile's sample system.
 func defectNames(prof string) []string {
-	if prof != ProfileEPGU {
+	switch prof {
+	case ProfileSMDO:
+		return sed.KnownDefects
+	case ProfileEPGU:
+	default:
 		return agency.Defects()
 	}
 	var names []string
@@ -93,15 +102,7 @@ func env(name, fallback string) string {
 }
 
 // defects reads SAMPLE_AGENCY_DEFECT: names separated by commas.
-func defects() []string {
-	var out []string
-	for _, d := range strings.Split(os.Getenv("SAMPLE_AGENCY_DEFECT"), ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			out = append(out, d)
-		}
-	}
-	return out
-}
+func defects() []string { return listEnv("SAMPLE_AGENCY_DEFECT") }
 
 func run(log *slog.Logger) error {
 	id, err := pki.LoadIdentity(env("SHEPCONF_CERT", "/shepconf/cert.pem"), env("SHEPCONF_KEY", "/shepconf/key.pem"))

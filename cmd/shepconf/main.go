@@ -30,10 +30,11 @@ Usage:
   shepconf act [flags]     form the Appendix 4 test act from a run, sign it; --verify FILE checks one
   shepconf version         print the version
 
-Every command but version takes --profile shep (the default: the e-government gateway ShEP) or
---profile epgu (Russia's EPGU agency API with ESIA, in its simulated test contour).
+Every command but version takes --profile shep (the default: the e-government gateway ShEP),
+--profile epgu (Russia's EPGU agency API with ESIA, in its simulated test contour) or --profile smdo
+(Belarus's SMDO document exchange through the simulated router of the AIS MV platform).
 
-Run "shepconf run -h" (or "shepconf run --profile epgu -h") for the flags of run.
+Run "shepconf run -h" (or "shepconf run --profile epgu -h", "--profile smdo -h") for the flags of run.
 `
 
 // Exit codes: 0 conformant, 1 not conformant or incomplete, 2 the run itself failed.
@@ -56,6 +57,7 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 var commands = map[string]map[string]command{
 	steps.ProfileShep: {"run": runSuite, "load": runLoad, "serve": runServe, "act": runAct},
 	steps.ProfileEPGU: {"run": runEPGU, "load": loadEPGU, "serve": serveEPGU, "act": actEPGU},
+	steps.ProfileSMDO: {"run": runSMDO, "load": loadSMDO, "serve": serveSMDO, "act": actSMDO},
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -8,9 +8,9 @@ import (
 )
 
 // profiles are the buses a command can take with --profile; shep is the default.
-var profiles = []string{steps.ProfileShep, steps.ProfileEPGU}
+var profiles = []string{steps.ProfileShep, steps.ProfileEPGU, steps.ProfileSMDO}
 
-// busProfile takes --profile shep|epgu out of a command's arguments, so each profile's flags are
+// busProfile takes --profile shep|epgu|smdo out of a command's arguments, so each profile's flags are
 // parsed by its own command. Load's rate profiles (nominal, peak, stress, custom) keep their
 // --profile, which load also reads as --load-profile.
 func busProfile(args []string) (profile string, rest []string, err error) {
@@ -24,13 +24,13 @@ func busProfile(args []string) (profile string, rest []string, err error) {
 		}
 		if !hasValue {
 			if i+1 == len(args) {
-				return "", nil, fmt.Errorf("--profile needs a value: %s", strings.Join(profiles, " or "))
+				return "", nil, fmt.Errorf("--profile needs a value: %s", strings.Join(profiles, ", "))
 			}
 			value = args[i+1]
 			i++
 		}
 		switch value {
-		case steps.ProfileShep, steps.ProfileEPGU:
+		case steps.ProfileShep, steps.ProfileEPGU, steps.ProfileSMDO:
 			profile = value
 		default:
 			// Not a bus: a load's rate profile, left for load's own flags.

@@ -1,0 +1,62 @@
+package smdo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/steps"
+)
+
+// SUTLogFile is where the output of the agency's СЭД in its container goes, beside the reports.
+const SUTLogFile = "sut-smdo-sed.log"
+
+// The agency's СЭД in a container image is started as every profile starts an agency's system
+// (assembly/sut.StartAgency): the harness issues its certificate from the run's CA and registers it
+// for the system's subscriber in every scenario's router. Besides the common environment it gets
+//
+//	SHEPCONF_SMDO_CODE     its smdoCode
+//	SHEPCONF_SMDO_POLL     the receiving thread's period at the run's time scale (5m at scale 1)
+//	SHEPCONF_SMDO_RESTART  the sending thread's pause at the run's time scale (10s at scale 1)
+//
+// and each trigger request brings the router's address, the CA it chains to, the system's client
+// credentials and subscriber.
+
+// checkContainer refuses a container configuration that cannot work, naming the fix.
+func (s SUT) checkContainer() error {
+	if s.Container.Image == "" {
+		return s.Container.CheckUnused()
+	}
+	switch {
+	case s.Trigger != nil:
+		return errors.New("give the system's image or the trigger of a system already running, not both")
+	case s.Certificate != nil:
+		return errors.New("the harness issues the certificate of a system in a container from the run's CA: leave --sut-cert out with --sut-image")
+	case len(s.Defects) > 0:
+		return errors.New("defects break the built-in reference СЭД; an image is tested as it is")
+	}
+	return nil
+}
+
+// startSED starts the system's image with a certificate of the run's CA and records the
+// certificate in s, for the router to register in each scenario.
+func startSED(ctx context.Context, s *SUT, ca *nca.Authority, key pki.KeyType, t Timing) (*sut.RunningContainer, error) {
+	env := map[string]string{"SHEPCONF_SMDO_CODE": s.code(), "SHEPCONF_SMDO_POLL": t.Poll.String(), "SHEPCONF_SMDO_RESTART": t.Restart.String()}
+	c, id, err := sut.StartAgency(ctx, s.Container, steps.ProfileSMDO, env, ca,
+		nca.Subject{CommonName: s.code(), Organization: s.code() + " organisation"}, key)
+	if err != nil {
+		return nil, err
+	}
+	s.Certificate = id.Certificate
+	return c, nil
+}
+
+// containerInfo names the system under test in run.json as the container the run started.
+func containerInfo(info steps.SUTInfo, c *sut.RunningContainer) steps.SUTInfo {
+	info.Kind, info.Image, info.Digest = sut.Container, c.Image(), c.Digest()
+	info.Describe = fmt.Sprintf("the СЭД of subscriber %s in the container image %s (%s), triggered by %s", info.SystemID, c.Image(), c.Digest(), info.Trigger)
+	return info
+}

@@ -1,0 +1,68 @@
+package smdo_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/internal/dockertest"
+	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/steps"
+	"github.com/shepconf/shepconf/steps/smdo"
+)
+
+// TestSMDORunCertifiesASEDInAContainer certifies the sample agency system's СЭД in its container
+// image, as an agency's image is certified: the harness issues its certificate, registers it for
+// the system's subscriber in the router and triggers the container, which runs its threads at the
+// periods the harness gives it. The conforming image is CONFORMANT and no demonstration, with the
+// image's ID in run.json and its logs beside the reports; the same image with a defect is NOT
+// CONFORMANT, naming the rule it breaks.
+func TestSMDORunCertifiesASEDInAContainer(t *testing.T) {
+	dockertest.RequireEngine(t)
+	const image = "shepconf-sample-agency:smdo-test"
+	dockertest.BuildImage(t, "./cmd/sample-agency", "sample-agency-linux-static", "cmd/sample-agency/Dockerfile", image)
+
+	cases := []struct {
+		name, tags string
+		sut        smdo.SUT
+		verdict    string
+		failure    string
+	}{
+		{name: "conforming in both roles", tags: "@SMDO-ACK && @SMDO-CONFIRM,@SMDO-RECEIPT",
+			sut: smdo.SUT{Container: sut.AgencyImage{Image: image, Health: "/healthz"}}, verdict: reports.Conformant},
+		{name: "a defect given through the container's environment", tags: "@SMDO-CONFIRM && @SMDO-ACK",
+			sut:     smdo.SUT{Container: sut.AgencyImage{Image: image, Health: "/healthz", Env: map[string]string{"SHEPCONF_DEFECTS": "no-confirm"}}},
+			verdict: reports.NotConformant, failure: "breaks SMDO-CONFIRM"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, feats := run(t, smdo.Options{Tags: c.tags, SUT: c.sut})
+			if res.Summary.Verdict != c.verdict || res.Summary.Scenarios == 0 {
+				t.Fatalf("verdict %s, %d of %d passed; want %s\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios,
+					c.verdict, failures(feats))
+			}
+			if c.failure != "" && !strings.Contains(failures(feats), c.failure) {
+				t.Errorf("no failure says %q; failures:\n%s", c.failure, failures(feats))
+			}
+			dir := filepath.Dir(res.Report)
+			raw, err := os.ReadFile(filepath.Join(dir, steps.RunFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var info steps.RunInfo
+			if err := json.Unmarshal(raw, &info); err != nil {
+				t.Fatal(err)
+			}
+			if s := info.SUT; s.Demonstration || s.Kind != sut.Container || s.Image != image || !strings.HasPrefix(s.Digest, "sha256:") {
+				t.Errorf("run.json names the system under test as %+v, want the container of %s with its image ID", s, image)
+			}
+			logs, err := os.ReadFile(filepath.Join(dir, smdo.SUTLogFile))
+			if err != nil || !strings.Contains(string(logs), "sample СЭД listening") || !strings.Contains(string(logs), "trigger") {
+				t.Errorf("the container's logs are not kept beside the reports (%v):\n%s", err, logs)
+			}
+		})
+	}
+}

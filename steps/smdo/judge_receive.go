@@ -1,0 +1,134 @@
+package smdo
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/cucumber/godog"
+)
+
+func (w *World) registerReceiverJudgements(sc *godog.ScenarioContext) {
+	sc.Step(`^the system under test downloaded every file of the counterpart's documents$`, w.downloadedFiles)
+	sc.Step(`^the system under test confirmed every package it was offered, and none stayed listed$`, w.confirmedAll)
+	sc.Step(`^the system under test answered the document with a delivery notice and then a registration notice$`, w.answeredWithNotices)
+	sc.Step(`^the system under test asked for new packages at least twice, never sooner than 5 minutes after the previous time$`, w.pollPeriod)
+}
+
+// downloadedFiles: the receiving thread downloaded every file of each document it was sent
+// (SMDO-CONFIRM: a document is taken with its files before it is confirmed).
+func (w *World) downloadedFiles() error {
+	var missing []string
+	var files int
+	for _, orig := range w.delivered {
+		p, _ := w.contour.Router.Package(orig.ID)
+		d, _ := delivery(p, w.sut.ID)
+		for _, a := range p.Attachments {
+			files++
+			at, ok := d.Downloaded[a.ID]
+			switch {
+			case !ok:
+				missing = append(missing, fmt.Sprintf("%s of package %s never downloaded", a.Name, p.ID))
+			case !d.Confirmed.IsZero() && d.Confirmed.Before(at):
+				missing = append(missing, fmt.Sprintf("%s of package %s downloaded only after the package was confirmed", a.Name, p.ID))
+			}
+		}
+	}
+	w.packages() // the evidence
+	return w.evidence.Check("SMDO-CONFIRM", "every file of every document downloaded before the package is confirmed",
+		fmt.Sprintf("%d files; %v%s", files, missing, w.reported()), files > 0 && len(missing) == 0)
+}
+
+// confirmedAll: every package in the system's incoming list was confirmed; one that is not stays
+// listed and is offered again (SMDO-CONFIRM).
+func (w *World) confirmedAll() error {
+	var offered int
+	var bad []string
+	for _, p := range w.packages() {
+		d, ok := delivery(p, w.sut.ID)
+		if !ok {
+			continue
+		}
+		offered++
+		if d.Confirmed.IsZero() {
+			bad = append(bad, fmt.Sprintf("package %s offered %d times, never confirmed", p.ID, len(d.Offered)))
+		}
+	}
+	return w.evidence.Check("SMDO-CONFIRM", "every package offered to the system confirmed, so that none stays listed",
+		fmt.Sprintf("%d packages for the system; %v%s", offered, bad, w.reported()), offered > 0 && len(bad) == 0)
+}
+
+// answeredWithNotices: a document asking for acknowledgement (msg_acknow 2) answered with a
+// delivery notice (ack_type 1) and then a registration notice (ack_type 2), each naming its msg_id
+// with the document's package as parentId, and sent (SMDO-ACK).
+func (w *World) answeredWithNotices() error {
+	reqs := w.requests()
+	pkgs := w.packages()
+	var bad, seen []string
+	judged := 0
+	for _, orig := range w.delivered {
+		if orig.MsgAcknow != 2 {
+			continue
+		}
+		judged++
+		var delivered, registered time.Time
+		for _, p := range pkgs {
+			ack := parse(p).Envelop.Body.Acknowledgement
+			if p.From != w.sut.ID || ack == nil {
+				continue
+			}
+			sentAt, sent := sentPackage(reqs, p.ID)
+			seen = append(seen, fmt.Sprintf("package %s: ack_type %d for msg_id %s, parentId %q, sent %v, %s", p.ID, ack.AckType, ack.MsgID, p.ParentID, sent, p.State))
+			if ack.MsgID != orig.MsgID || p.ParentID != orig.ID || !sent || !settledState(p) {
+				continue
+			}
+			switch ack.AckType {
+			case 1:
+				delivered = sentAt
+			case 2:
+				registered = sentAt
+			}
+		}
+		switch {
+		case delivered.IsZero():
+			bad = append(bad, fmt.Sprintf("no delivery notice routed for package %s (msg_id %s)", orig.ID, orig.MsgID))
+		case registered.IsZero():
+			bad = append(bad, fmt.Sprintf("no registration notice routed for package %s (msg_id %s)", orig.ID, orig.MsgID))
+		case registered.Before(delivered):
+			bad = append(bad, fmt.Sprintf("the registration notice for package %s came before the delivery notice", orig.ID))
+		}
+	}
+	return w.evidence.Check("SMDO-ACK", "for each document asking for acknowledgement a delivery notice, then a registration notice, with its msg_id and parentId, sent and routed",
+		fmt.Sprintf("%d documents asking for acknowledgement; notices %v; missing %v%s", judged, seen, bad, w.reported()), judged > 0 && len(bad) == 0)
+}
+
+// pollPeriod: the receiving thread asked for new packages at least twice in the window, each pass
+// no sooner than the period after the previous one (SMDO-POLL). A pass is the list calls it makes
+// back to back (the pages, or the first page again until it is empty, as the walkthrough's thread
+// works until the list is taken): calls less than a twentieth of the period apart. A tenth of the
+// period is allowed for the thread's own work and timers.
+func (w *World) pollPeriod() error {
+	t := w.suite.timing
+	var passes []time.Time
+	var last time.Time
+	for _, r := range w.requests() {
+		if r.Op != "list" {
+			continue
+		}
+		if last.IsZero() || r.At.Sub(last) >= t.Poll/20 {
+			passes = append(passes, r.At)
+		}
+		last = r.At
+	}
+	var gaps []string
+	shortest := time.Duration(-1)
+	for i := 1; i < len(passes); i++ {
+		gap := passes[i].Sub(passes[i-1])
+		gaps = append(gaps, gap.Round(time.Millisecond).String())
+		if shortest < 0 || gap < shortest {
+			shortest = gap
+		}
+	}
+	least := t.Poll - t.Poll/10
+	return w.evidence.Check("SMDO-POLL", fmt.Sprintf("at least 2 passes over the new packages, at least %s apart%s", least, t.note()),
+		fmt.Sprintf("%d passes, %v apart%s", len(passes), gaps, w.reported()), len(passes) >= 2 && shortest >= least)
+}
