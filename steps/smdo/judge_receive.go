@@ -35,7 +35,7 @@ func (w *World) downloadedFiles() error {
 	}
 	w.packages() // the evidence
 	return w.evidence.Check("SMDO-CONFIRM", "every file of every document downloaded before the package is confirmed",
-		fmt.Sprintf("%d files; %v%s", files, missing, w.reported()), files > 0 && len(missing) == 0)
+		fmt.Sprintf("%d files; missing: %s%s", files, list(missing), w.reported()), files > 0 && len(missing) == 0)
 }
 
 // confirmedAll: every package in the system's incoming list was confirmed; one that is not stays
@@ -54,7 +54,7 @@ func (w *World) confirmedAll() error {
 		}
 	}
 	return w.evidence.Check("SMDO-CONFIRM", "every package offered to the system confirmed, so that none stays listed",
-		fmt.Sprintf("%d packages for the system; %v%s", offered, bad, w.reported()), offered > 0 && len(bad) == 0)
+		fmt.Sprintf("%d packages for the system; unconfirmed: %s%s", offered, list(bad), w.reported()), offered > 0 && len(bad) == 0)
 }
 
 // answeredWithNotices: a document asking for acknowledgement (msg_acknow 2) answered with a
@@ -98,7 +98,7 @@ func (w *World) answeredWithNotices() error {
 		}
 	}
 	return w.evidence.Check("SMDO-ACK", "for each document asking for acknowledgement a delivery notice, then a registration notice, with its msg_id and parentId, sent and routed",
-		fmt.Sprintf("%d documents asking for acknowledgement; notices %v; missing %v%s", judged, seen, bad, w.reported()), judged > 0 && len(bad) == 0)
+		fmt.Sprintf("%d documents asking for acknowledgement; notices: %s; missing: %s%s", judged, list(seen), list(bad), w.reported()), judged > 0 && len(bad) == 0)
 }
 
 // pollPeriod: the receiving thread asked for new packages at least twice in the window, each pass

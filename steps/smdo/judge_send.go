@@ -54,7 +54,7 @@ func (w *World) tokenOnEveryCall() error {
 		}
 	}
 	return w.evidence.Check("SMDO-TOKEN", "a token from the token endpoint with HTTP Basic, then every call with it as Bearer",
-		fmt.Sprintf("%d tokens issued, %d calls; refused: %v%s", tokens, calls, bad, w.reported()), tokens > 0 && calls > 0 && len(bad) == 0)
+		fmt.Sprintf("%d tokens issued, %d calls; refused: %s%s", tokens, calls, list(bad), w.reported()), tokens > 0 && calls > 0 && len(bad) == 0)
 }
 
 // tokenAfter says a token was issued among reqs.
@@ -107,7 +107,7 @@ func (w *World) sendSequence() error {
 		}
 	}
 	return w.evidence.Check("SMDO-SEND", "each package requested, its files attached, each file signed, then the package sent (204)",
-		fmt.Sprintf("%d packages; %v%s", len(docs), bad, w.reported()), len(docs) > 0 && len(bad) == 0)
+		fmt.Sprintf("%d packages; out of order: %s%s", len(docs), list(bad), w.reported()), len(docs) > 0 && len(bad) == 0)
 }
 
 // filesSigned: every file of every document the system sent carries a signature that verified
@@ -132,7 +132,7 @@ func (w *World) filesSigned() error {
 		}
 	}
 	return w.evidence.Check("SMDO-SIGN", "a signature on every file that verifies against the system's certificate, none refused",
-		fmt.Sprintf("%d files; %v%s", files, bad, w.reported()), files > 0 && len(bad) == 0)
+		fmt.Sprintf("%d files; refused or unsigned: %s%s", files, list(bad), w.reported()), files > 0 && len(bad) == 0)
 }
 
 // packagesRouted: every document the system sent passed the router's format checks and reached
@@ -170,11 +170,11 @@ func (w *World) packagesRouted() error {
 		}
 	}
 	if err := w.evidence.Check("SMDO-FORMAT", "every package the system sent routed to its recipients, none refused for its format",
-		fmt.Sprintf("%d packages sent; %v%s", sent, bad, w.reported()), sent > 0 && len(bad) == 0); err != nil {
+		fmt.Sprintf("%d packages sent; not routed: %s%s", sent, list(bad), w.reported()), sent > 0 && len(bad) == 0); err != nil {
 		return err
 	}
 	return w.evidence.Check("SMDO-DIR", "the document kinds and file types of the router's directories",
-		fmt.Sprintf("%d packages sent; outside the directories: %v", sent, outside), len(outside) == 0)
+		fmt.Sprintf("%d packages sent; outside the directories: %s", sent, list(outside)), len(outside) == 0)
 }
 
 // filesOf are the files a packet declares, of its document or of its additional materials.
@@ -222,12 +222,12 @@ func (w *World) tookNotices() error {
 	w.packages() // the evidence
 	_, receipt := taken(1, true)
 	if err := w.evidence.Check("SMDO-RECEIPT", "the router's delivery receipt for the system's document taken from its incoming list and confirmed",
-		fmt.Sprintf("receipts %v%s", receipts, w.reported()), receipt); err != nil {
+		fmt.Sprintf("receipts: %s%s", list(receipts), w.reported()), receipt); err != nil {
 		return err
 	}
 	_, notice := taken(2, false)
 	return w.evidence.Check("SMDO-ACK", "the counterpart's registration notice for the system's document taken from its incoming list and confirmed",
-		fmt.Sprintf("registration notices %v%s", notices, w.reported()), notice)
+		fmt.Sprintf("registration notices: %s%s", list(notices), w.reported()), notice)
 }
 
 // reportedDocument: what the system concludes from the registration notice (SMDO-ACK): registered,
@@ -262,7 +262,7 @@ func (w *World) replyNamesParent() error {
 			(dp.ParMsgID == orig.MsgID || dp.LastMsgID == orig.MsgID)
 	}
 	return w.evidence.Check("SMDO-REPLY", fmt.Sprintf("a document with parentId %s and docParent naming idnumber %s and msg_id %s",
-		orig.ID, op.Envelop.Body.Document.IDNumber, orig.MsgID), fmt.Sprintf("%v%s", seen, w.reported()), found)
+		orig.ID, op.Envelop.Body.Document.IDNumber, orig.MsgID), fmt.Sprintf("documents of the system: %s%s", list(seen), w.reported()), found)
 }
 
 // additionsReplace: additional materials with add_type 2 whose referred idnumber is a document the
@@ -292,7 +292,7 @@ func (w *World) additionsReplace() error {
 		}
 	}
 	return w.evidence.Check("SMDO-ADD", "additional materials (msg_type 2), routed, with a folder of add_type 2 referring to a document the system sent and carrying a file of it under the same name",
-		fmt.Sprintf("documents sent %v; additional materials %v%s", sent, seen, w.reported()), found)
+		fmt.Sprintf("documents sent %v; additional materials: %s%s", sent, list(seen), w.reported()), found)
 }
 
 // restartPause: the sending thread began each package no sooner than 10 seconds after its previous
@@ -401,5 +401,5 @@ func (w *World) tookRouterNotice() error {
 	})
 	w.packages() // the evidence
 	return w.evidence.Check("SMDO-NOTICE", "the router's notice (from ROUTER, parentId the system's package) taken and confirmed",
-		fmt.Sprintf("%v%s", seen, w.reported()), found)
+		fmt.Sprintf("notices: %s%s", list(seen), w.reported()), found)
 }

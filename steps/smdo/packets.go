@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/shepconf/shepconf/simulators/smdo/router"
@@ -146,4 +147,12 @@ func (w *World) reported() string {
 		return fmt.Sprintf("; the system reported %s: %s", f.result.Outcome, f.result.Error)
 	}
 	return fmt.Sprintf("; the system reported %s", f.result.Outcome)
+}
+
+// list is a failure's items, one after another, or "none".
+func list(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	return strings.Join(items, "; ")
 }
