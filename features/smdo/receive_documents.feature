@@ -3,7 +3,8 @@ Feature: The agency's СЭД receives documents through the SMDO router
   The receiving thread of the СЭД asks the router for new packages every 5 minutes, takes the list,
   downloads the files of each document and confirms each package it took: only a confirmed package
   counts as received, and the router keeps offering one that is not. A document that asks for
-  acknowledgement is answered with a delivery notice and then a registration notice. The harness's
+  acknowledgement is answered with a delivery notice and then a registration notice: registered, or
+  its refusal when the system refuses to register the document. The harness's
   counterpart sends the system under test documents through the simulated router, the system runs
   its receiving thread, and the harness judges from what the router saw.
 
@@ -19,6 +20,12 @@ Feature: The agency's СЭД receives documents through the SMDO router
     And the system under test downloaded every file of the counterpart's documents
     And the system under test confirmed every package it was offered, and none stayed listed
     And the system under test answered the document with a delivery notice and then a registration notice
+
+  @SMDO-ACK
+  Scenario: A document the system refuses to register is answered with a refusal
+    Given the counterpart sent the system under test a document with 1 file, asking for acknowledgement
+    When the system under test runs its receiving thread for 2 poll periods, refusing to register what it takes
+    Then the system under test answered the document with a delivery notice and then a registration notice refusing it
 
   @SMDO-CONFIRM
   Scenario: Every package taken is confirmed and not offered again

@@ -32,7 +32,7 @@ func (w *World) register(sc *godog.ScenarioContext) {
 	sc.Step(`^the system under test is made to send the counterpart (\d+) documents together$`, w.sendTogether)
 	sc.Step(`^the system under test is made to send the counterpart a reply to that document$`, w.sendReply)
 	sc.Step(`^the system under test is made to send the counterpart a file replacing one of that document$`, w.sendReplacement)
-	sc.Step(`^the system under test runs its receiving thread for (\d+) poll periods$`, w.runReceiver)
+	sc.Step(`^the system under test runs its receiving thread for (\d+) poll periods(, refusing to register what it takes)?$`, w.runReceiver)
 
 	w.registerSenderJudgements(sc)
 	w.registerReceiverJudgements(sc)
@@ -155,19 +155,23 @@ func (w *World) sendReplacement(ctx context.Context) error {
 }
 
 func (w *World) tookDocument(ctx context.Context) error {
-	return w.receive(ctx, 1)
+	return w.receive(ctx, 1, router.Registered)
 }
 
-func (w *World) runReceiver(ctx context.Context, periods int) error {
-	return w.receive(ctx, periods)
+func (w *World) runReceiver(ctx context.Context, periods int, refusing string) error {
+	if refusing != "" {
+		return w.receive(ctx, periods, router.RegistrationRefused)
+	}
+	return w.receive(ctx, periods, router.Registered)
 }
 
-// receive runs the system's receiving thread for the given poll periods and half a period more.
-func (w *World) receive(ctx context.Context, periods int) error {
+// receive runs the system's receiving thread for the given poll periods and half a period more,
+// registering what it takes as the registration errorcode says (SMDO-ACK).
+func (w *World) receive(ctx context.Context, periods, registration int) error {
 	t := w.suite.timing
 	window := time.Duration(periods)*t.Poll + t.Poll/2
 	r := w.request(trigger.Receive)
-	r.SMDO.Window = window.String()
+	r.SMDO.Window, r.SMDO.Registration = window.String(), registration
 	r.Timeout = (window + time.Minute).String()
 	start := time.Now()
 	if err := w.fire(ctx, r); err != nil {

@@ -5,12 +5,15 @@ import (
 	"time"
 
 	"github.com/cucumber/godog"
+
+	"github.com/shepconf/shepconf/simulators/smdo/router"
 )
 
 func (w *World) registerReceiverJudgements(sc *godog.ScenarioContext) {
 	sc.Step(`^the system under test downloaded every file of the counterpart's documents$`, w.downloadedFiles)
 	sc.Step(`^the system under test confirmed every package it was offered, and none stayed listed$`, w.confirmedAll)
-	sc.Step(`^the system under test answered the document with a delivery notice and then a registration notice$`, w.answeredWithNotices)
+	sc.Step(`^the system under test answered the document with a delivery notice and then a registration notice$`, w.answeredRegistered)
+	sc.Step(`^the system under test answered the document with a delivery notice and then a registration notice refusing it$`, w.answeredRefused)
 	sc.Step(`^the system under test asked for new packages at least twice, never sooner than 5 minutes after the previous time$`, w.pollPeriod)
 }
 
@@ -57,10 +60,14 @@ func (w *World) confirmedAll() error {
 		fmt.Sprintf("%d packages for the system; unconfirmed: %s%s", offered, list(bad), w.reported()), offered > 0 && len(bad) == 0)
 }
 
+func (w *World) answeredRegistered() error { return w.answeredWithNotices(router.Registered) }
+func (w *World) answeredRefused() error    { return w.answeredWithNotices(router.RegistrationRefused) }
+
 // answeredWithNotices: a document asking for acknowledgement (msg_acknow 2) answered with a
-// delivery notice (ack_type 1) and then a registration notice (ack_type 2), each naming its msg_id
-// with the document's package as parentId, and sent (SMDO-ACK).
-func (w *World) answeredWithNotices() error {
+// delivery notice (ack_type 1) and then a registration notice (ack_type 2) whose errorcode is the
+// one the system was asked to register with (0 registered, 2 refused), each naming its msg_id with
+// the document's package as parentId, sent and routed (SMDO-ACK).
+func (w *World) answeredWithNotices(errorCode int) error {
 	reqs := w.requests()
 	pkgs := w.packages()
 	var bad, seen []string
@@ -77,8 +84,12 @@ func (w *World) answeredWithNotices() error {
 				continue
 			}
 			sentAt, sent := sentPackage(reqs, p.ID)
-			seen = append(seen, fmt.Sprintf("package %s: ack_type %d for msg_id %s, parentId %q, sent %v, %s", p.ID, ack.AckType, ack.MsgID, p.ParentID, sent, p.State))
-			if ack.MsgID != orig.MsgID || p.ParentID != orig.ID || !sent || !settledState(p) {
+			code := -1
+			if len(ack.AckResult) > 0 {
+				code = ack.AckResult[0].ErrorCode
+			}
+			seen = append(seen, fmt.Sprintf("package %s: ack_type %d errorcode %d for msg_id %s, parentId %q, sent %v, %s", p.ID, ack.AckType, code, ack.MsgID, p.ParentID, sent, p.State))
+			if ack.MsgID != orig.MsgID || p.ParentID != orig.ID || !sent || !settledState(p) || ack.AckType == 2 && code != errorCode {
 				continue
 			}
 			switch ack.AckType {
@@ -92,12 +103,12 @@ func (w *World) answeredWithNotices() error {
 		case delivered.IsZero():
 			bad = append(bad, fmt.Sprintf("no delivery notice routed for package %s (msg_id %s)", orig.ID, orig.MsgID))
 		case registered.IsZero():
-			bad = append(bad, fmt.Sprintf("no registration notice routed for package %s (msg_id %s)", orig.ID, orig.MsgID))
+			bad = append(bad, fmt.Sprintf("no registration notice with errorcode %d routed for package %s (msg_id %s)", errorCode, orig.ID, orig.MsgID))
 		case registered.Before(delivered):
 			bad = append(bad, fmt.Sprintf("the registration notice for package %s came before the delivery notice", orig.ID))
 		}
 	}
-	return w.evidence.Check("SMDO-ACK", "for each document asking for acknowledgement a delivery notice, then a registration notice, with its msg_id and parentId, sent and routed",
+	return w.evidence.Check("SMDO-ACK", fmt.Sprintf("for each document asking for acknowledgement a delivery notice, then a registration notice with errorcode %d, with its msg_id and parentId, sent and routed", errorCode),
 		fmt.Sprintf("%d documents asking for acknowledgement; notices: %s; missing: %s%s", judged, list(seen), list(bad), w.reported()), judged > 0 && len(bad) == 0)
 }
 
