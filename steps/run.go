@@ -18,6 +18,7 @@ import (
 
 	"github.com/cucumber/godog"
 
+	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/reports"
 )
@@ -259,4 +260,12 @@ func CountRole(feats []reports.Feature, role, tag string) RoleResult {
 		}
 	}
 	return rr
+}
+
+// ContainerInfo names the system under test in run.json as the container the run started: what
+// it is (its role and ID, e.g. "the EPGU client AGENCY_IS"), the image and its digest.
+func ContainerInfo(info SUTInfo, what string, c *sut.RunningContainer) SUTInfo {
+	info.Kind, info.Image, info.Digest = sut.Container, c.Image(), c.Digest()
+	info.Describe = fmt.Sprintf("%s in the container image %s (%s), triggered by %s", what, c.Image(), c.Digest(), info.Trigger)
+	return info
 }

@@ -3,7 +3,6 @@ package epgu
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
@@ -51,11 +50,4 @@ func startClient(ctx context.Context, s *SUT, ca *nca.Authority, key pki.KeyType
 	// The contour trusts the run's CA for the files' signatures already: no further chain.
 	s.Certificate = id.Certificate
 	return c, nil
-}
-
-// containerInfo names the system under test in run.json as the container the run started.
-func containerInfo(info steps.SUTInfo, c *sut.RunningContainer) steps.SUTInfo {
-	info.Kind, info.Image, info.Digest = sut.Container, c.Image(), c.Digest()
-	info.Describe = fmt.Sprintf("the EPGU client %s in the container image %s (%s), triggered by %s", info.SystemID, c.Image(), c.Digest(), info.Trigger)
-	return info
 }

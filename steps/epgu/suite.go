@@ -153,7 +153,7 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	}
 	info := s.sutInfo()
 	if client != nil {
-		info = containerInfo(info, client)
+		info = steps.ContainerInfo(info, "the EPGU client "+info.SystemID, client)
 	}
 	run := reports.Run{Title: "EPGU API conformance (profile epgu)", Catalogue: catalogue, Started: started, Finished: time.Now(),
 		TimeScale: o.TimeScale, SUT: info.Describe, Version: o.Version, Tags: tags, Features: feats, KeyAlgorithm: o.KeyAlgorithm.String()}

@@ -3,7 +3,6 @@ package smdo
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
@@ -52,11 +51,4 @@ func startSED(ctx context.Context, s *SUT, ca *nca.Authority, key pki.KeyType, t
 	}
 	s.Certificate = id.Certificate
 	return c, nil
-}
-
-// containerInfo names the system under test in run.json as the container the run started.
-func containerInfo(info steps.SUTInfo, c *sut.RunningContainer) steps.SUTInfo {
-	info.Kind, info.Image, info.Digest = sut.Container, c.Image(), c.Digest()
-	info.Describe = fmt.Sprintf("the СЭД of subscriber %s in the container image %s (%s), triggered by %s", info.SystemID, c.Image(), c.Digest(), info.Trigger)
-	return info
 }

@@ -170,7 +170,7 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	}
 	info := s.sutInfo()
 	if container != nil {
-		info = containerInfo(info, container)
+		info = steps.ContainerInfo(info, "the СЭД of subscriber "+info.SystemID, container)
 	}
 	var roles []steps.RoleResult
 	for _, r := range o.SUT.roles() {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // upload is a chunked push in progress (EPGU-2.1.3).
@@ -60,10 +61,10 @@ func (a *API) pushChunked(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !ok:
 	case archive == nil:
-		writeJSON(w, http.StatusPartialContent, orderIDDoc{id})
+		server.WriteJSON(w, http.StatusPartialContent, orderIDDoc{id})
 	default:
 		a.submit(o, archive)
-		writeJSON(w, http.StatusOK, orderIDDoc{id})
+		server.WriteJSON(w, http.StatusOK, orderIDDoc{id})
 	}
 }
 

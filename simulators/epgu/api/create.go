@@ -5,6 +5,8 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 type orderIDDoc struct {
@@ -39,7 +41,7 @@ func (a *API) createOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	o := a.newOrder(tok, m, s, true)
 	exchangeOf(r).OrderID = o.id
-	writeJSON(w, http.StatusOK, orderIDDoc{o.id})
+	server.WriteJSON(w, http.StatusOK, orderIDDoc{o.id})
 }
 
 // push is POST /api/gusmev/push: the order and its whole archive at once (EPGU-2.1.4).
@@ -98,7 +100,7 @@ func (a *API) push(w http.ResponseWriter, r *http.Request) {
 	o := a.newOrder(tok, m, s, false)
 	rec.OrderID = o.id
 	a.submit(o, f.file)
-	writeJSON(w, http.StatusOK, orderIDDoc{o.id})
+	server.WriteJSON(w, http.StatusOK, orderIDDoc{o.id})
 }
 
 // jsonPart accepts a meta part typed application/json, or untyped as a plain form field.

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // pathOrderID is the {orderId} of the path (EPGU-T25), or a 400 answered.
@@ -65,7 +66,7 @@ func (a *API) details(w http.ResponseWriter, r *http.Request) {
 	if code == ProcessingDone && o.messageID != "" {
 		doc.MessageID, doc.MessageID2 = &o.messageID, &o.messageID
 	}
-	writeJSON(w, http.StatusOK, doc)
+	server.WriteJSON(w, http.StatusOK, doc)
 }
 
 // cancel is POST /api/gusmev/order/{orderId}/cancel (EPGU-2.2): allowed only while the current

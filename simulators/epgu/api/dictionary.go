@@ -5,6 +5,8 @@ import (
 	"io"
 	"mime"
 	"net/http"
+
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // dictItem is an entry of a simulated NSI dictionary.
@@ -76,7 +78,7 @@ type dictDoc struct {
 func (a *API) dictionary(w http.ResponseWriter, r *http.Request) {
 	invalid := func(field, msg string) {
 		exchangeOf(r).Note = field + ": " + msg
-		writeJSON(w, http.StatusBadRequest, dictDoc{Error: dictError{1, "validation error"},
+		server.WriteJSON(w, http.StatusBadRequest, dictDoc{Error: dictError{1, "validation error"},
 			FieldErrors: []fieldError{{field, msg}}, Items: []itemDoc{}})
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
@@ -96,7 +98,7 @@ func (a *API) dictionary(w http.ResponseWriter, r *http.Request) {
 	items, ok := dictionaries[r.PathValue("code")]
 	if !ok {
 		exchangeOf(r).Note = "unknown dictionary " + r.PathValue("code")
-		writeJSON(w, http.StatusOK, dictDoc{Error: dictError{7, "Entity not found"}, FieldErrors: []fieldError{}, Items: []itemDoc{}})
+		server.WriteJSON(w, http.StatusOK, dictDoc{Error: dictError{7, "Entity not found"}, FieldErrors: []fieldError{}, Items: []itemDoc{}})
 		return
 	}
 	var parent *string
@@ -116,7 +118,7 @@ func (a *API) dictionary(w http.ResponseWriter, r *http.Request) {
 		}
 		docs = page(docs, num-1, *req.PageSize)
 	}
-	writeJSON(w, http.StatusOK, dictDoc{Error: dictError{0, "operation completed"}, FieldErrors: []fieldError{}, Total: total, Items: docs})
+	server.WriteJSON(w, http.StatusOK, dictDoc{Error: dictError{0, "operation completed"}, FieldErrors: []fieldError{}, Total: total, Items: docs})
 }
 
 func childrenOf(items []dictItem, value string) []dictItem {

@@ -1,10 +1,10 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // The error codes of EPGU-A4, carried in {"code","message"} bodies.
@@ -82,16 +82,6 @@ func defaultMessage(status int) string {
 	return http.StatusText(status)
 }
 
-// writeJSON answers v as JSON without HTML escaping, so Cyrillic and the escaped order string read
-// as the spec's samples do.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
-}
-
 // fail answers an EPGU-A4 error and records its code and breach in the exchange log. A 204 (order
 // not found, EPGU-A4) has no body.
 func fail(w http.ResponseWriter, r *http.Request, status int, code, message string, b *rule.Breach) {
@@ -105,7 +95,7 @@ func fail(w http.ResponseWriter, r *http.Request, status int, code, message stri
 		w.WriteHeader(status)
 		return
 	}
-	writeJSON(w, status, errorBody{Code: code, Message: message})
+	server.WriteJSON(w, status, errorBody{Code: code, Message: message})
 }
 
 // refuse answers a breach of a rule of the spec: the message is the breach itself, so the client's

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // The status feeds of EPGU-2.3: a page of {orderId, orderSearchStatus, status} entries.
@@ -99,7 +100,7 @@ func (a *API) updatedAfter(w http.ResponseWriter, r *http.Request) {
 		sorted[i] = all[k]
 	}
 	content := page(sorted, num, size)
-	writeJSON(w, http.StatusOK, pageDoc{Count: len(content), TotalCount: len(sorted), Content: content})
+	server.WriteJSON(w, http.StatusOK, pageDoc{Count: len(content), TotalCount: len(sorted), Content: content})
 }
 
 // ordersStatus is GET /api/gusmev/order/getOrdersStatus (EPGU-2.3.1): the given orders in the
@@ -131,7 +132,7 @@ func (a *API) ordersStatus(w http.ResponseWriter, r *http.Request) {
 	}
 	all := a.statusesOf(tok.ClientID, ids)
 	content := page(all, num, size)
-	writeJSON(w, http.StatusOK, pageDoc{Count: len(content), TotalCount: len(all), Content: content})
+	server.WriteJSON(w, http.StatusOK, pageDoc{Count: len(content), TotalCount: len(all), Content: content})
 }
 
 // changedAfter are the entries of the system's orders whose current status was set after after,

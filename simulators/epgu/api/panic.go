@@ -3,9 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
-	"runtime/debug"
 
-	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
 
@@ -13,12 +11,7 @@ import (
 // answered yet, a note in the exchange's log entry, and the stack in the process log. The panic of
 // http.ErrAbortHandler is the handler's way to cut the connection, and is passed on.
 func (a *API) recovered(w *server.StatusWriter, r *http.Request, v any) {
-	if v == http.ErrAbortHandler {
-		panic(v)
-	}
-	a.logger.Error("epgu api: handler panic", "method", r.Method, "path", rule.Cut(r.URL.Path, logFieldLimit),
-		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-	note := fmt.Sprintf("the simulator failed: handler panic: %v", v)
+	note := server.PanicNote(a.logger, "epgu api", r, v)
 	if w.Status != 0 {
 		exchangeOf(r).Note = note + " (after answering " + fmt.Sprint(w.Status) + ")"
 		return

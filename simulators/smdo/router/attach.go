@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // maxNameBytes bounds a file's name (the attachment's name, its docTransfer's referenceid).
@@ -68,7 +69,7 @@ func (r *Router) attach(w http.ResponseWriter, req *http.Request, caller *Subscr
 	r.stored += int64(len(data))
 	p.restate(r.now())
 	recordOf(req).AttachID = a.id
-	writeJSON(w, http.StatusOK, attachAnswer{ID: a.id, Name: a.name, Size: len(a.data)})
+	server.WriteJSON(w, http.StatusOK, attachAnswer{ID: a.id, Name: a.name, Size: len(a.data)})
 }
 
 // reserve holds room for an upload before its bytes are read (r.mu held): the request's

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // token is an access token the router issued.
@@ -120,7 +121,7 @@ func (r *Router) token(w http.ResponseWriter, req *http.Request) {
 	r.mu.Unlock()
 	rec := recordOf(req)
 	rec.Subscriber, rec.Token = sub.ID, fingerprint(value)
-	writeJSON(w, http.StatusOK, tokenAnswer{AccessToken: value, TokenType: "bearer",
+	server.WriteJSON(w, http.StatusOK, tokenAnswer{AccessToken: value, TokenType: "bearer",
 		ExpiresIn: int64(math.Ceil(r.lifetime.Seconds())), Scope: "application"})
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	smdofixtures "github.com/shepconf/shepconf/fixtures/smdo"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // Directories are the router's directories (SMDO-DIR) other than the subscribers: each entry as
@@ -121,17 +122,17 @@ func (d Directories) index() (directoryIndex, error) {
 
 // docTypes answers GET smdo_nsi_doc_type/1.0.0/smdo_nsi/doc_type/v1.
 func (r *Router) docTypes(w http.ResponseWriter, _ *http.Request, _ *Subscriber) {
-	writeJSON(w, http.StatusOK, orEmpty(r.dirs.DocTypes))
+	server.WriteJSON(w, http.StatusOK, orEmpty(r.dirs.DocTypes))
 }
 
 // fileTypes answers GET smdo_nsi_file_type/1.0.0/smdo_nsi/file_type/v1.
 func (r *Router) fileTypes(w http.ResponseWriter, _ *http.Request, _ *Subscriber) {
-	writeJSON(w, http.StatusOK, orEmpty(r.dirs.FileTypes))
+	server.WriteJSON(w, http.StatusOK, orEmpty(r.dirs.FileTypes))
 }
 
 // sedTypes answers GET smdo_nsi_sed_type/1.0.0/smdo_nsi/sed_type/v1.
 func (r *Router) sedTypes(w http.ResponseWriter, _ *http.Request, _ *Subscriber) {
-	writeJSON(w, http.StatusOK, orEmpty(r.dirs.SedTypes))
+	server.WriteJSON(w, http.StatusOK, orEmpty(r.dirs.SedTypes))
 }
 
 func orEmpty(l []json.RawMessage) []json.RawMessage {
@@ -231,7 +232,7 @@ func (r *Router) searchSubscribers(w http.ResponseWriter, req *http.Request, _ *
 		ans.Paging.HasNext = to < len(ids)
 	}
 	r.mu.Unlock()
-	writeJSON(w, http.StatusOK, ans)
+	server.WriteJSON(w, http.StatusOK, ans)
 }
 
 func subscriberEntry(row int, s *Subscriber) subscriberJSON {

@@ -1,10 +1,10 @@
 package router
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // errorBody is the router's error answer. The exact body of the real router is not public
@@ -19,15 +19,6 @@ type errorBody struct {
 	Message          string `json:"message"`
 	Rule             string `json:"rule,omitempty"`
 	Field            string `json:"field,omitempty"`
-}
-
-// writeJSON answers v as JSON without HTML escaping, so Cyrillic and "<" read as sent.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
 }
 
 // refuse answers a breach of a rule and records it in the call's log entry: the message is the
@@ -47,7 +38,7 @@ func refuseAs(w http.ResponseWriter, req *http.Request, status int, code string,
 	if code != http.StatusText(status) {
 		body.ErrorDescription = body.Message
 	}
-	writeJSON(w, status, body)
+	server.WriteJSON(w, status, body)
 }
 
 // injected marks the call's answer as an injected fault (RefuseNext, ExpireTokenAfter).

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // The incoming package API (SMDO-POLL, SMDO-CONFIRM): list, download, confirm.
@@ -76,7 +77,7 @@ func (r *Router) list(w http.ResponseWriter, req *http.Request, caller *Subscrib
 		}
 		ans.HasNext = to < len(all)
 	}
-	writeJSON(w, http.StatusOK, ans)
+	server.WriteJSON(w, http.StatusOK, ans)
 }
 
 // incomingFor is subscriber id's deliveries in the order they were routed (r.mu held).

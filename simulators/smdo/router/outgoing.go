@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // The outgoing package API (SMDO-SEND): create, update, get and delete a package the caller sends.
@@ -34,7 +35,7 @@ func (r *Router) create(w http.ResponseWriter, req *http.Request, caller *Subscr
 	}
 	p := r.newPackage(caller.ID, in)
 	recordOf(req).PackageID = p.id
-	writeJSON(w, http.StatusOK, r.answerOf(p))
+	server.WriteJSON(w, http.StatusOK, r.answerOf(p))
 }
 
 // creationBreach refuses a new package the router has no room for (r.mu held): beyond the
@@ -100,7 +101,7 @@ func (r *Router) update(w http.ResponseWriter, req *http.Request, caller *Subscr
 		return
 	}
 	r.refill(p, in)
-	writeJSON(w, http.StatusOK, r.answerOf(p))
+	server.WriteJSON(w, http.StatusOK, r.answerOf(p))
 }
 
 // get answers one of the caller's packages: GET …/package/{packageId}.
@@ -108,7 +109,7 @@ func (r *Router) get(w http.ResponseWriter, req *http.Request, caller *Subscribe
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if p := r.outgoing(w, req, caller, req.PathValue("packageId")); p != nil {
-		writeJSON(w, http.StatusOK, r.answerOf(p))
+		server.WriteJSON(w, http.StatusOK, r.answerOf(p))
 	}
 }
 

@@ -3,9 +3,7 @@ package router
 import (
 	"fmt"
 	"net/http"
-	"runtime/debug"
 
-	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
 
@@ -13,18 +11,13 @@ import (
 // note in the call's log entry, and the stack in the process log. The panic of
 // http.ErrAbortHandler is the handler's way to cut the connection, and is passed on.
 func (r *Router) recovered(w *server.StatusWriter, req *http.Request, v any) {
-	if v == http.ErrAbortHandler {
-		panic(v)
-	}
-	r.logger.Error("smdo router: handler panic", "method", req.Method, "path", rule.Cut(req.URL.Path, logFieldLimit),
-		"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-	note := fmt.Sprintf("the simulator failed: handler panic: %v", v)
+	note := server.PanicNote(r.logger, "smdo router", req, v)
 	rec := recordOf(req)
 	if w.Status != 0 {
 		rec.Error = note + fmt.Sprintf(" (after answering %d)", w.Status)
 		return
 	}
 	rec.Error = note
-	writeJSON(w, http.StatusInternalServerError, errorBody{Status: http.StatusInternalServerError,
+	server.WriteJSON(w, http.StatusInternalServerError, errorBody{Status: http.StatusInternalServerError,
 		Error: http.StatusText(http.StatusInternalServerError), Message: note})
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/cms"
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 )
 
 // signs puts a file's signatures: PUT …/package/{packageId}/attach/{attachId}/signs with
@@ -61,7 +62,7 @@ func (r *Router) signs(w http.ResponseWriter, req *http.Request, caller *Subscri
 	}
 	a.signs, a.verified = signs, verified
 	p.restate(r.now())
-	writeJSON(w, http.StatusOK, r.answerOf(p))
+	server.WriteJSON(w, http.StatusOK, r.answerOf(p))
 }
 
 // unsign removes a file's signatures: DELETE …/package/{packageId}/attach/{attachId}/signs → 204.
