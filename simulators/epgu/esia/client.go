@@ -19,14 +19,15 @@ import (
 )
 
 // Client is an agency system's side of ESIA, for the reference client and the tests: the signed
-// authorisation URL, the code exchange and the API-key token. The code flow goes through
+// authorisation URL, the code exchange, the API-key token, and the token by a JWT assertion and its
+// refresh (client_jwt.go). The code flow goes through
 // golang.org/x/oauth2 (AuthCodeURL, Exchange): ESIA's extras (client_secret signed per request,
 // timestamp, state, scope, token_type) ride as extra parameters with the client's secret left empty
 // so that x/oauth2 sends the per-request signature untouched (AuthStyleInParams).
 type Client struct {
 	BaseURL    string        // ESIA's base URL, e.g. https://127.0.0.1:41234
 	Mnemonic   string        // client_id
-	Identity   *pki.Identity // the system's certificate and key: signs client_secret and the API key
+	Identity   *pki.Identity // the system's certificate and key: signs client_secret, the API key and assertions
 	HTTPClient *http.Client  // nil: http.DefaultClient
 	Now        func() time.Time
 }

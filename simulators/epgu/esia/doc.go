@@ -17,6 +17,8 @@
 //
 //	GET  /aas/oauth2/v2/ac                              authorisation code, consent simulated (ESIA-OAUTH)
 //	POST /aas/oauth2/v3/te                              code → tokens, grant_type=authorization_code (ESIA-OAUTH)
+//	POST /aas/oauth2/v3/te                              JWT assertion → tokens, grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer (ESIA-JWT)
+//	POST /aas/oauth2/v3/te                              refresh token → tokens, grant_type=refresh_token, rotated (ESIA-JWT)
 //	GET  /esia-rs/api/public/v1/orgs/ext-app/{key}/tkn  API key → token (ESIA-B12)
 //
 // The API key is not exchanged at /aas/oauth2/v3/te: no client seen does so; they all call the
@@ -27,7 +29,17 @@
 // issued it; a registered one that does not verify or chain is ESIA-007053. Every refusal is an
 // Event with its rule.Breach.
 //
+// The assertion and refresh grants are the Gospochta walkthrough's (seed 003, GP-W-AUTH,
+// GP-W-REFRESH; RFC 7523 and RFC 6749 §6), which no ESIA document at hand describes: the assertion
+// is a JWS (RS256, ES256, PS256) by the key of a registered certificate, its jti is refused when
+// replayed, and the token carries the one role asked for (System.Roles, claim roles). Their
+// refusals that no ESIA code names answer invalid_grant without a code. ExpireTokens makes a
+// system's tokens fail as expired (the 401 token.expired a client renews on), RevokeTokens as
+// invalid.
+//
 // Memory stays bounded whatever clients send: the newest WithEventLimit events are kept (their
-// texts cut to 2 KiB), unexchanged codes are swept once expired, and the records of issued and
-// revoked tokens go when the tokens expire.
+// texts cut to 2 KiB), unexchanged codes are swept once expired, the records of issued, revoked and
+// early-expired tokens go when the tokens expire, assertion ids are kept until their assertion
+// expires (at most 100 000), and refresh tokens until they expire or are spent (at most 100 000,
+// the oldest dropped beyond).
 package esia

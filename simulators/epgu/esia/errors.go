@@ -10,6 +10,10 @@ import (
 const (
 	RuleOAuth = "ESIA-OAUTH" // the OAuth 2.0 code flow (/aas/oauth2/v2/ac, /aas/oauth2/v3/te) and its ESIA-0070xx codes
 	RuleB12   = "ESIA-B12"   // Б.12, the access token for an API key
+	// RuleJWT: a token for a JWT assertion signed with the system's key (RFC 7523, grant
+	// GrantJWTBearer) and its renewal by a refresh token (GrantRefreshToken), as the walkthrough
+	// (seed 003, GP-W-AUTH, GP-W-REFRESH) has a system get one; no ESIA document at hand describes them.
+	RuleJWT = "ESIA-JWT"
 )
 
 // Code is one of ESIA's error codes: the text ESIA puts first in error_description, and the OAuth
@@ -67,6 +71,15 @@ func malformedSignature(param string) Code {
 // docs/context/12-gospochta.md); the body ESIA sends then is not known, so it has no ESIA code here.
 var apiKeyUnknown = Code{"", "not_found", "The API key is not known: it was not created, or was deleted"}
 
+// The refusals of the assertion and refresh grants (RuleJWT) that no ESIA code names: ESIA's own
+// answer to them is not attested, so they carry the OAuth 2.0 error RFC 7523 §3.1 and RFC 6749 §5.2
+// prescribe and no ESIA code, and their description says what was wrong (refusal.detail).
+var (
+	assertionInvalid = Code{"", "invalid_grant", "The assertion is invalid"}
+	refreshInvalid   = Code{"", "invalid_grant", "The refresh token is invalid, expired, already used or was issued to another client"}
+	jtiStoreFull     = Code{"", "temporarily_unavailable", "Too many assertions in force; try again in a few minutes"}
+)
+
 // refusal is one refused request: the code ESIA answers with, the breach the harness records, and
 // the HTTP status. notSupported marks a request this simulator cannot judge (a GOST signature): it
 // is answered 501 without an ESIA code, and its event says so instead of blaming the system.
@@ -75,15 +88,16 @@ type refusal struct {
 	status       int
 	breach       *rule.Breach
 	notSupported bool
-	// detail says which parameter and what of it, after the code's text; only Б.12 answers it (see
-	// description).
+	// detail says which parameter and what of it, after the code's text; only Б.12 and the
+	// assertion and refresh grants answer it (see description).
 	detail string
 }
 
 // description is error_description. The OAuth endpoints answer ESIA's text of the code alone, as
 // it is attested (go-api-epgu: "ESIA-007014: The request does not contain the mandatory
-// parameter"); Б.12's error body is not attested, so there the simulator adds the detail (which
-// parameter, what was wrong with it) for the client's developer.
+// parameter"); the error bodies of Б.12 and of the assertion and refresh grants are not attested,
+// so there the simulator adds the detail (which parameter, what was wrong with it) for the client's
+// developer.
 func (r *refusal) description() string {
 	if r.notSupported {
 		return "simulator: " + r.breach.Observed + ": not supported by the simulator"
@@ -92,7 +106,7 @@ func (r *refusal) description() string {
 	if r.code.ID != "" {
 		d = r.code.ID + ": " + d
 	}
-	if r.detail != "" && r.breach.Rule == RuleB12 {
+	if r.detail != "" && (r.breach.Rule == RuleB12 || r.breach.Rule == RuleJWT) {
 		d += " (" + r.detail + ")"
 	}
 	return d

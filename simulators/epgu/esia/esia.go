@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,17 @@ const (
 	// codeLifetime: how long an authorisation code can be exchanged. Not stated in the sources;
 	// OAuth 2.0 (RFC 6749 §4.1.2) recommends at most ten minutes.
 	codeLifetime = 5 * time.Minute
+	// DefaultRefreshLifetime: how long a refresh token (GrantRefreshToken) may be used. The
+	// walkthrough (seed 003) names the grant but not the lifetime; a day is this simulator's choice.
+	DefaultRefreshLifetime = 24 * time.Hour
+	// maxAssertionLifetime bounds exp − iat of a JWT assertion (GrantJWTBearer): an assertion is a
+	// one-off credential, RFC 7523 §3 asks the server to limit how long it may be used; ten minutes
+	// is this simulator's choice.
+	maxAssertionLifetime = 10 * time.Minute
+	// defaultJTILimit and defaultRefreshLimit bound the memory of assertion ids seen (kept until
+	// the assertion expires) and of refresh tokens in force (the oldest evicted beyond).
+	defaultJTILimit     = 100_000
+	defaultRefreshLimit = 100_000
 )
 
 // PermissionAPIPGU is the permission EPGU looks for in a token (EPGU-A4,
@@ -61,6 +73,10 @@ type System struct {
 	// "http://lk.gosuslugi.ru/api-order", "http://esia.gosuslugi.ru/org_ogrn"). nil means
 	// defaultScopes.
 	Scopes []string
+	// Roles the system holds (e.g. operator, client, administrator for the Gospochta sending API).
+	// Every access token carries them as its roles claim, except one got by a JWT assertion
+	// (GrantJWTBearer), which carries the one role asked for. nil: tokens without roles, as EPGU's.
+	Roles []string
 }
 
 // defaultScopes are what a system registered for the EPGU API may ask for: openid, the EPGU scope,
@@ -96,6 +112,9 @@ func WithTrust(roots, intermediates *x509.CertPool) Option {
 // ECDSA P-256 key). Without it New generates an RSA-2048 key and signs RS256.
 func WithSigningIdentity(id *pki.Identity) Option { return func(e *ESIA) { e.identity = id } }
 
+// WithRefreshLifetime sets how long a refresh token may be used (DefaultRefreshLifetime).
+func WithRefreshLifetime(d time.Duration) Option { return func(e *ESIA) { e.refreshLifetime = d } }
+
 // WithIssuer sets the iss of issued tokens (DefaultIssuer).
 func WithIssuer(iss string) Option { return func(e *ESIA) { e.issuer = iss } }
 
@@ -107,12 +126,13 @@ func WithConsent(granted bool) Option { return func(e *ESIA) { e.consentDenied =
 // the authorisation-code flow, the API-key token service, token verification for the EPGU
 // simulator. It is safe for concurrent use.
 type ESIA struct {
-	clock          clock.Clock
-	lifetime, skew time.Duration
-	issuer         string
-	identity       *pki.Identity
-	jwtAlg         jose.SignatureAlgorithm
-	jwtKey         crypto.PublicKey
+	clock           clock.Clock
+	lifetime, skew  time.Duration
+	refreshLifetime time.Duration
+	issuer          string
+	identity        *pki.Identity
+	jwtAlg          jose.SignatureAlgorithm
+	jwtKey          crypto.PublicKey
 
 	mu                   sync.Mutex
 	roots, intermediates *x509.CertPool // nil roots: registered certificates are the anchors
@@ -123,6 +143,14 @@ type ESIA struct {
 	issued               map[string][]issuedSID // mnemonic → its tokens in force, for RevokeTokens
 	revoked              map[string]time.Time   // sid → its token's expiry; dropped once expired
 	revokedNext          time.Time              // the earliest expiry in revoked: no sweep before
+	expired              map[string]time.Time   // sid → its token's expiry, for ExpireTokens; dropped once expired
+	expiredNext          time.Time              // the earliest expiry in expired: no sweep before
+	jtis                 map[jtiKey]time.Time   // assertion ids seen → until when a replay is possible
+	jtisNext             time.Time              // the earliest of those: no sweep before
+	jtiLimit             int
+	refresh              map[string]refreshGrant // refresh token → what it renews
+	refreshOrder         []string                // refresh tokens in the order issued (= expiry order), spent ones too
+	refreshLimit         int
 	consentDenied        bool
 	events               eventLog
 	eventLimit           int
@@ -140,14 +168,23 @@ func New(opts ...Option) (*ESIA, error) {
 		codes:    map[string]codeGrant{},
 		issued:   map[string][]issuedSID{},
 		revoked:  map[string]time.Time{},
+		expired:  map[string]time.Time{},
+		jtis:     map[jtiKey]time.Time{},
+		refresh:  map[string]refreshGrant{},
 
-		eventLimit: DefaultEventLimit,
+		refreshLifetime: DefaultRefreshLifetime,
+		jtiLimit:        defaultJTILimit,
+		refreshLimit:    defaultRefreshLimit,
+		eventLimit:      DefaultEventLimit,
 	}
 	for _, o := range opts {
 		o(e)
 	}
 	if e.lifetime <= 0 || e.skew < 0 {
 		return nil, fmt.Errorf("esia: token lifetime %v and skew %v must be positive", e.lifetime, e.skew)
+	}
+	if e.refreshLifetime <= 0 {
+		return nil, fmt.Errorf("esia: refresh token lifetime %v must be positive", e.refreshLifetime)
 	}
 	if e.eventLimit <= 0 {
 		return nil, fmt.Errorf("esia: event limit %d must be positive", e.eventLimit)
@@ -187,6 +224,11 @@ func (e *ESIA) Register(s System) error {
 			return fmt.Errorf("esia: register %s: redirect_uri %q is not an absolute URL", s.Mnemonic, u)
 		}
 	}
+	for i, r := range s.Roles {
+		if strings.TrimSpace(r) == "" || strings.ContainsAny(r, " \t\r\n") || slices.Index(s.Roles, r) != i {
+			return fmt.Errorf("esia: register %s: role %q must be a non-empty word, listed once", s.Mnemonic, r)
+		}
+	}
 	if s.OGRN == "" {
 		s.OGRN = newOGRN()
 	}
@@ -206,6 +248,7 @@ func (e *ESIA) Register(s System) error {
 	s.RedirectURIs = append([]string(nil), s.RedirectURIs...)
 	s.Permissions = append([]string{}, s.Permissions...)
 	s.Scopes = append([]string(nil), s.Scopes...)
+	s.Roles = slices.Clone(s.Roles)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, dup := e.systems[s.Mnemonic]; dup {
@@ -230,6 +273,7 @@ func (e *ESIA) System(mnemonic string) (System, bool) {
 	out.RedirectURIs = slices.Clone(s.RedirectURIs)
 	out.Permissions = slices.Clone(s.Permissions)
 	out.Scopes = slices.Clone(s.Scopes)
+	out.Roles = slices.Clone(s.Roles)
 	return out, true
 }
 

@@ -23,6 +23,11 @@ const (
 	GrantCode              = "code"               // /aas/oauth2/v2/ac, response_type=code
 	GrantAuthorizationCode = "authorization_code" // /aas/oauth2/v3/te
 	GrantAPIKey            = "api_key"            // Б.12, /esia-rs/api/public/v1/orgs/ext-app/{key}/tkn
+	// GrantJWTBearer is /aas/oauth2/v3/te for a JWT assertion signed with the system's key
+	// (RFC 7523 §2.1), RuleJWT.
+	GrantJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+	// GrantRefreshToken is /aas/oauth2/v3/te renewing a token of GrantJWTBearer (RFC 6749 §6), RuleJWT.
+	GrantRefreshToken = "refresh_token"
 )
 
 // Event is one request ESIA answered, for the harness to judge what the system under test did.
@@ -30,7 +35,7 @@ type Event struct {
 	Time     time.Time
 	Mnemonic string // client_id, or the API key's system; empty when unknown
 	Endpoint string // the path pattern served
-	Grant    string // GrantCode, GrantAuthorizationCode, GrantAPIKey, or the grant_type sent
+	Grant    string // GrantCode, GrantAuthorizationCode, GrantAPIKey, GrantJWTBearer, GrantRefreshToken, or the grant_type sent
 	Outcome  Outcome
 	Code     string       // the ESIA code of a refusal ("ESIA-007014"), empty otherwise
 	Breach   *rule.Breach // the rule the request broke; nil when issued

@@ -7,9 +7,10 @@ import (
 	"strings"
 )
 
-// tokenResponse is the token endpoint's answer (go-api-epgu esia/aas TokenExchangeResponse). No
-// refresh_token: the simulator does not implement the refresh grant, so it gives none even for
-// access_type=offline; a client gets a new code instead.
+// tokenResponse is the token endpoint's answer to a code (go-api-epgu esia/aas
+// TokenExchangeResponse). No refresh_token: the simulator renews only the tokens of a JWT assertion
+// (GrantRefreshToken), so it gives none for a code even with access_type=offline; a client gets a
+// new code instead.
 type tokenResponse struct {
 	AccessToken string `json:"access_token"`
 	IDToken     string `json:"id_token,omitempty"`
@@ -20,8 +21,9 @@ type tokenResponse struct {
 
 // serveToken is /aas/oauth2/v3/te: a form-urlencoded POST exchanging an authorisation code for an
 // access token (grant_type=authorization_code), signed like the code request plus the code
-// (ESIA-OAUTH). Other grants (client_credentials, refresh_token) are not simulated and are answered
-// ESIA-007012; API keys have their own service (PathAPIKeyToken).
+// (ESIA-OAUTH); a JWT assertion (GrantJWTBearer) and a refresh token (GrantRefreshToken) under
+// RuleJWT (serveJWTBearer, serveRefresh). Other grants (client_credentials…) are not simulated and
+// are answered ESIA-007012; API keys have their own service (PathAPIKeyToken).
 func (e *ESIA) serveToken(w http.ResponseWriter, req *http.Request) {
 	state, mnemonic, grantType := "", "", ""
 	fail := func(r *refusal) {
@@ -34,6 +36,9 @@ func (e *ESIA) serveToken(w http.ResponseWriter, req *http.Request) {
 	}
 	p := params{v: req.PostForm, ruleID: RuleOAuth}
 	state, mnemonic, grantType = p.v.Get("state"), p.v.Get("client_id"), p.v.Get("grant_type")
+	if grantType == GrantJWTBearer || grantType == GrantRefreshToken {
+		p.ruleID = RuleJWT
+	}
 	if r := p.duplicated(); r != nil {
 		fail(r)
 		return
@@ -42,9 +47,18 @@ func (e *ESIA) serveToken(w http.ResponseWriter, req *http.Request) {
 		fail(r)
 		return
 	}
-	if grantType != GrantAuthorizationCode {
-		fail(refuse(ESIA007012, RuleOAuth, "grant_type", GrantAuthorizationCode, grantType,
-			"exchange a code with grant_type=authorization_code; an API key is exchanged at "+PathAPIKeyToken))
+	switch grantType {
+	case GrantJWTBearer:
+		e.serveJWTBearer(w, p, fail)
+		return
+	case GrantRefreshToken:
+		e.serveRefresh(w, p, fail)
+		return
+	case GrantAuthorizationCode:
+	default:
+		fail(refuse(ESIA007012, RuleOAuth, "grant_type", GrantAuthorizationCode+", "+GrantJWTBearer+" or "+GrantRefreshToken, grantType,
+			"exchange a code with grant_type=authorization_code, a JWT assertion with "+GrantJWTBearer+
+				", a refresh token with refresh_token; an API key is exchanged at "+PathAPIKeyToken))
 		return
 	}
 	if r := p.missing("client_id", "code", "client_secret", "scope", "timestamp", "state", "redirect_uri"); r != nil {

@@ -28,6 +28,9 @@ func TestRegisterRefuses(t *testing.T) {
 		{"OGRN of 12 digits", esia.System{Mnemonic: "S", OGRN: "102770000000", Certificates: certs}, "OGRN"},
 		{"relative redirect_uri", esia.System{Mnemonic: "S", Certificates: certs, RedirectURIs: []string{"/cb"}}, "redirect_uri"},
 		{"mnemonic taken", esia.System{Mnemonic: sysA, Certificates: certs}, "already registered"},
+		{"empty role", esia.System{Mnemonic: "S", Certificates: certs, Roles: []string{"operator", ""}}, "role"},
+		{"role twice", esia.System{Mnemonic: "S", Certificates: certs, Roles: []string{"operator", "operator"}}, "role"},
+		{"role with a space", esia.System{Mnemonic: "S", Certificates: certs, Roles: []string{"head of"}}, "role"},
 	}
 	f := newFixture(t)
 	for _, c := range cases {

@@ -23,6 +23,7 @@ type AccessToken struct {
 	OrgOID      string // the organisation's oid, when the token is for an organisation
 	Scopes      []string
 	Permissions []string
+	Roles       []string // the system's roles (System.Roles), or the one an assertion asked for
 	IssuedAt    time.Time
 	ExpiresAt   time.Time
 }
@@ -37,7 +38,9 @@ var (
 // claims are the token's payload, named as ESIA's tokens name them (methodical recommendations
 // В.5 as quoted by clients: nbf, scope, iss, urn:esia:sid, urn:esia:sbj_id, exp, iat, client_id).
 // org_oid is how spec §5 (incident report) names the organisation in a token; permissions is the
-// claim EPGU checks for APIPGU (EPGU-A4, access_denied_person_permissions).
+// claim EPGU checks for APIPGU (EPGU-A4, access_denied_person_permissions); roles is the
+// walkthrough's (seed 003, GP-W-ROLE: operator, client, administrator), a name of this simulator's
+// since the walkthrough shows no token.
 type claims struct {
 	Issuer      string           `json:"iss"`
 	ClientID    string           `json:"client_id"`
@@ -46,6 +49,7 @@ type claims struct {
 	Subject     json.RawMessage  `json:"urn:esia:sbj_id"` // a number in ESIA's tokens
 	OrgOID      string           `json:"org_oid,omitempty"`
 	Permissions []string         `json:"permissions"`
+	Roles       []string         `json:"roles,omitempty"`
 	IssuedAt    *jwt.NumericDate `json:"iat"`
 	NotBefore   *jwt.NumericDate `json:"nbf"`
 	Expiry      *jwt.NumericDate `json:"exp"`
@@ -85,7 +89,8 @@ func (e *ESIA) signer(sbt string) (jose.Signer, error) {
 type grant struct {
 	sys    *System
 	scopes []string
-	openID bool // add an id_token
+	openID bool     // add an id_token
+	roles  []string // the token's roles; nil: all of sys.Roles
 }
 
 // tokens are the issued token texts.
@@ -96,6 +101,9 @@ type tokens struct {
 func (e *ESIA) issue(g grant) (tokens, error) {
 	now := e.clock.Now().Truncate(time.Second)
 	sid := randomHex(16)
+	if g.roles == nil {
+		g.roles = g.sys.Roles
+	}
 	c := claims{
 		Issuer:      e.issuer,
 		ClientID:    g.sys.Mnemonic,
@@ -104,6 +112,7 @@ func (e *ESIA) issue(g grant) (tokens, error) {
 		Subject:     oidJSON(g.sys.UserOID),
 		OrgOID:      g.sys.OrgOID,
 		Permissions: g.sys.Permissions,
+		Roles:       g.roles,
 		IssuedAt:    jwt.NewNumericDate(now),
 		NotBefore:   jwt.NewNumericDate(now),
 		Expiry:      jwt.NewNumericDate(now.Add(e.lifetime)),
@@ -134,17 +143,18 @@ func (e *ESIA) issue(g grant) (tokens, error) {
 	return t, nil
 }
 
-// issuedSID is a token in force that RevokeTokens may revoke.
+// issuedSID is a token in force that RevokeTokens may revoke or ExpireTokens expire.
 type issuedSID struct {
 	sid     string
 	expires time.Time
 }
 
-// pruneLocked forgets the tokens expired at now, issued or revoked: VerifyAccessToken refuses an
-// expired token before it looks for a revocation, so their records serve nothing and would grow
-// with every token issued. Called with e.mu held on each issue and revocation. A system's tokens
-// are appended about in expiry order (one lifetime for all), so its expired ones are a prefix; the
-// revoked ones are swept only once the earliest of them has expired.
+// pruneLocked forgets the tokens expired at now, issued, revoked or expired early: VerifyAccessToken
+// refuses an expired token before it looks for a revocation, so their records serve nothing and
+// would grow with every token issued. Called with e.mu held on each issue, revocation and
+// ExpireTokens. A system's tokens are appended about in expiry order (one lifetime for all), so its
+// expired ones are a prefix; the revoked and early-expired ones are swept only once the earliest of
+// them has expired.
 func (e *ESIA) pruneLocked(now time.Time) {
 	for m, list := range e.issued {
 		i := 0
@@ -158,16 +168,23 @@ func (e *ESIA) pruneLocked(now time.Time) {
 			e.issued[m] = list[i:] // the head is freed when append next grows the array
 		}
 	}
-	if len(e.revoked) == 0 || now.Before(e.revokedNext) {
+	sweep(e.revoked, &e.revokedNext, now)
+	sweep(e.expired, &e.expiredNext, now)
+}
+
+// sweep deletes the entries of m whose time is not after now, once the earliest of them (*next)
+// is due, and sets *next to the earliest left.
+func sweep[K comparable](m map[K]time.Time, next *time.Time, now time.Time) {
+	if len(m) == 0 || now.Before(*next) {
 		return
 	}
-	e.revokedNext = time.Time{}
-	for sid, exp := range e.revoked {
+	*next = time.Time{}
+	for k, t := range m {
 		switch {
-		case !now.Before(exp):
-			delete(e.revoked, sid)
-		case e.revokedNext.IsZero() || exp.Before(e.revokedNext):
-			e.revokedNext = exp
+		case !now.Before(t):
+			delete(m, k)
+		case next.IsZero() || t.Before(*next):
+			*next = t
 		}
 	}
 }
@@ -199,6 +216,7 @@ func (e *ESIA) VerifyAccessToken(raw string) (AccessToken, error) {
 		OrgOID:      c.OrgOID,
 		Scopes:      strings.Fields(c.Scope),
 		Permissions: c.Permissions,
+		Roles:       c.Roles,
 		IssuedAt:    c.IssuedAt.Time(),
 		ExpiresAt:   c.Expiry.Time(),
 	}
@@ -211,9 +229,14 @@ func (e *ESIA) VerifyAccessToken(raw string) (AccessToken, error) {
 	}
 	e.mu.Lock()
 	_, revoked := e.revoked[c.SID]
+	_, expired := e.expired[c.SID]
 	e.mu.Unlock()
 	if revoked {
 		return at, fmt.Errorf("%w: revoked (every token of %s was revoked)", ErrTokenInvalid, c.ClientID)
+	}
+	if expired {
+		return at, fmt.Errorf("%w: expired before its exp %s (every token of %s was expired early)", ErrTokenExpired,
+			at.ExpiresAt.UTC().Format(time.RFC3339), c.ClientID)
 	}
 	return at, nil
 }
@@ -229,6 +252,24 @@ func (e *ESIA) RevokeTokens(mnemonic string) {
 		e.revoked[t.sid] = t.expires
 		if e.revokedNext.IsZero() || t.expires.Before(e.revokedNext) {
 			e.revokedNext = t.expires
+		}
+	}
+	delete(e.issued, mnemonic)
+}
+
+// ExpireTokens makes every access token issued so far to the system fail as expired
+// (ErrTokenExpired, not ErrTokenInvalid), so a scenario can force the 401 token.expired the
+// walkthrough's client answers with its refresh token (GP-W-REFRESH). Its refresh tokens stay good;
+// tokens issued later work.
+func (e *ESIA) ExpireTokens(mnemonic string) {
+	now := e.clock.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.pruneLocked(now)
+	for _, t := range e.issued[mnemonic] {
+		e.expired[t.sid] = t.expires
+		if e.expiredNext.IsZero() || t.expires.Before(e.expiredNext) {
+			e.expiredNext = t.expires
 		}
 	}
 	delete(e.issued, mnemonic)
