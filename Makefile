@@ -14,11 +14,13 @@ KEY_ALGORITHM ?= rsa-2048
 
 ## conformance: run the conformance suites against the built-in simulators at the real limits:
 ## ShEP's into $(OUT), the EPGU profile's into $(OUT)/epgu; the SMDO profile's into $(OUT)/smdo at
-## time scale 0.02, since at scale 1 its receiving scenarios wait out 5-minute poll periods
+## time scale 0.02, since at scale 1 its receiving scenarios wait out 5-minute poll periods; the
+## Gospochta profile's into $(OUT)/gospochta at 0.02, since at scale 1 a search takes an hour
 conformance: build
 	./$(BIN) run --out $(OUT) --key-algorithm $(KEY_ALGORITHM)
 	./$(BIN) run --profile epgu --out $(OUT)/epgu --key-algorithm $(KEY_ALGORITHM)
 	./$(BIN) run --profile smdo --out $(OUT)/smdo --time-scale 0.02 --key-algorithm $(KEY_ALGORITHM)
+	./$(BIN) run --profile gospochta --out $(OUT)/gospochta --time-scale 0.02 --key-algorithm $(KEY_ALGORITHM)
 
 ## conformance-full: the suite with the load scenarios of Appendix 2 (compressed rates)
 conformance-full: build

@@ -1,4 +1,4 @@
-// Package features holds the conformance suites' Gherkin, one folder per profile (shep, epgu, smdo): one
+// Package features holds the conformance suites' Gherkin, one folder per profile (shep, epgu, smdo, gospochta): one
 // file per procedure or rule group, every scenario tagged with the clauses it proves (@R-47,
 // @A2-T1, @EPGU-2.1.3, ...).
 package features
@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed shep epgu smdo
+//go:embed shep epgu smdo gospochta
 var files embed.FS
 
 // Shep is the suite of the ShEP profile (the Rules of order No. 165/НҚ).
@@ -19,6 +19,9 @@ var EPGU = sub("epgu")
 
 // SMDO is the suite of the SMDO profile (Belarus's document exchange through the AIS MV router).
 var SMDO = sub("smdo")
+
+// Gospochta is the suite of the Gospochta profile (Russia's state e-mail system with Gosuslugi).
+var Gospochta = sub("gospochta")
 
 func sub(dir string) fs.FS {
 	f, err := fs.Sub(files, dir)

@@ -8,7 +8,8 @@ import (
 )
 
 // RedactedTrigger is a trigger request as the evidence keeps it: the files' bodies replaced by
-// their sizes, and the password of the router's client credentials left out.
+// their sizes, and the secrets left out: the password of the SMDO router's client credentials, the
+// Gospochta packet key and API key.
 func RedactedTrigger(r trigger.Request) trigger.Request {
 	if len(r.Files) > 0 {
 		files := map[string]string{}
@@ -23,6 +24,16 @@ func RedactedTrigger(r trigger.Request) trigger.Request {
 			s.Credentials = user + ":(password)"
 		}
 		r.SMDO = &s
+	}
+	if r.Gospochta != nil {
+		g := *r.Gospochta
+		if g.HMACKey != "" {
+			g.HMACKey = "(packet key)"
+		}
+		r.Gospochta = &g
+		if r.APIKey != "" {
+			r.APIKey = "(API key file)"
+		}
 	}
 	return r
 }

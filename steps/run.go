@@ -28,6 +28,8 @@ const (
 	ProfileShep = "shep" // Kazakhstan's e-government gateway, the Rules of order No. 165/НҚ (the default)
 	ProfileEPGU = "epgu" // Russia's EPGU agency API with ESIA
 	ProfileSMDO = "smdo" // Belarus's SMDO document exchange through the AIS MV router
+	// ProfileGospochta is Russia's state e-mail system (ГЭПС) with the Gosuslugi portal.
+	ProfileGospochta = "gospochta"
 )
 
 // RunInfo is written beside the reports: the test act reads from it whether the run can certify,

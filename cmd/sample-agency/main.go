@@ -15,8 +15,10 @@
 //	                                                     purpose (sample-agency defects lists them)
 //
 // With --profile epgu (or SHEPCONF_PROFILE=epgu) it is instead the sample EPGU client for
-// `shepconf run --profile epgu --sut-image` (epgu.go lists its environment), and with --profile
-// smdo the sample СЭД for `shepconf run --profile smdo --sut-image` (smdo.go).
+// `shepconf run --profile epgu --sut-image` (epgu.go lists its environment), with --profile
+// smdo the sample СЭД for `shepconf run --profile smdo --sut-image` (smdo.go), and with --profile
+// gospochta the sample Gospochta system for `shepconf run --profile gospochta --sut-image`
+// (gospochta.go).
 //
 // `sample-agency trigger '<request JSON>'` posts a trigger request to the running system's own
 // /trigger and prints the result as JSON: the harness's command trigger, run inside the container
@@ -45,14 +47,15 @@ import (
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/epgu/client"
+	gpagency "github.com/shepconf/shepconf/simulators/gospochta/agency"
 	"github.com/shepconf/shepconf/simulators/shep/agency"
 	"github.com/shepconf/shepconf/simulators/smdo/sed"
 )
 
 func main() {
 	prof, args := profile(os.Args[1:])
-	if prof != "" && prof != ProfileEPGU && prof != ProfileSMDO && prof != "shep" {
-		fmt.Fprintf(os.Stderr, "sample-agency: profile %q: want shep (the default), %s or %s\n", prof, ProfileEPGU, ProfileSMDO)
+	if prof != "" && prof != ProfileEPGU && prof != ProfileSMDO && prof != ProfileGospochta && prof != "shep" {
+		fmt.Fprintf(os.Stderr, "sample-agency: profile %q: want shep (the default), %s, %s or %s\n", prof, ProfileEPGU, ProfileSMDO, ProfileGospochta)
 		os.Exit(2)
 	}
 	if len(args) > 0 {
@@ -71,6 +74,8 @@ func main() {
 		serve = runEPGU
 	case ProfileSMDO:
 		serve = runSMDO
+	case ProfileGospochta:
+		serve = runGospochta
 	}
 	if err := serve(log); err != nil {
 		log.Error("sample agency system stopped", "err", err)
@@ -83,6 +88,12 @@ func defectNames(prof string) []string {
 	switch prof {
 	case ProfileSMDO:
 		return sed.KnownDefects
+	case ProfileGospochta:
+		var names []string
+		for _, d := range gpagency.KnownDefects {
+			names = append(names, d.Name+"\t"+d.Breaks)
+		}
+		return names
 	case ProfileEPGU:
 	default:
 		return agency.Defects()

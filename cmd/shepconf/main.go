@@ -31,10 +31,13 @@ Usage:
   shepconf version         print the version
 
 Every command but version takes --profile shep (the default: the e-government gateway ShEP),
---profile epgu (Russia's EPGU agency API with ESIA, in its simulated test contour) or --profile smdo
-(Belarus's SMDO document exchange through the simulated router of the AIS MV platform).
+--profile epgu (Russia's EPGU agency API with ESIA, in its simulated test contour), --profile smdo
+(Belarus's SMDO document exchange through the simulated router of the AIS MV platform) or
+--profile gospochta (Russia's state e-mail system: reading an organisation's Gospochta and
+legally significant sending, in a simulated contour with ESIA).
 
-Run "shepconf run -h" (or "shepconf run --profile epgu -h", "--profile smdo -h") for the flags of run.
+Run "shepconf run -h" (or "shepconf run --profile epgu -h", "--profile smdo -h", "--profile
+gospochta -h") for the flags of run.
 `
 
 // Exit codes: 0 conformant, 1 not conformant or incomplete, 2 the run itself failed.
@@ -55,9 +58,10 @@ type command func(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // commands are each profile's subcommands.
 var commands = map[string]map[string]command{
-	steps.ProfileShep: {"run": runSuite, "load": runLoad, "serve": runServe, "act": runAct},
-	steps.ProfileEPGU: {"run": runEPGU, "load": loadEPGU, "serve": serveEPGU, "act": actEPGU},
-	steps.ProfileSMDO: {"run": runSMDO, "load": loadSMDO, "serve": serveSMDO, "act": actSMDO},
+	steps.ProfileShep:      {"run": runSuite, "load": runLoad, "serve": runServe, "act": runAct},
+	steps.ProfileEPGU:      {"run": runEPGU, "load": loadEPGU, "serve": serveEPGU, "act": actEPGU},
+	steps.ProfileSMDO:      {"run": runSMDO, "load": loadSMDO, "serve": serveSMDO, "act": actSMDO},
+	steps.ProfileGospochta: {"run": runGospochta, "load": loadGospochta, "serve": serveGospochta, "act": actGospochta},
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -8,9 +8,9 @@ import (
 )
 
 // profiles are the buses a command can take with --profile; shep is the default.
-var profiles = []string{steps.ProfileShep, steps.ProfileEPGU, steps.ProfileSMDO}
+var profiles = []string{steps.ProfileShep, steps.ProfileEPGU, steps.ProfileSMDO, steps.ProfileGospochta}
 
-// busProfile takes --profile shep|epgu|smdo out of a command's arguments, so each profile's flags are
+// busProfile takes --profile shep|epgu|smdo|gospochta out of a command's arguments, so each profile's flags are
 // parsed by its own command. Load's rate profiles (nominal, peak, stress, custom) keep their
 // --profile, which load also reads as --load-profile.
 func busProfile(args []string) (profile string, rest []string, err error) {
@@ -30,7 +30,7 @@ func busProfile(args []string) (profile string, rest []string, err error) {
 			i++
 		}
 		switch value {
-		case steps.ProfileShep, steps.ProfileEPGU, steps.ProfileSMDO:
+		case steps.ProfileShep, steps.ProfileEPGU, steps.ProfileSMDO, steps.ProfileGospochta:
 			profile = value
 		default:
 			// Not a bus: a load's rate profile, left for load's own flags.

@@ -55,6 +55,11 @@ const (
 	// SMDO is Belarus's SMDO router (profile smdo): Gateway is the router's base URL; Send sends
 	// the document SMDO describes, Receive runs the system's receiving thread for SMDO.Window.
 	SMDO = "smdo"
+	// Gospochta is Russia's state e-mail system (profile gospochta): Gateway is the contour's base
+	// URL (the sending API under /gospochta/api/v1, the reading API under /api/gusmev/proxy/…),
+	// Auth ESIA's; Send sends the legally significant message Gospochta describes, Receive reads
+	// the organisation's Gospochta over Gospochta.From … Gospochta.To.
+	Gospochta = "gospochta"
 )
 
 // Ways an asynchronous sender follows the delivery of what it sent (Follow).
@@ -112,6 +117,64 @@ type Request struct {
 	// SMDO is the SMDO profile's part of a Send or Receive on channel SMDO (Files are the
 	// document's files there).
 	SMDO *SMDORequest `json:"smdo,omitempty"`
+
+	// Gospochta is the Gospochta profile's part of a Send or Receive on channel Gospochta (Files
+	// hold the document, Auth is ESIA's base URL, APIKey the API key file for reading, CA the
+	// contour's CA chain).
+	Gospochta *GospochtaRequest `json:"gospochta,omitempty"`
+}
+
+// GospochtaRequest says what an agency system is asked to do through Gospochta.
+//
+// A send (the walkthrough's legally significant send) answers Accepted with the messageId as
+// MessageID and State "delivered" (or "read") once the system holds the signed delivery receipt
+// and has verified its signature; Refused when the receipt's signature does not verify; Failed
+// when Gospochta or ESIA refused (Code: the error body's code, Error: the answer). A receive
+// answers Received with Gospochta.Read: every message whose card it opened. Both list, in
+// RequestIDs, the X-Request-Id of every request the system made for the action, which the
+// harness finds in Gospochta's audit log (GP-W-AUDIT).
+type GospochtaRequest struct {
+	// Mnemonic is the system's client_id at ESIA (its JWT assertions' iss and sub).
+	Mnemonic string `json:"mnemonic"`
+	// HMACKey is the system's packet key (base64, 32 bytes) for X-Packet-HMAC.
+	HMACKey string `json:"hmacKey,omitempty"`
+
+	// Send: the message's kind (court-notice, bankruptcy-notice, order), its recipient's id, its
+	// subject, the personal-data fields in clear (the system encrypts them for the recipient), and
+	// which of Files is the document.
+	Kind         string            `json:"kind,omitempty"`
+	Recipient    string            `json:"recipient,omitempty"`
+	Subject      string            `json:"subject,omitempty"`
+	PersonalData map[string]string `json:"personalData,omitempty"`
+	Document     string            `json:"document,omitempty"`
+
+	// Receive: the period to read (RFC 3339 with offset; it may span several days, which the
+	// system splits into searches of a day at most) and the status filter (ANY, READ, UNREAD).
+	From         string `json:"from,omitempty"`
+	To           string `json:"to,omitempty"`
+	StatusFilter string `json:"statusFilter,omitempty"`
+}
+
+// GospochtaResult is what the system reports of a Gospochta action.
+type GospochtaResult struct {
+	RequestIDs []string        `json:"requestIds,omitempty"`
+	Read       []GospochtaRead `json:"read,omitempty"`
+}
+
+// GospochtaRead is a message the system read: its card opened, its files taken.
+type GospochtaRead struct {
+	ThreadUUID  string          `json:"threadUuid"`
+	MessageUUID string          `json:"messageUuid"`
+	Files       []GospochtaFile `json:"files,omitempty"`
+}
+
+// GospochtaFile is an attachment of a read message and what the system did with it.
+type GospochtaFile struct {
+	AttachmentUUID string `json:"attachmentUuid"`
+	Downloaded     bool   `json:"downloaded"`
+	// SignatureVerified says its .sig verified over the file against the CA; false for an
+	// unsigned file or one whose signature failed.
+	SignatureVerified bool `json:"signatureVerified"`
 }
 
 // SMDORequest says what a СЭД is asked to do through the SMDO router. A send answers Accepted
@@ -168,6 +231,8 @@ type Result struct {
 	State         string  `json:"state,omitempty"`  // async with Follow: the delivery state it learned
 	Error         string  `json:"error,omitempty"`  // why, for Refused and Failed
 	Taken         []Taken `json:"taken,omitempty"`  // receive: every message it was given
+	// Gospochta is a Gospochta action's account (channel Gospochta).
+	Gospochta *GospochtaResult `json:"gospochta,omitempty"`
 }
 
 // Taken is one message an asynchronous receiver was given and what it did with it.
@@ -208,8 +273,8 @@ func (r Request) Check() error {
 	switch {
 	case r.Action != Send && r.Action != Receive && r.Action != Submit && r.Action != Login:
 		return fmt.Errorf("trigger request: action %q is none of %q, %q, %q, %q", r.Action, Send, Receive, Submit, Login)
-	case r.Channel != Sync && r.Channel != Async && r.Channel != REST && r.Channel != EPGU && r.Channel != SMDO:
-		return fmt.Errorf("trigger request: channel %q is none of %s, %s, %s, %s, %s", r.Channel, Sync, Async, REST, EPGU, SMDO)
+	case r.Channel != Sync && r.Channel != Async && r.Channel != REST && r.Channel != EPGU && r.Channel != SMDO && r.Channel != Gospochta:
+		return fmt.Errorf("trigger request: channel %q is none of %s, %s, %s, %s, %s, %s", r.Channel, Sync, Async, REST, EPGU, SMDO, Gospochta)
 	case (r.Action == Submit || r.Action == Login) != (r.Channel == EPGU):
 		return fmt.Errorf("trigger request: action %q on channel %q; submit and login go with channel %s and only there", r.Action, r.Channel, EPGU)
 	case r.Action == Submit && (r.Auth == "" || r.APIKey == ""):
@@ -218,6 +283,8 @@ func (r Request) Check() error {
 		return fmt.Errorf("trigger request: a login needs auth (ESIA's base URL)")
 	case (r.Channel == SMDO) != (r.SMDO != nil):
 		return fmt.Errorf("trigger request: channel %s goes with the smdo object, and only there", SMDO)
+	case (r.Channel == Gospochta) != (r.Gospochta != nil):
+		return fmt.Errorf("trigger request: channel %s goes with the gospochta object, and only there", Gospochta)
 	case r.Channel == SMDO && r.Gateway == "":
 		return fmt.Errorf("trigger request: gateway is empty; give the SMDO router's base URL")
 	case r.Channel == SMDO && r.SMDO.Credentials == "":
@@ -226,6 +293,8 @@ func (r Request) Check() error {
 		return fmt.Errorf("trigger request: an SMDO send needs smdo.to (the recipients) and files (the document's files)")
 	case r.Channel == SMDO:
 		return nil // the router needs no serviceId
+	case r.Channel == Gospochta:
+		return r.Gospochta.check(r)
 	case r.Action == Login:
 		return nil // the browser, not the system, goes to ESIA first: no gateway, API key or service
 	case r.Gateway == "":
@@ -247,4 +316,21 @@ func decodeResult(raw []byte, from string) (Result, error) {
 		return res, fmt.Errorf("%s: the result has no outcome: %.300q", from, raw)
 	}
 	return res, nil
+}
+
+// check reports a Gospochta request that cannot be acted on, naming the field.
+func (g *GospochtaRequest) check(r Request) error {
+	switch {
+	case r.Action != Send && r.Action != Receive:
+		return fmt.Errorf("trigger request: channel %s takes action %q or %q, not %q", Gospochta, Send, Receive, r.Action)
+	case r.Gateway == "" || r.Auth == "":
+		return fmt.Errorf("trigger request: a Gospochta action needs gateway (the contour's base URL) and auth (ESIA's)")
+	case g.Mnemonic == "":
+		return fmt.Errorf("trigger request: gospochta.mnemonic is empty; give the system's client_id at ESIA")
+	case r.Action == Send && (g.HMACKey == "" || g.Kind == "" || g.Recipient == "" || g.Document == "" || r.Files[g.Document] == ""):
+		return fmt.Errorf("trigger request: a Gospochta send needs gospochta.hmacKey, kind, recipient and document (a name in files)")
+	case r.Action == Receive && (g.From == "" || g.To == "" || r.APIKey == ""):
+		return fmt.Errorf("trigger request: a Gospochta receive needs gospochta.from, gospochta.to and apiKey (the API key file for reading)")
+	}
+	return nil
 }

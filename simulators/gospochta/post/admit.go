@@ -1,0 +1,264 @@
+package post
+
+import (
+	"crypto/sha256"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/shepconf/shepconf/internal/server"
+	"github.com/shepconf/shepconf/simulators/gospochta/wire"
+)
+
+// endpoints names the routes for the audit log.
+var endpoints = map[string]string{
+	"GET " + wire.PathRecipient: "recipient",
+	"POST " + wire.PathMessages: "send",
+	"GET " + wire.PathMessage:   "message",
+	"GET " + wire.PathReceipt:   "receipt",
+	"GET " + wire.PathRegistry:  "registry",
+}
+
+func (s *Service) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET "+wire.PathRecipient, s.recipient)
+	m.HandleFunc("POST "+wire.PathMessages, s.send)
+	m.HandleFunc("GET "+wire.PathMessage, s.message)
+	m.HandleFunc("GET "+wire.PathReceipt, s.receipt)
+	m.HandleFunc("GET "+wire.PathRegistry, s.registryEntry)
+	// Every other path or method is answered with the wire's error body too: a client's log must
+	// say what was wrong whatever it called.
+	m.HandleFunc("/", s.unknown)
+	s.mux = m
+}
+
+// Handler is the sending API: the paths wire.PathRecipient … wire.PathRegistry.
+func (s *Service) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// serveHTTP admits a request (the five checks), serves it and audits it. A panic is answered 500
+// with the error body and logged with its stack: it must take down neither the server nor the
+// request's audit entry.
+func (s *Service) serveHTTP(w http.ResponseWriter, req *http.Request) {
+	e := &AuditEntry{RequestID: req.Header.Get(wire.HeaderRequestID), Time: s.now(), Direction: DirectionIn,
+		Method: req.Method, Path: req.URL.RequestURI()}
+	if _, pattern := s.mux.Handler(req); pattern != "" {
+		e.Endpoint = endpoints[pattern]
+	}
+	c := &call{entry: e}
+	req = withCall(req, c)
+	sw := &server.StatusWriter{ResponseWriter: w}
+	defer func() {
+		if v := recover(); v != nil {
+			s.recovered(sw, req, v)
+		}
+		e.Status = sw.Status
+		if e.Status == 0 {
+			e.Status = http.StatusOK
+		}
+		s.audit.Add(bounded(*e))
+	}()
+	if !s.admit(sw, req, c) {
+		return
+	}
+	s.mux.ServeHTTP(sw, req)
+}
+
+// admit runs the checks every request passes, in the order a refusal is most useful to the client
+// in: the channel, the request's identity, the token, its role, the packet. Each refusal is
+// answered here; admit says whether the request goes on.
+func (s *Service) admit(w http.ResponseWriter, req *http.Request, c *call) bool {
+	e := c.entry
+
+	// GP-W-MTLS: TLS 1.3 and the client certificate of a registered system. The certificate is
+	// compared with the registered ones byte for byte: a certificate of the same CA for the same
+	// name is another system's, or nobody's.
+	sys, problem := s.systemOf(req.TLS)
+	if sys == nil {
+		refuse(w, req, http.StatusUnauthorized, wire.CodeClientCert, breach("GP-W-MTLS", "TLS",
+			"TLS 1.3 with the client certificate registered for the system", problem,
+			"connect with TLS 1.3 and present the system's registered certificate (and its chain) as the client certificate"))
+		return false
+	}
+	c.system, e.System = sys, sys.Mnemonic
+
+	// GP-W-AUDIT: every request carries a UUID of its own, so the two sides' logs of a transfer
+	// can be matched. An id is spent by the first request carrying it, refused or not.
+	id := req.Header.Get(wire.HeaderRequestID)
+	key := strings.ToLower(id)
+	s.mu.Lock()
+	seen := sys.requestIDs.has(key)
+	if !seen && canonicalUUID(id) {
+		sys.requestIDs.add(key)
+	}
+	s.mu.Unlock()
+	switch {
+	case id == "":
+		refuse(w, req, http.StatusBadRequest, wire.CodeRequestID, breach("GP-W-AUDIT", wire.HeaderRequestID,
+			"a UUID unique to this request", "no "+wire.HeaderRequestID, "send a new UUID (e.g. 8-4-4-4-12 hex) in "+wire.HeaderRequestID+" with every request"))
+		return false
+	case !canonicalUUID(id):
+		refuse(w, req, http.StatusBadRequest, wire.CodeRequestID, breach("GP-W-AUDIT", wire.HeaderRequestID,
+			"a UUID in its 36-character form (8-4-4-4-12 hex)", quoteOrNone(id), "send a new UUID in "+wire.HeaderRequestID))
+		return false
+	case seen:
+		refuse(w, req, http.StatusBadRequest, wire.CodeRequestID, breach("GP-W-AUDIT", wire.HeaderRequestID,
+			"a request id this system has not sent before", quoteOrNone(id)+", sent before",
+			"make a new UUID for every request, a retry included (and compute its "+wire.HeaderHMAC+" with it)"))
+		return false
+	}
+
+	// GP-W-AUTH: an access token ESIA issued to this very system (the one whose certificate
+	// opened the channel). An expired token is answered token.expired: the client is to refresh it
+	// (GP-W-REFRESH), which is why that refusal names GP-W-REFRESH.
+	raw, ok := bearer(req.Header.Get("Authorization"))
+	if !ok {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		refuse(w, req, http.StatusUnauthorized, wire.CodeUnauthorized, breach("GP-W-AUTH", "Authorization",
+			"Authorization: Bearer <an access token ESIA issued to the system>", describeAuthorization(req),
+			"get an access token from ESIA (grant_type jwt-bearer with an assertion signed by the system's key) and send it as Bearer"))
+		return false
+	}
+	e.TokenID = fingerprint(raw)
+	caller, err := s.auth(raw)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		if errors.Is(err, wire.ErrTokenExpired) {
+			refuse(w, req, http.StatusUnauthorized, wire.CodeTokenExpired, breach("GP-W-REFRESH", "Authorization",
+				"a live access token", "an expired token: "+err.Error(),
+				"refresh the token (grant_type=refresh_token with the refresh token ESIA gave) and repeat the request with the new one and a new request id"))
+			return false
+		}
+		refuse(w, req, http.StatusUnauthorized, wire.CodeUnauthorized, breach("GP-W-AUTH", "Authorization",
+			"an access token ESIA issued to the system", err.Error(),
+			"get an access token from ESIA (grant_type jwt-bearer with an assertion signed by the system's key)"))
+		return false
+	}
+	e.TokenRole = strings.Join(caller.Roles, ",")
+	if caller.System != sys.Mnemonic {
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
+		refuse(w, req, http.StatusUnauthorized, wire.CodeUnauthorized, breach("GP-W-AUTH", "Authorization",
+			"a token of system "+sys.Mnemonic+", whose certificate opened the connection", "a token of system "+quoteOrNone(caller.System),
+			"use the token ESIA issued to the system whose certificate the client presents"))
+		return false
+	}
+
+	// GP-W-ROLE: sending needs the operator's or the administrator's role; a client's is refused.
+	if !caller.HasRole(wire.RoleOperator, wire.RoleAdministrator) {
+		refuse(w, req, http.StatusForbidden, wire.CodeAccessDenied, breach("GP-W-ROLE", "Authorization",
+			"a token with role "+wire.RoleOperator+" or "+wire.RoleAdministrator, "roles "+quoteOrNone(e.TokenRole),
+			"ask ESIA for the token with role="+wire.RoleOperator+" (a role the system is registered for)"))
+		return false
+	}
+
+	// GP-W-HMAC: the packet (method, path and query, request id, body) under the system's key, so
+	// that no part of it is changed on the way or moved to another request.
+	body, err := io.ReadAll(http.MaxBytesReader(w, req.Body, s.limits.MaxBodyBytes))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			refuse(w, req, http.StatusRequestEntityTooLarge, wire.CodeTooLarge, breach("GP-W-KIND", "body",
+				fmt.Sprintf("a body of at most %d bytes", s.limits.MaxBodyBytes), "more", "send a smaller document"))
+			return false
+		}
+		refuse(w, req, http.StatusBadRequest, wire.CodeInvalid, breach("GP-W-HMAC", "body",
+			"the whole body", "a body that could not be read: "+err.Error(), "send the body whole, with its Content-Length or chunked"))
+		return false
+	}
+	c.body = body
+	s.mu.Lock()
+	macKey := sys.HMACKey
+	s.mu.Unlock()
+	if !wire.VerifyPacket(macKey, req, body) {
+		observed := "no " + wire.HeaderHMAC
+		if req.Header.Get(wire.HeaderHMAC) != "" {
+			observed = quoteOrNone(req.Header.Get(wire.HeaderHMAC)) + ", not the HMAC of this packet under the system's key"
+		}
+		b := breach("GP-W-HMAC", wire.HeaderHMAC, "base64 of HMAC-SHA-256 under the system's key over METHOD \\n PATH?QUERY \\n X-Request-Id \\n BODY",
+			observed, "compute the HMAC over the exact bytes sent (the path with its query as sent, this request's id, the body as sent) with the key registered for the system")
+		b.Note = fmt.Sprintf("signed here: %s %s, request id %s, %d bytes of body", req.Method, quoteOrNone(req.URL.RequestURI()), quoteOrNone(id), len(body))
+		refuse(w, req, http.StatusUnauthorized, wire.CodeHMAC, b)
+		return false
+	}
+	return true
+}
+
+// systemOf is the registered system whose certificate the client presented over TLS 1.3, or why
+// there is none.
+func (s *Service) systemOf(st *tls.ConnectionState) (*system, string) {
+	switch {
+	case st == nil:
+		return nil, "plain HTTP, no TLS"
+	case st.Version < tls.VersionTLS13:
+		return nil, tls.VersionName(st.Version)
+	case len(st.PeerCertificates) == 0:
+		return nil, "TLS 1.3 without a client certificate"
+	}
+	leaf := st.PeerCertificates[0]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sys := s.systems[s.byCert[sha256.Sum256(leaf.Raw)]]
+	if sys == nil {
+		return nil, fmt.Sprintf("client certificate %q (serial %s), registered for no system", leaf.Subject.String(), leaf.SerialNumber.Text(16))
+	}
+	now := s.now()
+	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
+		return nil, fmt.Sprintf("client certificate %q valid from %s to %s, not now", leaf.Subject.String(),
+			stamp(leaf.NotBefore), stamp(leaf.NotAfter))
+	}
+	return sys, ""
+}
+
+// canonicalUUID says id is a UUID in its 36-character form (any version, either case).
+func canonicalUUID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(id)
+	return err == nil
+}
+
+// bearer is the token of an "Authorization: Bearer …" header (the scheme in any case, RFC 7235).
+func bearer(h string) (string, bool) {
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	tok = strings.TrimSpace(tok)
+	return tok, tok != ""
+}
+
+// describeAuthorization says what the Authorization header held, without the credentials.
+func describeAuthorization(req *http.Request) string {
+	h := strings.TrimSpace(req.Header.Get("Authorization"))
+	if h == "" {
+		return "no Authorization header"
+	}
+	scheme, _, _ := strings.Cut(h, " ")
+	return fmt.Sprintf("Authorization with scheme %s", quoteOrNone(scheme))
+}
+
+// unknown answers a path or method the API does not have.
+func (s *Service) unknown(w http.ResponseWriter, req *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := req.Clone(req.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "/" && p != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		refuse(w, req, http.StatusMethodNotAllowed, wire.CodeInvalid, breach("GP-W-KIND", "method",
+			strings.Join(allow, " or ")+" for this path", req.Method+" "+quoteOrNone(req.URL.Path), "send the request with "+strings.Join(allow, " or ")))
+		return
+	}
+	refuse(w, req, http.StatusNotFound, wire.CodeInvalid, breach("GP-W-KIND", "path",
+		"a path of the sending API ("+wire.SendBase+"/recipients/{id}, /messages, /messages/{id}, /messages/{id}/receipt, /registry/{hash})",
+		req.Method+" "+quoteOrNone(req.URL.Path), "check the path against the sending API"))
+}

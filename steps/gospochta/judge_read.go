@@ -1,0 +1,321 @@
+package gospochta
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/shepconf/shepconf/internal/trigger"
+	"github.com/shepconf/shepconf/simulators/epgu/esia"
+	"github.com/shepconf/shepconf/simulators/gospochta/geps"
+	"github.com/shepconf/shepconf/simulators/gospochta/wire"
+)
+
+// The reader's judgements read what the reading API answered (geps.Service.Requests) and what it
+// recorded as delivered; each scenario's contour has only the system under test as a client.
+func (w *World) registerReaderJudgements(sc *godog.ScenarioContext) {
+	sc.Step(`^the system under test got its token by its API key and sent it on every call$`, w.readerToken)
+	sc.Step(`^every search of the system under test covered at most a day, within 30 days and not in the future$`, w.searchRanges)
+	sc.Step(`^the system under test fetched each search until it completed and paged through its total$`, w.searchesFollowed)
+	sc.Step(`^the system under test opened every notice of the period, which fixed its legal delivery$`, w.noticesOpened)
+	sc.Step(`^the system under test took every downloadable attachment with its signature and verified it, and no deleted one$`, w.attachmentsTaken)
+	sc.Step(`^the system under test kept within the day's 5 searches and 15 result fetches$`, w.quotasKept)
+	sc.Step(`^the system under test reported every notice it read$`, w.reportedRead)
+	sc.Step(`^Gospochta refused the system under test with (\d+) "([^"]+)"$`, w.refusedWith)
+	sc.Step(`^the system under test made no request after the refusal and reported the read failed$`, w.stoppedAfterRefusal)
+	sc.Step(`^the system under test either ordered the search again and reported every notice, or reported the read failed$`, w.searchErrorHandled)
+}
+
+// readRequests are the reading API's answers, oldest first.
+func (w *World) readRequests() []geps.Request { return w.contour.GEPS.Requests() }
+
+func (w *World) endpoint(ep string) []geps.Request {
+	var out []geps.Request
+	for _, r := range w.readRequests() {
+		if r.Endpoint == ep {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func describe(r geps.Request) string {
+	s := fmt.Sprintf("%s %s → %d %s", r.Method, r.Path, r.Status, r.Code)
+	if r.Breach != nil {
+		s += ": " + r.Breach.Error()
+	}
+	return s
+}
+
+// broke lists the answers that broke one of rules.
+func broke(reqs []geps.Request, rules ...string) []string {
+	var out []string
+	for _, r := range reqs {
+		if r.Breach != nil && slices.Contains(rules, r.Breach.Rule) {
+			out = append(out, describe(r))
+		}
+	}
+	return out
+}
+
+func (w *World) readerToken() error {
+	tokens := 0
+	for _, e := range w.esiaEvents() {
+		if e.Grant == esia.GrantAPIKey && e.Outcome == esia.Issued {
+			tokens++
+		}
+	}
+	reqs := w.readRequests()
+	bad := broke(reqs, "GP-R-AUTH")
+	if err := w.evidence.Check("GP-R-AUTH", "a token from ESIA by the API key (Б.12), then every call with it as Bearer",
+		fmt.Sprintf("%d tokens by API key, %d calls; refused: %s", tokens, len(reqs), list(bad)), tokens > 0 && len(reqs) > 0 && len(bad) == 0); err != nil {
+		return err
+	}
+	forbidden := broke(reqs, "GP-R-ROLE")
+	return w.evidence.Check("GP-R-ROLE", "every call admitted for the role head or administrator, none refused 403",
+		fmt.Sprintf("refused: %s", list(forbidden)), len(forbidden) == 0)
+}
+
+func (w *World) searchRanges() error {
+	searches := w.endpoint(geps.EndpointSearch)
+	var seen []string
+	for _, r := range searches {
+		seen = append(seen, fmt.Sprintf("%s … %s", r.From.In(wire.Moscow).Format(wire.TimeLayout), r.To.In(wire.Moscow).Format(wire.TimeLayout)))
+	}
+	bad := broke(w.readRequests(), "GP-R-RANGE")
+	return w.evidence.Check("GP-R-RANGE", "searches of at most a day each, from no more than 30 days back, ending no later than the moment of the search",
+		fmt.Sprintf("%d searches: %s; refused: %s", len(searches), list(seen), list(bad)), len(searches) > 0 && len(bad) == 0)
+}
+
+// expectedIn counts the mailed notices created in [from, to).
+func (w *World) expectedIn(from, to time.Time) int {
+	n := 0
+	for _, m := range w.mail {
+		if !m.created.Before(from) && m.created.Before(to) {
+			n++
+		}
+	}
+	return n
+}
+
+// searchesFollowed: GP-R-TASK, every search the system ordered was fetched until COMPLETED;
+// GP-R-PAGE, with limits of 1 to 1000, its pages covering the total.
+func (w *World) searchesFollowed() error {
+	var bad, seen []string
+	reqs := w.readRequests()
+	for _, s := range w.endpoint(geps.EndpointSearch) {
+		if s.Status != http.StatusOK || s.TaskUUID == "" {
+			continue
+		}
+		completed, covered := false, 0
+		for _, f := range reqs {
+			if f.Endpoint != geps.EndpointSearchTask || f.TaskUUID != s.TaskUUID || f.Status != http.StatusOK {
+				continue
+			}
+			if f.Task == wire.TaskCompleted {
+				completed = true
+				covered = max(covered, f.Offset+f.Returned)
+			}
+		}
+		want := w.expectedIn(s.From, s.To)
+		seen = append(seen, fmt.Sprintf("task %s: completed %t, pages up to %d of %d", s.TaskUUID, completed, covered, want))
+		if !completed {
+			bad = append(bad, "task "+s.TaskUUID+" never fetched COMPLETED")
+		} else if covered < want {
+			bad = append(bad, fmt.Sprintf("task %s: pages cover %d of %d messages", s.TaskUUID, covered, want))
+		}
+	}
+	if err := w.evidence.Check("GP-R-TASK", "every search fetched until COMPLETED before its list is taken",
+		fmt.Sprintf("%s; wrong: %s", list(seen), list(bad)), len(seen) > 0 && len(bad) == 0); err != nil {
+		return err
+	}
+	pageBad := broke(reqs, "GP-R-PAGE")
+	return w.evidence.Check("GP-R-PAGE", "pages with a limit of 1 to 1000 from offset 0 on, covering the total",
+		fmt.Sprintf("refused: %s", list(pageBad)), len(pageBad) == 0)
+}
+
+// periodMail are the notices a read over the scenario's last read period should find.
+func (w *World) periodMail() []mailed {
+	f := w.last()
+	if f.request.Gospochta == nil {
+		return nil
+	}
+	from, _ := time.Parse(wire.TimeLayout, f.request.Gospochta.From)
+	to, _ := time.Parse(wire.TimeLayout, f.request.Gospochta.To)
+	var out []mailed
+	for _, m := range w.mail {
+		if !m.created.Before(from) && m.created.Before(to) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// noticesOpened: GP-R-CARD and GP-R-LEGAL, every notice of the period had its card opened, which
+// Gospochta recorded as its legal delivery.
+func (w *World) noticesOpened() error {
+	delivered := map[string]time.Time{}
+	for _, d := range w.contour.GEPS.Deliveries() {
+		delivered[d.MessageUUID] = d.At
+	}
+	want := w.periodMail()
+	var missing []string
+	for _, m := range want {
+		if _, ok := delivered[m.message]; !ok {
+			missing = append(missing, m.message)
+		}
+	}
+	w.evidence.AttachJSON("legal deliveries.json", w.contour.GEPS.Deliveries())
+	return w.evidence.Check("GP-R-LEGAL", "the card of every notice of the period opened: its legal delivery recorded",
+		fmt.Sprintf("%d notices, %d delivered; not opened: %s", len(want), len(delivered), list(missing)), len(want) > 0 && len(missing) == 0)
+}
+
+// attachmentsTaken: GP-R-CARD, every READY attachment downloaded with its signature and no DELETED
+// one asked for; GP-R-SIG, the system verified each signature.
+func (w *World) attachmentsTaken() error {
+	got := map[string]map[string]bool{} // attachment → parts answered 200
+	var deleted []string
+	for _, r := range w.endpoint(geps.EndpointAttachment) {
+		if r.Status == http.StatusOK {
+			if got[r.AttachmentUUID] == nil {
+				got[r.AttachmentUUID] = map[string]bool{}
+			}
+			got[r.AttachmentUUID][r.Part] = true
+		}
+		if r.Status == http.StatusGone {
+			deleted = append(deleted, describe(r))
+		}
+	}
+	verified := map[string]bool{}
+	for _, f := range w.fired {
+		if f.result.Gospochta == nil {
+			continue
+		}
+		for _, m := range f.result.Gospochta.Read {
+			for _, a := range m.Files {
+				verified[a.AttachmentUUID] = a.SignatureVerified
+			}
+		}
+	}
+	var missing, unverified []string
+	for _, m := range w.periodMail() {
+		for _, a := range m.files {
+			switch {
+			case !a.ready:
+			case !got[a.uuid][geps.PartFile] || (a.signed && !got[a.uuid][geps.PartSig]):
+				missing = append(missing, fmt.Sprintf("%s (file %t, sig %t)", a.uuid, got[a.uuid][geps.PartFile], got[a.uuid][geps.PartSig]))
+			case a.signed && !verified[a.uuid]:
+				unverified = append(unverified, a.uuid)
+			}
+		}
+	}
+	if err := w.evidence.Check("GP-R-CARD", "every READY attachment downloaded with its signature, no DELETED one asked for",
+		fmt.Sprintf("%d attachments taken; missing: %s; deleted ones asked for: %s", len(got), list(missing), list(deleted)),
+		len(got) > 0 && len(missing) == 0 && len(deleted) == 0); err != nil {
+		return err
+	}
+	return w.evidence.Check("GP-R-SIG", "the signature of every signed attachment verified by the system",
+		fmt.Sprintf("not reported verified: %s", list(unverified)), len(unverified) == 0)
+}
+
+func (w *World) quotasKept() error {
+	searches, fetches := len(w.endpoint(geps.EndpointSearch)), len(w.endpoint(geps.EndpointSearchTask))
+	bad := broke(w.readRequests(), "GP-R-QUOTA")
+	return w.evidence.Check("GP-R-QUOTA", fmt.Sprintf("at most %d searches and %d result fetches a day, none refused 429", wire.SearchesPerDay, wire.FetchesPerDay),
+		fmt.Sprintf("%d searches, %d result fetches; refused: %s", searches, fetches, list(bad)),
+		searches <= wire.SearchesPerDay && fetches <= wire.FetchesPerDay && len(bad) == 0)
+}
+
+func (w *World) reportedRead() error {
+	r := w.last().result
+	var read []string
+	if r.Gospochta != nil {
+		for _, m := range r.Gospochta.Read {
+			read = append(read, m.MessageUUID)
+		}
+	}
+	var missing []string
+	for _, m := range w.periodMail() {
+		if !slices.Contains(read, m.message) {
+			missing = append(missing, m.message)
+		}
+	}
+	return w.evidence.Check("GP-R-LEGAL", "outcome received, listing every notice of the period it read",
+		fmt.Sprintf("outcome %q, %d read; not reported: %s%s", r.Outcome, len(read), list(missing), errorText(r)),
+		r.Outcome == trigger.Received && len(missing) == 0)
+}
+
+// refusal is the reading API's first answer with status and code.
+func (w *World) refusal(status int, code string) (geps.Request, bool) {
+	for _, r := range w.readRequests() {
+		if r.Status == status && r.Code == code {
+			return r, true
+		}
+	}
+	return geps.Request{}, false
+}
+
+// refusedWith: GP-R-ERR, the scenario's condition produced the refusal, with its JSON error code.
+func (w *World) refusedWith(status int, code string) error {
+	var seen []string
+	for _, r := range w.readRequests() {
+		seen = append(seen, describe(r))
+	}
+	_, ok := w.refusal(status, code)
+	return w.evidence.Check("GP-R-ERR", fmt.Sprintf("a refusal %d with the error body {code: %q}", status, code),
+		fmt.Sprintf("answers: %s", list(seen)), ok)
+}
+
+// stoppedAfterRefusal: after a 429 or a 403 the system stops (GP-R-QUOTA, GP-R-ROLE) and tells its
+// user the read failed.
+func (w *World) stoppedAfterRefusal() error {
+	var first geps.Request
+	for _, r := range w.readRequests() {
+		if r.Status == http.StatusTooManyRequests || r.Status == http.StatusForbidden {
+			first = r
+			break
+		}
+	}
+	if first.Status == 0 {
+		return fmt.Errorf("the reading API refused nothing in this scenario")
+	}
+	ruleID := "GP-R-QUOTA"
+	if first.Status == http.StatusForbidden {
+		ruleID = "GP-R-ROLE"
+	}
+	var after []string
+	for _, r := range w.readRequests() {
+		if r.Time.After(first.Time) {
+			after = append(after, describe(r))
+		}
+	}
+	res := w.last().result
+	return w.evidence.Check(ruleID, fmt.Sprintf("no request after the %d, and outcome failed", first.Status),
+		fmt.Sprintf("after it: %s; outcome %q%s", list(after), res.Outcome, errorText(res)), len(after) == 0 && res.Outcome == trigger.Failed)
+}
+
+// searchErrorHandled: GP-R-TASK, a search that ended in ERROR says nothing of the mailbox: the
+// system either searches again and reports what it then read, or reports the read failed; taking
+// it for an empty list loses notices whose legal delivery runs regardless.
+func (w *World) searchErrorHandled() error {
+	r := w.last().result
+	reported := map[string]bool{}
+	if r.Gospochta != nil {
+		for _, m := range r.Gospochta.Read {
+			reported[m.MessageUUID] = true
+		}
+	}
+	var missing []string
+	for _, m := range w.periodMail() {
+		if !reported[m.message] {
+			missing = append(missing, m.message)
+		}
+	}
+	searches := len(w.endpoint(geps.EndpointSearch))
+	ok := (r.Outcome == trigger.Failed && r.Error != "") || (r.Outcome == trigger.Received && len(missing) == 0)
+	return w.evidence.Check("GP-R-TASK", "after the ERROR, a new search and every notice reported, or outcome failed",
+		fmt.Sprintf("%d searches; outcome %q, %d notices reported, not reported: %s%s", searches, r.Outcome, len(reported), list(missing), errorText(r)), ok)
+}

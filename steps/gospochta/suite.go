@@ -1,0 +1,212 @@
+// Package gospochta holds the step definitions of the Gospochta profile and its runner: the
+// agency's system is judged, as sender of legally significant messages and as reader of its
+// organisation's Gospochta, from what the simulated Gospochta and ESIA (assembly/gospochta)
+// received, each scenario with a contour of its own.
+package gospochta
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	gp "github.com/shepconf/shepconf/assembly/gospochta"
+	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/features"
+	gospochtafixtures "github.com/shepconf/shepconf/fixtures/gospochta"
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/runseal"
+	"github.com/shepconf/shepconf/internal/trigger"
+	"github.com/shepconf/shepconf/reports"
+	"github.com/shepconf/shepconf/simulators/gospochta/agency"
+	"github.com/shepconf/shepconf/simulators/nca"
+	"github.com/shepconf/shepconf/steps"
+)
+
+// The roles the agency's system plays in the Gospochta profile.
+const (
+	RoleSender = "gospochta-sender" // it sends legally significant messages (the walkthrough's send)
+	RoleReader = "gospochta-reader" // it reads its organisation's Gospochta (the published reading API)
+)
+
+// Roles are both roles, in the order the report lists them.
+var Roles = []string{RoleSender, RoleReader}
+
+// DefaultMnemonic is the system's client_id at ESIA when none is given.
+const DefaultMnemonic = gp.DefaultMnemonic
+
+// SUT is the agency's system. The zero value is the demonstration with the built-in reference
+// system.
+type SUT struct {
+	// Trigger makes the agency's system act (internal/trigger: HTTP endpoint, command, operator);
+	// nil runs the built-in reference system, which certifies nothing.
+	Trigger trigger.Trigger
+	// Mnemonic is the system's client_id at ESIA; DefaultMnemonic when empty.
+	Mnemonic string
+	// Certificate is the system's certificate: its TLS client certificate, the key of its JWT
+	// assertions and its documents' signer, registered in ESIA and Gospochta. Required with Trigger.
+	Certificate *x509.Certificate
+	// Chain are the CA certificates the system's certificate chains to, trusted beside the
+	// contour's own CA; a self-signed certificate is its own chain.
+	Chain []*x509.Certificate
+	// Roles the system is certified in (RoleSender, RoleReader); both when empty.
+	Roles []string
+	// Defects break the reference system on purpose (agency.KnownDefects), to see scenarios fail.
+	Defects []string
+	// Container is the agency's system in a container image, started once for the run and stopped
+	// after it (container.go): the harness issues its certificate from the run's CA, so Trigger
+	// and Certificate stay empty.
+	Container sut.AgencyImage
+}
+
+// Demonstration says the run tests the built-in reference system.
+func (s SUT) Demonstration() bool { return s.Trigger == nil && s.Container.Image == "" }
+
+func (s SUT) mnemonic() string {
+	if s.Mnemonic == "" {
+		return DefaultMnemonic
+	}
+	return s.Mnemonic
+}
+
+func (s SUT) roles() []string {
+	if len(s.Roles) == 0 {
+		return Roles
+	}
+	return s.Roles
+}
+
+// Options configure a run of the Gospochta profile.
+type Options struct {
+	OutDir string
+	Tags   string
+	// TimeScale shrinks every period of the contour and of the judgements: delivery, reading, the
+	// search's preparation, the 5 minutes of delivery confirmation; only 1 certifies.
+	TimeScale float64
+	Output    io.Writer
+	Features  fs.FS // the embedded Gospochta suite when nil
+	Version   string
+	SUT       SUT
+	// KeyAlgorithm is the key of the certificates the run issues.
+	KeyAlgorithm pki.KeyType
+	HarnessKey   crypto.Signer
+}
+
+// check refuses options that cannot work, naming the fix.
+func (o Options) check() error {
+	if err := agency.CheckDefects(o.SUT.Defects); err != nil {
+		return err
+	}
+	if err := o.SUT.checkContainer(); err != nil {
+		return err
+	}
+	if !o.SUT.Demonstration() && o.SUT.Container.Image == "" && o.SUT.Certificate == nil {
+		return errors.New("the system under test needs its certificate (its TLS client certificate, which also signs its assertions and documents): give --sut-cert")
+	}
+	if !o.SUT.Demonstration() && len(o.SUT.Defects) > 0 {
+		return errors.New("defects break the built-in reference system; the system under test is tested as it is")
+	}
+	for _, r := range o.SUT.Roles {
+		if r != RoleSender && r != RoleReader {
+			return fmt.Errorf("role %q: the Gospochta profile's roles are %s and %s", r, RoleSender, RoleReader)
+		}
+	}
+	return nil
+}
+
+// Run runs the Gospochta suite and writes its reports like every profile's (steps.Publish).
+func Run(ctx context.Context, o Options) (steps.Result, error) {
+	if o.TimeScale <= 0 {
+		o.TimeScale = 1
+	}
+	if o.Output == nil {
+		o.Output = os.Stdout
+	}
+	if o.Features == nil {
+		o.Features = features.Gospochta
+	}
+	if err := o.check(); err != nil {
+		return steps.Result{}, err
+	}
+	out, harnessKey, err := steps.Begin(o.OutDir, o.HarnessKey)
+	if err != nil {
+		return steps.Result{}, err
+	}
+	res := out.Result()
+	ca, err := nca.New("Test CA of the Gospochta contour")
+	if err != nil {
+		return res, err
+	}
+	var container *sut.RunningContainer
+	if o.SUT.Container.Image != "" {
+		if container, err = startSystem(ctx, &o.SUT, ca, o.KeyAlgorithm, Scaled(o.TimeScale)); err != nil {
+			return res, err
+		}
+		defer container.Finish(out.Dir, SUTLogFile)
+	}
+	s, err := newSuite(o, ca, container)
+	if err != nil {
+		return res, err
+	}
+	defer s.close()
+	tags := o.Tags
+	if !o.SUT.Demonstration() {
+		tags = steps.AndTags(tags, roleTags(o.SUT.roles()))
+	}
+	started := time.Now()
+	feats, err := steps.Execute(ctx, steps.Suite{Name: "shepconf-gospochta", Features: o.Features, Tags: tags, Output: o.Output,
+		InitScenario: s.initScenario}, out)
+	if err != nil {
+		return res, err
+	}
+	catalogue, err := Catalogue()
+	if err != nil {
+		return res, err
+	}
+	info := s.sutInfo()
+	if container != nil {
+		info = steps.ContainerInfo(info, "the system "+info.SystemID, container)
+	}
+	var roles []steps.RoleResult
+	for _, r := range o.SUT.roles() {
+		roles = append(roles, steps.CountRole(feats, r, "@role-"+r))
+	}
+	run := reports.Run{Title: "Gospochta conformance (profile gospochta)", Catalogue: catalogue, Started: started, Finished: time.Now(),
+		TimeScale: o.TimeScale, SUT: info.Describe, Version: o.Version, Tags: tags, Features: feats, KeyAlgorithm: o.KeyAlgorithm.String()}
+	res.Summary = run.Summary()
+	res.Info = steps.RunInfo{Profile: steps.ProfileGospochta, TimeScale: o.TimeScale, Version: o.Version, Tags: tags,
+		Filtered: o.Tags != "", Verdict: res.Summary.Verdict, KeyAlgorithm: o.KeyAlgorithm.String(),
+		HarnessKey: runseal.Fingerprint(harnessKey.Public()), SUT: info, Roles: roles,
+		Started: started, Finished: run.Finished}
+	run.System, run.Roles = res.Info.Reported()
+	return res, steps.Publish(out, run, res.Info, harnessKey)
+}
+
+// Catalogue is the Gospochta profile's clause catalogue (fixtures/gospochta/traceability.csv).
+func Catalogue() ([]reports.Requirement, error) {
+	return reports.ParseCatalogue(gospochtafixtures.Traceability())
+}
+
+// roleTags selects the scenarios of the given roles (godog's filter: "," is or).
+func roleTags(roles []string) string {
+	var tags []string
+	for _, r := range roles {
+		tags = append(tags, "@role-"+r)
+	}
+	return strings.Join(tags, ",")
+}
+
+// initScenario gives each scenario a fresh World with a contour of its own.
+func (s *Suite) initScenario(sc *godog.ScenarioContext) {
+	w := &World{suite: s}
+	w.register(sc)
+	steps.Hook(sc, &w.evidence, w.close)
+}
