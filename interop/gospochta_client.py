@@ -303,7 +303,8 @@ class Client:
         out = {"threadUuid": thread, "messageUuid": message, "isRead": card.get("isRead"),
                "readStatus": any(s.get("mnemonic") == "READ" for s in card.get("statusList") or []), "files": []}
         for a in card.get("attachmentList") or []:
-            f = {"attachmentUuid": a.get("attachmentUuid"), "status": a.get("statusMnemonic"), "signed": a.get("signed")}
+            f = {"attachmentUuid": a.get("attachmentUuid"), "fileName": a.get("fileName"), "status": a.get("statusMnemonic"),
+                 "signed": a.get("signed")}
             base = "%s/attachment/%s/%s" % (READ_BASE, message, a.get("attachmentUuid"))
             if a.get("statusMnemonic") == "READY":
                 _, _, data = self.read_call("attachment/file", "GET", base + "/file", token)

@@ -243,7 +243,8 @@ func (c *Contour) AddRecipients() error {
 
 // SampleMail puts n notices of the Authority in the organisation's mailbox, created one after
 // another from start, 10 minutes apart. Each carries a signed PDF (GP-R-SIG); every third also a
-// file that was deleted (GP-R-CARD: not downloadable), and every fifth an unsigned text.
+// file that was deleted (GP-R-CARD: not downloadable), every fifth an unsigned text, and every
+// fourth a scan whose signature is over other bytes, which a reader must not take for verified.
 func (c *Contour) SampleMail(org string, start time.Time, n int) ([]geps.Message, error) {
 	var out []geps.Message
 	for i := range n {
@@ -261,6 +262,15 @@ func (c *Contour) SampleMail(org string, start time.Time, n int) ([]geps.Message
 			m.Attachments = append(m.Attachments, geps.File{UUID: uuid.NewString(), Name: "udalen.pdf", MimeType: "application/pdf",
 				Content: []byte("%PDF-1.4\n%%EOF\n"), Status: wire.AttachmentDeleted})
 		}
+		if i%4 == 3 {
+			scan := []byte(fmt.Sprintf("%%PDF-1.4\n%% Скан конверта № %d\n%%%%EOF\n", i+1))
+			forged, err := cms.SignDetached(c.Authority, append(scan, " (другая редакция)"...))
+			if err != nil {
+				return nil, err
+			}
+			m.Attachments = append(m.Attachments, geps.File{UUID: uuid.NewString(), Name: ForgedPrefix + fmt.Sprintf("%d.pdf", i+1), MimeType: "application/pdf",
+				Content: scan, Signature: forged, Status: wire.AttachmentReady})
+		}
 		if i%5 == 4 {
 			m.Attachments = append(m.Attachments, geps.File{UUID: uuid.NewString(), Name: "soprovoditelnoe.txt", MimeType: "text/plain",
 				Content: []byte("Сопроводительное письмо"), Status: wire.AttachmentReady})
@@ -272,6 +282,9 @@ func (c *Contour) SampleMail(org string, start time.Time, n int) ([]geps.Message
 	}
 	return out, nil
 }
+
+// ForgedPrefix begins the name of every sample attachment whose signature does not verify.
+const ForgedPrefix = "skan-konverta-"
 
 // Roots trusts the contour's server and verifies what its parties signed: what a client of the
 // contour configures.

@@ -130,9 +130,11 @@ type Request struct {
 // MessageID and State "delivered" (or "read") once the system holds the signed delivery receipt
 // and has verified its signature; Refused when the receipt's signature does not verify; Failed
 // when Gospochta or ESIA refused (Code: the error body's code, Error: the answer). A receive
-// answers Received with Gospochta.Read: every message whose card it opened. Both list, in
-// RequestIDs, the X-Request-Id of every request the system made for the action, which the
-// harness finds in Gospochta's audit log (GP-W-AUDIT).
+// answers Received with Gospochta.Read: every message whose card it opened; Failed when a refusal
+// stopped it (Code: the error body's code). Both list, in RequestIDs, the X-Request-Id of every
+// request the system made to Gospochta's APIs for the action (not to ESIA), which the harness
+// finds in Gospochta's audit log (GP-W-AUDIT). The system keeps its token from one action to the
+// next, as a single sign-on does, and renews it by refresh when it expires (GP-W-REFRESH).
 type GospochtaRequest struct {
 	// Mnemonic is the system's client_id at ESIA (its JWT assertions' iss and sub).
 	Mnemonic string `json:"mnemonic"`

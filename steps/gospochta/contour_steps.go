@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -86,8 +87,8 @@ func (w *World) fillMailbox(recent, older int) error {
 		for _, m := range msgs {
 			mm := mailed{thread: m.ThreadUUID, message: m.MessageUUID, created: m.Created}
 			for _, f := range m.Attachments {
-				mm.files = append(mm.files, mailFile{uuid: f.UUID, ready: f.Status == wire.AttachmentReady,
-					signed: f.Signature != nil, deleted: f.Status == wire.AttachmentDeleted})
+				mm.files = append(mm.files, mailFile{uuid: f.UUID, ready: f.Status == wire.AttachmentReady, signed: f.Signature != nil,
+					forged: strings.HasPrefix(f.Name, gp.ForgedPrefix), deleted: f.Status == wire.AttachmentDeleted})
 			}
 			w.mail = append(w.mail, mm)
 		}
@@ -188,8 +189,12 @@ func (w *World) read(ctx context.Context, days int) error {
 	g.From = now.Add(-time.Duration(days) * 24 * time.Hour).Format(wire.TimeLayout)
 	g.To = now.Format(wire.TimeLayout)
 	g.StatusFilter = wire.FilterAny
+	// A reader may follow the published advice and fetch a search's list an hour after ordering it:
+	// the harness waits that long for each day (shrunk with the time scale), though its lists are
+	// ready sooner.
 	t := w.suite.timing
-	r.Timeout = (time.Duration(days)*(t.SearchWait+2*t.Poll) + time.Minute).String()
+	hour := time.Duration(float64(wire.DefaultSearchWait) * t.Scale)
+	r.Timeout = (time.Duration(days+1)*(hour+t.SearchWait) + time.Minute).String()
 	return w.fire(ctx, r)
 }
 

@@ -110,16 +110,18 @@ func (w *World) searchesFollowed() error {
 		if s.Status != http.StatusOK || s.TaskUUID == "" {
 			continue
 		}
-		completed, covered := false, 0
+		completed := false
+		var pages [][2]int
 		for _, f := range reqs {
 			if f.Endpoint != geps.EndpointSearchTask || f.TaskUUID != s.TaskUUID || f.Status != http.StatusOK {
 				continue
 			}
 			if f.Task == wire.TaskCompleted {
 				completed = true
-				covered = max(covered, f.Offset+f.Returned)
+				pages = append(pages, [2]int{f.Offset, f.Offset + f.Returned})
 			}
 		}
+		covered := coveredFromStart(pages)
 		want := w.expectedIn(s.From, s.To)
 		seen = append(seen, fmt.Sprintf("task %s: completed %t, pages up to %d of %d", s.TaskUUID, completed, covered, want))
 		if !completed {
@@ -135,6 +137,20 @@ func (w *World) searchesFollowed() error {
 	pageBad := broke(reqs, "GP-R-PAGE")
 	return w.evidence.Check("GP-R-PAGE", "pages with a limit of 1 to 1000 from offset 0 on, covering the total",
 		fmt.Sprintf("refused: %s", list(pageBad)), len(pageBad) == 0)
+}
+
+// coveredFromStart is how many list entries from offset 0 on the pages fetched cover without a
+// gap: a page skipped leaves the rest of the list unread whatever came after it.
+func coveredFromStart(pages [][2]int) int {
+	slices.SortFunc(pages, func(a, b [2]int) int { return a[0] - b[0] })
+	end := 0
+	for _, p := range pages {
+		if p[0] > end {
+			break
+		}
+		end = max(end, p[1])
+	}
+	return end
 }
 
 // periodMail are the notices a read over the scenario's last read period should find.
@@ -174,10 +190,10 @@ func (w *World) noticesOpened() error {
 }
 
 // attachmentsTaken: GP-R-CARD, every READY attachment downloaded with its signature and no DELETED
-// one asked for; GP-R-SIG, the system verified each signature.
+// one reported as taken; GP-R-SIG, the system verified each signature: the valid ones verify, the
+// sample's forged ones (a signature over other bytes) do not.
 func (w *World) attachmentsTaken() error {
 	got := map[string]map[string]bool{} // attachment → parts answered 200
-	var deleted []string
 	for _, r := range w.endpoint(geps.EndpointAttachment) {
 		if r.Status == http.StatusOK {
 			if got[r.AttachmentUUID] == nil {
@@ -185,40 +201,40 @@ func (w *World) attachmentsTaken() error {
 			}
 			got[r.AttachmentUUID][r.Part] = true
 		}
-		if r.Status == http.StatusGone {
-			deleted = append(deleted, describe(r))
-		}
 	}
-	verified := map[string]bool{}
+	reported := map[string]trigger.GospochtaFile{}
 	for _, f := range w.fired {
 		if f.result.Gospochta == nil {
 			continue
 		}
 		for _, m := range f.result.Gospochta.Read {
 			for _, a := range m.Files {
-				verified[a.AttachmentUUID] = a.SignatureVerified
+				reported[a.AttachmentUUID] = a
 			}
 		}
 	}
-	var missing, unverified []string
+	var missing, deleted, wrong []string
 	for _, m := range w.periodMail() {
 		for _, a := range m.files {
+			r := reported[a.uuid]
 			switch {
+			case a.deleted && r.Downloaded:
+				deleted = append(deleted, a.uuid+" reported downloaded")
 			case !a.ready:
 			case !got[a.uuid][geps.PartFile] || (a.signed && !got[a.uuid][geps.PartSig]):
 				missing = append(missing, fmt.Sprintf("%s (file %t, sig %t)", a.uuid, got[a.uuid][geps.PartFile], got[a.uuid][geps.PartSig]))
-			case a.signed && !verified[a.uuid]:
-				unverified = append(unverified, a.uuid)
+			case a.signed && r.SignatureVerified == a.forged:
+				wrong = append(wrong, fmt.Sprintf("%s: forged %t, reported verified %t", a.uuid, a.forged, r.SignatureVerified))
 			}
 		}
 	}
-	if err := w.evidence.Check("GP-R-CARD", "every READY attachment downloaded with its signature, no DELETED one asked for",
-		fmt.Sprintf("%d attachments taken; missing: %s; deleted ones asked for: %s", len(got), list(missing), list(deleted)),
+	if err := w.evidence.Check("GP-R-CARD", "every READY attachment downloaded with its signature, no DELETED one reported taken",
+		fmt.Sprintf("%d attachments taken; missing: %s; deleted: %s", len(got), list(missing), list(deleted)),
 		len(got) > 0 && len(missing) == 0 && len(deleted) == 0); err != nil {
 		return err
 	}
-	return w.evidence.Check("GP-R-SIG", "the signature of every signed attachment verified by the system",
-		fmt.Sprintf("not reported verified: %s", list(unverified)), len(unverified) == 0)
+	return w.evidence.Check("GP-R-SIG", "every valid signature reported verified, every forged one (over other bytes) not",
+		fmt.Sprintf("%d attachments reported; wrong: %s", len(reported), list(wrong)), len(reported) > 0 && len(wrong) == 0)
 }
 
 func (w *World) quotasKept() error {
@@ -258,15 +274,17 @@ func (w *World) refusal(status int, code string) (geps.Request, bool) {
 	return geps.Request{}, false
 }
 
-// refusedWith: GP-R-ERR, the scenario's condition produced the refusal, with its JSON error code.
+// refusedWith: GP-R-ERR, the system met the refusal the scenario set up and read its JSON error
+// body: it reports the body's code.
 func (w *World) refusedWith(status int, code string) error {
 	var seen []string
 	for _, r := range w.readRequests() {
 		seen = append(seen, describe(r))
 	}
-	_, ok := w.refusal(status, code)
-	return w.evidence.Check("GP-R-ERR", fmt.Sprintf("a refusal %d with the error body {code: %q}", status, code),
-		fmt.Sprintf("answers: %s", list(seen)), ok)
+	_, met := w.refusal(status, code)
+	res := w.last().result
+	return w.evidence.Check("GP-R-ERR", fmt.Sprintf("a refusal %d with the error body {code: %q}, that code reported by the system", status, code),
+		fmt.Sprintf("answers: %s; the system reported code %q%s", list(seen), res.Code, errorText(res)), met && res.Code == code)
 }
 
 // stoppedAfterRefusal: after a 429 or a 403 the system stops (GP-R-QUOTA, GP-R-ROLE) and tells its
@@ -315,7 +333,8 @@ func (w *World) searchErrorHandled() error {
 		}
 	}
 	searches := len(w.endpoint(geps.EndpointSearch))
-	ok := (r.Outcome == trigger.Failed && r.Error != "") || (r.Outcome == trigger.Received && len(missing) == 0)
-	return w.evidence.Check("GP-R-TASK", "after the ERROR, a new search and every notice reported, or outcome failed",
-		fmt.Sprintf("%d searches; outcome %q, %d notices reported, not reported: %s%s", searches, r.Outcome, len(reported), list(missing), errorText(r)), ok)
+	metError := slices.ContainsFunc(w.endpoint(geps.EndpointSearchTask), func(f geps.Request) bool { return f.Task == wire.TaskError })
+	ok := metError && ((r.Outcome == trigger.Failed && r.Error != "") || (r.Outcome == trigger.Received && len(missing) == 0))
+	return w.evidence.Check("GP-R-TASK", "the search fetched until it answered ERROR; then a new search and every notice reported, or outcome failed",
+		fmt.Sprintf("%d searches, ERROR fetched %t; outcome %q, %d notices reported, not reported: %s%s", searches, metError, r.Outcome, len(reported), list(missing), errorText(r)), ok)
 }

@@ -90,7 +90,10 @@ func (w *World) reportedDelivered() error {
 	f := w.last()
 	r := f.result
 	m, known := w.contour.Post.Message(r.MessageID)
-	ok := r.Outcome == trigger.Accepted && known && (r.State == wire.StateDelivered || r.State == wire.StateRead) && !m.DeliveredAt.IsZero()
+	// Delivered before the system said so: a system that reports delivery it has not seen is wrong
+	// even if the message is delivered by the time of judging.
+	ok := r.Outcome == trigger.Accepted && known && (r.State == wire.StateDelivered || r.State == wire.StateRead) &&
+		!m.DeliveredAt.IsZero() && !m.DeliveredAt.After(f.end)
 	return w.evidence.Check("GP-W-RECEIPT", "outcome accepted, state delivered (or read), with the messageId Gospochta gave and delivered",
 		fmt.Sprintf("outcome %q, state %q, messageId %q (%s)%s", r.Outcome, r.State, r.MessageID, knownText(known), errorText(r)), ok)
 }
@@ -377,14 +380,23 @@ func (w *World) refreshed() error {
 		fmt.Sprintf("%d answers token.expired; ESIA after the expiry: %s", expired, list(after)), expired > 0 && refreshes > 0 && assertions == 0)
 }
 
+// noMessage: GP-W-ROLE, a system whose employee holds only the role client tried to send (ESIA
+// refused its assertion for a sending role, or Gospochta its token with 403) and no message of it
+// was accepted.
 func (w *World) noMessage() error {
 	msgs := w.contour.Post.Messages()
-	var ids []string
+	var ids, tried []string
 	for _, m := range msgs {
 		ids = append(ids, m.ID)
 	}
-	return w.evidence.Check("GP-W-ROLE", "no message accepted from a system whose employee holds only the role client",
-		fmt.Sprintf("messages: %s; refused: %s", list(ids), list(refusals(w.inbound(), "GP-W-ROLE"))), len(msgs) == 0)
+	for _, e := range w.esiaEvents() {
+		if e.Outcome == esia.Refused && e.Breach != nil && e.Breach.Field == "role" {
+			tried = append(tried, fmt.Sprintf("ESIA refused the assertion: %s", e.Breach.Error()))
+		}
+	}
+	tried = append(tried, refusals(w.inbound(), "GP-W-ROLE")...)
+	return w.evidence.Check("GP-W-ROLE", "the sending role refused (ESIA or 403) and no message accepted from a system whose employee holds only the role client",
+		fmt.Sprintf("refusals: %s; messages: %s", list(tried), list(ids)), len(tried) > 0 && len(msgs) == 0)
 }
 
 // reportedFailed: the system told its user the action failed rather than claiming success.

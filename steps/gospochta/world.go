@@ -142,9 +142,8 @@ type mailed struct {
 }
 
 type mailFile struct {
-	uuid          string
-	ready, signed bool
-	deleted       bool
+	uuid                           string
+	ready, signed, forged, deleted bool
 }
 
 // firing is one trigger request and its answer.

@@ -24,7 +24,7 @@ var attachmentDescriptions = map[string]string{
 }
 
 // codeAttachmentNotFound is a 404 for an attachment the message does not have; wire names none.
-const codeAttachmentNotFound = "attachment.not-found"
+const codeAttachmentNotFound = wire.CodeAttachmentNone
 
 // card serves GET message/{threadUuid}/{messageUuid}. Opening a card is reading the message: it is
 // marked read with a READ status, and its first opening is recorded as the legal delivery

@@ -34,5 +34,5 @@ func (s *Service) recovered(w *server.StatusWriter, r *http.Request, v any) {
 		return
 	}
 	rec.Note = note
-	server.WriteJSON(w, http.StatusInternalServerError, wire.Error{Code: "internal.error", Message: note})
+	server.WriteJSON(w, http.StatusInternalServerError, wire.Error{Code: wire.CodeInternal, Message: note})
 }

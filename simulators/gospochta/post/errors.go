@@ -18,7 +18,7 @@ func refuse(w http.ResponseWriter, req *http.Request, status int, code string, b
 }
 
 // codeInternal is the code of the service's own failure (500): not the client's doing, so no rule.
-const codeInternal = "internal"
+const codeInternal = wire.CodeInternal
 
 // breach is a shorthand for the refusals.
 func breach(ruleID, field, expected, observed, fix string) *rule.Breach {

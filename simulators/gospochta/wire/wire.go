@@ -142,6 +142,7 @@ const (
 	CodeTaskNotFound     = "search-task.not-found"          // 404
 	CodeMessageNotFound  = "message.not-found"              // 404
 	CodeAttachmentGone   = "attachment.deleted"             // 410
+	CodeAttachmentNone   = "attachment.not-found"           // 404: no such attachment of the message
 	CodeAttachmentBusy   = "attachment.not-ready"           // 409: DOWNLOADING
 	CodeNoSignature      = "attachment.signature.not-found" // 404: the attachment is not signed
 	CodeClientCert       = "tls.client-certificate"         // 401: no registered client certificate (GP-W-MTLS)
@@ -157,6 +158,7 @@ const (
 	CodeReceiptNotReady  = "receipt.not-ready"              // 409: not delivered yet
 	CodeTooLarge         = "request.too-large"              // 413
 	CodeBusy             = "service.busy"                   // 503: a limit of the simulator is reached
+	CodeInternal         = "internal"                       // 500: the simulator failed (a bug, logged)
 )
 
 // SearchRequest is POST /search's body.
@@ -409,12 +411,18 @@ func PacketMAC(key []byte, method, pathQuery, requestID string, body []byte) str
 }
 
 // VerifyPacket checks a request's X-Packet-HMAC over its body (already read), in constant time.
+// A server takes the path and query exactly as the request line sent them (RequestURI), not as Go
+// re-encodes them.
 func VerifyPacket(key []byte, r *http.Request, body []byte) bool {
 	got, err := base64.StdEncoding.DecodeString(r.Header.Get(HeaderHMAC))
 	if err != nil || len(got) != sha256.Size {
 		return false
 	}
-	want, _ := base64.StdEncoding.DecodeString(PacketMAC(key, r.Method, r.URL.RequestURI(), r.Header.Get(HeaderRequestID), body))
+	uri := r.RequestURI
+	if uri == "" {
+		uri = r.URL.RequestURI()
+	}
+	want, _ := base64.StdEncoding.DecodeString(PacketMAC(key, r.Method, uri, r.Header.Get(HeaderRequestID), body))
 	return hmac.Equal(got, want)
 }
 

@@ -42,7 +42,7 @@ func TestVerifyPacketRefusesAnyChange(t *testing.T) {
 			r.Header.Set(wire.HeaderRequestID, "1b8f6c9e-3d2a-4f1b-9c7e-5a4d3b2c1e0f")
 			return body
 		},
-		"query":      func(r *httptestRequest) []byte { r.URL.RawQuery = "x=2"; return body },
+		"query":      func(r *httptestRequest) []byte { r.RequestURI = "/gospochta/api/v1/messages?x=2"; return body },
 		"method":     func(r *httptestRequest) []byte { r.Method = "PUT"; return body },
 		"no header":  func(r *httptestRequest) []byte { r.Header.Del(wire.HeaderHMAC); return body },
 		"not base64": func(r *httptestRequest) []byte { r.Header.Set(wire.HeaderHMAC, "%%%"); return body },
