@@ -49,3 +49,13 @@ Feature: The agency's system reads its organisation's Gospochta
     And Gospochta's next search for the organisation ends in ERROR
     When the system under test is made to read its Gospochta over the last 1 day
     Then the system under test either ordered the search again and reported every notice, or reported the read failed
+
+  @GP-R-AUTH
+  Scenario: A reader whose token has expired gets a new one by its API key
+    Given the system under test is registered with the roles operator, head and client
+    And the organisation's Gospochta holds 6 notices of yesterday and 4 of the day before
+    When the system under test is made to read its Gospochta over the last 1 day
+    And ESIA lets the tokens of the system under test expire
+    And the system under test is made to read its Gospochta over the last 1 day
+    Then after its token expired the system under test got a new one by its API key and read on
+    And the system under test reported every notice it read

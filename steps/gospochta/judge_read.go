@@ -24,6 +24,7 @@ func (w *World) registerReaderJudgements(sc *godog.ScenarioContext) {
 	sc.Step(`^the system under test took every downloadable attachment with its signature and verified it, and no deleted one$`, w.attachmentsTaken)
 	sc.Step(`^the system under test kept within the day's 5 searches and 15 result fetches$`, w.quotasKept)
 	sc.Step(`^the system under test reported every notice it read$`, w.reportedRead)
+	sc.Step(`^after its token expired the system under test got a new one by its API key and read on$`, w.readerRenewed)
 	sc.Step(`^Gospochta refused the system under test with (\d+) "([^"]+)"$`, w.refusedWith)
 	sc.Step(`^the system under test made no request after the refusal and reported the read failed$`, w.stoppedAfterRefusal)
 	sc.Step(`^the system under test either ordered the search again and reported every notice, or reported the read failed$`, w.searchErrorHandled)
@@ -337,4 +338,28 @@ func (w *World) searchErrorHandled() error {
 	ok := metError && ((r.Outcome == trigger.Failed && r.Error != "") || (r.Outcome == trigger.Received && len(missing) == 0))
 	return w.evidence.Check("GP-R-TASK", "the search fetched until it answered ERROR; then a new search and every notice reported, or outcome failed",
 		fmt.Sprintf("%d searches, ERROR fetched %t; outcome %q, %d notices reported, not reported: %s%s", searches, metError, r.Outcome, len(reported), list(missing), errorText(r)), ok)
+}
+
+// readerRenewed: GP-R-AUTH, after ESIA expired its tokens the reader got a new token by its API key
+// (at once, or on the 401 token.expired of its next call) and every 401 was followed by one.
+func (w *World) readerRenewed() error {
+	if w.expiredAt.IsZero() {
+		return fmt.Errorf("the scenario did not expire the system's tokens")
+	}
+	renewed := 0
+	for _, e := range w.esiaEvents() {
+		if !e.Time.Before(w.expiredAt) && e.Grant == esia.GrantAPIKey && e.Outcome == esia.Issued {
+			renewed++
+		}
+	}
+	expired := 0
+	for _, r := range w.readRequests() {
+		if r.Code == wire.CodeTokenExpired {
+			expired++
+		}
+	}
+	res := w.last().result
+	return w.evidence.Check("GP-R-AUTH", "a new token by the API key after the expiry, and the read carried on",
+		fmt.Sprintf("%d answers token.expired, %d tokens by API key after the expiry; outcome %q%s", expired, renewed, res.Outcome, errorText(res)),
+		renewed > 0 && res.Outcome == trigger.Received)
 }
