@@ -18,33 +18,33 @@ import (
 	"github.com/shepconf/shepconf/assembly/epgu"
 	sutpkg "github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
-	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/epgu/client"
 	epgusteps "github.com/shepconf/shepconf/steps/epgu"
 )
+
+// epguBus is what the run flags say of the epgu profile.
+var epguBus = busRun{name: "epgu", noun: "client", tagsExample: "@EPGU-2.1.3",
+	scaleHelp: "shrink the chunk window and the scripted agency's delays by this factor; only 1 certifies",
+	imageHelp: "test the agency's client in this container image: the harness issues its certificate, starts it and triggers it (default trigger: POST to its /trigger)",
+	certHelp:  "PEM certificate of the agency's system, which ESIA registers (its API key signature and file signatures are checked against it), followed by the CA certificates it chains to",
+	defects:   defectNames(),
+}
 
 // runEPGU is shepconf run --profile epgu: the EPGU suite against the agency's client (or, in a
 // demonstration, the reference client).
 func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("run --profile epgu", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("out", "out", "folder for the reports")
-	tags := fs.String("tags", "", `run only scenarios matching this tag expression, e.g. "@EPGU-2.1.3"`)
-	scale := fs.Float64("time-scale", 1, "shrink the chunk window and the scripted agency's delays by this factor; only 1 certifies")
-	keyAlg := fs.String("key-algorithm", "", "key of the certificates the run issues: "+pki.KeyAlgorithms)
-	harnessKeyPath := fs.String("harness-key", "", "PEM private key that seals the run's outputs (default $"+runseal.KeyEnv+", else made on first use)")
-	image := fs.String("sut-image", "", "test the agency's client in this container image: the harness issues its certificate, starts it and triggers it (default trigger: POST to its /trigger)")
-	trig := fs.String("sut-trigger", "", `how the harness makes the agency's client act: a URL (POST the trigger JSON), "operator", or "host:" and a command with placeholders; with --sut-image also a path below the container's base URL (/trigger) or a command run inside the container`)
-	certPath := fs.String("sut-cert", "", "PEM certificate of the agency's system, which ESIA registers (its API key signature and file signatures are checked against it), followed by the CA certificates it chains to")
+	var f busFlags
+	f.register(fs, epguBus)
 	mnemonic := fs.String("sut-mnemonic", epgusteps.DefaultMnemonic, "the system's mnemonic (client_id) in ESIA")
-	var redirects, defects listFlag
+	var redirects listFlag
 	fs.Var(&redirects, "sut-redirect-uri", "a redirect_uri registered for the system in ESIA (repeatable)")
-	fs.Var(&defects, "sample-defect", "break the reference client on purpose (repeatable): "+defectNames())
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
-	if fs.NArg() > 0 || *scale <= 0 || *scale > 1 {
+	if fs.NArg() > 0 || f.scale <= 0 || f.scale > 1 {
 		fmt.Fprintln(stderr, "shepconf run --profile epgu: no arguments expected; --time-scale in (0, 1]")
 		return exitError
 	}
@@ -52,48 +52,44 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shepconf run --profile epgu:", err)
 		return exitError
 	}
-	key, err := pki.ParseKeyType(*keyAlg)
+	key, err := pki.ParseKeyType(f.keyAlg)
 	if err != nil {
 		return fail(fmt.Errorf("--key-algorithm: %w", err))
 	}
-	sut := epgusteps.SUT{Mnemonic: *mnemonic, RedirectURIs: redirects, Defects: defects}
-	if *image != "" {
+	sut := epgusteps.SUT{Mnemonic: *mnemonic, RedirectURIs: redirects, Defects: f.defects}
+	if f.image != "" {
 		switch {
-		case len(defects) > 0:
+		case len(f.defects) > 0:
 			return fail(errors.New("--sample-defect breaks the built-in reference client; an agency's image is tested as it is"))
-		case *certPath != "":
+		case f.cert != "":
 			return fail(errors.New("--sut-cert: the harness issues the certificate of a system in a container from the run's CA and writes it into the container; leave --sut-cert out with --sut-image"))
 		}
-		sut.Image, sut.ImageTrigger = *image, parseTrigger(*trig)
-	} else if *trig != "" {
-		if len(defects) > 0 {
+		sut.Image, sut.ImageTrigger = f.image, parseTrigger(f.trigger)
+	} else if f.trigger != "" {
+		if len(f.defects) > 0 {
 			return fail(errors.New("--sample-defect breaks the built-in reference client; an agency's client is tested as it is"))
 		}
-		if sut.Trigger, err = runningTrigger(*trig, stdout); err != nil {
+		if sut.Trigger, err = runningTrigger(f.trigger, stdout); err != nil {
 			return fail(err)
 		}
-		if *certPath == "" {
+		if f.cert == "" {
 			return fail(errors.New("--sut-trigger needs --sut-cert, the certificate ESIA registers for the system"))
 		}
-		if sut.Certificate, sut.Chain, err = readSUTCert(*certPath); err != nil {
+		if sut.Certificate, sut.Chain, err = readSUTCert(f.cert); err != nil {
 			return fail(err)
 		}
 	}
-	keyPath, err := runseal.KeyPath(*harnessKeyPath)
+	harnessKey, err := f.sealKey()
 	if err != nil {
 		return fail(err)
 	}
-	harnessKey, err := runseal.LoadOrCreate(keyPath)
-	if err != nil {
-		return fail(err)
-	}
-	res, err := epgusteps.Run(ctx, epgusteps.Options{OutDir: *out, Tags: *tags, TimeScale: *scale, Output: stdout,
+	res, err := epgusteps.Run(ctx, epgusteps.Options{OutDir: f.out, Tags: f.tags, TimeScale: f.scale, Output: stdout,
 		Version: version(), SUT: sut, KeyAlgorithm: key, HarnessKey: harnessKey})
 	if err != nil {
 		return fail(err)
 	}
 	s := res.Summary
-	fmt.Fprintf(stdout, "\n%s: %d of %d scenarios passed (profile epgu, time scale %g, %s keys)\n", s.Verdict, s.Passed, s.Scenarios, *scale, key)
+	fmt.Fprintf(stdout, "\n%s: %d of %d scenarios passed (profile epgu, time scale %g, %s keys)\n", s.Verdict, s.Passed, s.Scenarios, f.scale, key)
 	if res.Info.SUT.Demonstration {
 		fmt.Fprintln(stdout, "DEMONSTRATION: the built-in reference EPGU client was tested; this run certifies nothing (give --sut-image, or --sut-trigger and --sut-cert)")
 	} else {

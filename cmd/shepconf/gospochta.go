@@ -9,42 +9,34 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/shepconf/shepconf/assembly/gospochta"
-	sutpkg "github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
-	"github.com/shepconf/shepconf/internal/runseal"
-	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/gospochta/agency"
 	gospochtasteps "github.com/shepconf/shepconf/steps/gospochta"
 )
 
-// gospochtaRoles are the roles an agency's system is certified in on the Gospochta profile.
-var gospochtaRoles = []string{gospochtasteps.RoleSender, gospochtasteps.RoleReader}
+// gospochtaBus is what the run flags say of the gospochta profile.
+var gospochtaBus = busRun{name: "gospochta", noun: "system", roles: []string{gospochtasteps.RoleSender, gospochtasteps.RoleReader},
+	tagsExample: "@GP-R-QUOTA",
+	scaleHelp:   "shrink the search task's preparation (2 minutes in a run, the published hour shortened), the delays to delivered and read, the 5 minutes of delivery confirmation and the pauses between pushes by this factor; only 1 certifies (and takes long: every scenario waits for searches, deliveries and readings)",
+	imageHelp:   "test the agency's system in this container image: the harness issues its certificate, starts it and triggers it (default trigger: POST to its /trigger)",
+	certHelp:    "PEM certificate of the agency's system, followed by the CA certificates it chains to: its mTLS client certificate, the key of its JWT assertions and the signer of its documents, registered for it at ESIA and Gospochta",
+	defects:     gospochtaDefectNames(),
+	certWhy:     "the system's certificate (mTLS client, JWT assertions, document signatures), which ESIA and Gospochta register for it",
+}
 
 // gospochtaFlags are the flags of run --profile gospochta, apart from parsing.
 type gospochtaFlags struct {
-	out, tags, keyAlg, harnessKey  string
-	scale                          float64
-	image, trigger, cert, mnemonic string
-	roles, defects                 listFlag
+	busFlags
+	mnemonic string
 }
 
 func (f *gospochtaFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.out, "out", "out", "folder for the reports")
-	fs.StringVar(&f.tags, "tags", "", `run only scenarios matching this tag expression, e.g. "@GP-R-QUOTA"`)
-	fs.Float64Var(&f.scale, "time-scale", 1, "shrink the search task's preparation (2 minutes in a run, the published hour shortened), the delays to delivered and read, the 5 minutes of delivery confirmation and the pauses between pushes by this factor; only 1 certifies (and takes long: every scenario waits for searches, deliveries and readings)")
-	fs.StringVar(&f.keyAlg, "key-algorithm", "", "key of the certificates the run issues: "+pki.KeyAlgorithms)
-	fs.StringVar(&f.harnessKey, "harness-key", "", "PEM private key that seals the run's outputs (default $"+runseal.KeyEnv+", else made on first use)")
-	fs.StringVar(&f.trigger, "sut-trigger", "", `how the harness makes the agency's system act: a URL (POST the trigger JSON), "operator", or "host:" and a command with placeholders; with --sut-image also a path below the container's base URL (/trigger) or a command run inside the container`)
-	fs.StringVar(&f.cert, "sut-cert", "", "PEM certificate of the agency's system, followed by the CA certificates it chains to: its mTLS client certificate, the key of its JWT assertions and the signer of its documents, registered for it at ESIA and Gospochta")
+	f.busFlags.register(fs, gospochtaBus)
 	fs.StringVar(&f.mnemonic, "sut-mnemonic", gospochtasteps.DefaultMnemonic, "the system's mnemonic (client_id) at ESIA")
-	fs.StringVar(&f.image, "sut-image", "", "test the agency's system in this container image: the harness issues its certificate, starts it and triggers it (default trigger: POST to its /trigger)")
-	fs.Var(&f.roles, "sut-role", "a role the system is certified in (repeatable, or comma-separated): "+strings.Join(gospochtaRoles, ", ")+" (default both)")
-	fs.Var(&f.defects, "sample-defect", "break the reference system on purpose (repeatable): "+gospochtaDefectNames())
 }
 
 // gospochtaDefectNames lists the reference system's defects with the rule each breaks.
@@ -70,25 +62,15 @@ func runGospochta(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "shepconf run --profile gospochta:", err)
 		return exitError
 	}
-	if fs.NArg() > 0 {
-		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
-	}
-	if f.scale <= 0 || f.scale > 1 {
-		return fail(fmt.Errorf("--time-scale must be in (0, 1], got %g", f.scale))
-	}
-	key, err := pki.ParseKeyType(f.keyAlg)
+	key, err := f.check(fs)
 	if err != nil {
-		return fail(fmt.Errorf("--key-algorithm: %w", err))
+		return fail(err)
 	}
 	sut, err := f.sut(stdout)
 	if err != nil {
 		return fail(err)
 	}
-	keyPath, err := runseal.KeyPath(f.harnessKey)
-	if err != nil {
-		return fail(err)
-	}
-	harnessKey, err := runseal.LoadOrCreate(keyPath)
+	harnessKey, err := f.sealKey()
 	if err != nil {
 		return fail(err)
 	}
@@ -100,21 +82,7 @@ func runGospochta(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return fail(err)
 	}
-	s := res.Summary
-	fmt.Fprintf(stdout, "\n%s: %d of %d scenarios passed (profile gospochta, time scale %g, %s keys)\n", s.Verdict, s.Passed, s.Scenarios, f.scale, key)
-	if res.Info.SUT.Demonstration {
-		fmt.Fprintln(stdout, "DEMONSTRATION: the built-in reference system was tested; this run certifies nothing (give --sut-trigger and --sut-cert, or --sut-image)")
-	} else {
-		fmt.Fprintf(stdout, "System under test: %s\n", res.Info.SUT.Describe)
-		for _, r := range res.Info.Roles {
-			fmt.Fprintf(stdout, "  %-20s %d passed, %d failed, %d skipped\n", r.Role, r.Passed, r.Failed, r.Skipped)
-		}
-	}
-	fmt.Fprintf(stdout, "Report:  %s\nSealed:  %s\n", res.Report, res.Seal)
-	if s.Verdict != reports.Conformant {
-		return exitFailed
-	}
-	return exitConformant
+	return busResult(stdout, gospochtaBus, res, f.scale, key)
 }
 
 // sut is the system under test the flags name: the reference system of a demonstration (perhaps
@@ -127,54 +95,9 @@ func (f *gospochtaFlags) sut(stdout io.Writer) (gospochtasteps.SUT, error) {
 	if err := agency.CheckDefects(f.defects); err != nil {
 		return sut, fmt.Errorf("--sample-defect: %w", err)
 	}
-	roles, err := gospochtaRoleList(f.roles)
-	if err != nil {
-		return sut, err
-	}
-	switch {
-	case f.image != "" && len(f.defects) > 0:
-		return sut, errors.New("--sample-defect breaks the built-in reference system; an agency's image is tested as it is")
-	case f.image != "" && f.cert != "":
-		return sut, errors.New("--sut-cert: the harness issues the certificate of a system in a container from the run's CA and writes it into the container; leave --sut-cert out with --sut-image")
-	case f.image != "":
-		sut.Container, sut.Roles = sutpkg.AgencyImage{Image: f.image, Trigger: parseTrigger(f.trigger)}, roles
-		return sut, nil
-	case f.trigger == "":
-		if f.cert != "" || len(roles) > 0 {
-			return sut, errors.New("--sut-cert and --sut-role describe an agency's system, which needs --sut-trigger; a demonstration runs every scenario against the reference system (--tags '@role-" + gospochtasteps.RoleSender + "' runs one role's)")
-		}
-		return sut, nil
-	case len(f.defects) > 0:
-		return sut, errors.New("--sample-defect breaks the built-in reference system; an agency's system is tested as it is")
-	case f.cert == "":
-		return sut, errors.New("--sut-trigger needs --sut-cert, the system's certificate (mTLS client, JWT assertions, document signatures), which ESIA and Gospochta register for it")
-	}
-	if sut.Trigger, err = runningTrigger(f.trigger, stdout); err != nil {
-		return sut, err
-	}
-	if sut.Certificate, sut.Chain, err = readSUTCert(f.cert); err != nil {
-		return sut, err
-	}
-	sut.Roles = roles
-	return sut, nil
-}
-
-// gospochtaRoleList reads --sut-role: gospochta-sender, gospochta-reader, or both (also
-// comma-separated).
-func gospochtaRoleList(given []string) ([]string, error) {
-	var roles []string
-	for _, g := range given {
-		for _, r := range strings.Split(g, ",") {
-			r = strings.TrimSpace(r)
-			if !slices.Contains(gospochtaRoles, r) {
-				return nil, fmt.Errorf("--sut-role %q: the gospochta profile's roles are %s", r, strings.Join(gospochtaRoles, " and "))
-			}
-			if !slices.Contains(roles, r) {
-				roles = append(roles, r)
-			}
-		}
-	}
-	return roles, nil
+	s, err := f.system(stdout, gospochtaBus)
+	sut.Container, sut.Trigger, sut.Certificate, sut.Chain, sut.Roles = s.container, s.trigger, s.certificate, s.chain, s.roles
+	return sut, err
 }
 
 // serveGospochta is shepconf serve --profile gospochta: the simulated contour (ESIA, the reading

@@ -89,7 +89,7 @@ func TestGospochtaSystemUnderTestFromFlags(t *testing.T) {
 	if err := os.WriteFile(certPath, pki.PEM(id.Certificate, ca.Intermediate(), ca.Root()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f := gospochtaFlags{trigger: "http://127.0.0.1:7000/trigger", cert: certPath, mnemonic: "MY_IS", roles: listFlag{"gospochta-reader"}}
+	f := gospochtaFlags{busFlags{trigger: "http://127.0.0.1:7000/trigger", cert: certPath, roles: listFlag{"gospochta-reader"}}, "MY_IS"}
 	sut, err := f.sut(&bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -103,8 +103,8 @@ func TestGospochtaSystemUnderTestFromFlags(t *testing.T) {
 	if sut.Mnemonic != "MY_IS" || len(sut.Roles) != 1 || sut.Roles[0] != gospochtasteps.RoleReader {
 		t.Errorf("mnemonic %q, roles %v", sut.Mnemonic, sut.Roles)
 	}
-	f = gospochtaFlags{trigger: "host:./gp-send {request}", cert: selfSignedPEM(t), mnemonic: gospochtasteps.DefaultMnemonic,
-		roles: listFlag{"gospochta-sender,gospochta-reader"}}
+	f = gospochtaFlags{busFlags{trigger: "host:./gp-send {request}", cert: selfSignedPEM(t),
+		roles: listFlag{"gospochta-sender,gospochta-reader"}}, gospochtasteps.DefaultMnemonic}
 	sut, err = f.sut(&bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)

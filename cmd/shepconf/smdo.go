@@ -9,39 +9,33 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/shepconf/shepconf/assembly/smdo"
-	sutpkg "github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
-	"github.com/shepconf/shepconf/internal/runseal"
-	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/smdo/sed"
 	smdosteps "github.com/shepconf/shepconf/steps/smdo"
 )
 
+// smdoBus is what the run flags say of the smdo profile.
+var smdoBus = busRun{name: "smdo", noun: "СЭД", roles: smdosteps.Roles, tagsExample: "@SMDO-POLL",
+	scaleHelp: "shrink the 5-minute poll period, the 10-second restart pause and the counterpart's delays by this factor; only 1 certifies (and takes long: every receiving scenario waits out poll periods)",
+	imageHelp: "test the agency's СЭД in this container image: the harness issues its certificate, starts it with its threads' periods at the run's time scale and triggers it (default trigger: POST to its /trigger)",
+	certHelp:  "PEM certificate the agency's СЭД signs its files with, which the router registers for its subscriber, followed by the CA certificates it chains to",
+	defects:   strings.Join(sed.KnownDefects, ", "),
+	certWhy:   "the certificate the СЭД signs its files with, which the router registers for its subscriber",
+}
+
 // smdoFlags are the flags of run --profile smdo, apart from parsing.
 type smdoFlags struct {
-	out, tags, keyAlg, harnessKey string
-	scale                         float64
-	image, trigger, cert, code    string
-	roles, defects                listFlag
+	busFlags
+	code string
 }
 
 func (f *smdoFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.out, "out", "out", "folder for the reports")
-	fs.StringVar(&f.tags, "tags", "", `run only scenarios matching this tag expression, e.g. "@SMDO-POLL"`)
-	fs.Float64Var(&f.scale, "time-scale", 1, "shrink the 5-minute poll period, the 10-second restart pause and the counterpart's delays by this factor; only 1 certifies (and takes long: every receiving scenario waits out poll periods)")
-	fs.StringVar(&f.keyAlg, "key-algorithm", "", "key of the certificates the run issues: "+pki.KeyAlgorithms)
-	fs.StringVar(&f.harnessKey, "harness-key", "", "PEM private key that seals the run's outputs (default $"+runseal.KeyEnv+", else made on first use)")
-	fs.StringVar(&f.trigger, "sut-trigger", "", `how the harness makes the agency's СЭД act: a URL (POST the trigger JSON), "operator", or "host:" and a command with placeholders; with --sut-image also a path below the container's base URL (/trigger) or a command run inside the container`)
-	fs.StringVar(&f.cert, "sut-cert", "", "PEM certificate the agency's СЭД signs its files with, which the router registers for its subscriber, followed by the CA certificates it chains to")
+	f.busFlags.register(fs, smdoBus)
 	fs.StringVar(&f.code, "sut-code", smdosteps.DefaultCode, "the СЭД's subscriber code (smdoCode) in the router")
-	fs.StringVar(&f.image, "sut-image", "", "test the agency's СЭД in this container image: the harness issues its certificate, starts it with its threads' periods at the run's time scale and triggers it (default trigger: POST to its /trigger)")
-	fs.Var(&f.roles, "sut-role", "a role the СЭД is certified in (repeatable, or comma-separated): "+strings.Join(smdosteps.Roles, ", ")+" (default both)")
-	fs.Var(&f.defects, "sample-defect", "break the reference СЭД on purpose (repeatable): "+strings.Join(sed.KnownDefects, ", "))
 }
 
 // runSMDO is shepconf run --profile smdo: the SMDO suite against the agency's СЭД (or, in a
@@ -58,25 +52,15 @@ func runSMDO(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shepconf run --profile smdo:", err)
 		return exitError
 	}
-	if fs.NArg() > 0 {
-		return fail(fmt.Errorf("unexpected argument %q", fs.Arg(0)))
-	}
-	if f.scale <= 0 || f.scale > 1 {
-		return fail(fmt.Errorf("--time-scale must be in (0, 1], got %g", f.scale))
-	}
-	key, err := pki.ParseKeyType(f.keyAlg)
+	key, err := f.check(fs)
 	if err != nil {
-		return fail(fmt.Errorf("--key-algorithm: %w", err))
+		return fail(err)
 	}
 	sut, err := f.sut(stdout)
 	if err != nil {
 		return fail(err)
 	}
-	keyPath, err := runseal.KeyPath(f.harnessKey)
-	if err != nil {
-		return fail(err)
-	}
-	harnessKey, err := runseal.LoadOrCreate(keyPath)
+	harnessKey, err := f.sealKey()
 	if err != nil {
 		return fail(err)
 	}
@@ -88,21 +72,7 @@ func runSMDO(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(err)
 	}
-	s := res.Summary
-	fmt.Fprintf(stdout, "\n%s: %d of %d scenarios passed (profile smdo, time scale %g, %s keys)\n", s.Verdict, s.Passed, s.Scenarios, f.scale, key)
-	if res.Info.SUT.Demonstration {
-		fmt.Fprintln(stdout, "DEMONSTRATION: the built-in reference СЭД was tested; this run certifies nothing (give --sut-trigger and --sut-cert, or --sut-image)")
-	} else {
-		fmt.Fprintf(stdout, "System under test: %s\n", res.Info.SUT.Describe)
-		for _, r := range res.Info.Roles {
-			fmt.Fprintf(stdout, "  %-20s %d passed, %d failed, %d skipped\n", r.Role, r.Passed, r.Failed, r.Skipped)
-		}
-	}
-	fmt.Fprintf(stdout, "Report:  %s\nSealed:  %s\n", res.Report, res.Seal)
-	if s.Verdict != reports.Conformant {
-		return exitFailed
-	}
-	return exitConformant
+	return busResult(stdout, smdoBus, res, f.scale, key)
 }
 
 // sut is the system under test the flags name: the reference СЭД of a demonstration (perhaps
@@ -115,53 +85,9 @@ func (f *smdoFlags) sut(stdout io.Writer) (smdosteps.SUT, error) {
 	if err := sed.CheckDefects(f.defects); err != nil {
 		return sut, fmt.Errorf("--sample-defect: %w", err)
 	}
-	roles, err := smdoRoles(f.roles)
-	if err != nil {
-		return sut, err
-	}
-	switch {
-	case f.image != "" && len(f.defects) > 0:
-		return sut, errors.New("--sample-defect breaks the built-in reference СЭД; an agency's image is tested as it is")
-	case f.image != "" && f.cert != "":
-		return sut, errors.New("--sut-cert: the harness issues the certificate of a СЭД in a container from the run's CA and writes it into the container; leave --sut-cert out with --sut-image")
-	case f.image != "":
-		sut.Container, sut.Roles = sutpkg.AgencyImage{Image: f.image, Trigger: parseTrigger(f.trigger)}, roles
-		return sut, nil
-	case f.trigger == "":
-		if f.cert != "" || len(roles) > 0 {
-			return sut, errors.New("--sut-cert and --sut-role describe an agency's СЭД, which needs --sut-trigger; a demonstration runs every scenario against the reference СЭД (--tags '@role-" + smdosteps.RoleSender + "' runs one role's)")
-		}
-		return sut, nil
-	case len(f.defects) > 0:
-		return sut, errors.New("--sample-defect breaks the built-in reference СЭД; an agency's СЭД is tested as it is")
-	case f.cert == "":
-		return sut, errors.New("--sut-trigger needs --sut-cert, the certificate the СЭД signs its files with, which the router registers for its subscriber")
-	}
-	if sut.Trigger, err = runningTrigger(f.trigger, stdout); err != nil {
-		return sut, err
-	}
-	if sut.Certificate, sut.Chain, err = readSUTCert(f.cert); err != nil {
-		return sut, err
-	}
-	sut.Roles = roles
-	return sut, nil
-}
-
-// smdoRoles reads --sut-role: smdo-sender, smdo-receiver, or both (also comma-separated).
-func smdoRoles(given []string) ([]string, error) {
-	var roles []string
-	for _, g := range given {
-		for _, r := range strings.Split(g, ",") {
-			r = strings.TrimSpace(r)
-			if !slices.Contains(smdosteps.Roles, r) {
-				return nil, fmt.Errorf("--sut-role %q: the smdo profile's roles are %s", r, strings.Join(smdosteps.Roles, " and "))
-			}
-			if !slices.Contains(roles, r) {
-				roles = append(roles, r)
-			}
-		}
-	}
-	return roles, nil
+	s, err := f.system(stdout, smdoBus)
+	sut.Container, sut.Trigger, sut.Certificate, sut.Chain, sut.Roles = s.container, s.trigger, s.certificate, s.chain, s.roles
+	return sut, err
 }
 
 // serveSMDO is shepconf serve --profile smdo: the simulated router for an agency's own СЭД.

@@ -107,7 +107,7 @@ func TestSMDOSystemUnderTestFromFlags(t *testing.T) {
 	if err := os.WriteFile(certPath, pki.PEM(id.Certificate, ca.Intermediate(), ca.Root()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	f := smdoFlags{trigger: "http://127.0.0.1:7000/trigger", cert: certPath, code: "MY-SED", roles: listFlag{"smdo-receiver"}}
+	f := smdoFlags{busFlags{trigger: "http://127.0.0.1:7000/trigger", cert: certPath, roles: listFlag{"smdo-receiver"}}, "MY-SED"}
 	sut, err := f.sut(&bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
@@ -121,7 +121,7 @@ func TestSMDOSystemUnderTestFromFlags(t *testing.T) {
 	if sut.Code != "MY-SED" || len(sut.Roles) != 1 || sut.Roles[0] != smdosteps.RoleReceiver {
 		t.Errorf("code %q, roles %v", sut.Code, sut.Roles)
 	}
-	f = smdoFlags{trigger: "host:./send-doc {request}", cert: selfSignedPEM(t), code: smdosteps.DefaultCode, roles: listFlag{"smdo-sender,smdo-receiver"}}
+	f = smdoFlags{busFlags{trigger: "host:./send-doc {request}", cert: selfSignedPEM(t), roles: listFlag{"smdo-sender,smdo-receiver"}}, smdosteps.DefaultCode}
 	sut, err = f.sut(&bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)

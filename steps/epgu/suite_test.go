@@ -21,6 +21,7 @@ import (
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/epgu"
+	"github.com/shepconf/shepconf/steps/stepstest"
 )
 
 // The suite's runs are sealed with a key of the tests' own, never the user's.
@@ -94,25 +95,11 @@ func TestEPGUScenariosCatchEachDefect(t *testing.T) {
 			if res.Summary.Verdict != reports.NotConformant {
 				t.Fatalf("verdict %s with the defect %s, want %s", res.Summary.Verdict, c.defect, reports.NotConformant)
 			}
-			if errs := failures(feats); !strings.Contains(errs, c.rule) {
+			if errs := stepstest.Failures(feats); !strings.Contains(errs, c.rule) {
 				t.Errorf("no failure says %q; failures:\n%s", c.rule, errs)
 			}
 		})
 	}
-}
-
-func failures(feats []reports.Feature) string {
-	var b strings.Builder
-	for _, f := range feats {
-		for _, sc := range f.Scenarios {
-			for _, st := range sc.Steps {
-				if st.Result.Error != "" {
-					b.WriteString(sc.Name + ": " + st.Result.Error + "\n")
-				}
-			}
-		}
-	}
-	return b.String()
 }
 
 // agencyClient is an agency's EPGU client as the harness meets it: behind an HTTP trigger, with a

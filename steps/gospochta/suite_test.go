@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/gospochta"
+	"github.com/shepconf/shepconf/steps/stepstest"
 )
 
 // The suite's runs are sealed with a key of the tests' own, never the user's.
@@ -51,28 +51,9 @@ func run(t *testing.T, o gospochta.Options) (steps.Result, []reports.Feature) {
 
 func TestGospochtaSuitePassesAgainstTheReferenceSystem(t *testing.T) {
 	res, feats := run(t, gospochta.Options{})
-	// A clause a scenario is tagged with is judged in it: the report credits the tag, so a tag
-	// without a check of its rule would count a clause as proved that nothing looked at.
-	for _, f := range feats {
-		for _, sc := range f.Scenarios {
-			checked := map[string]bool{}
-			for _, st := range sc.Steps {
-				for _, e := range st.Embeddings {
-					var c reports.Check
-					if e.MimeType == reports.CheckMediaType && json.Unmarshal(e.Data, &c) == nil {
-						checked[c.Rule] = true
-					}
-				}
-			}
-			for _, tag := range sc.Tags {
-				if id := strings.TrimPrefix(tag.Name, "@"); strings.HasPrefix(id, "GP-") && !checked[id] {
-					t.Errorf("%q is tagged %s, but none of its steps checks that rule", sc.Name, tag.Name)
-				}
-			}
-		}
-	}
+	stepstest.TagsAreChecked(t, feats, "GP-")
 	if res.Summary.Verdict != reports.Conformant || res.Summary.Scenarios < 10 {
-		t.Fatalf("verdict %s, %d of %d scenarios passed:\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios, failures(feats))
+		t.Fatalf("verdict %s, %d of %d scenarios passed:\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios, stepstest.Failures(feats))
 	}
 	if !res.Info.SUT.Demonstration || res.Info.Profile != steps.ProfileGospochta {
 		t.Errorf("run.json says demonstration %v, profile %q", res.Info.SUT.Demonstration, res.Info.Profile)
@@ -112,26 +93,11 @@ func TestGospochtaScenariosCatchEachDefect(t *testing.T) {
 			if res.Summary.Verdict != reports.NotConformant {
 				t.Fatalf("verdict %s with the defect %s, want %s", res.Summary.Verdict, c.defect, reports.NotConformant)
 			}
-			if errs := failures(feats); !strings.Contains(errs, c.rule) {
+			if errs := stepstest.Failures(feats); !strings.Contains(errs, c.rule) {
 				t.Errorf("no failure says %q; failures:\n%s", c.rule, errs)
 			}
 		})
 	}
-}
-
-// failures lists the failed steps' errors.
-func failures(feats []reports.Feature) string {
-	var b strings.Builder
-	for _, f := range feats {
-		for _, sc := range f.Scenarios {
-			for _, st := range sc.Steps {
-				if st.Result.Error != "" {
-					b.WriteString(sc.Name + ": " + st.Result.Error + "\n")
-				}
-			}
-		}
-	}
-	return b.String()
 }
 
 func TestOptionsAreChecked(t *testing.T) {
@@ -174,19 +140,26 @@ func TestGospochtaRunCertifiesAnAgencySystemBehindItsTrigger(t *testing.T) {
 	res, feats := run(t, gospochta.Options{Tags: "@GP-W-STATES,@GP-W-FAILRATE,@GP-R-LEGAL", SUT: agencySystem(t, nil)})
 	if res.Summary.Verdict != reports.Conformant || res.Info.SUT.Demonstration || res.Info.SUT.SystemID != "AGENCY_GP" || res.Summary.Scenarios < 3 {
 		t.Fatalf("verdict %s (%d of %d), demonstration %v, system %q:\n%s", res.Summary.Verdict, res.Summary.Passed,
-			res.Summary.Scenarios, res.Info.SUT.Demonstration, res.Info.SUT.SystemID, failures(feats))
+			res.Summary.Scenarios, res.Info.SUT.Demonstration, res.Info.SUT.SystemID, stepstest.Failures(feats))
 	}
 }
 
 // The roles' scenarios judge the system under test, never a reference system: a system that
-// answers 503 to every trigger passes none.
+// answers 503 to every trigger, or reports every action failed without doing it, passes none.
 func TestGospochtaRoleScenariosFailAgainstASystemThatDoesNothing(t *testing.T) {
-	broken := func(http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
-	}
-	res, _ := run(t, gospochta.Options{Tags: "~@load", SUT: agencySystem(t, broken)})
-	if res.Summary.Verdict == reports.Conformant || res.Summary.Passed != 0 {
-		t.Fatalf("verdict %s, %d of %d passed against a system that does nothing", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios)
+	for name, answer := range map[string]http.HandlerFunc{
+		"503": func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) },
+		"failed": func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"outcome":"failed","error":"refused","code":"access.denied"}`))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			res, feats := run(t, gospochta.Options{Tags: "~@load", SUT: agencySystem(t, func(http.Handler) http.Handler { return answer })})
+			if res.Summary.Verdict == reports.Conformant || res.Summary.Passed != 0 {
+				t.Fatalf("verdict %s, %d of %d passed against a system that does nothing:\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios, stepstest.Failures(feats))
+			}
+		})
 	}
 }
 

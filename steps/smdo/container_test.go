@@ -12,6 +12,7 @@ import (
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/smdo"
+	"github.com/shepconf/shepconf/steps/stepstest"
 )
 
 // TestSMDORunCertifiesASEDInAContainer certifies the sample agency system's СЭД in its container
@@ -42,10 +43,10 @@ func TestSMDORunCertifiesASEDInAContainer(t *testing.T) {
 			res, feats := run(t, smdo.Options{Tags: c.tags, SUT: c.sut})
 			if res.Summary.Verdict != c.verdict || res.Summary.Scenarios == 0 {
 				t.Fatalf("verdict %s, %d of %d passed; want %s\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios,
-					c.verdict, failures(feats))
+					c.verdict, stepstest.Failures(feats))
 			}
-			if c.failure != "" && !strings.Contains(failures(feats), c.failure) {
-				t.Errorf("no failure says %q; failures:\n%s", c.failure, failures(feats))
+			if c.failure != "" && !strings.Contains(stepstest.Failures(feats), c.failure) {
+				t.Errorf("no failure says %q; failures:\n%s", c.failure, stepstest.Failures(feats))
 			}
 			dir := filepath.Dir(res.Report)
 			raw, err := os.ReadFile(filepath.Join(dir, steps.RunFile))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,6 +19,7 @@ import (
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/smdo"
+	"github.com/shepconf/shepconf/steps/stepstest"
 )
 
 // The suite's runs are sealed with a key of the tests' own, never the user's.
@@ -51,26 +51,7 @@ func run(t *testing.T, o smdo.Options) (steps.Result, []reports.Feature) {
 
 func TestSMDOSuitePassesAgainstTheReferenceSED(t *testing.T) {
 	res, feats := run(t, smdo.Options{})
-	// A clause a scenario is tagged with is judged in it: the report credits the tag, so a tag
-	// without a check of its rule would count a clause as proved that nothing looked at.
-	for _, f := range feats {
-		for _, sc := range f.Scenarios {
-			checked := map[string]bool{}
-			for _, st := range sc.Steps {
-				for _, e := range st.Embeddings {
-					var c reports.Check
-					if e.MimeType == reports.CheckMediaType && json.Unmarshal(e.Data, &c) == nil {
-						checked[c.Rule] = true
-					}
-				}
-			}
-			for _, tag := range sc.Tags {
-				if id := strings.TrimPrefix(tag.Name, "@"); strings.HasPrefix(id, "SMDO-") && !checked[id] {
-					t.Errorf("%q is tagged %s, but none of its steps checks that rule", sc.Name, tag.Name)
-				}
-			}
-		}
-	}
+	stepstest.TagsAreChecked(t, feats, "SMDO-")
 	if res.Summary.Verdict != reports.Conformant || res.Summary.Scenarios < 10 {
 		t.Fatalf("verdict %s, %d of %d scenarios passed", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios)
 	}
@@ -114,25 +95,11 @@ func TestSMDOScenariosCatchEachDefect(t *testing.T) {
 			if res.Summary.Verdict != reports.NotConformant {
 				t.Fatalf("verdict %s with the defect %s, want %s", res.Summary.Verdict, c.defect, reports.NotConformant)
 			}
-			if errs := failures(feats); !strings.Contains(errs, c.rule) {
+			if errs := stepstest.Failures(feats); !strings.Contains(errs, c.rule) {
 				t.Errorf("no failure says %q; failures:\n%s", c.rule, errs)
 			}
 		})
 	}
-}
-
-func failures(feats []reports.Feature) string {
-	var b strings.Builder
-	for _, f := range feats {
-		for _, sc := range f.Scenarios {
-			for _, st := range sc.Steps {
-				if st.Result.Error != "" {
-					b.WriteString(sc.Name + ": " + st.Result.Error + "\n")
-				}
-			}
-		}
-	}
-	return b.String()
 }
 
 // agencySED is an agency's СЭД as the harness meets it: behind an HTTP trigger, with a certificate

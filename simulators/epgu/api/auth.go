@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/epgu/esia"
 )
 
@@ -14,7 +15,7 @@ import (
 // the system's request limits (else 429), with the api-order scope and the APIPGU permission (else
 // 403). It answers the refusal itself.
 func (a *API) authorize(w http.ResponseWriter, r *http.Request) (AccessToken, bool) {
-	raw, ok := bearer(r.Header.Get("Authorization"))
+	raw, ok := server.Bearer(r)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 		refuse(w, r, http.StatusUnauthorized, "", &rule.Breach{
@@ -80,13 +81,6 @@ func (a *API) grantsAny(clientID string) bool {
 		}
 	}
 	return false
-}
-
-// bearer takes the token of an "Authorization: Bearer" header (the scheme is case-insensitive, RFC 6750).
-func bearer(h string) (string, bool) {
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
-	tok = strings.TrimSpace(tok)
-	return tok, ok && strings.EqualFold(scheme, "Bearer") && tok != ""
 }
 
 func describeHeader(h string) string {

@@ -1,9 +1,6 @@
 package agency
 
-import (
-	"fmt"
-	"strings"
-)
+import "github.com/shepconf/shepconf/internal/defect"
 
 // The defects a client can be given (Config.Defects). Each breaks exactly one rule, so a negative
 // run shows the harness catching that one fault.
@@ -37,27 +34,9 @@ var KnownDefects = []Defect{
 
 // CheckDefects says which of names is not a known defect.
 func CheckDefects(names []string) error {
-	var unknown []string
-	for _, n := range names {
-		if !isKnown(n) {
-			unknown = append(unknown, n)
-		}
+	known := make([]string, len(KnownDefects))
+	for i, d := range KnownDefects {
+		known[i] = d.Name
 	}
-	if len(unknown) > 0 {
-		known := make([]string, len(KnownDefects))
-		for i, d := range KnownDefects {
-			known[i] = d.Name
-		}
-		return fmt.Errorf("unknown defect %s (known: %s)", strings.Join(unknown, ", "), strings.Join(known, ", "))
-	}
-	return nil
-}
-
-func isKnown(name string) bool {
-	for _, d := range KnownDefects {
-		if d.Name == name {
-			return true
-		}
-	}
-	return false
+	return defect.Check(known, names)
 }

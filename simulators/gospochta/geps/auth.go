@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
 )
 
@@ -16,7 +17,7 @@ func (s *Service) authorized(endpoint string, h func(http.ResponseWriter, *http.
 		rec := recordOf(r)
 		rec.Endpoint = endpoint
 		// GP-R-AUTH: the ESIA token by API key (Б.12) on every call, as for the rest of the EPGU API.
-		raw, ok := bearer(r.Header.Get("Authorization"))
+		raw, ok := server.Bearer(r)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="geps"`)
 			refuse(w, r, http.StatusUnauthorized, wire.CodeUnauthorized, breach("GP-R-AUTH", "Authorization",
@@ -58,14 +59,6 @@ func orgOf(c wire.Caller) string {
 		return c.OrgOID
 	}
 	return c.System
-}
-
-// bearer takes the token of an "Authorization: Bearer" header (the scheme is case-insensitive,
-// RFC 6750).
-func bearer(h string) (string, bool) {
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
-	tok = strings.TrimSpace(tok)
-	return tok, ok && strings.EqualFold(scheme, "Bearer") && tok != ""
 }
 
 func describeHeader(h string) string {

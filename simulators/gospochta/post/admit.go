@@ -115,7 +115,7 @@ func (s *Service) admit(w http.ResponseWriter, req *http.Request, c *call) bool 
 	// GP-W-AUTH: an access token ESIA issued to this very system (the one whose certificate
 	// opened the channel). An expired token is answered token.expired: the client is to refresh it
 	// (GP-W-REFRESH), which is why that refusal names GP-W-REFRESH.
-	raw, ok := bearer(req.Header.Get("Authorization"))
+	raw, ok := server.Bearer(req)
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		refuse(w, req, http.StatusUnauthorized, wire.CodeUnauthorized, breach("GP-W-AUTH", "Authorization",
@@ -220,16 +220,6 @@ func canonicalUUID(id string) bool {
 	}
 	_, err := uuid.Parse(id)
 	return err == nil
-}
-
-// bearer is the token of an "Authorization: Bearer …" header (the scheme in any case, RFC 7235).
-func bearer(h string) (string, bool) {
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	tok = strings.TrimSpace(tok)
-	return tok, tok != ""
 }
 
 // describeAuthorization says what the Authorization header held, without the credentials.

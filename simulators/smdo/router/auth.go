@@ -134,7 +134,7 @@ func (r *Router) authorized(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, req *http.Request) {
 		rec := recordOf(req)
 		rec.PackageID, rec.AttachID = req.PathValue("packageId"), req.PathValue("attachId")
-		raw, ok := bearer(req.Header.Get("Authorization"))
+		raw, ok := server.Bearer(req)
 		if !ok {
 			unauthorized(w, req, describeAuthorization(req))
 			return
@@ -197,13 +197,6 @@ func (r *Router) ExpireTokenAfter(subscriberID string, calls int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.expiries[subscriberID] = max(calls, 0)
-}
-
-// bearer takes the token of an "Authorization: Bearer" header (the scheme is case-insensitive, RFC 6750).
-func bearer(h string) (string, bool) {
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(h), " ")
-	tok = strings.TrimSpace(tok)
-	return tok, ok && strings.EqualFold(scheme, "Bearer") && tok != ""
 }
 
 func describeAuthorization(req *http.Request) string {

@@ -1,10 +1,6 @@
 package sed
 
-import (
-	"fmt"
-	"slices"
-	"strings"
-)
+import "github.com/shepconf/shepconf/internal/defect"
 
 // The defects a client can be given (Config.Defects). Each breaks exactly one rule, so a negative
 // run shows the harness catching that one fault.
@@ -36,15 +32,4 @@ var DefectBreaks = map[string]string{
 }
 
 // CheckDefects says which of names is not a known defect.
-func CheckDefects(names []string) error {
-	var unknown []string
-	for _, n := range names {
-		if !slices.Contains(KnownDefects, n) {
-			unknown = append(unknown, n)
-		}
-	}
-	if len(unknown) > 0 {
-		return fmt.Errorf("unknown defect %s (known: %s)", strings.Join(unknown, ", "), strings.Join(KnownDefects, ", "))
-	}
-	return nil
-}
+func CheckDefects(names []string) error { return defect.Check(KnownDefects, names) }
