@@ -59,6 +59,9 @@ type Config struct {
 	// Trust are further CA certificates the systems' certificates may chain to: those of an
 	// agency's system whose certificate the contour's CA did not issue.
 	Trust []*x509.Certificate
+	// ReceiptSigner signs the acts of acceptance; nil: a certificate the contour's CA issues to
+	// Gospochta. A scenario gives one of another CA to see a sender refuse an act it cannot verify.
+	ReceiptSigner *pki.Identity
 }
 
 // Contour is a running Gospochta test contour.
@@ -101,9 +104,11 @@ func Start(cfg Config) (*Contour, error) {
 	if cfg.SearchWait > 0 {
 		gepsOpts = append(gepsOpts, geps.WithSearchWait(cfg.SearchWait))
 	}
-	signer, err := cfg.NCA.Issue(nca.Subject{CommonName: ServiceName, Organization: ServiceName}, cfg.Key)
-	if err != nil {
-		return nil, err
+	signer := cfg.ReceiptSigner
+	if signer == nil {
+		if signer, err = cfg.NCA.Issue(nca.Subject{CommonName: ServiceName, Organization: ServiceName}, cfg.Key); err != nil {
+			return nil, err
+		}
 	}
 	authority, err := cfg.NCA.Issue(nca.Subject{CommonName: AuthorityName, Organization: AuthorityName}, cfg.Key)
 	if err != nil {

@@ -57,6 +57,13 @@ Feature: The agency's system sends legally significant messages through Gospocht
     Then Gospochta holds no message of the system under test
     And the system under test reported the send failed
 
+  @GP-W-RECEIPT
+  Scenario: An act of acceptance whose signature does not verify is refused by the sender
+    Given Gospochta signs its acts of acceptance with a certificate of another CA
+    And the system under test is registered with the roles operator, head and client
+    When the system under test is made to send a "order" to recipient "R-0001"
+    Then the system under test refused the act of acceptance, not reporting the message delivered
+
   @load @GP-W-DELIVERY @GP-W-FAILRATE
   Scenario: Under load every message is confirmed within 5 minutes and at most 0.1 % of sends fail
     Given the system under test is registered with the roles operator, head and client

@@ -13,12 +13,14 @@ import (
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
+	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 )
 
 // register binds the sentences of features/gospochta to the World's methods.
 func (w *World) register(sc *godog.ScenarioContext) {
 	sc.Step(`^the Gospochta contour runs with its recipients$`, w.contourRuns)
+	sc.Step(`^Gospochta signs its acts of acceptance with a certificate of another CA$`, w.foreignReceipts)
 	sc.Step(`^the system under test is registered with the roles operator, head and client$`, func() error {
 		return w.registerSystem(wire.RoleOperator, wire.RoleHead, wire.RoleClient)
 	})
@@ -39,10 +41,27 @@ func (w *World) register(sc *godog.ScenarioContext) {
 	w.registerReaderJudgements(sc)
 }
 
-func (w *World) contourRuns() error {
+func (w *World) contourRuns() error { return w.startContour(nil) }
+
+// foreignReceipts restarts the scenario's contour (before anything is registered in it) with acts
+// of acceptance signed by a CA the system does not trust (GP-W-RECEIPT).
+func (w *World) foreignReceipts(ctx context.Context) error {
+	other, err := nca.New("Another CA")
+	if err != nil {
+		return err
+	}
+	signer, err := other.Issue(nca.Subject{CommonName: gp.ServiceName, Organization: gp.ServiceName}, w.suite.opts.KeyAlgorithm)
+	if err != nil {
+		return err
+	}
+	w.contour.Close(ctx)
+	return w.startContour(signer)
+}
+
+func (w *World) startContour(receiptSigner *pki.Identity) error {
 	s := w.suite
 	t := s.timing
-	c, err := gp.Start(gp.Config{NCA: s.ca, Key: s.opts.KeyAlgorithm, Trust: s.opts.SUT.Chain,
+	c, err := gp.Start(gp.Config{NCA: s.ca, Key: s.opts.KeyAlgorithm, Trust: s.opts.SUT.Chain, ReceiptSigner: receiptSigner,
 		SearchWait: t.SearchWait, DeliveryDelay: t.Delivery, ReadDelay: t.Read, RetryPause: t.Retry})
 	if err != nil {
 		return err

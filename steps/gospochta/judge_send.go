@@ -35,6 +35,7 @@ func (w *World) registerSenderJudgements(sc *godog.ScenarioContext) {
 	sc.Step(`^Gospochta holds no message of the system under test$`, w.noMessage)
 	sc.Step(`^the system under test reported the send failed$`, func() error { return w.reportedFailed("GP-W-ROLE") })
 	sc.Step(`^at most 0\.1 % of the sends failed$`, w.failRatio)
+	sc.Step(`^the system under test refused the act of acceptance, not reporting the message delivered$`, w.receiptRefused)
 }
 
 // inbound is what the sending API answered, oldest first (pushes to the sender left out).
@@ -404,4 +405,17 @@ func (w *World) reportedFailed(ruleID string) error {
 	r := w.last().result
 	return w.evidence.Check(ruleID, "outcome failed, with the refusal in error",
 		fmt.Sprintf("outcome %q%s", r.Outcome, errorText(r)), r.Outcome == trigger.Failed && r.Error != "")
+}
+
+// receiptRefused: GP-W-RECEIPT, a sender that fetched an act of acceptance whose signature does
+// not verify against the CA it trusts reports it refused, not the message delivered.
+func (w *World) receiptRefused() error {
+	r := w.last().result
+	m, ok := w.contour.Post.Message(r.MessageID)
+	if !ok && len(w.contour.Post.Messages()) > 0 {
+		m, ok = w.contour.Post.Messages()[0], true
+	}
+	fetched := ok && m.ReceiptFetches > 0
+	return w.evidence.Check("GP-W-RECEIPT", "the act fetched, its signature found not to verify, outcome refused",
+		fmt.Sprintf("act fetched %t; outcome %q, state %q%s", fetched, r.Outcome, r.State, errorText(r)), fetched && r.Outcome == trigger.Refused)
 }
