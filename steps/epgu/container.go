@@ -2,7 +2,6 @@ package epgu
 
 import (
 	"context"
-	"errors"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
@@ -25,18 +24,7 @@ func (s SUT) image() sut.AgencyImage {
 
 // checkImage refuses a container configuration that cannot work, naming the fix.
 func (s SUT) checkImage() error {
-	if s.Image == "" {
-		return s.image().CheckUnused()
-	}
-	switch {
-	case s.Trigger != nil:
-		return errors.New("give the system's image or the trigger of a system already running, not both")
-	case s.Certificate != nil:
-		return errors.New("the harness issues the certificate of a system in a container from the run's CA: leave --sut-cert out with --sut-image")
-	case len(s.Defects) > 0:
-		return errors.New("defects break the built-in reference client; an image is tested as it is")
-	}
-	return nil
+	return steps.CheckContainer(s.image(), s.Trigger, s.Certificate, s.Defects, "the built-in reference client")
 }
 
 // startClient starts the system's image with a certificate of the run's CA and records the

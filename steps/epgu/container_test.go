@@ -1,11 +1,8 @@
 package epgu_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,7 +10,6 @@ import (
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/dockertest"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/epgu"
 	"github.com/shepconf/shepconf/steps/stepstest"
 )
@@ -53,30 +49,10 @@ func TestEPGURunCertifiesAClientInAContainer(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			res, feats := run(t, epgu.Options{Tags: c.tags, SUT: c.sut})
-			if res.Summary.Verdict != c.verdict || res.Summary.Scenarios == 0 {
-				t.Fatalf("verdict %s, %d of %d passed; want %s\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios,
-					c.verdict, stepstest.Failures(feats))
-			}
-			if c.failure != "" && !strings.Contains(stepstest.Failures(feats), c.failure) {
-				t.Errorf("no failure says %q; failures:\n%s", c.failure, stepstest.Failures(feats))
-			}
-			dir := filepath.Dir(res.Report)
-			raw, err := os.ReadFile(filepath.Join(dir, steps.RunFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var info steps.RunInfo
-			if err := json.Unmarshal(raw, &info); err != nil {
-				t.Fatal(err)
-			}
-			s := info.SUT
-			if s.Demonstration || s.Kind != sut.Container || s.Image != image || !strings.HasPrefix(s.Digest, "sha256:") ||
-				!strings.Contains(s.Trigger, c.trigger) || !strings.Contains(s.Describe, image) {
-				t.Errorf("run.json names the system under test as %+v, want the container of %s with its image ID, triggered by %q", s, image, c.trigger)
-			}
-			logs, err := os.ReadFile(filepath.Join(dir, epgu.SUTLogFile))
-			if err != nil || !strings.Contains(string(logs), "sample EPGU client listening") || !strings.Contains(string(logs), "trigger") {
-				t.Errorf("the container's logs are not kept beside the reports (%v):\n%s", err, logs)
+			stepstest.Verdict(t, res, feats, c.verdict, c.failure)
+			s := stepstest.ContainerRecorded(t, res, image, epgu.SUTLogFile, "sample EPGU client listening")
+			if !strings.Contains(s.Trigger, c.trigger) || !strings.Contains(s.Describe, image) {
+				t.Errorf("run.json names the system under test as %+v, want it triggered by %q and described with its image %s", s, c.trigger, image)
 			}
 		})
 	}

@@ -151,7 +151,7 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if err != nil {
 		return res, err
 	}
-	info := s.sutInfo()
+	info := s.system().Info()
 	if client != nil {
 		info = steps.ContainerInfo(info, "the EPGU client "+info.SystemID, client)
 	}

@@ -3,9 +3,8 @@ package epgu_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
+	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -18,7 +17,6 @@ import (
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/epgu/archive"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/epgu"
 	"github.com/shepconf/shepconf/steps/stepstest"
@@ -33,22 +31,10 @@ var testScale = map[bool]float64{false: 0.01, true: 0.1}[racedetect.Enabled]
 
 func run(t *testing.T, o epgu.Options) (steps.Result, []reports.Feature) {
 	t.Helper()
-	var out bytes.Buffer
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(out.String())
-		}
+	return stepstest.Run(t, func(out io.Writer) (steps.Result, error) {
+		o.OutDir, o.TimeScale, o.Output, o.KeyAlgorithm = t.TempDir(), testScale, out, pki.ECDSAP256
+		return epgu.Run(context.Background(), o)
 	})
-	o.OutDir, o.TimeScale, o.Output, o.KeyAlgorithm = t.TempDir(), testScale, &out, pki.ECDSAP256
-	res, err := epgu.Run(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	feats, err := reports.ReadCucumber(res.Cucumber)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, feats
 }
 
 func TestEPGUSuitePassesAgainstTheReferenceClient(t *testing.T) {
@@ -92,12 +78,7 @@ func TestEPGUScenariosCatchEachDefect(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.defect, func(t *testing.T) {
 			res, feats := run(t, epgu.Options{Tags: c.tags, SUT: epgu.SUT{Defects: []string{c.defect}}})
-			if res.Summary.Verdict != reports.NotConformant {
-				t.Fatalf("verdict %s with the defect %s, want %s", res.Summary.Verdict, c.defect, reports.NotConformant)
-			}
-			if errs := stepstest.Failures(feats); !strings.Contains(errs, c.rule) {
-				t.Errorf("no failure says %q; failures:\n%s", c.rule, errs)
-			}
+			stepstest.CaughtDefect(t, res, feats, c.defect, c.rule)
 		})
 	}
 }
@@ -106,27 +87,16 @@ func TestEPGUScenariosCatchEachDefect(t *testing.T) {
 // certificate of its own CA (here the reference client, which the harness does not know as such).
 func agencyClient(t *testing.T, h func(http.Handler) http.Handler) epgu.SUT {
 	t.Helper()
-	ca, err := nca.New("Agency's own CA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := ca.Issue(nca.Subject{CommonName: "AGENCY_EPGU_IS", Organization: "Agency"}, pki.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref http.Handler = &epguassembly.Reference{Identity: id, Mnemonic: "AGENCY_EPGU_IS", ChunkWindow: 3 * time.Second, Poll: time.Second,
-		Services: func(code string) (archive.Service, bool) {
-			s, err := epguassembly.DemoService()
-			return s.Archive, err == nil && code == s.Archive.Code
-		}}
-	if h != nil {
-		ref = h(ref)
-	}
-	srv := httptest.NewServer(ref)
-	t.Cleanup(srv.Close)
+	a := stepstest.AgencyBehindTrigger(t, "AGENCY_EPGU_IS", func(id *pki.Identity) http.Handler {
+		return &epguassembly.Reference{Identity: id, Mnemonic: "AGENCY_EPGU_IS", ChunkWindow: 3 * time.Second, Poll: time.Second,
+			Services: func(code string) (archive.Service, bool) {
+				s, err := epguassembly.DemoService()
+				return s.Archive, err == nil && code == s.Archive.Code
+			}}
+	}, h)
 	// ESIA sends a citizen's browser back to the callback it serves beside its trigger.
-	return epgu.SUT{Trigger: trigger.HTTP{URL: srv.URL + "/trigger"}, Mnemonic: "AGENCY_EPGU_IS", Certificate: id.Certificate,
-		Chain: []*x509.Certificate{ca.Intermediate(), ca.Root()}, RedirectURIs: []string{srv.URL + epguassembly.CallbackPath}}
+	return epgu.SUT{Trigger: trigger.HTTP{URL: a.URL + "/trigger"}, Mnemonic: "AGENCY_EPGU_IS", Certificate: a.Certificate,
+		Chain: a.Chain, RedirectURIs: []string{a.URL + epguassembly.CallbackPath}}
 }
 
 // An agency's client reached through its HTTP trigger is certified: the run is no demonstration,

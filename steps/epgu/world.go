@@ -2,7 +2,6 @@ package epgu
 
 import (
 	"context"
-	"fmt"
 	"io/fs"
 	"path"
 	"time"
@@ -74,23 +73,10 @@ func (s *Suite) close(ctx context.Context) {
 	}
 }
 
-func (s *Suite) describe() string {
-	if s.opts.SUT.Demonstration() {
-		d := "demonstration: the built-in reference EPGU client"
-		if len(s.opts.SUT.Defects) > 0 {
-			d += fmt.Sprintf(" (deliberately broken: %v)", s.opts.SUT.Defects)
-		}
-		return d
-	}
-	return fmt.Sprintf("the EPGU client %s, triggered by %s", s.opts.SUT.mnemonic(), s.trigger.Describe())
-}
-
-func (s *Suite) sutInfo() steps.SUTInfo {
-	info := steps.SUTInfo{Kind: "reference", Demonstration: s.opts.SUT.Demonstration(), SystemID: s.opts.SUT.mnemonic(), Describe: s.describe()}
-	if !info.Demonstration {
-		info.Kind, info.Trigger = "url", s.trigger.Describe()
-	}
-	return info
+// system names the system under test in run.json and the report.
+func (s *Suite) system() steps.System {
+	return steps.System{Demonstration: s.opts.SUT.Demonstration(), Reference: "the built-in reference EPGU client", Defects: s.opts.SUT.Defects,
+		Noun: "the EPGU client", ID: s.opts.SUT.mnemonic(), Trigger: s.trigger}
 }
 
 // World is one scenario's state: its contour, the system's registration and what it did.

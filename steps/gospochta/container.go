@@ -2,7 +2,6 @@ package gospochta
 
 import (
 	"context"
-	"errors"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
@@ -26,23 +25,15 @@ const SUTLogFile = "sut-gospochta.log"
 
 // checkContainer refuses a container configuration that cannot work, naming the fix.
 func (s SUT) checkContainer() error {
-	if s.Container.Image == "" {
-		return s.Container.CheckUnused()
-	}
-	switch {
-	case s.Trigger != nil:
-		return errors.New("give the system's image or the trigger of a system already running, not both")
-	case s.Certificate != nil:
-		return errors.New("the harness issues the certificate of a system in a container from the run's CA: leave --sut-cert out with --sut-image")
-	case len(s.Defects) > 0:
-		return errors.New("defects break the built-in reference system; an image is tested as it is")
-	}
-	return nil
+	return steps.CheckContainer(s.Container, s.Trigger, s.Certificate, s.Defects, "the built-in reference system")
 }
 
 // startSystem starts the system's image with a certificate of the run's CA and records the
-// certificate in s, for each scenario's contour to register.
+// certificate in s, for each scenario's contour to register; nil when the system is in no image.
 func startSystem(ctx context.Context, s *SUT, ca *nca.Authority, key pki.KeyType, t Timing) (*sut.RunningContainer, error) {
+	if s.Container.Image == "" {
+		return nil, nil
+	}
 	env := map[string]string{"SHEPCONF_MNEMONIC": s.mnemonic(), "SHEPCONF_GOSPOCHTA_POLL": t.Poll.String()}
 	c, id, err := sut.StartAgency(ctx, s.Container, steps.ProfileGospochta, env, ca,
 		nca.Subject{CommonName: s.mnemonic(), Organization: s.mnemonic() + " organisation"}, key)

@@ -1,16 +1,11 @@
 package gospochta_test
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/dockertest"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/gospochta"
 	"github.com/shepconf/shepconf/steps/stepstest"
 )
@@ -41,29 +36,8 @@ func TestGospochtaRunCertifiesASystemInAContainer(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			res, feats := run(t, gospochta.Options{Tags: c.tags, SUT: c.sut})
-			if res.Summary.Verdict != c.verdict || res.Summary.Scenarios == 0 {
-				t.Fatalf("verdict %s, %d of %d passed; want %s\n%s", res.Summary.Verdict, res.Summary.Passed, res.Summary.Scenarios,
-					c.verdict, stepstest.Failures(feats))
-			}
-			if c.failure != "" && !strings.Contains(stepstest.Failures(feats), c.failure) {
-				t.Errorf("no failure says %q; failures:\n%s", c.failure, stepstest.Failures(feats))
-			}
-			dir := filepath.Dir(res.Report)
-			raw, err := os.ReadFile(filepath.Join(dir, steps.RunFile))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var info steps.RunInfo
-			if err := json.Unmarshal(raw, &info); err != nil {
-				t.Fatal(err)
-			}
-			if s := info.SUT; s.Demonstration || s.Kind != sut.Container || s.Image != image || !strings.HasPrefix(s.Digest, "sha256:") {
-				t.Errorf("run.json names the system under test as %+v, want the container of %s with its image ID", s, image)
-			}
-			logs, err := os.ReadFile(filepath.Join(dir, gospochta.SUTLogFile))
-			if err != nil || !strings.Contains(string(logs), "sample Gospochta system listening") || !strings.Contains(string(logs), "trigger") {
-				t.Errorf("the container's logs are not kept beside the reports (%v):\n%s", err, logs)
-			}
+			stepstest.Verdict(t, res, feats, c.verdict, c.failure)
+			stepstest.ContainerRecorded(t, res, image, gospochta.SUTLogFile, "sample Gospochta system listening")
 		})
 	}
 }

@@ -13,8 +13,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/cucumber/godog"
 
@@ -23,7 +21,6 @@ import (
 	"github.com/shepconf/shepconf/features"
 	gospochtafixtures "github.com/shepconf/shepconf/fixtures/gospochta"
 	"github.com/shepconf/shepconf/internal/pki"
-	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/gospochta/agency"
@@ -122,7 +119,7 @@ func (o Options) check() error {
 	return nil
 }
 
-// Run runs the Gospochta suite and writes its reports like every profile's (steps.Publish).
+// Run runs the Gospochta suite and writes its reports like every profile's (steps.Bus).
 func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if o.TimeScale <= 0 {
 		o.TimeScale = 1
@@ -136,72 +133,28 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if err := o.check(); err != nil {
 		return steps.Result{}, err
 	}
-	out, harnessKey, err := steps.Begin(o.OutDir, o.HarnessKey)
-	if err != nil {
-		return steps.Result{}, err
-	}
-	res := out.Result()
-	ca, err := nca.New("Test CA of the Gospochta contour")
-	if err != nil {
-		return res, err
-	}
-	var container *sut.RunningContainer
-	if o.SUT.Container.Image != "" {
-		if container, err = startSystem(ctx, &o.SUT, ca, o.KeyAlgorithm, Scaled(o.TimeScale)); err != nil {
-			return res, err
-		}
-		defer container.Finish(out.Dir, SUTLogFile)
-	}
-	s, err := newSuite(o, ca, container)
-	if err != nil {
-		return res, err
-	}
-	defer s.close()
-	tags := o.Tags
-	if !o.SUT.Demonstration() {
-		tags = steps.AndTags(tags, roleTags(o.SUT.roles()))
-	}
-	started := time.Now()
-	feats, err := steps.Execute(ctx, steps.Suite{Name: "shepconf-gospochta", Features: o.Features, Tags: tags, Output: o.Output,
-		InitScenario: s.initScenario}, out)
-	if err != nil {
-		return res, err
-	}
-	catalogue, err := Catalogue()
-	if err != nil {
-		return res, err
-	}
-	info := s.sutInfo()
-	if container != nil {
-		info = steps.ContainerInfo(info, "the system "+info.SystemID, container)
-	}
-	var roles []steps.RoleResult
-	for _, r := range o.SUT.roles() {
-		roles = append(roles, steps.CountRole(feats, r, "@role-"+r))
-	}
-	run := reports.Run{Title: "Gospochta conformance (profile gospochta)", Catalogue: catalogue, Started: started, Finished: time.Now(),
-		TimeScale: o.TimeScale, SUT: info.Describe, Version: o.Version, Tags: tags, Features: feats, KeyAlgorithm: o.KeyAlgorithm.String()}
-	res.Summary = run.Summary()
-	res.Info = steps.RunInfo{Profile: steps.ProfileGospochta, TimeScale: o.TimeScale, Version: o.Version, Tags: tags,
-		Filtered: o.Tags != "", Verdict: res.Summary.Verdict, KeyAlgorithm: o.KeyAlgorithm.String(),
-		HarnessKey: runseal.Fingerprint(harnessKey.Public()), SUT: info, Roles: roles,
-		Started: started, Finished: run.Finished}
-	run.System, run.Roles = res.Info.Reported()
-	return res, steps.Publish(out, run, res.Info, harnessKey)
+	return steps.Bus{Profile: steps.ProfileGospochta, Name: "shepconf-gospochta", Title: "Gospochta conformance (profile gospochta)",
+		CA: "Test CA of the Gospochta contour", Features: o.Features, Catalogue: Catalogue,
+		Roles: o.SUT.roles(), Demonstration: o.SUT.Demonstration(), OutDir: o.OutDir, Tags: o.Tags, TimeScale: o.TimeScale,
+		Output: o.Output, Version: o.Version, KeyAlgorithm: o.KeyAlgorithm, HarnessKey: o.HarnessKey,
+		// startSystem records the certificate it issues in o.SUT, which newSuite reads.
+		Start: func(ctx context.Context, ca *nca.Authority) (*sut.RunningContainer, error) {
+			return startSystem(ctx, &o.SUT, ca, o.KeyAlgorithm, Scaled(o.TimeScale))
+		},
+		LogFile: SUTLogFile,
+		Scenarios: func(ca *nca.Authority, container *sut.RunningContainer) (steps.Scenarios, error) {
+			s, err := newSuite(o, ca, container)
+			if err != nil {
+				return steps.Scenarios{}, err
+			}
+			return steps.Scenarios{Init: s.initScenario, System: s.system(), Close: s.close}, nil
+		},
+	}.Run(ctx)
 }
 
 // Catalogue is the Gospochta profile's clause catalogue (fixtures/gospochta/traceability.csv).
 func Catalogue() ([]reports.Requirement, error) {
 	return reports.ParseCatalogue(gospochtafixtures.Traceability())
-}
-
-// roleTags selects the scenarios of the given roles (godog's filter: "," is or).
-func roleTags(roles []string) string {
-	var tags []string
-	for _, r := range roles {
-		tags = append(tags, "@role-"+r)
-	}
-	return strings.Join(tags, ",")
 }
 
 // initScenario gives each scenario a fresh World with a contour of its own.

@@ -3,9 +3,8 @@ package gospochta_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
+	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/gospochta"
 	"github.com/shepconf/shepconf/steps/stepstest"
@@ -31,22 +29,10 @@ var testScale = map[bool]float64{false: 0.01, true: 0.05}[racedetect.Enabled]
 
 func run(t *testing.T, o gospochta.Options) (steps.Result, []reports.Feature) {
 	t.Helper()
-	var out bytes.Buffer
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(out.String())
-		}
+	return stepstest.Run(t, func(out io.Writer) (steps.Result, error) {
+		o.OutDir, o.TimeScale, o.Output, o.KeyAlgorithm = t.TempDir(), testScale, out, pki.ECDSAP256
+		return gospochta.Run(context.Background(), o)
 	})
-	o.OutDir, o.TimeScale, o.Output, o.KeyAlgorithm = t.TempDir(), testScale, &out, pki.ECDSAP256
-	res, err := gospochta.Run(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	feats, err := reports.ReadCucumber(res.Cucumber)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, feats
 }
 
 func TestGospochtaSuitePassesAgainstTheReferenceSystem(t *testing.T) {
@@ -90,12 +76,7 @@ func TestGospochtaScenariosCatchEachDefect(t *testing.T) {
 		t.Run(c.defect, func(t *testing.T) {
 			t.Parallel()
 			res, feats := run(t, gospochta.Options{Tags: c.tags, SUT: gospochta.SUT{Defects: []string{c.defect}}})
-			if res.Summary.Verdict != reports.NotConformant {
-				t.Fatalf("verdict %s with the defect %s, want %s", res.Summary.Verdict, c.defect, reports.NotConformant)
-			}
-			if errs := stepstest.Failures(feats); !strings.Contains(errs, c.rule) {
-				t.Errorf("no failure says %q; failures:\n%s", c.rule, errs)
-			}
+			stepstest.CaughtDefect(t, res, feats, c.defect, c.rule)
 		})
 	}
 }
@@ -116,22 +97,10 @@ func TestOptionsAreChecked(t *testing.T) {
 // it learns where Gospochta pushes its states from the address it is triggered at).
 func agencySystem(t *testing.T, h func(http.Handler) http.Handler) gospochta.SUT {
 	t.Helper()
-	ca, err := nca.New("Agency's own CA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := ca.Issue(nca.Subject{CommonName: "AGENCY_GP", Organization: "Agency"}, pki.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ref http.Handler = &gpassembly.Reference{Identity: id, PollPause: gospochta.Scaled(testScale).Poll}
-	if h != nil {
-		ref = h(ref)
-	}
-	srv := httptest.NewServer(ref)
-	t.Cleanup(srv.Close)
-	return gospochta.SUT{Trigger: trigger.HTTP{URL: srv.URL + gpassembly.TriggerPath}, Mnemonic: "AGENCY_GP", Certificate: id.Certificate,
-		Chain: []*x509.Certificate{ca.Intermediate(), ca.Root()}}
+	a := stepstest.AgencyBehindTrigger(t, "AGENCY_GP", func(id *pki.Identity) http.Handler {
+		return &gpassembly.Reference{Identity: id, PollPause: gospochta.Scaled(testScale).Poll}
+	}, h)
+	return gospochta.SUT{Trigger: trigger.HTTP{URL: a.URL + gpassembly.TriggerPath}, Mnemonic: "AGENCY_GP", Certificate: a.Certificate, Chain: a.Chain}
 }
 
 // An agency's system reached through its HTTP trigger is certified in both roles, the load driven

@@ -2,7 +2,6 @@ package smdo
 
 import (
 	"context"
-	"errors"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/pki"
@@ -26,23 +25,15 @@ const SUTLogFile = "sut-smdo-sed.log"
 
 // checkContainer refuses a container configuration that cannot work, naming the fix.
 func (s SUT) checkContainer() error {
-	if s.Container.Image == "" {
-		return s.Container.CheckUnused()
-	}
-	switch {
-	case s.Trigger != nil:
-		return errors.New("give the system's image or the trigger of a system already running, not both")
-	case s.Certificate != nil:
-		return errors.New("the harness issues the certificate of a system in a container from the run's CA: leave --sut-cert out with --sut-image")
-	case len(s.Defects) > 0:
-		return errors.New("defects break the built-in reference СЭД; an image is tested as it is")
-	}
-	return nil
+	return steps.CheckContainer(s.Container, s.Trigger, s.Certificate, s.Defects, "the built-in reference СЭД")
 }
 
 // startSED starts the system's image with a certificate of the run's CA and records the
-// certificate in s, for the router to register in each scenario.
+// certificate in s, for the router to register in each scenario; nil when the system is in no image.
 func startSED(ctx context.Context, s *SUT, ca *nca.Authority, key pki.KeyType, t Timing) (*sut.RunningContainer, error) {
+	if s.Container.Image == "" {
+		return nil, nil
+	}
 	env := map[string]string{"SHEPCONF_SMDO_CODE": s.code(), "SHEPCONF_SMDO_POLL": t.Poll.String(), "SHEPCONF_SMDO_RESTART": t.Restart.String()}
 	c, id, err := sut.StartAgency(ctx, s.Container, steps.ProfileSMDO, env, ca,
 		nca.Subject{CommonName: s.code(), Organization: s.code() + " organisation"}, key)

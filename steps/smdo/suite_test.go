@@ -3,9 +3,8 @@ package smdo_test
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
+	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -16,7 +15,6 @@ import (
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/reports"
-	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/smdo"
 	"github.com/shepconf/shepconf/steps/stepstest"
@@ -31,22 +29,10 @@ var testScale = map[bool]float64{false: 0.01, true: 0.05}[racedetect.Enabled]
 
 func run(t *testing.T, o smdo.Options) (steps.Result, []reports.Feature) {
 	t.Helper()
-	var out bytes.Buffer
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Log(out.String())
-		}
+	return stepstest.Run(t, func(out io.Writer) (steps.Result, error) {
+		o.OutDir, o.TimeScale, o.Output, o.KeyAlgorithm = t.TempDir(), testScale, out, pki.ECDSAP256
+		return smdo.Run(context.Background(), o)
 	})
-	o.OutDir, o.TimeScale, o.Output, o.KeyAlgorithm = t.TempDir(), testScale, &out, pki.ECDSAP256
-	res, err := smdo.Run(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	feats, err := reports.ReadCucumber(res.Cucumber)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res, feats
 }
 
 func TestSMDOSuitePassesAgainstTheReferenceSED(t *testing.T) {
@@ -92,12 +78,7 @@ func TestSMDOScenariosCatchEachDefect(t *testing.T) {
 		t.Run(c.defect+" "+c.tags, func(t *testing.T) {
 			t.Parallel()
 			res, feats := run(t, smdo.Options{Tags: c.tags, SUT: smdo.SUT{Defects: []string{c.defect}}})
-			if res.Summary.Verdict != reports.NotConformant {
-				t.Fatalf("verdict %s with the defect %s, want %s", res.Summary.Verdict, c.defect, reports.NotConformant)
-			}
-			if errs := stepstest.Failures(feats); !strings.Contains(errs, c.rule) {
-				t.Errorf("no failure says %q; failures:\n%s", c.rule, errs)
-			}
+			stepstest.CaughtDefect(t, res, feats, c.defect, c.rule)
 		})
 	}
 }
@@ -106,23 +87,11 @@ func TestSMDOScenariosCatchEachDefect(t *testing.T) {
 // of its own CA (here the reference СЭД, which the harness does not know as such).
 func agencySED(t *testing.T, h func(http.Handler) http.Handler) smdo.SUT {
 	t.Helper()
-	ca, err := nca.New("Agency's own CA")
-	if err != nil {
-		t.Fatal(err)
-	}
-	id, err := ca.Issue(nca.Subject{CommonName: "AGENCY_SED", Organization: "Agency"}, pki.ECDSAP256)
-	if err != nil {
-		t.Fatal(err)
-	}
 	timing := smdo.Scaled(testScale)
-	var ref http.Handler = &smdoassembly.Reference{Identity: id, PollInterval: timing.Poll, RestartPause: timing.Restart}
-	if h != nil {
-		ref = h(ref)
-	}
-	srv := httptest.NewServer(ref)
-	t.Cleanup(srv.Close)
-	return smdo.SUT{Trigger: trigger.HTTP{URL: srv.URL + "/trigger"}, Code: "AGENCY-SED", Certificate: id.Certificate,
-		Chain: []*x509.Certificate{ca.Intermediate(), ca.Root()}}
+	a := stepstest.AgencyBehindTrigger(t, "AGENCY_SED", func(id *pki.Identity) http.Handler {
+		return &smdoassembly.Reference{Identity: id, PollInterval: timing.Poll, RestartPause: timing.Restart}
+	}, h)
+	return smdo.SUT{Trigger: trigger.HTTP{URL: a.URL + "/trigger"}, Code: "AGENCY-SED", Certificate: a.Certificate, Chain: a.Chain}
 }
 
 // An agency's СЭД reached through its HTTP trigger is certified in both roles: the run is no

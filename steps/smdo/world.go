@@ -84,23 +84,10 @@ func newSuite(o Options, ca *nca.Authority, container *sut.RunningContainer) (*S
 	return s, nil
 }
 
-func (s *Suite) describe() string {
-	if s.opts.SUT.Demonstration() {
-		d := "demonstration: the built-in reference СЭД"
-		if len(s.opts.SUT.Defects) > 0 {
-			d += fmt.Sprintf(" (deliberately broken: %v)", s.opts.SUT.Defects)
-		}
-		return d
-	}
-	return fmt.Sprintf("the СЭД of subscriber %s, triggered by %s", s.opts.SUT.code(), s.trigger.Describe())
-}
-
-func (s *Suite) sutInfo() steps.SUTInfo {
-	info := steps.SUTInfo{Kind: "reference", Demonstration: s.opts.SUT.Demonstration(), SystemID: s.opts.SUT.code(), Describe: s.describe()}
-	if !info.Demonstration {
-		info.Kind, info.Trigger = "url", s.trigger.Describe()
-	}
-	return info
+// system names the system under test in run.json and the report.
+func (s *Suite) system() steps.System {
+	return steps.System{Demonstration: s.opts.SUT.Demonstration(), Reference: "the built-in reference СЭД", Defects: s.opts.SUT.Defects,
+		Noun: "the СЭД of subscriber", ID: s.opts.SUT.code(), Trigger: s.trigger}
 }
 
 // sutID is the system's idAbonent in each scenario's router.

@@ -1,5 +1,5 @@
 // Package stepstest holds the checks every bus profile's suite tests make of its scenarios, its
-// catalogue and its reports.
+// catalogue and its reports, and the helpers they run the suite with (run.go).
 package stepstest
 
 import (
