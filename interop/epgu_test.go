@@ -7,20 +7,16 @@ package interop
 // never copied into the project).
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -78,69 +74,23 @@ func fsspService(t *testing.T, upstream string) string {
 	return dir
 }
 
-// buildShepconf builds the command from this module into a temporary folder.
-func buildShepconf(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "shepconf")
-	out, err := exec.Command("go", "build", "-o", bin, "github.com/shepconf/shepconf/cmd/shepconf").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build ./cmd/shepconf: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // epguServe is a running shepconf serve --profile epgu process.
 type epguServe struct {
-	cmd       *exec.Cmd
-	state     string
+	*servedProcess
 	esia, api string
-	stderr    *lockedBuffer
-	waited    chan struct{}
-	exitErr   error
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 var urlLine = regexp.MustCompile(`^\s*(ESIA|EPGU API):\s+(https://\S+)`)
 
 // startEPGUServe runs serve on free ports (127.0.0.1:0) and waits for the addresses it prints: it
 // prints them once its servers listen and the systems' files are written.
-func startEPGUServe(t *testing.T, bin, service string) *epguServe {
+func startEPGUServe(t *testing.T, service string) *epguServe {
 	t.Helper()
-	s := &epguServe{state: filepath.Join(t.TempDir(), "state"), stderr: &lockedBuffer{}, waited: make(chan struct{})}
-	s.cmd = exec.Command(bin, "serve", "--profile", "epgu", "--state", s.state, "--time-scale", "0.05",
-		"--listen-esia", "127.0.0.1:0", "--listen-api", "127.0.0.1:0", "--listen-ca", "127.0.0.1:0", "--service", service)
-	s.cmd.Stderr = s.stderr
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{})
-	var once sync.Once
-	var printed lockedBuffer
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(&printed, line)
+	s := &epguServe{}
+	s.servedProcess = startServe(t, "epgu", []string{"--time-scale", "0.05",
+		"--listen-esia", "127.0.0.1:0", "--listen-api", "127.0.0.1:0", "--listen-ca", "127.0.0.1:0", "--service", service}, "addresses",
+		func(line string) bool { return strings.Contains(line, "system "+epguSystem+":") },
+		func(line string) {
 			if m := urlLine.FindStringSubmatch(line); m != nil {
 				if m[1] == "ESIA" {
 					s.esia = m[2]
@@ -148,51 +98,12 @@ func startEPGUServe(t *testing.T, bin, service string) *epguServe {
 					s.api = m[2]
 				}
 			}
-			if strings.Contains(line, "system "+epguSystem+":") {
-				once.Do(func() { close(ready) })
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		s.exitErr = s.cmd.Wait()
-		close(s.waited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.waited:
-		default:
-			_ = s.cmd.Process.Kill()
-			<-s.waited
-		}
-	})
-	select {
-	case <-ready:
-	case <-s.waited:
-		t.Fatalf("shepconf serve --profile epgu exited before it was up (%v):\n%s%s", s.exitErr, printed.String(), s.stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("shepconf serve --profile epgu printed no addresses within 60s:\n%s%s", printed.String(), s.stderr.String())
-	}
+		})
 	if s.esia == "" || s.api == "" {
-		t.Fatalf("serve printed no ESIA or EPGU API address:\n%s", printed.String())
+		t.Fatalf("serve printed no ESIA or EPGU API address:\n%s", s.printed.String())
 	}
 	t.Logf("serve is up: ESIA %s, EPGU API %s", s.esia, s.api)
 	return s
-}
-
-// stop sends SIGTERM and waits for the exit, as an operator stops serve.
-func (s *epguServe) stop(t *testing.T) (time.Duration, error) {
-	t.Helper()
-	start := time.Now()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return 0, err
-	}
-	select {
-	case <-s.waited:
-		return time.Since(start), s.exitErr
-	case <-time.After(30 * time.Second):
-		return time.Since(start), fmt.Errorf("serve did not exit within 30s of SIGTERM")
-	}
 }
 
 // epguRun is the JSON line epgu_client.py prints.
@@ -262,7 +173,7 @@ var sha256Hex = regexp.MustCompile(`^[0-9a-f]{64}$`)
 func TestEPGUIndependentClient(t *testing.T) {
 	needEPGUTools(t)
 	upstream := filepath.Join(upstreamtest.Dir(t), "epgu", "fssp-"+fsspCode)
-	s := startEPGUServe(t, buildShepconf(t), fsspService(t, upstream))
+	s := startEPGUServe(t, fsspService(t, upstream))
 
 	t.Run("chunked push and download", func(t *testing.T) {
 		r, _, code := runEPGUClient(t, s, upstream)
@@ -333,7 +244,9 @@ func TestEPGUIndependentClient(t *testing.T) {
 		}
 	})
 
-	took, err := s.stop(t)
+	start := time.Now()
+	err := s.stop()
+	took := time.Since(start)
 	if err != nil {
 		t.Errorf("serve after SIGTERM: %v (want exit status 0)\n%s", err, s.stderr.String())
 	}

@@ -6,19 +6,14 @@ package interop
 // from this module, with RSA keys, and the client plays its default system.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -56,12 +51,8 @@ func needGospochtaTools(t *testing.T) {
 
 // gospochtaServe is a running shepconf serve --profile gospochta process.
 type gospochtaServe struct {
-	cmd     *exec.Cmd
-	state   string
-	url     string
-	stderr  *lockedBuffer
-	waited  chan struct{}
-	exitErr error
+	*servedProcess
+	url string
 }
 
 var contourLine = regexp.MustCompile(`^\s*Contour:\s+(https://\S+)`)
@@ -69,73 +60,22 @@ var contourLine = regexp.MustCompile(`^\s*Contour:\s+(https://\S+)`)
 // startGospochtaServe runs serve on free ports and waits until it has printed the system: it prints
 // it once the contour listens and the system's files are written. At time scale 0.001 a search task
 // is ready after 3.6 s and a message delivered after 30 ms.
-func startGospochtaServe(t *testing.T, bin string) *gospochtaServe {
+func startGospochtaServe(t *testing.T) *gospochtaServe {
 	t.Helper()
-	s := &gospochtaServe{state: filepath.Join(t.TempDir(), "state"), stderr: &lockedBuffer{}, waited: make(chan struct{})}
-	s.cmd = exec.Command(bin, "serve", "--profile", "gospochta", "--state", s.state, "--listen", "127.0.0.1:0", "--listen-ca", "127.0.0.1:0",
-		"--time-scale", "0.001", "--key-algorithm", "rsa-2048")
-	s.cmd.Stderr = s.stderr
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{})
-	var once sync.Once
-	var printed lockedBuffer
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(&printed, line)
+	s := &gospochtaServe{}
+	s.servedProcess = startServe(t, "gospochta", []string{"--listen", "127.0.0.1:0", "--listen-ca", "127.0.0.1:0",
+		"--time-scale", "0.001", "--key-algorithm", "rsa-2048"}, "system",
+		func(line string) bool { return strings.Contains(line, "system "+gospochtaSystem+" ") },
+		func(line string) {
 			if m := contourLine.FindStringSubmatch(line); m != nil {
 				s.url = m[1]
 			}
-			if strings.Contains(line, "system "+gospochtaSystem+" ") {
-				once.Do(func() { close(ready) })
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		s.exitErr = s.cmd.Wait()
-		close(s.waited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.waited:
-		default:
-			_ = s.cmd.Process.Kill()
-			<-s.waited
-		}
-	})
-	select {
-	case <-ready:
-	case <-s.waited:
-		t.Fatalf("shepconf serve --profile gospochta exited before it was up (%v):\n%s%s", s.exitErr, printed.String(), s.stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("shepconf serve --profile gospochta printed no system within 60s:\n%s%s", printed.String(), s.stderr.String())
-	}
+		})
 	if s.url == "" {
-		t.Fatalf("serve printed no contour address:\n%s", printed.String())
+		t.Fatalf("serve printed no contour address:\n%s", s.printed.String())
 	}
-	t.Logf("serve is up: contour %s\n%s", s.url, printed.String())
+	t.Logf("serve is up: contour %s\n%s", s.url, s.printed.String())
 	return s
-}
-
-// stop sends SIGTERM and waits for the exit, as an operator stops serve.
-func (s *gospochtaServe) stop() error {
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	select {
-	case <-s.waited:
-		return s.exitErr
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("serve did not exit within 30s of SIGTERM")
-	}
 }
 
 // gospochtaRun is the JSON line gospochta_client.py prints.
@@ -230,7 +170,7 @@ func runGospochtaClient(t *testing.T, s *gospochtaServe, command string, extra .
 // cleanly on SIGTERM.
 func TestGospochtaIndependentClient(t *testing.T) {
 	needGospochtaTools(t)
-	s := startGospochtaServe(t, buildShepconf(t))
+	s := startGospochtaServe(t)
 
 	t.Run("read the organisation's mail", func(t *testing.T) {
 		r, code := runGospochtaClient(t, s, "read", "--limit", "2", "--poll", "1")

@@ -6,22 +6,17 @@ package interop
 // module, with two subscribers the client plays in turn.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -55,89 +50,34 @@ func needSMDOTools(t *testing.T) {
 
 // smdoServe is a running shepconf serve --profile smdo process.
 type smdoServe struct {
-	cmd     *exec.Cmd
-	state   string
-	router  string
-	stderr  *lockedBuffer
-	waited  chan struct{}
-	exitErr error
+	*servedProcess
+	router string
 }
 
 var routerLine = regexp.MustCompile(`^\s*Router:\s+(https://\S+)`)
 
 // startSMDOServe runs serve on free ports with the subscribers given, and waits until it has
 // printed the last one: it prints them once the router listens and their files are written.
-func startSMDOServe(t *testing.T, bin string, subscribers ...string) *smdoServe {
+func startSMDOServe(t *testing.T, subscribers ...string) *smdoServe {
 	t.Helper()
-	s := &smdoServe{state: filepath.Join(t.TempDir(), "state"), stderr: &lockedBuffer{}, waited: make(chan struct{})}
-	args := []string{"serve", "--profile", "smdo", "--state", s.state, "--listen", "127.0.0.1:0", "--listen-ca", "127.0.0.1:0", "--time-scale", "0.05"}
+	s := &smdoServe{}
+	args := []string{"--listen", "127.0.0.1:0", "--listen-ca", "127.0.0.1:0", "--time-scale", "0.05"}
 	for _, code := range subscribers {
 		args = append(args, "--subscriber", code)
 	}
-	s.cmd = exec.Command(bin, args...)
-	s.cmd.Stderr = s.stderr
-	stdout, err := s.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{})
-	var once sync.Once
-	var printed lockedBuffer
 	last := "subscriber " + subscribers[len(subscribers)-1] + " "
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(&printed, line)
+	s.servedProcess = startServe(t, "smdo", args, "subscribers",
+		func(line string) bool { return strings.Contains(line, last) },
+		func(line string) {
 			if m := routerLine.FindStringSubmatch(line); m != nil {
 				s.router = m[1]
 			}
-			if strings.Contains(line, last) {
-				once.Do(func() { close(ready) })
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		s.exitErr = s.cmd.Wait()
-		close(s.waited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-s.waited:
-		default:
-			_ = s.cmd.Process.Kill()
-			<-s.waited
-		}
-	})
-	select {
-	case <-ready:
-	case <-s.waited:
-		t.Fatalf("shepconf serve --profile smdo exited before it was up (%v):\n%s%s", s.exitErr, printed.String(), s.stderr.String())
-	case <-time.After(60 * time.Second):
-		t.Fatalf("shepconf serve --profile smdo printed no subscribers within 60s:\n%s%s", printed.String(), s.stderr.String())
-	}
+		})
 	if s.router == "" {
-		t.Fatalf("serve printed no router address:\n%s", printed.String())
+		t.Fatalf("serve printed no router address:\n%s", s.printed.String())
 	}
-	t.Logf("serve is up: router %s\n%s", s.router, printed.String())
+	t.Logf("serve is up: router %s\n%s", s.router, s.printed.String())
 	return s
-}
-
-// stop sends SIGTERM and waits for the exit, as an operator stops serve.
-func (s *smdoServe) stop() error {
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		return err
-	}
-	select {
-	case <-s.waited:
-		return s.exitErr
-	case <-time.After(30 * time.Second):
-		return fmt.Errorf("serve did not exit within 30s of SIGTERM")
-	}
 }
 
 func (s *smdoServe) subscriber(code string) string {
@@ -275,7 +215,7 @@ func documentFiles(t *testing.T) (paths []string, digests map[string]string) {
 // serve then stops cleanly on SIGTERM.
 func TestSMDOIndependentClient(t *testing.T) {
 	needSMDOTools(t)
-	s := startSMDOServe(t, buildShepconf(t), smdoSender, smdoReceiver)
+	s := startSMDOServe(t, smdoSender, smdoReceiver)
 	idA, idB := credentialsID(t, s, smdoSender), credentialsID(t, s, smdoReceiver)
 	paths, digests := documentFiles(t)
 	fileArgs := []string{"--file", paths[0], "--file", paths[1]}
