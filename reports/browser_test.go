@@ -3,11 +3,16 @@ package reports_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -17,9 +22,13 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/shepconf/shepconf/assembly/sut"
+	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/steps/shep"
 )
@@ -54,6 +63,16 @@ func TestReportInChromium(t *testing.T) {
 		{"ru", "НЕ СООТВЕТСТВУЕТ", "Несоответствия"},
 		{"en", "NOT CONFORMANT", "Failures"},
 	}
+	cat, err := reports.ParseCatalogue(shepfixtures.Traceability())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r22 reports.Requirement
+	for _, q := range cat {
+		if q.ID == "R-22" {
+			r22 = q
+		}
+	}
 	for _, l := range languages {
 		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[data-lang="`+l.lang+`"]`))); err != nil {
 			t.Fatal(err)
@@ -62,6 +81,29 @@ func TestReportInChromium(t *testing.T) {
 		if want := l.lang + "|" + l.verdict + "|" + l.failures; got != want {
 			t.Errorf("after switching to %s the page shows %q, want %q", l.lang, got, want)
 		}
+		// The clause's title in the traceability matrix follows, from the catalogue's own column.
+		want := r22.Title
+		if tr, ok := r22.Titles[l.lang]; ok {
+			want = tr
+		}
+		if got := eval[string](t, ctx, `document.querySelector("#c-R-22 td:nth-child(2)").textContent`); got != want {
+			t.Errorf("after switching to %s the matrix shows R-22 as %q, want %q", l.lang, got, want)
+		}
+		if l.lang != "en" {
+			if left := eval[[]string](t, ctx, englishLeft(t)); len(left) > 0 {
+				t.Errorf("in %s the page still has English words (word: its text), %d in all: %s", l.lang, len(left), strings.Join(left[:min(len(left), 60)], "\n\n"))
+			}
+		}
+	}
+	// Every step and scenario the run shows carries its translation (features/shep/i18n.yaml).
+	steps := eval[string](t, ctx, `(function () {
+		var rows = Array.prototype.filter.call(document.querySelectorAll("td"), function (td) { return td.querySelector(":scope > strong > [data-t^='kw-']"); });
+		var bare = rows.filter(function (td) { return !td.querySelector(":scope > [data-tr]"); }).map(function (td) { return td.textContent.trim().split("\n")[0]; });
+		var names = Array.prototype.filter.call(document.querySelectorAll("details > summary"), function (s) { return s.querySelector(":scope > .st") && !s.querySelector(":scope > [data-tr]"); });
+		return rows.length + " steps; without a translation: " + bare.concat(names.map(function (s) { return s.textContent; })).join(" | ");
+	})()`)
+	if !strings.HasSuffix(steps, "without a translation: ") || strings.HasPrefix(steps, "0 ") {
+		t.Errorf("the report's steps and scenarios lack translations: %s", steps)
 	}
 
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -102,18 +144,99 @@ func TestReportInChromium(t *testing.T) {
 	problems.check(t)
 }
 
+// A run that fails in every area (the sample agency system broken in each of its roles, the
+// portal's refusals, hostile messages) is explained wholly in Kazakh and in Russian: after
+// switching, no English word is left outside code, identifiers, quoted values and evidence.
+func TestFailedRunExplainedInKazakhAndRussian(t *testing.T) {
+	ctx := browser(t)
+	res, err := shep.Run(context.Background(), shep.Options{
+		OutDir: t.TempDir(), TimeScale: 0.01, Tags: "~@load", Output: io.Discard,
+		SUT: sut.Config{Defects: []string{"accept-unsigned-answer", "no-acknowledgement", "no-status-follow", "rest-error-as-answer",
+			"rest-no-auth", "unsigned-async-answer", "unsigned-async-message", "rest-slow", "unavailable"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+res.Report)); err != nil {
+		t.Fatal(err)
+	}
+	if n := eval[int](t, ctx, `document.querySelectorAll(".failure").length`); n < 10 {
+		t.Fatalf("the broken run shows %d failures: too few to prove anything", n)
+	}
+	for _, lang := range []string{"kk", "ru"} {
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[data-lang="`+lang+`"]`))); err != nil {
+			t.Fatal(err)
+		}
+		if left := eval[[]string](t, ctx, englishLeft(t)); len(left) > 0 {
+			t.Errorf("in %s the page still has English words (word: its text), %d in all:\n%s", lang, len(left), strings.Join(left[:min(len(left), 40)], "\n\n"))
+		}
+	}
+}
+
+// englishLeft is a script listing the texts of the page that hold English words outside code,
+// identifiers and evidence, each once, with its first English word. A word counts as English when
+// it is Latin letters only, three or more, not an acronym (HTTP), not part of an identifier
+// (responseDate, token.expired, R-47, a path, a quoted value) and not a name of the contract's
+// elements and fields (Body, password, amount: from the XSD, WSDL and REST schemas).
+func englishLeft(t *testing.T) string {
+	t.Helper()
+	names := map[string]bool{}
+	nameRE := regexp.MustCompile(`(?:name="|")([A-Za-z]+)"`)
+	for _, dir := range []fs.FS{shepfixtures.XSD(), shepfixtures.WSDL(), shepfixtures.REST()} {
+		err := fs.WalkDir(dir, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			raw, err := fs.ReadFile(dir, path)
+			for _, m := range nameRE.FindAllSubmatch(raw, -1) {
+				names[strings.ToLower(string(m[1]))] = true // the Rules' tables print types in lower case
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A product, the Rules' delivery models and id format, values, the protocols' own words (HTTP
+	// Basic, the Authorization header, the OCSP nonce, the C14N algorithm's name) and the report's
+	// mark of a secret left out.
+	for _, n := range []string{"shepconf", "push", "pull", "guid", "true", "false", "basic", "authorization", "nonce", "exclusive", "redacted"} {
+		names[n] = true
+	}
+	list, _ := json.Marshal(slices.Sorted(maps.Keys(names)))
+	return strings.Replace(englishLeftScript, "NAMES", string(list), 1)
+}
+
+const englishLeftScript = `(function () {
+	var skip = "script, style, code, pre, .evidence, .badge, .st, #lang";
+	var found = [], seen = {};
+	var names = NAMES;
+	var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+	for (var n = walker.nextNode(); n; n = walker.nextNode()) {
+		var el = n.parentElement;
+		if (!el || el.closest(skip) || el.closest("[hidden]")) { continue; }
+		var whole = n.textContent.trim();
+		// quoted values and clause IDs ("A1-T20 row 5") are identifiers
+		var english = n.textContent.replace(/"[^"]*"|«[^»]*»|“[^”]*”|'[^']*'|\b[A-Z]\d*-[A-Z]*\d+ row \d+/g, " ").split(/[\s,;()\[\]{}]+/).map(function (chunk) {
+			return chunk.replace(/^[:!?…—–-]+|[.:!?…—–-]+$/g, ""); // a leading dot makes a file's extension
+		}).filter(function (w) {
+			// digits, dots, slashes, dashes make an identifier; so do an acronym, camelCase
+			// (WSSecurity, responseDate) and the names the Rules themselves write in Latin letters
+			return /^[A-Za-z]{3,}$/.test(w) && !/[A-Z].*[A-Z]/.test(w) && !/[a-z][A-Z]/.test(w) && names.indexOf(w.toLowerCase()) < 0;
+		});
+		if (english.length && !seen[whole]) {
+			seen[whole] = true;
+			found.push(english[0] + ": " + whole);
+		}
+	}
+	return found;
+})()`
+
 // Without scripts the report is whole, in English, and the language switch (which would do
 // nothing) is not offered.
 func TestReportWithoutScripts(t *testing.T) {
 	ctx := browser(t)
-	var b bytes.Buffer
-	if err := reports.WriteHTML(&b, sampleRun()); err != nil {
-		t.Fatal(err)
-	}
-	page := filepath.Join(t.TempDir(), "report.html")
-	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	page := samplePage(t)
 	noScripts := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		_, err := cdp.Call(ctx, tg, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true})
 		return err
@@ -134,6 +257,20 @@ func TestReportWithoutScripts(t *testing.T) {
 	}
 }
 
+// samplePage writes the report of sampleRun to a file and gives its path.
+func samplePage(t *testing.T) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := reports.WriteHTML(&b, sampleRun()); err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(page, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return page
+}
+
 // sampleRun is a small run with a failure, a remark, evidence and a measured series, for the pages
 // that need no suite run.
 func sampleRun() reports.Run {
@@ -144,7 +281,7 @@ func sampleRun() reports.Run {
 		m.Samples = append(m.Samples, reports.Sample{At: time.Duration(i) * time.Second, Value: float64(5 + i%29)})
 	}
 	m.Samples = append(m.Samples, reports.Sample{At: 200 * time.Second, Value: 31})
-	return reports.Run{Started: time.Now(), Finished: time.Now(), TimeScale: 1, LoadCompression: 60, SUT: "sample", KeyAlgorithm: "RSA-2048",
+	return reports.Run{Started: time.Now(), Finished: time.Now(), TimeScale: 1, LoadCompression: 60, SUT: msg.Raw("sample"), KeyAlgorithm: "RSA-2048",
 		Features:     []reports.Feature{{Name: "Sync", Scenarios: []reports.Scenario{bad, remarked("valid exchange", "rsa-sha1", "@R-22")}}},
 		Measurements: []reports.Measurement{m}}
 }
@@ -260,5 +397,29 @@ func (p *problems) check(tb testing.TB) {
 	defer p.mu.Unlock()
 	for _, s := range p.list {
 		tb.Errorf("in the browser: %s", s)
+	}
+}
+
+// The report opens in the browser's language when it is one of the page's, and the reader's own
+// choice, once made, is what it opens in next time.
+func TestReportOpensInTheReadersLanguage(t *testing.T) {
+	ctx := browser(t)
+	page := samplePage(t)
+	russianBrowser := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `Object.defineProperty(navigator, "languages", {get: () => ["ru-RU", "en-US"]});`})
+		return err
+	})
+	if err := chromedp.Do(ctx, russianBrowser, chromedp.Navigate("file://"+page)); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[string](t, ctx, `document.documentElement.lang + "|" + document.querySelector("#verdict strong").textContent`); got != "ru|НЕ СООТВЕТСТВУЕТ" {
+		t.Errorf("in a Russian browser the report opens as %q, want ru|НЕ СООТВЕТСТВУЕТ", got)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`button[data-lang="kk"]`)), chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	if got := eval[string](t, ctx, `document.documentElement.lang + "|" + document.querySelector("#verdict strong").textContent`); got != "kk|СӘЙКЕС КЕЛМЕЙДІ" {
+		t.Errorf("after choosing Kazakh and reopening, the report shows %q, want kk|СӘЙКЕС КЕЛМЕЙДІ", got)
 	}
 }

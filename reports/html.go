@@ -15,6 +15,7 @@ import (
 
 	"github.com/beevik/etree"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/redact"
 )
 
@@ -25,19 +26,26 @@ type Check struct {
 	Expected string `json:"expected"`
 	Observed string `json:"observed"`
 	Passed   bool   `json:"passed"`
+	// ExpectedIn and ObservedIn are the same texts by language code, for a report read in Russian
+	// or Kazakh; absent in records of earlier runs.
+	ExpectedIn map[string]string `json:"expected_in,omitempty"`
+	ObservedIn map[string]string `json:"observed_in,omitempty"`
 }
 
 // CheckMediaType marks verdict records among a step's attachments.
 const CheckMediaType = "application/vnd.shepconf.check+json"
 
+// FailureMediaType marks a failed step's error by language code ({"en": …, "ru": …, "kk": …}).
+const FailureMediaType = "application/vnd.shepconf.failure+json"
+
 // Run is a conformance run as the report presents it.
 type Run struct {
-	Title           string // "" for the translated default title
+	Title           msg.Text // empty for the translated default title
 	Started         time.Time
 	Finished        time.Time
-	TimeScale       float64 // 1 = the Rules' limits; only a run at scale 1 certifies
-	LoadCompression float64 // load tests: the Appendix 2 hourly rates sent this many times faster; 0 = none ran
-	SUT             string  // the system under test, in a sentence
+	TimeScale       float64  // 1 = the Rules' limits; only a run at scale 1 certifies
+	LoadCompression float64  // load tests: the Appendix 2 hourly rates sent this many times faster; 0 = none ran
+	SUT             msg.Text // the system under test, in a sentence
 	System          SystemUnderTest
 	Roles           []RoleResult // the roles the run certified the system in, with their outcome
 	Version         string       // of the harness
@@ -46,6 +54,10 @@ type Run struct {
 	Features        []Feature
 	Measurements    []Measurement // drawn as charts with their limits (load results, owner times)
 	Catalogue       []Requirement // the profile's clauses, which the traceability matrix lists
+	// Texts are the suite's names and steps in the report's other languages.
+	Texts Texts
+	// Languages the report offers besides English (ru, kk, be); nil: the Rules' Russian and Kazakh.
+	Languages []string
 }
 
 // SystemUnderTest names the system a run tested, as run.json does.
@@ -120,6 +132,9 @@ var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap
 	"duration":     func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 	"verdictClass": verdictClass,
 	"t":            translate,
+	"tr":           translated,
+	"text":         translatedText,
+	"keyword":      keyword,
 	"status":       status,
 	"num":          num,
 }).ParseFS(templates, "report.html.tmpl"))
@@ -148,10 +163,13 @@ type view struct {
 	Measurements []measurementView
 	Languages    any
 	Dictionary   map[string]map[string]string
+	texts        textTranslator
 }
 
 type failureView struct {
 	Feature, Scenario, Anchor, Step, Error string
+	ErrorIn                                map[string]string
+	Keyword, StepName                      string // Step's parts, shown each in the reader's language
 	Clauses                                []string
 	Checks                                 []Check
 	Evidence                               []evidenceView
@@ -200,6 +218,7 @@ type scenarioView struct {
 
 type stepView struct {
 	Keyword, Name, Status, Error string
+	ErrorIn                      map[string]string // Error by language code, when the step gave it so
 	Duration                     time.Duration
 	Checks                       []Check
 	Evidence                     []evidenceView
@@ -218,7 +237,8 @@ type measurementView struct {
 
 func newView(r Run) (view, error) {
 	catalogue := r.Catalogue
-	v := view{Run: r, Summary: r.Summary(), Duration: r.Finished.Sub(r.Started), Languages: languages, Dictionary: dictionary()}
+	v := view{Run: r, Summary: r.Summary(), Duration: r.Finished.Sub(r.Started), Languages: offered(r.Languages), Dictionary: dictionary(),
+		texts: newTextTranslator(r.Texts)}
 	listed := map[string]bool{}
 	for _, q := range catalogue {
 		listed[q.ID] = true
@@ -227,7 +247,7 @@ func newView(r Run) (view, error) {
 	shown := map[string]string{}           // evidence body -> ID of its first showing
 	n := 0
 	for _, f := range r.Features {
-		fv := featureView{Name: f.Name, Description: strings.TrimSpace(f.Description)}
+		fv := featureView{Name: f.Name, Description: strings.Join(strings.Fields(f.Description), " ")} // as features.Texts keys it
 		for _, sc := range f.Scenarios {
 			n++
 			sv := scenarioView{Name: sc.Name, Anchor: "s" + strconv.Itoa(n), Status: sc.Status(), Duration: sc.Duration(), Remarks: sc.Remarks()}
@@ -242,7 +262,7 @@ func newView(r Run) (view, error) {
 				stv := newStepView(st)
 				if stv.Status == "failed" {
 					fail := failureView{Feature: f.Name, Scenario: sc.Name, Anchor: sv.Anchor,
-						Step: stv.Keyword + " " + stv.Name, Error: stv.Error, Clauses: clauses, Evidence: slices.Clone(stv.Evidence)}
+						Step: stv.Keyword + " " + stv.Name, Keyword: stv.Keyword, StepName: stv.Name, Error: stv.Error, ErrorIn: stv.ErrorIn, Clauses: clauses, Evidence: slices.Clone(stv.Evidence)}
 					for _, c := range stv.Checks {
 						if !c.Passed {
 							fail.Checks = append(fail.Checks, c)
@@ -349,7 +369,14 @@ func newStepView(st Step) stepView {
 			var c Check
 			if json.Unmarshal(e.Data, &c) == nil {
 				c.Expected, c.Observed = redact.String(c.Expected), redact.String(c.Observed)
+				c.ExpectedIn, c.ObservedIn = redactedTranslations(c.ExpectedIn), redactedTranslations(c.ObservedIn)
 				stv.Checks = append(stv.Checks, c)
+			}
+			continue
+		case FailureMediaType:
+			var by map[string]string
+			if json.Unmarshal(e.Data, &by) == nil {
+				stv.ErrorIn = redactedTranslations(by)
 			}
 			continue
 		case RemarkMediaType:
@@ -358,6 +385,22 @@ func newStepView(st Step) stepView {
 		stv.Evidence = append(stv.Evidence, evidenceView{Name: e.Name, Body: pretty(e.MimeType, redact.Bytes(e.Data))})
 	}
 	return stv
+}
+
+// redactedTranslations is a text's translations with passwords redacted (R-53). Belarusian, which
+// the message catalogue does not have, reads the Russian.
+func redactedTranslations(by map[string]string) map[string]string {
+	if len(by) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(by)+1)
+	for lang, s := range by {
+		out[lang] = redact.String(s)
+	}
+	if _, ok := out["be"]; !ok && out["ru"] != "" {
+		out["be"] = out["ru"]
+	}
+	return out
 }
 
 func clausesOf(tags []Tag) []string {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/reports"
 )
 
@@ -44,7 +45,7 @@ func TestFailureIsShownFirstWithItsRule(t *testing.T) {
 	bad := scenario("slow owner", "failed", "@A2-T1")
 	bad.Steps[0].Result.Error = "owner took 31s"
 	bad.Steps[0].Embeddings = []reports.Embedding{{Name: "verdict", MimeType: reports.CheckMediaType, Data: check}}
-	run := reports.Run{Title: "t", TimeScale: 1, Features: []reports.Feature{{Name: "Sync", Scenarios: []reports.Scenario{
+	run := reports.Run{Title: msg.Raw("t"), TimeScale: 1, Features: []reports.Feature{{Name: "Sync", Scenarios: []reports.Scenario{
 		scenario("valid exchange", "passed", "@R-22"), bad}}}}
 	var b bytes.Buffer
 	if err := reports.WriteHTML(&b, run); err != nil {
@@ -78,7 +79,7 @@ func TestReportSaysWhatWasTested(t *testing.T) {
 		return b.String()
 	}
 
-	demo := write(reports.Run{TimeScale: 1, Features: feats, SUT: "demonstration", System: reports.SystemUnderTest{Demonstration: true, SystemID: "AGENCY_SYS"},
+	demo := write(reports.Run{TimeScale: 1, Features: feats, SUT: msg.Raw("demonstration"), System: reports.SystemUnderTest{Demonstration: true, SystemID: "AGENCY_SYS"},
 		Roles: []reports.RoleResult{{Role: "sync-owner", Passed: 1}}})
 	if !strings.Contains(demo, `id="demonstration"`) || !strings.Contains(demo, banner) {
 		t.Error("a demonstration's report lacks the banner")
@@ -87,7 +88,7 @@ func TestReportSaysWhatWasTested(t *testing.T) {
 		t.Error("a demonstration's report calls a role certified")
 	}
 
-	agency := write(reports.Run{TimeScale: 1, Features: feats, SUT: "system MJ_IS in the container image agency:1",
+	agency := write(reports.Run{TimeScale: 1, Features: feats, SUT: msg.Raw("system MJ_IS in the container image agency:1"),
 		System: reports.SystemUnderTest{SystemID: "MJ_IS", BIN: "100140000002", Image: "agency:1", Digest: "sha256:0a1b", Trigger: "HTTP http://127.0.0.1:9/trigger"},
 		Roles: []reports.RoleResult{
 			{Role: "sync-owner", Passed: 3, Services: []string{"OWN_SERVICE"}, Scenarios: []string{"passed: Sync owner / answered"}},
@@ -97,7 +98,7 @@ func TestReportSaysWhatWasTested(t *testing.T) {
 		t.Error("an agency run's report carries the demonstration banner")
 	}
 	for _, want := range []string{"MJ_IS, 100140000002", "agency:1", "sha256:0a1b", "HTTP http://127.0.0.1:9/trigger",
-		`id="role-sync-owner"`, "OWN_SERVICE", "passed: Sync owner / answered", `id="role-async-sender"`, "NOTIFY"} {
+		`id="role-sync-owner"`, "OWN_SERVICE", "</span> Sync owner / answered", `id="role-async-sender"`, "NOTIFY"} {
 		if !strings.Contains(agency, want) {
 			t.Errorf("an agency run's report lacks %q", want)
 		}
@@ -157,5 +158,36 @@ func TestRemarksAreListedApartFromFailures(t *testing.T) {
 	}
 	if got := reports.Remarks(run.Features); len(got) != 1 || got[0].Scenario != "SHA-1 accepted" || got[0].Feature != "Transport" {
 		t.Errorf("remarks of the run: %+v", got)
+	}
+}
+
+// The suite's own texts carry their translations into the page: a scenario of an outline finds
+// the outline's translation with its placeholder filled from the scenario as it ran, a step its
+// own, the step's keyword is translated, and a text without a translation stays as written.
+func TestSuiteTextsCarryTheirTranslations(t *testing.T) {
+	sc := scenario("A court-notice reaches its recipient", "passed", "@R-6")
+	sc.Steps = append(sc.Steps, reports.Step{Keyword: "And ", Name: `the password is "[redacted]"`, Result: reports.Result{Status: "passed"}})
+	f := reports.Feature{Name: "Sending", Scenarios: []reports.Scenario{sc}}
+	run := reports.Run{Features: []reports.Feature{f}, Texts: reports.Texts{
+		"A <kind> reaches its recipient": {"ru": "<kind> доходит до получателя", "kk": "<kind> алушыға жетеді"},
+		"it works":                       {"ru": "это работает", "kk": "бұл жұмыс істейді"},
+		`the password is "s3cret"`:       {"ru": `пароль "s3cret"`, "kk": `құпиясөз "s3cret"`},
+	}}
+	var out bytes.Buffer
+	if err := reports.WriteHTML(&out, run); err != nil {
+		t.Fatal(err)
+	}
+	page := out.String()
+	for _, want := range []string{
+		`data-tr="{&#34;kk&#34;:&#34;court-notice алушыға жетеді&#34;,&#34;ru&#34;:&#34;court-notice доходит до получателя&#34;}">A court-notice reaches its recipient</span>`,
+		`&#34;ru&#34;:&#34;это работает&#34;}">it works</span>`,
+		`<span data-t="kw-then">Then</span>`,
+		// A value the report shows otherwise than the feature file (redacted) keeps its translation.
+		`&#34;ru&#34;:&#34;пароль \&#34;[redacted]\&#34;&#34;}">the password is &#34;[redacted]&#34;</span>`,
+		`<h3>Sending</h3>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
 	}
 }

@@ -1,13 +1,38 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"html/template"
+	"slices"
+	"strings"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Languages of the report. English is in the page itself, so it is what a reader without scripts
-// sees; the page's script swaps in Russian or Kazakh. Scenario text stays as written.
-var languages = []struct{ Code, Label string }{{"en", "EN"}, {"ru", "РУС"}, {"kk", "ҚАЗ"}}
+// sees; the page's script swaps in the others: Russian and Kazakh for the Rules, Belarusian for
+// the SMDO profile.
+var languages = []language{{"en", "EN"}, {"ru", "РУС"}, {"kk", "ҚАЗ"}, {"be", "БЕЛ"}}
+
+type language struct{ Code, Label string }
+
+// defaultLanguages are the languages a run offers besides English when it names none: the Rules'.
+var defaultLanguages = []string{"ru", "kk"}
+
+// offered are English and the run's languages (Run.Languages), in the order of languages.
+func offered(run []string) []language {
+	if len(run) == 0 {
+		run = defaultLanguages
+	}
+	var out []language
+	for _, l := range languages {
+		if l.Code == "en" || slices.Contains(run, l.Code) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
 
 // ui holds the report's fixed strings: English, Russian, Kazakh. Terms follow the Rules' own
 // vocabulary (ЭҮШ in Kazakh, ШЭП in Russian; see spec/requirements.md, section 2).
@@ -79,6 +104,12 @@ var ui = map[string][3]string{
 	"unmatched":       {"Clause tags that name no entry of the catalogue", "Теги пунктов, которых нет в каталоге", "Каталогта жоқ тармақ тегтері"},
 	"features":        {"Features and scenarios", "Разделы и сценарии", "Бөлімдер мен сценарийлер"},
 	"step":            {"Step", "Шаг", "Қадам"},
+	"kw-given":        {"Given", "Дано", "Берілгені"},
+	"kw-when":         {"When", "Когда", "Егер"},
+	"kw-then":         {"Then", "Тогда", "Сонда"},
+	"kw-and":          {"And", "И", "Және"},
+	"kw-but":          {"But", "Но", "Бірақ"},
+	"kw-*":            {"*", "*", "*"},
 	"status":          {"Status", "Статус", "Күйі"},
 	"time":            {"Time", "Время", "Уақыты"},
 	"measurements":    {"Measurements", "Измерения", "Өлшемдер"},
@@ -117,9 +148,36 @@ func status(s string) (template.HTML, error) {
 	return template.HTML(`<span class="st `+s+`">`) + t + "</span>", nil
 }
 
-// dictionary is what the page's script needs: the Russian and Kazakh strings by key.
+// translated renders a text of the run's own (a catalogue entry's title or reason) in English with
+// its translations beside it, for the page's language switch; a language without one shows English.
+func translated(en string, by map[string]string) (template.HTML, error) {
+	if len(by) == 0 {
+		return template.HTML(template.HTMLEscapeString(en)), nil
+	}
+	raw, err := json.Marshal(by)
+	if err != nil {
+		return "", err
+	}
+	return template.HTML(`<span data-tr="` + template.HTMLEscapeString(string(raw)) + `">` + template.HTMLEscapeString(en) + `</span>`), nil
+}
+
+// translatedText renders a text of the harness's message catalogue (internal/msg) like translated.
+func translatedText(t msg.Text) (template.HTML, error) {
+	return translated(t.String(), redactedTranslations(t.Translations()))
+}
+
+// keyword renders a step's Gherkin keyword (Given, When, Then, And, But) in the page's language.
+func keyword(k string) (template.HTML, error) {
+	key := "kw-" + strings.ToLower(strings.TrimSpace(k))
+	if _, ok := ui[key]; !ok {
+		return template.HTML(template.HTMLEscapeString(k)), nil // a keyword of another dialect: as written
+	}
+	return translate(key)
+}
+
+// dictionary is what the page's script needs: the Russian, Kazakh and Belarusian strings by key.
 func dictionary() map[string]map[string]string {
-	d := map[string]map[string]string{"ru": {}, "kk": {}}
+	d := map[string]map[string]string{"ru": {}, "kk": {}, "be": uiBelarusian}
 	for k, s := range ui {
 		d["ru"][k], d["kk"][k] = s[1], s[2]
 	}

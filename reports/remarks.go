@@ -10,6 +10,8 @@ type Remark struct {
 	Code   string `json:"code"`   // stable identifier, e.g. "rsa-sha1"
 	Rule   string `json:"rule"`   // the clause the remark is about
 	Reason string `json:"reason"` // why it is a remark and not a failure, and what to prefer
+	// ReasonIn is Reason by language code, for a report read in Russian or Kazakh.
+	ReasonIn map[string]string `json:"reason_in,omitempty"`
 }
 
 // RemarkMediaType marks remarks among a step's attachments, as CheckMediaType marks verdicts.

@@ -15,26 +15,56 @@ type Requirement struct {
 	Title    string // short, in English
 	Testable bool   // by software; only testable entries count towards coverage
 	Reason   string // why it is not testable
+	// Titles and Reasons are Title and Reason in the catalogue's other languages, by language code
+	// (ru, kk, be): the report shows them in the reader's language.
+	Titles, Reasons map[string]string
 }
 
-// ParseCatalogue reads a profile's catalogue in the CSV form of fixtures/shep/traceability.csv: a header row
-// "id,testable,title,reason", then one entry per row; lines starting with # are comments.
+// catalogueHeader is the header every catalogue opens with; title_xx,reason_xx pairs may follow,
+// one per further language.
+const catalogueHeader = "id,testable,title,reason"
+
+// languageColumns reads the title_xx,reason_xx pairs after the four fixed columns of a header.
+func languageColumns(header []string) ([]string, error) {
+	var langs []string
+	extra := header[4:]
+	for i := 0; i < len(extra); i += 2 {
+		lang, ok := strings.CutPrefix(extra[i], "title_")
+		if !ok || lang == "" || i+1 == len(extra) || extra[i+1] != "reason_"+lang {
+			return nil, fmt.Errorf("traceability catalogue: after %q the header takes pairs title_xx,reason_xx (xx a language code), not %q",
+				catalogueHeader, strings.Join(extra, ","))
+		}
+		langs = append(langs, lang)
+	}
+	return langs, nil
+}
+
+// ParseCatalogue reads a profile's catalogue in the CSV form of fixtures/shep/traceability.csv: a
+// header row "id,testable,title,reason" with a title_xx,reason_xx pair for each further language,
+// then one entry per row; lines starting with # are comments. An entry needs its title in every
+// language of the header, and its reason in every language where it has one in English.
 func ParseCatalogue(r io.Reader) ([]Requirement, error) {
 	cr := csv.NewReader(r)
 	cr.Comment = '#'
-	cr.FieldsPerRecord = 4
 	rows, err := cr.ReadAll()
 	if err != nil {
 		return nil, fmt.Errorf("traceability catalogue: %w", err)
 	}
-	if len(rows) == 0 || strings.Join(rows[0], ",") != "id,testable,title,reason" {
+	if len(rows) == 0 || len(rows[0]) < 4 || strings.Join(rows[0][:4], ",") != catalogueHeader {
 		return nil, errors.New(`traceability catalogue: the first row must be the header "id,testable,title,reason"`)
+	}
+	langs, err := languageColumns(rows[0])
+	if err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var out []Requirement
 	for i, row := range rows[1:] {
 		q := Requirement{ID: strings.TrimSpace(row[0]), Title: strings.TrimSpace(row[2]), Reason: strings.TrimSpace(row[3])}
 		where := fmt.Sprintf("traceability catalogue, entry %d (%s)", i+1, q.ID)
+		if err := q.translations(row, langs, where); err != nil {
+			return nil, err
+		}
 		switch row[1] {
 		case "yes":
 			q.Testable = true
@@ -55,6 +85,28 @@ func ParseCatalogue(r io.Reader) ([]Requirement, error) {
 		out = append(out, q)
 	}
 	return out, nil
+}
+
+// translations reads an entry's title and reason in the header's further languages.
+func (q *Requirement) translations(row, langs []string, where string) error {
+	if len(langs) == 0 {
+		return nil
+	}
+	q.Titles, q.Reasons = map[string]string{}, map[string]string{}
+	for i, lang := range langs {
+		title, reason := strings.TrimSpace(row[4+2*i]), strings.TrimSpace(row[5+2*i])
+		switch {
+		case title == "":
+			return fmt.Errorf("%s: title_%s is empty; translate the title %q", where, lang, q.Title)
+		case (reason == "") != (q.Reason == ""):
+			return fmt.Errorf("%s: reason_%s must be given exactly where reason is (reason %q, reason_%s %q)", where, lang, q.Reason, lang, reason)
+		}
+		q.Titles[lang] = title
+		if reason != "" {
+			q.Reasons[lang] = reason
+		}
+	}
+	return nil
 }
 
 // Verdicts of a catalogue entry beyond the scenario statuses.

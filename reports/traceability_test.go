@@ -3,11 +3,15 @@ package reports_test
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
 
+	epgufixtures "github.com/shepconf/shepconf/fixtures/epgu"
+	gospochtafixtures "github.com/shepconf/shepconf/fixtures/gospochta"
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
+	smdofixtures "github.com/shepconf/shepconf/fixtures/smdo"
 	"github.com/shepconf/shepconf/reports"
 )
 
@@ -139,5 +143,59 @@ func TestChartsDrawTheLimit(t *testing.T) {
 	m.Limit = 0
 	if svg := string(reports.OverTime(m)); strings.Contains(svg, "limit") || strings.Contains(svg, "<circle") {
 		t.Errorf("a measurement without a limit drew one: %s", svg)
+	}
+}
+
+// A catalogue may carry its entries in further languages, as title_xx,reason_xx pairs after the
+// four fixed columns; every entry then needs its title in each, and its reason exactly where the
+// English has one, so that no reader meets an English title in a translated page.
+func TestCatalogueTranslations(t *testing.T) {
+	const header = "id,testable,title,reason,title_ru,reason_ru,title_kk,reason_kk\n"
+	cat, err := reports.ParseCatalogue(strings.NewReader(header +
+		"R-47,yes,Acceptance within a minute,,Приём в течение минуты,,Бір минут ішінде қабылдау,\n" +
+		"R-50,no,Reboots are announced,organisational,О перезагрузках оповещают,организационное,Қайта жүктеу хабарланады,ұйымдастырушылық\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cat[0].Titles["kk"] != "Бір минут ішінде қабылдау" || cat[1].Reasons["ru"] != "организационное" || len(cat[0].Reasons) != 0 {
+		t.Errorf("translations read as %+v", cat)
+	}
+	for name, c := range map[string]struct{ csv, want string }{
+		"a title missing":         {header + "R-47,yes,Acceptance,,Приём,,,\n", "title_kk is empty"},
+		"a reason missing":        {header + "R-50,no,Reboots,organisational,Перезагрузки,,Қайта жүктеу,ұйымдастырушылық\n", "reason_ru"},
+		"a reason with no source": {header + "R-47,yes,Acceptance,,Приём,лишнее,Қабылдау,\n", "reason_ru"},
+		"an unpaired column":      {"id,testable,title,reason,title_ru\nR-47,yes,Acceptance,,Приём\n", "title_xx,reason_xx"},
+		"a mismatched pair":       {"id,testable,title,reason,title_ru,reason_kk\nR-47,yes,Acceptance,,Приём,\n", "title_xx,reason_xx"},
+		"a short row":             {header + "R-47,yes,Acceptance,,Приём,\n", "wrong number of fields"},
+	} {
+		if _, err := reports.ParseCatalogue(strings.NewReader(c.csv)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want one saying %q", name, err, c.want)
+		}
+	}
+}
+
+// Each catalogue carries its entries in the languages its readers work in: the Rules' Kazakh and
+// Russian for ShEP, Russian for EPGU and Gospochta, Russian and Belarusian for SMDO.
+func TestCataloguesAreInTheirReadersLanguages(t *testing.T) {
+	for name, c := range map[string]struct {
+		csv   io.Reader
+		langs []string
+	}{
+		"shep":      {shepfixtures.Traceability(), []string{"ru", "kk"}},
+		"epgu":      {epgufixtures.Traceability(), []string{"ru"}},
+		"gospochta": {gospochtafixtures.Traceability(), []string{"ru"}},
+		"smdo":      {smdofixtures.Traceability(), []string{"ru", "be"}},
+	} {
+		cat, err := reports.ParseCatalogue(c.csv)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, q := range cat {
+			for _, lang := range c.langs {
+				if q.Titles[lang] == "" || (q.Reason != "") != (q.Reasons[lang] != "") {
+					t.Errorf("%s %s: no %s title or reason: %+v", name, q.ID, lang, q)
+				}
+			}
+		}
 	}
 }

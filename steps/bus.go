@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/x509"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -25,12 +25,15 @@ import (
 // gospochta): one system, in one or more roles, a CA of the run's own, and the system either the
 // built-in reference one, one reached through its trigger, or one in a container image.
 type Bus struct {
-	Profile   string // run.json's profile (ProfileSMDO, …)
-	Name      string // the suite's name for godog ("shepconf-smdo")
-	Title     string // the report's title
-	CA        string // the name of the run's test CA
+	Profile   string   // run.json's profile (ProfileSMDO, …)
+	Name      string   // the suite's name for godog ("shepconf-smdo")
+	Title     msg.Text // the report's title
+	CA        string   // the name of the run's test CA
 	Features  fs.FS
 	Catalogue func() ([]reports.Requirement, error)
+	// Languages the report offers besides English: those the profile's catalogue and features
+	// are translated into.
+	Languages []string
 	// Roles are the roles the run certifies, in the order run.json lists them; unless the run is a
 	// demonstration, only their scenarios run.
 	Roles         []string
@@ -100,13 +103,17 @@ func (b Bus) Run(ctx context.Context) (Result, error) {
 	}
 	info := sc.System.Info()
 	if container != nil {
-		info = ContainerInfo(info, sc.System.Noun+" "+info.SystemID, container)
+		info = ContainerInfo(info, msg.F("%s %s", sc.System.Noun, info.SystemID), container)
 	}
 	var roles []RoleResult
 	for _, r := range b.Roles {
 		roles = append(roles, CountRole(feats, r, "@role-"+r))
 	}
-	run := reports.Run{Title: b.Title, Catalogue: catalogue, Started: started, Finished: time.Now(),
+	texts, err := SuiteTexts(b.Features)
+	if err != nil {
+		return res, err
+	}
+	run := reports.Run{Title: b.Title, Catalogue: catalogue, Started: started, Finished: time.Now(), Texts: texts, Languages: b.Languages,
 		TimeScale: b.TimeScale, SUT: info.Describe, Version: b.Version, Tags: tags, Features: feats, KeyAlgorithm: b.KeyAlgorithm.String()}
 	res.Summary = run.Summary()
 	res.Info = RunInfo{Profile: b.Profile, TimeScale: b.TimeScale, Version: b.Version, Tags: tags,
@@ -131,25 +138,24 @@ type System struct {
 	Demonstration bool
 	// Reference is the built-in reference system a demonstration tests ("the built-in reference
 	// СЭД"), Defects what it was deliberately broken with.
-	Reference string
+	Reference msg.Text
 	Defects   []string
 	// Noun is what the agency's system is, before its ID ("the СЭД of subscriber"); ID is its ID in
 	// the contour, Trigger what makes it act.
-	Noun    string
+	Noun    msg.Text
 	ID      string
 	Trigger trigger.Trigger
 }
 
 // Describe is the system in a sentence.
-func (s System) Describe() string {
+func (s System) Describe() msg.Text {
 	if s.Demonstration {
-		d := "demonstration: " + s.Reference
 		if len(s.Defects) > 0 {
-			d += fmt.Sprintf(" (deliberately broken: %v)", s.Defects)
+			return msg.F("demonstration: %s (deliberately broken: %v)", s.Reference, s.Defects)
 		}
-		return d
+		return msg.F("demonstration: %s", s.Reference)
 	}
-	return fmt.Sprintf("%s %s, triggered by %s", s.Noun, s.ID, s.Trigger.Describe())
+	return msg.F("%s %s, triggered by %s", s.Noun, s.ID, msg.Raw(s.Trigger.Describe()))
 }
 
 // Info is the system as run.json names it.

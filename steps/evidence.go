@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
+
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/internal/redact"
@@ -38,14 +40,26 @@ func (e *Evidence) AttachJSON(name string, v any) {
 	e.Attach(name, "application/json", body)
 }
 
-// Check records a verdict and fails the step with the breach when the check did not hold.
-func (e *Evidence) Check(ruleID, expected, observed string, ok bool) error {
-	body, _ := json.Marshal(reports.Check{Rule: ruleID, Expected: expected, Observed: observed, Passed: ok})
+// Check records a verdict and fails the step with the breach when the check did not hold. The
+// record carries what was expected and observed in every language of the catalogue.
+func (e *Evidence) Check(ruleID string, expected, observed msg.Text, ok bool) error {
+	body, _ := json.Marshal(reports.Check{Rule: ruleID, Expected: expected.String(), Observed: observed.String(), Passed: ok,
+		ExpectedIn: expected.Translations(), ObservedIn: observed.Translations()})
 	e.Add(godog.Attachment{Body: body, FileName: "check " + ruleID, MediaType: reports.CheckMediaType})
 	if !ok {
 		return &rule.Breach{Rule: ruleID, Expected: expected, Observed: observed}
 	}
 	return nil
+}
+
+// explain attaches a failed step's error in every language of the catalogue, for the report's
+// failures; an error built without a message identifier is shown as it is.
+func (e *Evidence) explain(err error) {
+	if err == nil {
+		return
+	}
+	body, _ := json.Marshal(msg.Of(err).Translations())
+	e.Add(godog.Attachment{Body: body, FileName: "failure", MediaType: reports.FailureMediaType})
 }
 
 // Flush hands the evidence gathered during a step to godog. R-53: every piece of it passes here,
@@ -67,7 +81,8 @@ func (e *Evidence) Flush(ctx context.Context) context.Context {
 // with a few seconds to do so. The hooks return no error of their own: godog would report the
 // step's error a second time.
 func Hook(sc *godog.ScenarioContext, e *Evidence, teardown func(context.Context)) {
-	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, _ error) (context.Context, error) {
+	sc.StepContext().After(func(ctx context.Context, _ *godog.Step, _ godog.StepResultStatus, err error) (context.Context, error) {
+		e.explain(err)
 		return e.Flush(ctx), nil
 	})
 	sc.After(func(ctx context.Context, _ *godog.Scenario, _ error) (context.Context, error) {

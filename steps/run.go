@@ -19,6 +19,8 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/features"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/reports"
 )
@@ -61,14 +63,14 @@ type RunInfo struct {
 type SUTInfo struct {
 	Kind string `json:"kind"` // reference (a demonstration), url or container
 	// Demonstration says the run tested the harness's own sample system: it certifies nothing.
-	Demonstration bool   `json:"demonstration"`
-	SystemID      string `json:"systemId"`
-	BIN           string `json:"bin"`
-	URL           string `json:"url,omitempty"`
-	Image         string `json:"image,omitempty"`
-	Digest        string `json:"digest,omitempty"` // the image's ID as the engine reported it
-	Trigger       string `json:"trigger,omitempty"`
-	Describe      string `json:"describe"`
+	Demonstration bool     `json:"demonstration"`
+	SystemID      string   `json:"systemId"`
+	BIN           string   `json:"bin"`
+	URL           string   `json:"url,omitempty"`
+	Image         string   `json:"image,omitempty"`
+	Digest        string   `json:"digest,omitempty"` // the image's ID as the engine reported it
+	Trigger       string   `json:"trigger,omitempty"`
+	Describe      msg.Text `json:"describe"`
 }
 
 // RoleResult is what a run proved of one role.
@@ -266,8 +268,19 @@ func CountRole(feats []reports.Feature, role, tag string) RoleResult {
 
 // ContainerInfo names the system under test in run.json as the container the run started: what
 // it is (its role and ID, e.g. "the EPGU client AGENCY_IS"), the image and its digest.
-func ContainerInfo(info SUTInfo, what string, c *sut.RunningContainer) SUTInfo {
+func ContainerInfo(info SUTInfo, what msg.Text, c *sut.RunningContainer) SUTInfo {
 	info.Kind, info.Image, info.Digest = sut.Container, c.Image(), c.Digest()
-	info.Describe = fmt.Sprintf("%s in the container image %s (%s), triggered by %s", what, c.Image(), c.Digest(), info.Trigger)
+	info.Describe = msg.F("%s in the container image %s (%s), triggered by %s", what, c.Image(), c.Digest(), msg.Raw(info.Trigger))
 	return info
+}
+
+// SuiteTexts are a suite's names and steps in the report's other languages (features.Translations,
+// beside its feature files); none for a suite that brings no translations, whose report stays in
+// English where it is the suite's own text.
+func SuiteTexts(suite fs.FS) (reports.Texts, error) {
+	t, err := features.ReadTranslations(suite)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return reports.Texts(t), err
 }

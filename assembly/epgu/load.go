@@ -10,6 +10,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/simulators/epgu/api"
@@ -102,16 +103,16 @@ func (r LoadResult) judge(latencies []time.Duration, servedAt []time.Time) LoadR
 		r.MostInMin = max(r.MostInMin, n)
 	}
 	if r.MostInMin > r.Limit {
-		r.Breaches = append(r.Breaches, rule.Breach{Rule: "EPGU-A3", Expected: fmt.Sprintf("at most %d requests served in any minute", r.Limit),
-			Observed: fmt.Sprintf("%d served in one minute", r.MostInMin)})
+		r.Breaches = append(r.Breaches, rule.Breach{Rule: "EPGU-A3", Expected: msg.F("at most %d requests served in any minute", r.Limit),
+			Observed: msg.F("%d served in one minute", r.MostInMin)})
 	}
 	if r.Other > 0 {
-		r.Breaches = append(r.Breaches, rule.Breach{Rule: "EPGU-A4", Expected: "every request served, or refused with 429 and Retry-After",
-			Observed: fmt.Sprintf("%d other answers or transport errors", r.Other)})
+		r.Breaches = append(r.Breaches, rule.Breach{Rule: "EPGU-A4", Expected: msg.F("every request served, or refused with 429 and Retry-After"),
+			Observed: msg.F("%d other answers or transport errors", r.Other)})
 	}
 	if over := r.Requests - r.Limit; r.Plan.PerMinute > r.Limit && r.Plan.Duration <= time.Minute && r.Refused < over {
-		r.Breaches = append(r.Breaches, rule.Breach{Rule: "EPGU-A3", Expected: fmt.Sprintf("the %d requests beyond the limit refused with 429", over),
-			Observed: fmt.Sprintf("%d refused", r.Refused)})
+		r.Breaches = append(r.Breaches, rule.Breach{Rule: "EPGU-A3", Expected: msg.F("the %d requests beyond the limit refused with 429", over),
+			Observed: msg.F("%d refused", r.Refused)})
 	}
 	return r
 }

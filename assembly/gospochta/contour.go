@@ -22,6 +22,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/clock"
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/epgu/esia"
@@ -170,7 +171,7 @@ func authenticator(e *esia.ESIA) wire.Authenticate {
 	return func(token string) (wire.Caller, error) {
 		t, err := e.VerifyAccessToken(token)
 		if errors.Is(err, esia.ErrTokenExpired) {
-			return wire.Caller{}, fmt.Errorf("%w: %v", wire.ErrTokenExpired, err)
+			return wire.Caller{}, msg.Errorf("%w: %v", wire.ErrTokenExpired, err)
 		}
 		if err != nil {
 			return wire.Caller{}, err
@@ -202,7 +203,7 @@ type Registration struct {
 // certificate and a fresh HMAC key), as the operator of Gospochta does when an agency connects.
 func (c *Contour) Register(s SystemSpec) (Registration, error) {
 	if s.Certificate == nil {
-		return Registration{}, fmt.Errorf("register %s: no certificate", s.Mnemonic)
+		return Registration{}, msg.Errorf("register %s: no certificate", s.Mnemonic)
 	}
 	certs := []*x509.Certificate{s.Certificate}
 	if err := c.ESIA.Register(esia.System{Mnemonic: s.Mnemonic, Name: s.Mnemonic, Certificates: certs, Roles: s.Roles}); err != nil {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -47,22 +48,22 @@ func (r *Result) judge(ctx context.Context, j *journal.Journal, limits rule.Limi
 		r.Samples = append(r.Samples, s)
 	}
 	r.Owner, r.Gateway, r.Acceptance = statsOf(owners), statsOf(gateways), statsOf(acceptances)
-	acceptance := Verdict{Rule: "R-47", Limit: "every message accepted within " + limits.Describe(rule.Acceptance),
-		Measured: fmt.Sprintf("%d accepted, slowest %s", r.Acceptance.Count, r.inRules(limits, r.Acceptance.Max)), Whose: "the gateway's",
+	acceptance := Verdict{Rule: "R-47", Limit: msg.F("every message accepted within %s", limits.Describe(rule.Acceptance)),
+		Measured: msg.F("%d accepted, slowest %s", r.Acceptance.Count, r.inRules(limits, r.Acceptance.Max)), Whose: msg.F("the gateway's"),
 		Passed: r.Acceptance.Count == len(r.raw) && r.Acceptance.Max <= limits.Acceptance}
-	noErrors := Verdict{Rule: "A2-T2", Limit: fmt.Sprintf("no errors at %d requests/hour", r.Profile.PerHour),
-		Measured: fmt.Sprintf("%d of %d requests failed %v", errors, len(r.raw), r.Faults), Whose: "the exchange's",
+	noErrors := Verdict{Rule: "A2-T2", Limit: msg.F("no errors at %d requests/hour", r.Profile.PerHour),
+		Measured: msg.F("%d of %d requests failed %v", errors, len(r.raw), r.Faults), Whose: msg.F("the exchange's"),
 		Passed: errors == 0 && len(r.raw) > 0}
 	if r.Channel == "async" { // A2-T1 is the synchronous channel's: only acceptance and errors apply
 		r.Verdicts = []Verdict{acceptance, noErrors}
 		return nil
 	}
 	r.Verdicts = []Verdict{
-		{Rule: "A2-T1 row 1", Limit: "maximum processing time " + limits.Describe(rule.SyncMaxProcessing),
-			Measured: r.inRules(limits, r.Owner.Max), Whose: "the owner's (gateway's own share: max " + r.inRules(limits, r.Gateway.Max) + ")",
+		{Rule: "A2-T1 row 1", Limit: msg.F("maximum processing time %s", limits.Describe(rule.SyncMaxProcessing)),
+			Measured: r.inRules(limits, r.Owner.Max), Whose: msg.F("the owner's (gateway's own share: max %s)", r.inRules(limits, r.Gateway.Max)),
 			Passed: r.Owner.Count > 0 && r.Owner.Max <= limits.SyncMaxProcessing},
-		{Rule: "A2-T1 row 2", Limit: "mean processing time " + limits.Describe(rule.SyncMeanProcessing),
-			Measured: r.inRules(limits, r.Owner.Mean), Whose: "the owner's (gateway's own share: mean " + r.inRules(limits, r.Gateway.Mean) + ")",
+		{Rule: "A2-T1 row 2", Limit: msg.F("mean processing time %s", limits.Describe(rule.SyncMeanProcessing)),
+			Measured: r.inRules(limits, r.Owner.Mean), Whose: msg.F("the owner's (gateway's own share: mean %s)", r.inRules(limits, r.Gateway.Mean)),
 			Passed: r.Owner.Count > 0 && r.Owner.Mean <= limits.SyncMeanProcessing},
 		acceptance, noErrors,
 	}
@@ -70,11 +71,11 @@ func (r *Result) judge(ctx context.Context, j *journal.Journal, limits rule.Limi
 }
 
 // inRules states a measured duration in Rules time.
-func (r *Result) inRules(limits rule.Limits, d time.Duration) string {
+func (r *Result) inRules(limits rule.Limits, d time.Duration) msg.Text {
 	if limits.Scale == 1 {
-		return d.Round(time.Millisecond).String()
+		return msg.Raw(d.Round(time.Millisecond).String())
 	}
-	return fmt.Sprintf("%s (measured %s at time scale %g)", limits.InRulesTime(d).Round(time.Millisecond), d.Round(time.Microsecond), limits.Scale)
+	return msg.F("%s (measured %s at time scale %g)", limits.InRulesTime(d).Round(time.Millisecond), d.Round(time.Microsecond), limits.Scale)
 }
 
 // Routed counts, from the journal, the requests the gateway routed to the owner at endpoint and

@@ -20,6 +20,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/simulators/shep/owner"
 )
@@ -71,11 +72,11 @@ type Target struct {
 // harness's own (the reference owner, the in-process sample agency) in a demonstration, which
 // certifies nothing.
 type System struct {
-	ID            string `json:"id"`
-	BIN           string `json:"bin,omitempty"`
-	Endpoint      string `json:"endpoint"` // where the gateway sends SendMessage
-	Describe      string `json:"describe"`
-	Demonstration bool   `json:"demonstration"`
+	ID            string   `json:"id"`
+	BIN           string   `json:"bin,omitempty"`
+	Endpoint      string   `json:"endpoint"` // where the gateway sends SendMessage
+	Describe      msg.Text `json:"describe"`
+	Demonstration bool     `json:"demonstration"`
 }
 
 // SyncTarget sends SendMessage requests of in for serviceID on the synchronous channel.
@@ -173,12 +174,14 @@ func statsOf(ds []time.Duration) Stats {
 }
 
 // Verdict is one limit judged on measured values.
+// Its texts explain the verdict in a report's language; in JSON and on a terminal they read in
+// English.
 type Verdict struct {
-	Rule     string `json:"rule"`
-	Limit    string `json:"limit"`
-	Measured string `json:"measured"`
-	Whose    string `json:"whose"` // whose time the measure is: the owner's, the gateway's
-	Passed   bool   `json:"passed"`
+	Rule     string   `json:"rule"`
+	Limit    msg.Text `json:"limit"`
+	Measured msg.Text `json:"measured"`
+	Whose    msg.Text `json:"whose"` // whose time the measure is: the owner's, the gateway's
+	Passed   bool     `json:"passed"`
 }
 
 var sessionRE = regexp.MustCompile(`<sessionId>([^<]+)</sessionId>`)

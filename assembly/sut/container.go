@@ -18,6 +18,7 @@ import (
 	tcexec "github.com/testcontainers/testcontainers-go/exec"
 
 	"github.com/shepconf/shepconf/internal/dockerhost"
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // StartupTimeout bounds how long a container may take to become healthy.
@@ -148,11 +149,11 @@ func (c *RunningContainer) waitReady(ctx context.Context) error {
 			}
 		}
 		if st, err := c.c.State(ctx); err == nil && !st.Running {
-			return fmt.Errorf("the container exited (code %d) before it was ready", st.ExitCode)
+			return msg.Errorf("the container exited (code %d) before it was ready", st.ExitCode)
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("nothing answered at %s within %s", base+c.spec.Health, StartupTimeout)
+			return msg.Errorf("nothing answered at %s within %s", base+c.spec.Health, StartupTimeout)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
@@ -180,10 +181,10 @@ func (c *RunningContainer) Stop(ctx context.Context) error {
 // shares the host's network and binds the same port again.
 func (c *RunningContainer) Start(ctx context.Context) error {
 	if err := c.c.Start(ctx); err != nil {
-		return fmt.Errorf("system under test: container %s did not become ready again: %w", c.spec.Image, err)
+		return msg.Errorf("system under test: container %s did not become ready again: %w", c.spec.Image, err)
 	}
 	if err := c.waitReady(ctx); err != nil {
-		return fmt.Errorf("system under test: container %s did not become ready again: %w", c.spec.Image, err)
+		return msg.Errorf("system under test: container %s did not become ready again: %w", c.spec.Image, err)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -257,7 +258,7 @@ func (l *Launcher) startReference() (Target, error) {
 
 // ErrNotControlled is returned by Stop, Start, Pause and Unpause for an owner system that the
 // launcher did not start: the reference owner (the steps run it) or an owner at a URL.
-var ErrNotControlled = errors.New("the harness did not start this owner system, so it cannot stop, start or pause it")
+var ErrNotControlled = msg.Errorf("the harness did not start this owner system, so it cannot stop, start or pause it")
 
 // Stop stops the owner container as docker stop does (SIGTERM, then SIGKILL after 10 s): its
 // endpoint refuses connections until Start.

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/shep/agency"
@@ -155,15 +156,15 @@ func (c Config) path(p, def string) string {
 	return p
 }
 
-// Describe is the system under test as the report names it.
-func (c Config) Describe() string {
+// Describe is the system under test as the report names it, in the report's language.
+func (c Config) Describe() msg.Text {
 	switch c.Kind() {
 	case URL:
-		return fmt.Sprintf("system %s at %s, roles %s", c.SystemID(), c.URL, joinRoles(c.Certified()))
+		return msg.F("system %s at %s, roles %s", c.SystemID(), c.URL, joinRoles(c.Certified()))
 	case Container:
-		return fmt.Sprintf("system %s in the container image %s, roles %s", c.SystemID(), c.Image, joinRoles(c.Certified()))
+		return msg.F("system %s in the container image %s, roles %s", c.SystemID(), c.Image, joinRoles(c.Certified()))
 	}
-	return "demonstration: the built-in sample agency system and reference systems (certifies nothing)"
+	return msg.F("demonstration: the built-in sample agency system and reference systems (certifies nothing)")
 }
 
 // Check reports a configuration that cannot work, naming the fix.
@@ -248,5 +249,5 @@ type Target struct {
 	Digest          string          `json:",omitempty"` // the image's ID as the engine reports it
 	Trigger         trigger.Trigger `json:"-"`
 	TriggerDescribe string          `json:"Trigger,omitempty"`
-	Describe        string
+	Describe        msg.Text
 }

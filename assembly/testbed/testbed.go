@@ -14,6 +14,7 @@ import (
 	"github.com/shepconf/shepconf/assembly/load"
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
@@ -142,7 +143,7 @@ func (b *Bed) start(o Options) (*Bed, error) {
 	if o.Owner != nil {
 		t := o.Owner
 		if t.SyncURL == "" {
-			return nil, fmt.Errorf("testbed: the system under test %s has no synchronous endpoint to route the load to", t.SystemID)
+			return nil, msg.Errorf("testbed: the system under test %s has no synchronous endpoint to route the load to", t.SystemID)
 		}
 		reg.AddSystem(gateway.System{ID: t.SystemID, Password: t.Password, Identifier: t.BIN})
 		b.OwnerSystem = load.System{ID: t.SystemID, BIN: t.BIN, Endpoint: t.SyncURL, Describe: t.Describe, Demonstration: t.Kind == sut.Reference}
@@ -206,7 +207,7 @@ func (b *Bed) startOwner(ca *nca.Authority, key pki.KeyType, checker *xsig.Check
 	b.servers = append(b.servers, ownerSrv)
 	reg.AddSystem(gateway.System{ID: OwnerID, Password: "owner-secret", Identifier: ownerBIN})
 	b.OwnerSystem = load.System{ID: OwnerID, BIN: ownerBIN, Endpoint: ownerSrv.URL() + "/sync",
-		Describe: "the harness's reference owner (a demonstration: certifies nothing)", Demonstration: true}
+		Describe: msg.F("the harness's reference owner (a demonstration: certifies nothing)"), Demonstration: true}
 	return nil
 }
 

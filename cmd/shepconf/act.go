@@ -10,12 +10,17 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shepconf/shepconf/features"
+	"github.com/shepconf/shepconf/internal/msg"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/forms"
@@ -38,7 +43,7 @@ const (
 
 // actFlags are what a run does not know: the parties, their systems, the services and the tester.
 type actFlags struct {
-	out, verify, id                                string
+	out, verify, id, lang                          string
 	owner, initiator, ownerSystem, initiatorSystem string
 	services                                       serviceFlag
 	productionDate                                 string
@@ -54,6 +59,7 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.out, "out", "out", "folder of the conformance run (its cucumber.json); act.xml and act.html are written here")
 	fs.StringVar(&f.verify, "verify", "", "verify the EDS of this act.xml and print its signers, instead of forming an act")
 	fs.StringVar(&f.id, "id", "", "identifier of the act (default act-<date>-<time>)")
+	fs.StringVar(&f.lang, "lang", string(forms.English), "language of act.html and of the decision printed: kk (Kazakh), ru (Russian) or en (English); act.xml is the same in all three")
 	fs.StringVar(&f.owner, "owner", "", "field 1.1: name of the service owner")
 	fs.StringVar(&f.initiator, "initiator", "", "field 1.2: name of the initiator of the integration service")
 	fs.StringVar(&f.ownerSystem, "owner-system", "", "field 2.1: information system of the service owner")
@@ -75,18 +81,23 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "shepconf act: unexpected argument %q\n", fs.Arg(0))
 		return exitError
 	}
+	lang, err := forms.ParseLang(f.lang)
+	if err != nil {
+		fmt.Fprintf(stderr, "shepconf act: --lang: %v; pass --lang kk, --lang ru or --lang en\n", err)
+		return exitError
+	}
 	if f.state == "" {
 		f.state = filepath.Join(f.out, "nca")
 	}
 	if f.verify != "" {
-		return verifyAct(f, stdout, stderr)
+		return verifyAct(f, lang, stdout, stderr)
 	}
 	outcome, feats, sealed, err := readRun(f)
 	var xmlPath, htmlPath string
 	var act forms.TestAct
 	var signers []forms.Signer
 	if err == nil {
-		xmlPath, htmlPath, act, signers, err = formAct(f, outcome, feats, time.Now())
+		xmlPath, htmlPath, act, signers, err = formAct(f, lang, outcome, feats, time.Now())
 	}
 	var problems forms.Problems
 	if errors.As(err, &problems) {
@@ -102,14 +113,13 @@ func runAct(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "Run %s sealed on %s by the harness key %s\n", f.out, sealed.Sealed.In(clock.Astana).Format(time.DateTime), sealed.Key)
 	fmt.Fprintf(stdout, "Act %s formed and signed by %s\n", act.ID, signers[0].Certificate.Subject)
-	fmt.Fprintf(stdout, "Decision: %s\n", firstLine(act.Decision))
+	decision, missing := act.DecisionIn(lang)
+	fmt.Fprintf(stdout, "Decision: %s\n", decision)
 	for _, r := range outcome.Remarks {
-		fmt.Fprintf(stdout, "  remark %s (%s), %s: %s\n", r.Code, r.Rule, r.Scenario, r.Reason)
+		fmt.Fprintf(stdout, "  remark %s (%s), %s / %s: %s\n", r.Code, r.Rule, r.Feature, r.Scenario, r.Reason)
 	}
-	if !outcome.Certifies() {
-		for _, r := range outcome.Reasons() {
-			fmt.Fprintf(stdout, "  - %s\n", r)
-		}
+	for _, m := range missing {
+		fmt.Fprintf(stdout, "  - %s\n", m)
 	}
 	fmt.Fprintf(stdout, "Act:       %s\nPrintable: %s\n", xmlPath, htmlPath)
 	return exitConformant
@@ -133,6 +143,7 @@ func readRun(f actFlags) (forms.RunOutcome, []reports.Feature, runseal.Manifest,
 	}
 	outcome := outcomeOf(feats, info.ModTime())
 	outcome.Missing = runGaps(f)
+	outcome.Seal = sealOf(sealed)
 	return outcome, feats, sealed, nil
 }
 
@@ -146,8 +157,8 @@ func verifySeal(f actFlags) (runseal.Manifest, error) {
 	}
 	pub, err := runseal.LoadPublic(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return runseal.Manifest{}, &rule.Breach{Rule: "A4-F", Field: path, Expected: "the harness key that sealed the run", Observed: "no such file",
-			Fix: "give --harness-key the key, public key (" + runseal.PublicKeyFile + ") or certificate of the harness that ran the suite"}
+		return runseal.Manifest{}, &rule.Breach{Rule: "A4-F", Field: msg.Raw(path), Expected: msg.F("the harness key that sealed the run"), Observed: msg.F("no such file"),
+			Fix: msg.Raw("give --harness-key the key, public key (" + runseal.PublicKeyFile + ") or certificate of the harness that ran the suite")}
 	}
 	if err != nil {
 		return runseal.Manifest{}, err
@@ -155,15 +166,26 @@ func verifySeal(f actFlags) (runseal.Manifest, error) {
 	return runseal.Verify(f.out, pub, steps.RunFile, steps.CucumberFile)
 }
 
+// sealOf is the run's seal as the act records it (field 4): the time, the harness key and every
+// sealed file with its digest, in name order.
+func sealOf(m runseal.Manifest) *forms.RunSeal {
+	s := &forms.RunSeal{Sealed: m.Sealed.UTC().Format(time.RFC3339), HarnessKey: m.Key}
+	for _, name := range slices.Sorted(maps.Keys(m.Files)) {
+		s.Files = append(s.Files, forms.SealedFile{Name: name, Digest: m.Files[name]})
+	}
+	return s
+}
+
 // formAct fills Appendix 4 from the run's outcome, signs it with the tester's EDS and writes it as
-// XML and as a printable page.
-func formAct(f actFlags, outcome forms.RunOutcome, feats []reports.Feature, now time.Time) (xmlPath, htmlPath string, act forms.TestAct, signers []forms.Signer, err error) {
+// XML and as a printable page in lang. The XML is the same in every language: fields 4 and 5 hold
+// the run's identifiers and codes, which only the page words.
+func formAct(f actFlags, lang forms.Lang, outcome forms.RunOutcome, feats []reports.Feature, now time.Time) (xmlPath, htmlPath string, act forms.TestAct, signers []forms.Signer, err error) {
 	if f.id == "" {
 		f.id = "act-" + now.Format("20060102-150405")
 	}
 	act = forms.TestAct{ID: f.id, Owner: f.owner, Initiator: f.initiator, OwnerSystem: f.ownerSystem,
-		InitiatorSystem: f.initiatorSystem, Services: f.services, Scenario: outcome.ScenarioText(),
-		Decision: outcome.DecisionText(), ProductionDate: f.productionDate}
+		InitiatorSystem: f.initiatorSystem, Services: f.services, TestingScenario: outcome.TestingScenario(),
+		TestingDecision: outcome.TestingDecision(), ProductionDate: f.productionDate}
 	if err := missingFields(f, feats); err != nil {
 		return "", "", act, nil, err
 	}
@@ -189,8 +211,12 @@ func formAct(f actFlags, outcome forms.RunOutcome, feats []reports.Feature, now 
 			return "", "", act, nil, err
 		}
 	}
+	texts, err := steps.SuiteTexts(features.Shep)
+	if err != nil {
+		return "", "", act, nil, err
+	}
 	var page bytes.Buffer
-	if err := forms.WriteActHTML(&page, act, signers); err != nil {
+	if err := forms.WriteActHTML(&page, act.WithNames(texts.In(string(lang))), signers, lang); err != nil {
 		return "", "", act, nil, err
 	}
 	xmlPath, htmlPath = filepath.Join(f.out, ActXMLFile), filepath.Join(f.out, ActHTMLFile)
@@ -210,39 +236,39 @@ var (
 	initiatorRoles = []sut.Role{sut.SyncInitiator, sut.RESTInitiator, sut.AsyncSender}
 )
 
-// runGaps names, one sentence each, what keeps the run in f.out from supporting a positive
-// decision on the act f describes, whatever its verdict: the run must have tested the system,
-// roles and services the act names, at the Rules' own limits, with every scenario of each role run
-// (R-24, R-42: the act records a positive result of integration testing).
-func runGaps(f actFlags) []string {
+// runGaps names what keeps the run in f.out from supporting a positive decision on the act f
+// describes, whatever its verdict: the run must have tested the system, roles and services the act
+// names, at the Rules' own limits, with every scenario of each role run (R-24, R-42: the act
+// records a positive result of integration testing). Each gap is a code with the identifiers it
+// names; the act words it in the language it is read in.
+func runGaps(f actFlags) []forms.Gap {
 	b, err := os.ReadFile(filepath.Join(f.out, steps.RunFile))
 	if err != nil {
-		return []string{fmt.Sprintf("the run is unknown: %s has no %s naming its time scale, system under test and roles", f.out, steps.RunFile)}
+		return []forms.Gap{{Code: forms.GapRunUnknown}}
 	}
 	var ri steps.RunInfo
 	if err := json.Unmarshal(b, &ri); err != nil {
-		return []string{fmt.Sprintf("%s cannot be read: %v", filepath.Join(f.out, steps.RunFile), err)}
+		return []forms.Gap{{Code: forms.GapRunUnreadable}}
 	}
-	var gaps []string
-	gap := func(format string, a ...any) { gaps = append(gaps, fmt.Sprintf(format, a...)) }
+	var gaps []forms.Gap
 	if ri.SUT.Demonstration {
-		gap("the run was a demonstration of the built-in sample systems and certifies nothing; run it against the agency's system (--sut-image, --sut-url or sut in --config)")
+		gaps = append(gaps, forms.Gap{Code: forms.GapDemonstration})
 	}
 	if ri.TimeScale != 1 {
-		gap("the run shrank every limit by the time scale %g; only a run at the Rules' own limits (time scale 1) certifies", ri.TimeScale)
+		gaps = append(gaps, forms.Gap{Code: forms.GapTimeScale, Scale: strconv.FormatFloat(ri.TimeScale, 'g', -1, 64)})
 	}
 	if ri.Filtered {
-		gap("the run was narrowed with --tags (it selected %s): only a run of every scenario of each role certifies", ri.Tags)
+		gaps = append(gaps, forms.Gap{Code: forms.GapFiltered, Tags: ri.Tags})
 	}
 	if ri.SUT.Kind == "" {
-		return append(gaps, fmt.Sprintf("%s names no system under test (it was written by an earlier shepconf); run the suite again", steps.RunFile))
+		return append(gaps, forms.Gap{Code: forms.GapNoSystemUnderTest})
 	}
 
 	certified := map[sut.Role]bool{}
 	var services []string // exercised in a certified role
 	for _, r := range ri.Roles {
 		if !r.Certified() {
-			gap("role %s: %s", r.Role, shortfall(r))
+			gaps = append(gaps, forms.Gap{Code: forms.GapRoleNotCertified, Role: r.Role, Failed: r.Failed, Skipped: r.Skipped})
 			continue
 		}
 		certified[sut.Role(r.Role)] = true
@@ -252,67 +278,41 @@ func runGaps(f actFlags) []string {
 			}
 		}
 	}
+	sys := ri.SUT.SystemID
 	if len(ri.Roles) == 0 {
-		gap("the run certified no role of %s", ri.SUT.SystemID)
+		gaps = append(gaps, forms.Gap{Code: forms.GapNoRole, System: sys})
 	}
 
-	sys := ri.SUT.SystemID
 	asOwner, asInitiator := f.ownerSystem == sys, f.initiatorSystem == sys
 	if !asOwner && !asInitiator {
-		gap("the act names owner system %s and initiator system %s, but the run tested %s", f.ownerSystem, f.initiatorSystem, sys)
+		gaps = append(gaps, forms.Gap{Code: forms.GapSystemNotTested, System: sys})
 	}
-	side := func(roles []sut.Role, field, name string) {
+	side := func(roles []sut.Role, name string) {
 		if !slices.ContainsFunc(roles, func(r sut.Role) bool { return certified[r] }) {
-			gap("the act names %s as the %s system (field %s), but the run certified it in no %s role (%s)", sys, name, field, name, roleList(roles))
+			gaps = append(gaps, forms.Gap{Code: forms.GapSideNotCertified, System: sys, Side: name, Roles: roleList(roles)})
 		}
 	}
 	if asOwner {
-		side(ownerRoles, "2.1", "owner")
+		side(ownerRoles, forms.OwnerSide)
 	}
 	if asInitiator {
-		side(initiatorRoles, "2.2", "initiator")
+		side(initiatorRoles, forms.InitiatorSide)
 	}
 
 	for _, s := range f.services {
-		if slices.Contains(services, s.Key) {
-			continue
+		if !slices.Contains(services, s.Key) {
+			gaps = append(gaps, forms.Gap{Code: forms.GapServiceNotExercised, Service: s.Key, Exercised: services})
 		}
-		seen := "none"
-		if len(services) > 0 {
-			seen = strings.Join(services, ", ")
-		}
-		gap("service %s was not exercised in a certified role of the run (services exercised: %s)", s.Key, seen)
 	}
 	return gaps
 }
 
-// shortfall says why a role is not certified: scenarios that failed or did not run to the end.
-func shortfall(r steps.RoleResult) string {
-	count := func(n int, what string) string {
-		if n == 1 {
-			return "1 scenario " + what
-		}
-		return fmt.Sprintf("%d scenarios %s", n, what)
-	}
-	var parts []string
-	if r.Failed > 0 {
-		parts = append(parts, count(r.Failed, "failed"))
-	}
-	if r.Skipped > 0 {
-		parts = append(parts, count(r.Skipped, "skipped or not run to the end"))
-	}
-	if len(parts) == 0 {
-		return "no scenario of the role ran"
-	}
-	return strings.Join(parts, ", ")
-}
-
-func roleList(rs []sut.Role) string {
-	names := make([]string, len(rs))
+func roleList(rs []sut.Role) forms.IDList {
+	names := make(forms.IDList, len(rs))
 	for i, r := range rs {
 		names[i] = string(r)
 	}
-	return strings.Join(names, ", ")
+	return names
 }
 
 // outcomeOf reads the scenarios and the verdict of a run as the report computes them.
@@ -325,7 +325,7 @@ func outcomeOf(feats []reports.Feature, date time.Time) forms.RunOutcome {
 		}
 	}
 	for _, r := range reports.Remarks(feats) {
-		o.Remarks = append(o.Remarks, forms.RunRemark{Scenario: r.Feature + " / " + r.Scenario, Code: r.Code, Rule: r.Rule, Reason: r.Reason})
+		o.Remarks = append(o.Remarks, forms.RunRemark{Code: r.Code, Rule: r.Rule, Feature: r.Feature, Scenario: r.Scenario, Reason: r.Reason})
 	}
 	return o
 }
@@ -338,10 +338,10 @@ func missingFields(f actFlags, feats []reports.Feature) error {
 		if strings.TrimSpace(value) != "" {
 			return
 		}
-		b := &rule.Breach{Rule: "A4-F", Field: "A4-F field " + field + " (" + label + ")", Expected: "a value", Observed: "empty",
-			Fix: "pass " + flagName}
+		b := &rule.Breach{Rule: "A4-F", Field: msg.Raw("A4-F field " + field + " (" + label + ")"), Expected: msg.F("a value"), Observed: msg.F("empty"),
+			Fix: msg.F("pass %s", flagName)}
 		if seen != "" {
-			b.Note = seen
+			b.Note = msg.Raw(seen)
 		}
 		p = append(p, b)
 	}
@@ -391,13 +391,13 @@ func testerProblems(f actFlags) forms.Problems {
 	}
 	var p forms.Problems
 	if strings.TrimSpace(f.tester) == "" {
-		p = append(p, &rule.Breach{Rule: "R-8", Field: "the tester's EDS", Expected: "the tester's name", Observed: "empty", Fix: `pass --tester "Full Name" (or --key and --cert)`})
+		p = append(p, &rule.Breach{Rule: "R-8", Field: msg.F("the tester's EDS"), Expected: msg.F("the tester's name"), Observed: msg.F("empty"), Fix: msg.F(`pass --tester "Full Name" (or --key and --cert)`)})
 	}
 	if !twelveDigits.MatchString(f.testerIIN) {
-		p = append(p, &rule.Breach{Rule: "R-8", Field: "the tester's EDS", Expected: "the tester's IIN, 12 digits", Observed: fmt.Sprintf("%q", f.testerIIN), Fix: "pass --tester-iin with the 12-digit IIN"})
+		p = append(p, &rule.Breach{Rule: "R-8", Field: msg.F("the tester's EDS"), Expected: msg.F("the tester's IIN, 12 digits"), Observed: msg.F("%q", f.testerIIN), Fix: msg.F("pass --tester-iin with the 12-digit IIN")})
 	}
 	if f.testerBIN != "" && !twelveDigits.MatchString(f.testerBIN) {
-		p = append(p, &rule.Breach{Rule: "R-8", Field: "the tester's EDS", Expected: "the organisation's BIN, 12 digits", Observed: fmt.Sprintf("%q", f.testerBIN), Fix: "pass --tester-bin with the 12-digit BIN, or leave it out"})
+		p = append(p, &rule.Breach{Rule: "R-8", Field: msg.F("the tester's EDS"), Expected: msg.F("the organisation's BIN, 12 digits"), Observed: msg.F("%q", f.testerBIN), Fix: msg.F("pass --tester-bin with the 12-digit BIN, or leave it out")})
 	}
 	return p
 }
@@ -469,8 +469,10 @@ func rootsOf(f actFlags, fromState bool) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// verifyAct checks every EDS of an act against the NCA roots and prints the signers.
-func verifyAct(f actFlags, stdout, stderr io.Writer) int {
+// verifyAct checks every EDS of an act against the NCA roots and prints the signers, and the
+// decision in lang. It reads act.xml alone: the signed act is the same whatever language its page
+// was rendered in, and the page carries no signature.
+func verifyAct(f actFlags, lang forms.Lang, stdout, stderr io.Writer) int {
 	doc, err := os.ReadFile(f.verify)
 	if err != nil {
 		fmt.Fprintln(stderr, "shepconf act:", err)
@@ -497,7 +499,8 @@ func verifyAct(f actFlags, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "signature %d: %s (IIN %s, BIN %s), certificate %X issued by %s, valid to %s\n",
 			i+1, c.Subject.CommonName, orNone(iin), orNone(bin), c.SerialNumber, c.Issuer.CommonName, c.NotAfter.In(clock.Astana).Format(time.DateOnly))
 	}
-	fmt.Fprintf(stdout, "Decision: %s\n", firstLine(act.Decision))
+	decision, _ := act.DecisionIn(lang)
+	fmt.Fprintf(stdout, "Decision: %s\n", firstLine(decision))
 	return exitConformant
 }
 

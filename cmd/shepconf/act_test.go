@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -82,9 +82,16 @@ func TestActFromRunIsSignedAndVerifies(t *testing.T) {
 			t.Errorf("the decision printed does not say %q:\n%s", want, out)
 		}
 	}
-	for _, want := range []string{"<key>OWN_SERVICE</key>", "(time scale 1) certifies", "demonstration of the built-in sample systems", "[A1-P4, R-2.23, R-6, R-53]", "<productionDate/>", "ds:Signature"} {
+	// act.xml holds the run's identifiers and the gaps' codes; the page words them.
+	for _, want := range []string{"<key>OWN_SERVICE</key>", `<gap code="time-scale" scale="0.01"/>`, `<gap code="demonstration"/>`, `clauses="A1-P4 R-2.23 R-6 R-53"`,
+		`<testingDecision code="not-ready">`, `<seal sealed="`, `<file name="cucumber.json" digest="sha256:`, "<productionDate/>", "ds:Signature"} {
 		if !bytes.Contains(signed, []byte(want)) {
 			t.Errorf("act.xml lacks %q", want)
+		}
+	}
+	for _, want := range []string{`<html lang="en">`, "[A1-P4, R-2.23, R-6, R-53]", "(time scale 1) certifies", "demonstration of the built-in sample systems"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("act.html lacks %q", want)
 		}
 	}
 	assertInOrder(t, string(page), "1.1", "1.2", "2.1", "2.2", "3.1", "3.2", ">4<", ">5<", ">6<", "Aigerim Tester")
@@ -146,8 +153,10 @@ func TestActWithSuppliedKey(t *testing.T) {
 		t.Fatalf("form the act: exit %d\n%s", code, out)
 	}
 	signed, _ := os.ReadFile(filepath.Join(dir, ActXMLFile))
-	if !bytes.Contains(signed, []byte("- failed: The synchronous channel / A late answer is refused [A2-T1]")) {
-		t.Errorf("the decision does not name the failed scenario and its clause:\n%s", signed)
+	page, _ := os.ReadFile(filepath.Join(dir, ActHTMLFile))
+	if !bytes.Contains(signed, []byte(`<scenario status="failed" feature="The synchronous channel" name="A late answer is refused" clauses="A2-T1"/>`)) ||
+		!bytes.Contains(page, []byte("<p>Scenarios that did not pass:</p>\n<ul>\n<li data-status=\"failed\">failed: The synchronous channel / A late answer is refused [A2-T1]</li>")) {
+		t.Errorf("the act does not name the failed scenario and its clause:\n%s", signed)
 	}
 	code, out = shepconf(t, "act", "--out", dir, "--verify", filepath.Join(dir, ActXMLFile), "--roots", rootsPath)
 	if code != exitConformant || !strings.Contains(out, "Daniyar Tester (IIN 850505300456, BIN 100140000002)") {
@@ -214,29 +223,37 @@ func TestActSaysReadyOnlyForWhatWasTested(t *testing.T) {
 		name     string
 		change   func(*steps.RunInfo)
 		statuses []string
-		want     []string // the gaps the decision must name; none for ready
+		want     []string // the gaps the decision printed must name; none for ready
+		inXML    []string // the same gaps as act.xml holds them
 	}{
-		{"a complete run of the system the act names", func(*steps.RunInfo) {}, nil, nil},
+		{"a complete run of the system the act names", func(*steps.RunInfo) {}, nil, nil, nil},
 		{"a run narrowed with --tags that skipped a role scenario", func(ri *steps.RunInfo) {
 			ri.Filtered, ri.Tags, ri.Verdict = true, "@R-47 && @role-sync-owner", "INCOMPLETE"
 			ri.Roles[0].Passed, ri.Roles[0].Skipped = 1, 1
-		}, []string{"passed", "skipped"}, []string{"narrowed with --tags (it selected @R-47 && @role-sync-owner)", "role sync-owner: 1 scenario skipped", "verdict INCOMPLETE: 1 of 2 scenarios did not pass"}},
+		}, []string{"passed", "skipped"},
+			[]string{"narrowed with --tags (it selected @R-47 && @role-sync-owner)", "role sync-owner: 1 scenario(s) skipped", "verdict INCOMPLETE: 1 of 2 scenarios did not pass"},
+			[]string{`<gap code="filtered" tags="@R-47 &amp;&amp; @role-sync-owner"/>`, `<gap code="role-not-certified" role="sync-owner" skipped="1"/>`,
+				`<gap code="scenarios-not-passed" open="1" total="2" verdict="INCOMPLETE"/>`}},
 		{"a narrowed run in which every scenario selected passed", func(ri *steps.RunInfo) { ri.Filtered = true }, nil,
-			[]string{"narrowed with --tags"}},
+			[]string{"narrowed with --tags"}, []string{`<gap code="filtered"`}},
 		{"a demonstration with the built-in sample systems", func(ri *steps.RunInfo) {
 			ri.SUT = steps.SUTInfo{Kind: "reference", Demonstration: true, SystemID: "AGENCY_SYS"}
-		}, nil, []string{"the run was a demonstration of the built-in sample systems and certifies nothing", "the act names owner system MJ_IS and initiator system INITIATOR_SYS, but the run tested AGENCY_SYS"}},
+		}, nil, []string{"the run was a demonstration of the built-in sample systems and certifies nothing", "the act names owner system MJ_IS and initiator system INITIATOR_SYS, but the run tested AGENCY_SYS"},
+			[]string{`<gap code="demonstration"/>`, `<gap code="system-not-tested" system="AGENCY_SYS"/>`}},
 		{"a run of another system", func(ri *steps.RunInfo) { ri.SUT.SystemID = "MF_IS" }, nil,
-			[]string{"but the run tested MF_IS"}},
+			[]string{"but the run tested MF_IS"}, []string{`<gap code="system-not-tested" system="MF_IS"/>`}},
 		{"the owner system tested only as an initiator", func(ri *steps.RunInfo) { ri.Roles = ri.Roles[1:]; ri.Roles[0].Services = []string{"OWN_SERVICE"} }, nil,
-			[]string{"the act names MJ_IS as the owner system (field 2.1), but the run certified it in no owner role"}},
+			[]string{"the act names MJ_IS as the owner system (field 2.1), but the run certified it in no owner role (sync-owner, rest-owner, async-receiver-pull, async-receiver-push)"},
+			[]string{`<gap code="side-not-certified" system="MJ_IS" side="owner" roles="sync-owner rest-owner async-receiver-pull async-receiver-push"/>`}},
 		{"a service the run did not exercise", func(ri *steps.RunInfo) { ri.Roles[0].Services = []string{"LOOKUP"} }, nil,
-			[]string{"service OWN_SERVICE was not exercised in a certified role of the run (services exercised: LOOKUP, OTHER_SERVICE)"}},
+			[]string{"service OWN_SERVICE was not exercised in a certified role of the run (services exercised: LOOKUP, OTHER_SERVICE)"},
+			[]string{`<gap code="service-not-exercised" service="OWN_SERVICE" exercised="LOOKUP OTHER_SERVICE"/>`}},
 		{"a service exercised only in a role that failed", func(ri *steps.RunInfo) { ri.Roles[0].Passed, ri.Roles[0].Failed = 0, 2 }, []string{"failed", "failed"},
-			[]string{"role sync-owner: 2 scenarios failed", "service OWN_SERVICE was not exercised"}},
-		{"a shrunk time scale", func(ri *steps.RunInfo) { ri.TimeScale = 0.01 }, nil, []string{"time scale 0.01"}},
+			[]string{"role sync-owner: 2 scenario(s) failed", "service OWN_SERVICE was not exercised"},
+			[]string{`<gap code="role-not-certified" role="sync-owner" failed="2"/>`, `<gap code="service-not-exercised" service="OWN_SERVICE" exercised="OTHER_SERVICE"/>`}},
+		{"a shrunk time scale", func(ri *steps.RunInfo) { ri.TimeScale = 0.01 }, nil, []string{"time scale 0.01"}, []string{`<gap code="time-scale" scale="0.01"/>`}},
 		{"a run.json of an earlier shepconf, without the system under test", func(ri *steps.RunInfo) { *ri = steps.RunInfo{TimeScale: 1, Verdict: "CONFORMANT"} }, nil,
-			[]string{"names no system under test"}},
+			[]string{"names no system under test"}, []string{`<gap code="no-system-under-test"/>`}},
 	}
 	state := t.TempDir() // one simulated NCA for every act
 	for _, c := range cases {
@@ -255,19 +272,22 @@ func TestActSaysReadyOnlyForWhatWasTested(t *testing.T) {
 			}
 			signed, _ := os.ReadFile(filepath.Join(dir, ActXMLFile))
 			if c.want == nil {
-				if !strings.Contains(out, "Decision: The service is ready for commissioning") || !bytes.Contains(signed, []byte("is ready for commissioning")) {
+				if !strings.Contains(out, "Decision: The service is ready for commissioning") || !bytes.Contains(signed, []byte(`<testingDecision code="ready"/>`)) || bytes.Contains(signed, []byte("<gap ")) {
 					t.Errorf("a complete run is not ready:\n%s", out)
 				}
 				return
 			}
-			if !strings.Contains(out, "Decision: The service is not ready for commissioning") || bytes.Contains(signed, []byte("is ready for commissioning")) {
+			if !strings.Contains(out, "Decision: The service is not ready for commissioning") || !bytes.Contains(signed, []byte(`<testingDecision code="not-ready">`)) {
 				t.Errorf("the act says ready:\n%s", out)
 			}
 			for _, w := range c.want {
-				var inXML bytes.Buffer
-				_ = xml.EscapeText(&inXML, []byte(w))
-				if !strings.Contains(out, w) || !bytes.Contains(signed, inXML.Bytes()) {
-					t.Errorf("neither the output nor the act names %q:\n%s", w, out)
+				if !strings.Contains(out, w) {
+					t.Errorf("the output does not name %q:\n%s", w, out)
+				}
+			}
+			for _, w := range c.inXML {
+				if !bytes.Contains(signed, []byte(w)) {
+					t.Errorf("act.xml lacks %s:\n%s", w, signed)
 				}
 			}
 		})
@@ -295,7 +315,8 @@ func TestActWithRemarksIsStillReady(t *testing.T) {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	signed, _ := os.ReadFile(filepath.Join(dir, ActXMLFile))
-	if !strings.Contains(out, "Decision: The service is ready for commissioning") || !bytes.Contains(signed, []byte("1 remark(s)")) {
+	page, _ := os.ReadFile(filepath.Join(dir, ActHTMLFile))
+	if !strings.Contains(out, "Decision: The service is ready for commissioning") || !strings.Contains(out, "The run made 1 remark(s), listed in field 4 (rsa-sha1)") {
 		t.Errorf("a complete run with a remark is not ready, or the decision does not name the remark:\n%s", out)
 	}
 	for _, want := range []string{"remark rsa-sha1 (A6-S2), The agency's owner / exchange 0: SHA-1 is deprecated; sign with RSA-SHA256"} {
@@ -303,7 +324,117 @@ func TestActWithRemarksIsStillReady(t *testing.T) {
 			t.Errorf("the output lacks %q:\n%s", want, out)
 		}
 	}
-	if !bytes.Contains(signed, []byte("Remark 1. rsa-sha1 (A6-S2)")) {
-		t.Errorf("field 4 of the act does not list the remark")
+	if !bytes.Contains(signed, []byte(`<remark code="rsa-sha1" rule="A6-S2" feature="The agency`)) || !bytes.Contains(page, []byte("<li>rsa-sha1 (A6-S2), The agency&#39;s owner / exchange 0: signed with RSA-SHA1")) {
+		t.Errorf("field 4 of the act does not list the remark:\n%s", signed)
+	}
+}
+
+// The act's page is rendered in Kazakh, Russian or English (--lang) with the form's own labels,
+// and each shows the same fields and signer; act.xml is the same whatever the page's language, and
+// --verify accepts it in each and refuses it changed after signing.
+func TestActInEachLanguage(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	writeRun(t, dir, steps.RunInfo{TimeScale: 1, Tags: "~@load && @role-sync-owner", Verdict: "NOT CONFORMANT",
+		SUT:   steps.SUTInfo{Kind: "container", SystemID: "MJ_IS", BIN: "100140000002", Image: "agency:1"},
+		Roles: []steps.RoleResult{{Role: "sync-owner", Passed: 1, Failed: 1, Services: []string{"OWN_SERVICE"}}}}, "passed", "failed")
+	words := map[string][]string{ // the title, a row label, field 5's label, the empty field 6, the decision printed
+		"kk": {"Тестілеу және пайдалануға енгізу туралы акт", "Сервис иесінің атауы", "Тестілеу нәтижелері бойынша шешім", "оператор толтырады",
+			"Decision: Сервис пайдалануға енгізуге дайын емес", "sync-owner рөлі: 1 сценарий өтпеді"},
+		"ru": {"Акт тестирования и ввода в эксплуатацию", "Наименование владельца сервиса", "Решение по результатам тестирования", "заполняется оператором",
+			"Decision: Сервис не готов к вводу в эксплуатацию", "роль sync-owner: не пройдено сценариев: 1"},
+		"en": {"Act of testing and commissioning", "Name of the service owner", "Decision based on the results of testing", "to be filled in by the operator",
+			"Decision: The service is not ready for commissioning", "role sync-owner: 1 scenario(s) failed"},
+	}
+	acts, shown := map[string][]byte{}, map[string]string{}
+	for _, lang := range []string{"kk", "ru", "en"} {
+		code, out := shepconf(t, actArgs(dir, "--tester", "Aigerim Tester", "--tester-iin", "900101300123", "--state", state, "--id", "act-lang", "--lang", lang)...)
+		if code != exitConformant || !strings.Contains(out, words[lang][4]) || !strings.Contains(out, "  - "+words[lang][5]) {
+			t.Fatalf("form the act in %s: exit %d\n%s", lang, code, out)
+		}
+		page, _ := os.ReadFile(filepath.Join(dir, ActHTMLFile))
+		if !bytes.Contains(page, []byte(`<html lang="`+lang+`">`)) {
+			t.Errorf("%s: the page does not say its language", lang)
+		}
+		for _, w := range words[lang][:4] {
+			if !bytes.Contains(page, []byte(w)) {
+				t.Errorf("%s: the page lacks %q", lang, w)
+			}
+		}
+		shown[lang] = shownOf(page)
+		signed, _ := os.ReadFile(filepath.Join(dir, ActXMLFile))
+		acts[lang] = signed
+
+		xmlPath := filepath.Join(dir, "act-"+lang+".xml")
+		if err := os.WriteFile(xmlPath, signed, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out = shepconf(t, "act", "--out", dir, "--state", state, "--verify", xmlPath, "--lang", lang)
+		if code != exitConformant || !strings.Contains(out, "1 valid EDS") || !strings.Contains(out, "Aigerim Tester (IIN 900101300123") || !strings.Contains(out, words[lang][4]) {
+			t.Errorf("verify the act rendered in %s: exit %d\n%s", lang, code, out)
+		}
+		// Changed after signing, the act rendered in each language is refused: a decision turned
+		// positive, a party renamed.
+		for _, forge := range [][2]string{{`code="not-ready"`, `code="ready"`}, {"Ministry of Finance", "Ministry of Energy"}} {
+			if !bytes.Contains(signed, []byte(forge[0])) {
+				t.Fatalf("%s: act.xml lacks %s", lang, forge[0])
+			}
+			forged := filepath.Join(dir, "forged-"+lang+".xml")
+			if err := os.WriteFile(forged, bytes.Replace(signed, []byte(forge[0]), []byte(forge[1]), 1), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if code, out := shepconf(t, "act", "--out", dir, "--state", state, "--verify", forged, "--lang", lang); code != exitFailed || !strings.Contains(out, "NOT VALID") || !strings.Contains(out, "R-8") {
+				t.Errorf("%s: an act changed after signing (%s): exit %d\n%s", lang, forge[1], code, out)
+			}
+		}
+	}
+	for _, lang := range []string{"kk", "ru"} {
+		if shown[lang] != shown["en"] {
+			t.Errorf("the page in %s shows\n%s\nthe page in English\n%s", lang, shown[lang], shown["en"])
+		}
+		if a, b := unsigned(t, acts[lang]), unsigned(t, acts["en"]); !bytes.Equal(a, b) {
+			t.Errorf("act.xml differs with the page's language (%s):\n%s\n%s", lang, a, b)
+		}
+	}
+}
+
+var shownFacts = regexp.MustCompile(`(data-field|data-status|data-gap|data-decision|datetime)="([^"]*)"|<td>(CN=[^<]*)</td>`)
+
+// shownOf is what a page shows apart from its words: rows, statuses, gaps, decision, dates and the
+// signers' names.
+func shownOf(page []byte) string {
+	var b strings.Builder
+	for _, m := range shownFacts.FindAllSubmatch(page, -1) {
+		fmt.Fprintf(&b, "%s=%s%s\n", m[1], m[2], m[3])
+	}
+	return b.String()
+}
+
+// unsigned is a signed act without its signatures.
+func unsigned(t *testing.T, signed []byte) []byte {
+	t.Helper()
+	i := bytes.Index(signed, []byte("<ds:Signature"))
+	if i < 0 {
+		t.Fatalf("an act without a signature:\n%s", signed)
+	}
+	return signed[:i]
+}
+
+// A language the act is not rendered in is refused, naming the flag, the languages and the fix.
+func TestActRefusesAnUnknownLanguage(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		actArgs(dir, "--tester", "Aigerim Tester", "--tester-iin", "900101300123", "--lang", "de"),
+		{"act", "--out", dir, "--verify", filepath.Join(dir, ActXMLFile), "--lang", "KK"},
+		{"act", "--out", dir, "--lang", ""},
+	} {
+		lang := args[len(args)-1]
+		code, out := shepconf(t, args...)
+		want := fmt.Sprintf(`shepconf act: --lang: %q is not a language of the act: it is rendered in kk (Kazakh), ru (Russian) or en (English); pass --lang kk, --lang ru or --lang en`, lang)
+		if code != exitError || !strings.Contains(out, want) {
+			t.Errorf("--lang %q: exit %d\n%s", lang, code, out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ActXMLFile)); err == nil {
+		t.Error("an act was formed in an unknown language")
 	}
 }

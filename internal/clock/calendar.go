@@ -2,7 +2,6 @@ package clock
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -10,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // DayKind says what sort of day a calendar day is.
@@ -34,7 +35,7 @@ type Day struct {
 
 // ErrNotCovered is returned when a computation needs a year the calendar has no data for: counting
 // working days across it with weekends alone would give wrong deadlines without saying so.
-var ErrNotCovered = errors.New("the working calendar has no data for this year")
+var ErrNotCovered = msg.Errorf("the working calendar has no data for this year")
 
 // Calendar is the Kazakhstan working calendar over the years it has data for. The Rules count every
 // procedure deadline in working days (жұмыс күні) without defining them (requirements §0); the
@@ -160,7 +161,7 @@ func Date(t time.Time) time.Time {
 func (c *Calendar) Kind(t time.Time) (DayKind, error) {
 	day := Date(t)
 	if !c.years[day.Year()] {
-		return "", fmt.Errorf("%w: %d (add fixtures/calendar/%d%s)", ErrNotCovered, day.Year(), day.Year(), dataSuffix)
+		return "", msg.Errorf("%w: %d (add fixtures/calendar/%d%s)", ErrNotCovered, day.Year(), day.Year(), dataSuffix)
 	}
 	if e, ok := c.days[day]; ok {
 		return e.Kind, nil

@@ -3,13 +3,15 @@ package cms
 import (
 	"encoding/asn1"
 	"strings"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // gostArc is the root of the Russian national algorithm OIDs (GOST R 34.10, 34.11 and their
 // parameters): 1.2.643.
 var gostArc = asn1.ObjectIdentifier{1, 2, 643}
 
-const gostNote = "GOST R 34.10/34.11 signatures are not supported by this simulator: sign with RSA or ECDSA and SHA-256 for the simulated exchange"
+var gostNote = msg.F("GOST R 34.10/34.11 signatures are not supported by this simulator: sign with RSA or ECDSA and SHA-256 for the simulated exchange")
 
 // gostNames gives the common GOST OIDs a readable name in refusals.
 var gostNames = map[string]string{
@@ -57,7 +59,7 @@ func gostIn(der []byte) string {
 // available here.
 var stbArc = asn1.ObjectIdentifier{1, 2, 112, 0, 2, 0, 34, 101}
 
-const stbNote = "STB 34.101 signatures are not supported by this simulator: sign with RSA or ECDSA and SHA-256 for the simulated exchange"
+var stbNote = msg.F("STB 34.101 signatures are not supported by this simulator: sign with RSA or ECDSA and SHA-256 for the simulated exchange")
 
 // stbStandards names the standards under the arc.
 var stbStandards = map[int]string{

@@ -3,11 +3,11 @@ package cms
 import (
 	"crypto/x509"
 	"encoding/asn1"
-	"fmt"
 	"net/http"
 
 	"github.com/digitorus/pkcs7"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 )
 
@@ -38,11 +38,11 @@ func SignDetached(id *pki.Identity, data []byte, opts ...SignOption) ([]byte, er
 		o(&cfg)
 	}
 	if id == nil || id.Certificate == nil || id.Key == nil {
-		return nil, fmt.Errorf("cms: sign: the identity has no certificate or key")
+		return nil, msg.Errorf("cms: sign: the identity has no certificate or key")
 	}
 	sd, err := pkcs7.NewSignedData(data)
 	if err != nil {
-		return nil, fmt.Errorf("cms: sign: %w", err)
+		return nil, msg.Errorf("cms: sign: %w", err)
 	}
 	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
 	if len(id.Chain) > 0 {
@@ -51,7 +51,7 @@ func SignDetached(id *pki.Identity, data []byte, opts ...SignOption) ([]byte, er
 		err = sd.AddSigner(id.Certificate, id.Key, pkcs7.SignerInfoConfig{})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cms: sign as %s: %w", id.Certificate.Subject.CommonName, err)
+		return nil, msg.Errorf("cms: sign as %s: %w", id.Certificate.Subject.CommonName, err)
 	}
 	if cfg.tsaURL != "" {
 		// The token is over the signature value, so it is asked for after signing and added as
@@ -59,12 +59,12 @@ func SignDetached(id *pki.Identity, data []byte, opts ...SignOption) ([]byte, er
 		si := &sd.GetSignedData().SignerInfos[0]
 		token, err := requestToken(cfg.tsaURL, cfg.client, si.EncryptedDigest)
 		if err != nil {
-			return nil, fmt.Errorf("cms: sign: time-stamp from %s: %w", cfg.tsaURL, err)
+			return nil, msg.Errorf("cms: sign: time-stamp from %s: %w", cfg.tsaURL, err)
 		}
 		if err := si.SetUnauthenticatedAttributes([]pkcs7.Attribute{
 			{Type: oidSignatureTimeStampToken, Value: asn1.RawValue{FullBytes: token}},
 		}); err != nil {
-			return nil, fmt.Errorf("cms: sign: add the time-stamp token: %w", err)
+			return nil, msg.Errorf("cms: sign: add the time-stamp token: %w", err)
 		}
 	}
 	sd.Detach()

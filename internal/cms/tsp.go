@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"crypto/x509"
-	"fmt"
 	"io"
 	"math/big"
 	"net/http"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Media types of RFC 3161 over HTTP (section 3.4).
@@ -51,17 +52,17 @@ func requestToken(url string, client *http.Client, value []byte) ([]byte, error)
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("HTTP %d: %s", resp.StatusCode, bytes.TrimSpace(reply[:min(len(reply), 200)]))
+		return nil, msg.Errorf("HTTP %d: %s", resp.StatusCode, string(bytes.TrimSpace(reply[:min(len(reply), 200)])))
 	}
 	ts, err := timestamp.ParseResponse(reply)
 	if err != nil {
-		return nil, fmt.Errorf("the reply is not a granted time-stamp: %w", err)
+		return nil, msg.Errorf("the reply is not a granted time-stamp: %w", err)
 	}
 	if ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
-		return nil, fmt.Errorf("the reply's nonce is not the request's: it answers another request")
+		return nil, msg.Errorf("the reply's nonce is not the request's: it answers another request")
 	}
 	if !imprintMatches(ts, value) {
-		return nil, fmt.Errorf("the reply's message imprint is not over the signature value")
+		return nil, msg.Errorf("the reply's message imprint is not over the signature value")
 	}
 	return ts.RawToken, nil
 }
@@ -80,22 +81,22 @@ func imprintMatches(ts *timestamp.Timestamp, value []byte) bool {
 // time-stamping at the token's time.
 func verifyToken(token, value []byte, roots, intermediates *x509.CertPool) (*timestamp.Timestamp, *x509.Certificate, error) {
 	if algo := gostIn(token); algo != "" {
-		return nil, nil, fail(NotSupported, "the time-stamp token uses %s: %s", algo, gostNote)
+		return nil, nil, fail(NotSupported, msg.F("the time-stamp token uses %s: %s", algo, gostNote))
 	}
 	ts, err := timestamp.Parse(token)
 	if err != nil {
-		return nil, nil, fail(BadTimestamp, "the time-stamp token is not a valid RFC 3161 token: %v", err)
+		return nil, nil, fail(BadTimestamp, msg.F("the time-stamp token is not a valid RFC 3161 token: %v", err))
 	}
 	if !imprintMatches(ts, value) {
-		return nil, nil, fail(BadTimestamp, "the time-stamp token is not over this signature's value (its message imprint differs)")
+		return nil, nil, fail(BadTimestamp, msg.F("the time-stamp token is not over this signature's value (its message imprint differs)"))
 	}
 	p7, err := pkcs7.Parse(token)
 	if err != nil {
-		return nil, nil, fail(BadTimestamp, "the time-stamp token: %v", err)
+		return nil, nil, fail(BadTimestamp, msg.F("the time-stamp token: %v", err))
 	}
 	tsa := p7.GetOnlySigner()
 	if tsa == nil {
-		return nil, nil, fail(BadTimestamp, "the time-stamp token does not carry its TSA's certificate (request it with certReq true)")
+		return nil, nil, fail(BadTimestamp, msg.F("the time-stamp token does not carry its TSA's certificate (request it with certReq true)"))
 	}
 	if _, err := tsa.Verify(x509.VerifyOptions{
 		Roots:         roots,
@@ -103,8 +104,8 @@ func verifyToken(token, value []byte, roots, intermediates *x509.CertPool) (*tim
 		CurrentTime:   ts.Time,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
 	}); err != nil {
-		return nil, nil, fail(BadTimestamp, "the TSA %q is not trusted for time-stamping at %s: %v",
-			tsa.Subject.CommonName, ts.Time.UTC().Format(time.RFC3339), err)
+		return nil, nil, fail(BadTimestamp, msg.F("the TSA %q is not trusted for time-stamping at %s: %v",
+			tsa.Subject.CommonName, ts.Time.UTC().Format(time.RFC3339), err))
 	}
 	return ts, tsa, nil
 }

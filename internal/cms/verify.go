@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/digitorus/pkcs7"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Verifier checks detached signatures against a trust configuration.
@@ -36,27 +38,27 @@ func (v Verifier) VerifyDetached(sig, data []byte) (Verified, error) {
 	// GOST first: a GOST signature is a legitimate one this simulator cannot judge, which must not
 	// be reported as malformed or bad.
 	if algo := gostIn(sig); algo != "" {
-		return Verified{}, fail(NotSupported, "the signature uses %s: %s", algo, gostNote)
+		return Verified{}, fail(NotSupported, msg.F("the signature uses %s: %s", algo, gostNote))
 	}
 	if algo := stbIn(sig); algo != "" {
-		return Verified{}, fail(NotSupported, "the signature uses %s: %s", algo, stbNote)
+		return Verified{}, fail(NotSupported, msg.F("the signature uses %s: %s", algo, stbNote))
 	}
 	p7, err := pkcs7.Parse(sig)
 	if err != nil {
-		return Verified{}, fail(Malformed, "not a CMS SignedData (DER): %v", err)
+		return Verified{}, fail(Malformed, msg.F("not a CMS SignedData (DER): %v", err))
 	}
 	switch n := len(p7.Signers); {
 	case n == 0:
-		return Verified{}, fail(Malformed, "the SignedData has no signer")
+		return Verified{}, fail(Malformed, msg.F("the SignedData has no signer"))
 	case n > 1:
-		return Verified{}, fail(NotSupported, "the SignedData has %d signers: one signature file holds one signer here", n)
+		return Verified{}, fail(NotSupported, msg.F("the SignedData has %d signers: one signature file holds one signer here", n))
 	}
 	if len(p7.Content) > 0 {
-		return Verified{}, fail(Malformed, "the signature carries its content (attached, %d bytes): a detached signature (no eContent) is expected", len(p7.Content))
+		return Verified{}, fail(Malformed, msg.F("the signature carries its content (attached, %d bytes): a detached signature (no eContent) is expected", len(p7.Content)))
 	}
 	signer := p7.GetOnlySigner()
 	if signer == nil {
-		return Verified{}, fail(Malformed, "the signer's certificate is not in the SignedData: include it (and its chain)")
+		return Verified{}, fail(Malformed, msg.F("the signer's certificate is not in the SignedData: include it (and its chain)"))
 	}
 	p7.Content = data
 	at := now()
@@ -71,8 +73,8 @@ func (v Verifier) VerifyDetached(sig, data []byte) (Verified, error) {
 		CurrentTime:   at,
 		KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 	}); err != nil {
-		return Verified{}, fail(Untrusted, "the signer %q does not chain to a trusted root at %s: %v",
-			signer.Subject.CommonName, at.UTC().Format(time.RFC3339), err)
+		return Verified{}, fail(Untrusted, msg.F("the signer %q does not chain to a trusted root at %s: %v",
+			signer.Subject.CommonName, at.UTC().Format(time.RFC3339), err))
 	}
 	out := Verified{Signer: signer}
 	si := p7.Signers[0]
@@ -85,7 +87,7 @@ func (v Verifier) VerifyDetached(sig, data []byte) (Verified, error) {
 	}
 	if token == nil {
 		if v.RequireTimestamp {
-			return Verified{}, fail(NoTimestamp, "the signature carries no signature time-stamp token (unsigned attribute id-aa-signatureTimeStampToken %s): request one from the TSA over the signature value (CAdES-T)", oidSignatureTimeStampToken)
+			return Verified{}, fail(NoTimestamp, msg.F("the signature carries no signature time-stamp token (unsigned attribute id-aa-signatureTimeStampToken %s): request one from the TSA over the signature value (CAdES-T)", oidSignatureTimeStampToken))
 		}
 		return out, nil
 	}
@@ -104,16 +106,16 @@ func (v Verifier) VerifyDetached(sig, data []byte) (Verified, error) {
 // classify sorts pkcs7's verification errors into Problems.
 func classify(err error) *Error {
 	var mismatch *pkcs7.MessageDigestMismatchError
-	msg := err.Error()
+	text := err.Error()
 	switch {
 	case errors.As(err, &mismatch):
-		return fail(BadSignature, "the data's digest is not the one signed: the signature is over other bytes")
-	case errors.Is(err, x509.ErrUnsupportedAlgorithm), strings.Contains(msg, "unsupported"), strings.Contains(msg, "not supported"):
-		return fail(NotSupported, "%v (RSA or ECDSA with SHA-256 are verified)", err)
-	case strings.Contains(msg, "signing time"):
-		return fail(Untrusted, "%v", err)
-	case strings.Contains(msg, "attribute"):
-		return fail(Malformed, "%v", err)
+		return fail(BadSignature, msg.F("the data's digest is not the one signed: the signature is over other bytes"))
+	case errors.Is(err, x509.ErrUnsupportedAlgorithm), strings.Contains(text, "unsupported"), strings.Contains(text, "not supported"):
+		return fail(NotSupported, msg.F("%v (RSA or ECDSA with SHA-256 are verified)", err))
+	case strings.Contains(text, "signing time"):
+		return fail(Untrusted, msg.Of(err))
+	case strings.Contains(text, "attribute"):
+		return fail(Malformed, msg.Of(err))
 	}
-	return fail(BadSignature, "the signature value does not verify with the signer's key: %v", err)
+	return fail(BadSignature, msg.F("the signature value does not verify with the signer's key: %v", err))
 }

@@ -3,13 +3,14 @@ package envelope
 import (
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 )
 
-const (
-	wsdlAsync    = "the gateway's WSDL (AsyncChannel/v10)"
-	businessData = "Business data, not checked by the gateway (R-2.5)"
+var (
+	wsdlAsync    = msg.F("the gateway's WSDL (AsyncChannel/v10)")
+	businessData = msg.F("Business data, not checked by the gateway (R-2.5)")
 )
 
 // asyncInfoRows are the rows of the message metadata shared by A1-T1 and A1-T13 (rows 2-15): the
@@ -19,27 +20,27 @@ func asyncInfoRows(prefix string) []Field {
 		{Path: prefix + "request", Row: 1, Type: "AsyncSendMessagerequest", Required: true},
 		{Path: prefix + "request/messageInfo", Row: 2, Type: "AsyncMessageInfo", Required: true},
 		{Path: prefix + "request/messageInfo/messageId", Row: 3, Type: "xsd:string",
-			WireNote: "Set by the gateway: it must be empty when a message is sent to the gateway (A1-T13 row 3, O-5); optional in " + wsdlAsync},
+			WireNote: msg.F("Set by the gateway: it must be empty when a message is sent to the gateway (A1-T13 row 3, O-5); optional in %s", wsdlAsync)},
 		{Path: prefix + "request/messageInfo/correlationId", Row: 4, Type: "xsd:string",
-			WireNote: "Empty for REQUEST, the chain's identifier for every later message (A1-T13 row 4, O-6)"},
+			WireNote: msg.F("Empty for REQUEST, the chain's identifier for every later message (A1-T13 row 4, O-6)")},
 		{Path: prefix + "request/messageInfo/serviceId", Row: 5, Type: "xsd:string", Required: true, OtherSpelling: "serviceid"},
 		{Path: prefix + "request/messageInfo/messageType", Row: 6, Type: "xsd:string", Required: true,
-			WireNote: "The Rules name only REQUEST (O-7); " + wsdlAsync + " allows REQUEST, RESPONSE, NOTIFICATION and UPDATE"},
+			WireNote: msg.F("The Rules name only REQUEST (O-7); %s allows REQUEST, RESPONSE, NOTIFICATION and UPDATE", wsdlAsync)},
 		{Path: prefix + "request/messageInfo/routeId", Row: 7, Type: "xsd:string"},
 		{Path: prefix + "request/messageInfo/messageDate", Row: 8, Type: "xsd:dateTime", Required: true, OtherSpelling: "messegeDate"},
 		{Path: prefix + "request/messageInfo/sessionId", Row: 9, Type: "guid",
-			WireNote: "Filled by the gateway; required by the Rules' table but optional in " + wsdlAsync + " (O-8); a guid is a UUID in curly braces"},
+			WireNote: msg.F("Filled by the gateway; required by the Rules' table but optional in %s (O-8); a guid is a UUID in curly braces", wsdlAsync)},
 		{Path: prefix + "request/messageInfo/sender", Row: 10, Type: "SenderInfo", Required: true},
 		{Path: prefix + "request/messageInfo/sender/senderId", Row: 11, Type: "xsd:string", Required: true},
 		{Path: prefix + "request/messageInfo/sender/password", Row: 12, Type: "xsd:string"},
 		{Path: prefix + "request/messageInfo/properties", Row: 13, Type: "property"},
 		{Path: prefix + "request/messageInfo/properties/key", Row: 14, Type: "xsd:int",
-			WireNote: "A string of at most 30 characters in " + wsdlCommon + " (O-10)"},
+			WireNote: msg.F("A string of at most 30 characters in %s (O-10)", wsdlCommon)},
 		{Path: prefix + "request/messageInfo/properties/value", Row: 15, Type: "xsd:int",
-			WireNote: "A string of at most 500 characters in " + wsdlCommon + " (O-10)"},
+			WireNote: msg.F("A string of at most 500 characters in %s (O-10)", wsdlCommon)},
 		{Path: prefix + "request/messageData", Row: 16, Type: "messagedata", Required: true},
 		{Path: prefix + "request/messageData/data", Row: 17, Type: "xsd:Anytype",
-			WireNote: "Optional in A1-T1 but required in " + wsdlAsync + " and when delivered (A1-T13 row 17, O-12); " + businessData},
+			WireNote: msg.F("Optional in A1-T1 but required in %s and when delivered (A1-T13 row 17, O-12); %s", wsdlAsync, businessData)},
 	}
 }
 
@@ -49,9 +50,9 @@ func asyncFaultRows() []Field {
 		{Path: "", Row: 1, Type: "ErrorInfo", Required: true},
 		{Path: "errorCode", Row: 2, Type: "xsd:string", Required: true},
 		{Path: "errorMessage", Row: 2, Type: "xsd:string", Required: true,
-			WireNote: "Not in the Rules' asynchronous fault tables (O-13); required by " + wsdlCommon + " (ErrorInfo), so the wire carries it"},
+			WireNote: msg.F("Not in the Rules' asynchronous fault tables (O-13); required by %s (ErrorInfo), so the wire carries it", wsdlCommon)},
 		{Path: "errorData", Row: 3, Type: "xsd:string", Required: true,
-			WireNote: "Optional in " + wsdlCommon + "; the gateway always fills it"},
+			WireNote: msg.F("Optional in %s; the gateway always fills it", wsdlCommon)},
 		{Path: "errorDate", Row: 4, Type: "xsd:dateTime", Required: true},
 		{Path: "subError", Row: 5, Type: "ErrorInfo"},
 		{Path: "sessionId", Row: 6, Type: "guid"},
@@ -64,7 +65,7 @@ var AsyncFields = concat(
 	table("A1-T1", "", asyncInfoRows("sendMessage/")...),
 	table("A1-T2", "sendMessageResponse/",
 		Field{Path: "response", Row: 1, Type: "AsyncSendMessagerequest", Required: true,
-			WireNote: "The Rules type the response AsyncSendMessagerequest, a copy error (O-4); the WSDL has AsyncSendMessageResponse"},
+			WireNote: msg.F("The Rules type the response AsyncSendMessagerequest, a copy error (O-4); the WSDL has AsyncSendMessageResponse")},
 		Field{Path: "response/messageId", Row: 2, Type: "xsd:string", Required: true},
 		Field{Path: "response/correlationId", Row: 3, Type: "xsd:string", Required: true},
 		Field{Path: "response/responseDate", Row: 4, Type: "xsd:dateTime", Required: true},
@@ -76,14 +77,14 @@ var AsyncFields = concat(
 		Field{Path: "request/notification", Row: 2, Type: "DeliveryNotification", Required: true},
 		Field{Path: "request/notification/messageId", Row: 3, Type: "xsd:string", Required: true},
 		Field{Path: "request/notification/serviceId", Row: 4, Type: "xsd:string", Required: true, OtherSpelling: "serviceid",
-			WireNote: "The Rules print \"serviceid\"; " + wsdlAsync + " uses \"serviceId\", so the wire does"},
+			WireNote: msg.F("The Rules print %q; %s uses %q, so the wire does", "serviceid", wsdlAsync, "serviceId")},
 		Field{Path: "request/notification/notificationDate", Row: 5, Type: "xsd:dateTime", Required: true},
 		Field{Path: "request/notification/deliveryStatus", Row: 6, Type: "deliveryStatusInfo", Required: true},
 		Field{Path: "request/notification/deliveryStatus/receiveStatus", Row: 7, Type: "xsd:string", Required: true,
-			WireNote: "MESSAGE_ACCEPTED or MESSAGE_NOT_ACCTEPTED, spelt as in the Rules and the WSDL (O-17)"},
+			WireNote: msg.F("MESSAGE_ACCEPTED or MESSAGE_NOT_ACCTEPTED, spelt as in the Rules and the WSDL (O-17)")},
 		Field{Path: "request/notification/deliveryStatus/statusDate", Row: 8, Type: "xsd:dateTime", Required: true},
 		Field{Path: "request/notification/deliveryStatus/resendMessage", Row: 9, Type: "xsd:string", Required: true,
-			WireNote: "The Rules give no values (O-16); " + wsdlAsync + " allows RESEND and NOT_RESEND"},
+			WireNote: msg.F("The Rules give no values (O-16); %s allows RESEND and NOT_RESEND", wsdlAsync)},
 		Field{Path: "request/notification/deliveryStatus/error", Row: 10, Type: "ErrorInfo"},
 		Field{Path: "request/requestDate", Row: 16, Type: "xsd:dateTime", Required: true},
 		Field{Path: "request/sender", Row: 17, Type: "SenderInfo"},
@@ -94,7 +95,7 @@ var AsyncFields = concat(
 		Field{Path: "response", Row: 1, Type: "AsyncSendDeliveryNotificationResponse", Required: true},
 		Field{Path: "response/notificationId", Row: 2, Type: "xsd:string", Required: true},
 		Field{Path: "response/responseDate", Row: 3, Type: "xsd:dateTime", Required: true},
-		Field{Path: "response/sessionId", Row: 4, Type: "guid", WireNote: "Optional in the Rules, required in " + wsdlAsync},
+		Field{Path: "response/sessionId", Row: 4, Type: "guid", WireNote: msg.F("Optional in the Rules, required in %s", wsdlAsync)},
 	),
 	table("A1-T6", "Fault/detail/sendDeliveryNotificationFault1_sendDeliveryNotificationFault/", asyncFaultRows()...),
 	table("A1-T7", "getMessageStatus/",
@@ -115,7 +116,7 @@ var AsyncFields = concat(
 		Field{Path: "response/sessionId", Row: 4, Type: "xsd:string"},
 		Field{Path: "response/status", Row: 5, Type: "MessagestatusInfo", Required: true},
 		Field{Path: "response/status/statusCode", Row: 6, Type: "xsd:int", Required: true,
-			WireNote: "The Rules print \"statusсode\" with a Cyrillic с and type it xsd:int (O-14); " + wsdlAsync + " has statusCode, a string"},
+			WireNote: msg.F("The Rules print \"statusсode\" with a Cyrillic с and type it xsd:int (O-14); %s has statusCode, a string", wsdlAsync)},
 		Field{Path: "response/status/statusMessage", Row: 7, Type: "xsd:string", Required: true, OtherSpelling: "statusmessage"},
 		Field{Path: "response/status/statusDate", Row: 8, Type: "xsd:dateTime", Required: true},
 	),
@@ -125,15 +126,15 @@ var AsyncFields = concat(
 		Field{Path: "request/messageId", Row: 2, Type: "xsd:string"},
 		Field{Path: "request/correlationId", Row: 3, Type: "xsd:string"},
 		Field{Path: "request/requestDate", Row: 4, Type: "xsd:dateTime", OtherSpelling: "requestdate",
-			WireNote: "The Rules print \"requestdate\"; " + wsdlAsync + " uses \"requestDate\", so the wire does"},
+			WireNote: msg.F("The Rules print %q; %s uses %q, so the wire does", "requestdate", wsdlAsync, "requestDate")},
 		Field{Path: "request/serviceId", Row: 5, Type: "xsd:string", Required: true},
 		Field{Path: "request/sender", Row: 6, Type: "Senderinfo",
-			WireNote: "Optional in the Rules and the WSDL (O-12), but the gateway cannot select \"the recipient's\" messages without it (R-53(2))"},
+			WireNote: msg.F("Optional in the Rules and the WSDL (O-12), but the gateway cannot select \"the recipient's\" messages without it (R-53(2))")},
 		Field{Path: "request/sender/senderId", Row: 7, Type: "xsd:string", Required: true},
 		Field{Path: "request/sender/password", Row: 8, Type: "xsd:string"},
 		Field{Path: "request/amount", Row: 9, Type: "xsd:int"},
 		Field{Path: "request/properties", Row: 10, Type: "Property", Required: true,
-			WireNote: "Required by the Rules, optional in " + wsdlAsync + " (O-10); the wire follows the WSDL"},
+			WireNote: msg.F("Required by the Rules, optional in %s (O-10); the wire follows the WSDL", wsdlAsync)},
 		Field{Path: "request/properties/key", Row: 11, Type: "xsd:string", Required: true},
 		Field{Path: "request/properties/value", Row: 12, Type: "xsd:string", Required: true},
 	),
@@ -166,7 +167,7 @@ var AsyncFields = concat(
 		Field{Path: "response", Row: 1, Type: "AsyncChangeMessageStatusNotificationResponse", Required: true},
 		Field{Path: "response/responseDate", Row: 2, Type: "xsd:dateTime", Required: true},
 		Field{Path: "response/sessionId", Row: 3, Type: "guid", Required: true, OtherSpelling: "sessionid",
-			WireNote: "Echoes the request's sessionId (O-8)"},
+			WireNote: msg.F("Echoes the request's sessionId (O-8)")},
 	),
 	table("A1-T18", "Fault/detail/changeMassageStatusNotificationFault1_changeMassageStatusNotificationFault/", asyncFaultRows()...),
 )
@@ -176,22 +177,22 @@ func init() { Fields = append(Fields, AsyncFields...) }
 
 // Messages of the asynchronous channel, for breaches no field can place.
 var (
-	AsyncSendMessageMsg   = MessageKind{"sendMessage", "A1-T1", "a SOAP 1.1 envelope whose Body holds sendMessage in " + AsyncNS}
-	AsyncDeliveryNotifMsg = MessageKind{"sendDeliveryNotification", "A1-T4", "a SOAP 1.1 envelope whose Body holds sendDeliveryNotification in " + AsyncNS}
-	AsyncGetStatusMsg     = MessageKind{"getMessageStatus", "A1-T7", "a SOAP 1.1 envelope whose Body holds getMessageStatus in " + AsyncNS}
-	AsyncGetMessagesMsg   = MessageKind{"getMessages", "A1-T10", "a SOAP 1.1 envelope whose Body holds getMessages in " + AsyncNS}
+	AsyncSendMessageMsg   = MessageKind{"sendMessage", "A1-T1", envelopeHolding("sendMessage", AsyncNS)}
+	AsyncDeliveryNotifMsg = MessageKind{"sendDeliveryNotification", "A1-T4", envelopeHolding("sendDeliveryNotification", AsyncNS)}
+	AsyncGetStatusMsg     = MessageKind{"getMessageStatus", "A1-T7", envelopeHolding("getMessageStatus", AsyncNS)}
+	AsyncGetMessagesMsg   = MessageKind{"getMessages", "A1-T10", envelopeHolding("getMessages", AsyncNS)}
 	// AsyncGatewayMsg is any request of the gateway's asynchronous interface, before its element is known.
-	AsyncGatewayMsg = MessageKind{"", "A1-T1", "a SOAP 1.1 envelope whose Body holds sendMessage, sendDeliveryNotification, getMessageStatus or getMessages in " + AsyncNS}
+	AsyncGatewayMsg = MessageKind{"", "A1-T1", msg.F("a SOAP 1.1 envelope whose Body holds %s, %s, %s or %s in %s", "sendMessage", "sendDeliveryNotification", "getMessageStatus", "getMessages", AsyncNS)}
 	// The participant's answers to the gateway's pushes (A1-T14, A1-T15, A1-T17, A1-T18).
-	AsyncPushAnswerMsg   = MessageKind{"sendMessageResponse", "A1-T14", "a SOAP 1.1 envelope whose Body holds sendMessageResponse in " + AsyncNS + ", or a Fault"}
-	AsyncStatusAnswerMsg = MessageKind{"changeMassageStatusNotificationResponse", "A1-T17", "a SOAP 1.1 envelope whose Body holds changeMassageStatusNotificationResponse in " + AsyncClientNS + ", or a Fault"}
+	AsyncPushAnswerMsg   = MessageKind{"sendMessageResponse", "A1-T14", envelopeOrFault("sendMessageResponse", AsyncNS)}
+	AsyncStatusAnswerMsg = MessageKind{"changeMassageStatusNotificationResponse", "A1-T17", envelopeOrFault("changeMassageStatusNotificationResponse", AsyncClientNS)}
 )
 
 // ExplainAsync is Explain for the asynchronous channel: the participant-side tables A1-T13 to T15
 // share their wire elements, row for row, with A1-T1 to T3, so a breach found in a message pushed to
 // or answered by a participant is renamed to the participant's table.
 func ExplainAsync(v schema.Violation, m MessageKind) *rule.Breach {
-	b := Explain(v, m)
+	b := explain(v, m, AsyncNS)
 	if m.Table == "A1-T14" {
 		b.Rule = strings.Replace(b.Rule, "A1-T2 ", "A1-T14 ", 1)
 		b.Rule = strings.Replace(b.Rule, "A1-T3 ", "A1-T15 ", 1)
@@ -199,6 +200,5 @@ func ExplainAsync(v schema.Violation, m MessageKind) *rule.Breach {
 	if m.Table == "A1-T13" {
 		b.Rule = strings.Replace(b.Rule, "A1-T1 ", "A1-T13 ", 1)
 	}
-	b.Fix = strings.Replace(b.Fix, SyncNS, AsyncNS, 1)
 	return b
 }

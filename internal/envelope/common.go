@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/clock"
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Namespaces of the wire, as in the gateway's WSDL.
@@ -79,7 +80,7 @@ func (d *DateTime) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q is not an xsd:dateTime (expected e.g. 2026-11-23T10:15:00.000+05:00)", s)
+	return msg.Errorf("%q is not an xsd:dateTime (expected e.g. 2026-11-23T10:15:00.000+05:00)", s)
 }
 
 // NewGUID returns a fresh identifier in the gateway's guid form: a UUID in curly braces.
@@ -108,7 +109,7 @@ func (d Data) Element() (*etree.Element, error) {
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromString(d.Raw); err != nil {
-		return nil, fmt.Errorf("business data: %w", err)
+		return nil, msg.Errorf("business data: %w", err)
 	}
 	return doc.SelectElement("data"), nil
 }

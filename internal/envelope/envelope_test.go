@@ -135,7 +135,7 @@ func TestExplain(t *testing.T) {
 				t.Fatal("no violation")
 			}
 			br := envelope.Explain(v[0], envelope.SyncRequestMsg)
-			if br.Rule != c.rule || !strings.Contains(br.Field, c.field) || br.Fix == "" {
+			if br.Rule != c.rule || !strings.Contains(br.Field.String(), c.field) || br.Fix.IsZero() {
 				t.Fatalf("got %+v", br)
 			}
 			if c.name == "Rules spelling messegeDate" && !strings.Contains(br.Error(), "messegeDate") {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 )
@@ -21,7 +22,7 @@ type Field struct {
 	// wire, the Rules' spelling ("messegeDate"); in REST, the SOAP wire's ("messageDate").
 	OtherSpelling string
 	// WireNote says how and why the wire differs from the table (the gateway's WSDL decides the wire).
-	WireNote string
+	WireNote msg.Text
 }
 
 // Rule is the table row, e.g. "A1-T19 row 6".
@@ -33,12 +34,11 @@ func (f Field) Name() string { return f.Path[strings.LastIndexByte(f.Path, '/')+
 // Where is the path as the Rules' tables show it: without the wrapper element or "rest:".
 func (f Field) Where() string { return messagePath(f.Path) }
 
-func (f Field) describe() string {
-	req := "optional"
+func (f Field) describe() msg.Text {
 	if f.Required {
-		req = "required"
+		return msg.F("%s (%s, required)", f.Name(), f.Type)
 	}
-	return fmt.Sprintf("%s (%s, %s)", f.Name(), f.Type, req)
+	return msg.F("%s (%s, optional)", f.Name(), f.Type)
 }
 
 func messagePath(p string) string {
@@ -65,10 +65,9 @@ func table(id, prefix string, rows ...Field) []Field {
 	return rows
 }
 
-const (
-	wsdlSyncInfo = "the gateway's WSDL (SyncChannel/v10/Types/SyncMessageInfo.xsd) and real clients"
-	wsdlCommon   = "the gateway's WSDL (common/v10/Types)"
-	restSpelling = "No gateway contract exists for REST, so the REST wire follows the Rules' table as printed:"
+var (
+	wsdlSyncInfo = msg.F("the gateway's WSDL (SyncChannel/v10/Types/SyncMessageInfo.xsd) and real clients")
+	wsdlCommon   = msg.F("the gateway's WSDL (common/v10/Types)")
 )
 
 // Fields are the rows of the tables A1-T19 to A1-T23 (Appendix 1 section 2 and the REST format).
@@ -79,24 +78,24 @@ var Fields = concat(
 		Field{Path: "request/requestInfo/messageId", Row: 3, Type: "xsd:string", Required: true},
 		Field{Path: "request/requestInfo/correlationId", Row: 4, Type: "xsd:string"},
 		Field{Path: "request/requestInfo/serviceId", Row: 5, Type: "xsd:string", Required: true, OtherSpelling: "serviceid",
-			WireNote: "The Rules print \"serviceid\"; " + wsdlSyncInfo + " use \"serviceId\", so the wire does"},
+			WireNote: msg.F("The Rules print %q; %s use %q, so the wire does", "serviceid", wsdlSyncInfo, "serviceId")},
 		Field{Path: "request/requestInfo/messageDate", Row: 6, Type: "xsd:dateTime", Required: true, OtherSpelling: "messegeDate",
-			WireNote: "The Rules print \"messegeDate\"; " + wsdlSyncInfo + " use \"messageDate\", so the wire does"},
+			WireNote: msg.F("The Rules print %q; %s use %q, so the wire does", "messegeDate", wsdlSyncInfo, "messageDate")},
 		Field{Path: "request/requestInfo/routeId", Row: 7, Type: "xsd:string"},
 		Field{Path: "request/requestInfo/sessionId", Row: 8, Type: "guid",
-			WireNote: "Filled by the gateway; a guid is a UUID in curly braces, as in " + wsdlCommon},
+			WireNote: msg.F("Filled by the gateway; a guid is a UUID in curly braces, as in %s", wsdlCommon)},
 		Field{Path: "request/requestInfo/sender", Row: 9, Type: "senderinfo", Required: true},
 		Field{Path: "request/requestInfo/sender/senderId", Row: 10, Type: "xsd:string", Required: true},
 		Field{Path: "request/requestInfo/sender/password", Row: 11, Type: "xsd:string", Required: true,
-			WireNote: "Optional in " + wsdlCommon + " (SenderInfo), required by the Rules: the gateway refuses a request without it at authentication (R-53(2))"},
+			WireNote: msg.F("Optional in %s (SenderInfo), required by the Rules: the gateway refuses a request without it at authentication (R-53(2))", wsdlCommon)},
 		Field{Path: "request/requestInfo/properties", Row: 12, Type: "property"},
 		Field{Path: "request/requestInfo/properties/key", Row: 13, Type: "xsd:int",
-			WireNote: "A string of at most 30 characters in " + wsdlCommon},
+			WireNote: msg.F("A string of at most 30 characters in %s", wsdlCommon)},
 		Field{Path: "request/requestInfo/properties/value", Row: 14, Type: "xsd:int",
-			WireNote: "A string of at most 500 characters in " + wsdlCommon},
+			WireNote: msg.F("A string of at most 500 characters in %s", wsdlCommon)},
 		Field{Path: "request/requestData", Row: 15, Type: "requestData", Required: true},
 		Field{Path: "request/requestData/data", Row: 16, Type: "xsd:Anytype",
-			WireNote: "Business data, not checked by the gateway (R-2.5)"},
+			WireNote: msg.F("Business data, not checked by the gateway (R-2.5)")},
 	),
 	table("A1-T20", "SendMessageResponse/",
 		Field{Path: "response", Row: 1, Type: "SyncsendMessageresponse", Required: true},
@@ -104,15 +103,15 @@ var Fields = concat(
 		Field{Path: "response/responseInfo/messageId", Row: 3, Type: "xsd:string", Required: true},
 		Field{Path: "response/responseInfo/correlationId", Row: 4, Type: "xsd:string"},
 		Field{Path: "response/responseInfo/responseDate", Row: 5, Type: "xsd:dateTime", Required: true},
-		Field{Path: "response/responseInfo/sessionId", Row: 6, Type: "guid", WireNote: "Filled by the gateway"},
+		Field{Path: "response/responseInfo/sessionId", Row: 6, Type: "guid", WireNote: msg.F("Filled by the gateway")},
 		Field{Path: "response/responseInfo/status", Row: 7, Type: "StatusInfo", Required: true},
 		Field{Path: "response/responseInfo/status/code", Row: 8, Type: "xsd:int", Required: true,
-			WireNote: "A string in " + wsdlCommon + " (StatusInfo); real owners answer \"Success\""},
+			WireNote: msg.F("A string in %s (StatusInfo); real owners answer \"Success\"", wsdlCommon)},
 		Field{Path: "response/responseInfo/status/message", Row: 9, Type: "xsd:string", Required: true,
-			WireNote: "At most 250 characters in " + wsdlCommon},
+			WireNote: msg.F("At most 250 characters in %s", wsdlCommon)},
 		Field{Path: "response/responseData", Row: 10, Type: "responsedata", Required: true},
 		Field{Path: "response/responseData/data", Row: 11, Type: "xsd:Anytype",
-			WireNote: "Business data, not checked by the gateway (R-2.5)"},
+			WireNote: msg.F("Business data, not checked by the gateway (R-2.5)")},
 	),
 	table("A1-T21", "Fault/detail/SendMessageFault1_SendMessageFault/",
 		Field{Path: "", Row: 0, Type: "ErrorInfo", Required: true},
@@ -120,7 +119,7 @@ var Fields = concat(
 		Field{Path: "errorMessage", Row: 2, Type: "xsd:string", Required: true},
 		Field{Path: "errorData", Row: 3, Type: "xsd:string"},
 		Field{Path: "errorDate", Row: 4, Type: "xsd:dateTime",
-			WireNote: "Required in " + wsdlCommon + " (ErrorInfo), so the wire requires it"},
+			WireNote: msg.F("Required in %s (ErrorInfo), so the wire requires it", wsdlCommon)},
 		Field{Path: "subError", Row: 5, Type: "ErrorInfo"},
 		Field{Path: "sessionId", Row: 6, Type: "Guid"},
 	),
@@ -129,9 +128,9 @@ var Fields = concat(
 		Field{Path: "request/requestInfo", Row: 2, Type: "SyncMessageInfo", Required: true},
 		Field{Path: "request/requestInfo/messageId", Row: 3, Type: "string", Required: true},
 		Field{Path: "request/requestInfo/serviceid", Row: 4, Type: "string", Required: true, OtherSpelling: "serviceId",
-			WireNote: restSpelling + " \"serviceid\" (the SOAP channel's WSDL has \"serviceId\")"},
+			WireNote: msg.F("No gateway contract exists for REST, so the REST wire follows the Rules' table as printed: %q (the SOAP channel's WSDL has %q)", "serviceid", "serviceId")},
 		Field{Path: "request/requestInfo/messegeDate", Row: 5, Type: "dateTime", Required: true, OtherSpelling: "messageDate",
-			WireNote: restSpelling + " \"messegeDate\" (the SOAP channel's WSDL has \"messageDate\")"},
+			WireNote: msg.F("No gateway contract exists for REST, so the REST wire follows the Rules' table as printed: %q (the SOAP channel's WSDL has %q)", "messegeDate", "messageDate")},
 		Field{Path: "request/requestInfo/routeId", Row: 6, Type: "string"},
 		Field{Path: "request/requestInfo/sender", Row: 7, Type: "senderinfo", Required: true},
 		Field{Path: "request/requestInfo/sender/senderId", Row: 8, Type: "string", Required: true},
@@ -205,20 +204,34 @@ func firstRequired(parent string, expected []string) string {
 type MessageKind struct {
 	Element string // wire path prefix of the message, "SendMessage", "SendMessageResponse", "rest:request"
 	Table   string
-	Desc    string // "a SendMessage element in http://bip.bee.kz/SyncChannel/v10/Types"
+	Desc    msg.Text // "a SOAP 1.1 envelope whose Body holds SendMessage in http://bip.bee.kz/SyncChannel/v10/Types"
 }
 
 var (
-	SyncRequestMsg  = MessageKind{"SendMessage", "A1-T19", "a SOAP 1.1 envelope whose Body holds SendMessage in " + SyncNS}
-	SyncResponseMsg = MessageKind{"SendMessageResponse", "A1-T20", "a SOAP 1.1 envelope whose Body holds SendMessageResponse in " + SyncNS + ", or a Fault"}
-	RESTRequestMsg  = MessageKind{"rest:request", "A1-T22", "a JSON object {\"request\": {\"requestInfo\": ..., \"requestData\": ...}}"}
-	RESTResponseMsg = MessageKind{"rest:response", "A1-T23", "a JSON object {\"response\": {\"responseInfo\": ..., \"responseData\": ...}}"}
+	SyncRequestMsg  = MessageKind{"SendMessage", "A1-T19", envelopeHolding("SendMessage", SyncNS)}
+	SyncResponseMsg = MessageKind{"SendMessageResponse", "A1-T20", envelopeOrFault("SendMessageResponse", SyncNS)}
+	RESTRequestMsg  = MessageKind{"rest:request", "A1-T22", msg.F("a JSON object %s", `{"request": {"requestInfo": ..., "requestData": ...}}`)}
+	RESTResponseMsg = MessageKind{"rest:response", "A1-T23", msg.F("a JSON object %s", `{"response": {"responseInfo": ..., "responseData": ...}}`)}
 )
+
+// envelopeHolding describes a SOAP message by its Body's element and namespace.
+func envelopeHolding(element, ns string) msg.Text {
+	return msg.F("a SOAP 1.1 envelope whose Body holds %s in %s", element, ns)
+}
+
+// envelopeOrFault describes an answer: the element in the namespace, or a SOAP fault.
+func envelopeOrFault(element, ns string) msg.Text {
+	return msg.F("a SOAP 1.1 envelope whose Body holds %s in %s, or a Fault", element, ns)
+}
 
 // Explain turns a schema violation of a message into the rule it breaks: the table row, what the
 // row expects, what the message holds instead and how to fix it.
-func Explain(v schema.Violation, m MessageKind) *rule.Breach {
-	b := &rule.Breach{Line: v.Line, Observed: v.Message}
+func Explain(v schema.Violation, m MessageKind) *rule.Breach { return explain(v, m, SyncNS) }
+
+// explain is Explain for a channel whose message elements are in namespace ns.
+func explain(v schema.Violation, m MessageKind, ns string) *rule.Breach {
+	// The schema engine's own message is quoted as it gave it.
+	b := &rule.Breach{Line: v.Line, Observed: msg.Quoted(v.Message)}
 	path := strings.TrimPrefix(v.Path, "Envelope/Body/")
 	if strings.HasPrefix(m.Element, "rest:") {
 		path = "rest:" + v.Path
@@ -232,59 +245,57 @@ func Explain(v schema.Violation, m MessageKind) *rule.Breach {
 	case v.Kind == schema.Syntax || v.Path == "" || path == "Envelope" || path == "Envelope/Body":
 		b.Rule = m.Table + " row 1"
 		b.Expected = m.Desc
-		b.Fix = "send " + m.Desc
+		b.Fix = msg.F("send %s", m.Desc)
 		return b
 	case v.Kind == schema.Missing && len(v.Expected) > 0:
 		missing := firstRequired(path, v.Expected)
 		target = path + "/" + missing
-		b.Observed = "no " + missing + " in " + messagePath(path)
+		b.Observed = msg.F("no %s in %s", missing, messagePath(path))
 	case v.Kind == schema.Unexpected && len(v.Expected) > 0:
 		missing := firstRequired(parent, v.Expected)
 		target = parent + "/" + missing
-		b.Observed = "element " + v.Found + " where " + missing + " was expected"
+		b.Observed = msg.F("element %s where %s was expected", v.Found, missing)
 	case v.Kind == schema.Unexpected && !strings.Contains(path, "/"):
 		// The wrapper itself is unknown: wrong namespace or wrong operation.
 		b.Rule = m.Table + " row 1"
-		b.Field = m.Element
+		b.Field = msg.Raw(m.Element)
 		b.Expected = m.Desc
-		b.Fix = "put the message element in the channel's namespace, " + SyncNS
+		b.Fix = msg.F("put the message element in the channel's namespace, %s", ns)
 		return b
 	case v.Kind == schema.Unexpected:
 		target = parent
-		b.Observed = "element " + v.Found + ", which the schema does not allow here"
+		b.Observed = msg.F("element %s, which the schema does not allow here", v.Found)
 	default:
 		target = path
 		if i := strings.Index(v.Message, "': "); i >= 0 {
-			b.Observed = v.Message[i+3:]
+			b.Observed = msg.Quoted(v.Message[i+3:])
 		}
 	}
 	f, ok := FieldAt(target)
 	if !ok {
 		b.Rule = m.Table
-		b.Field = messagePath(target)
+		b.Field = msg.Raw(messagePath(target))
 		b.Expected = m.Desc
 		return b
 	}
 	b.Rule = f.Rule()
-	b.Field = f.Where()
+	b.Field = msg.Raw(f.Where())
 	b.Expected = f.describe()
-	if f.WireNote != "" {
-		b.Note = f.WireNote
-	}
+	b.Note = f.WireNote
 	switch {
 	case v.Kind == schema.Unexpected && v.Found != "":
 		if spelt, ok := fieldSpeltOtherwise(parent, v.Found); ok {
-			b.Rule, b.Field, b.Expected, b.Note = spelt.Rule(), spelt.Where(), spelt.describe(), spelt.WireNote
-			b.Fix = fmt.Sprintf("rename %s to %s", v.Found, spelt.Name())
+			b.Rule, b.Field, b.Expected, b.Note = spelt.Rule(), msg.Raw(spelt.Where()), spelt.describe(), spelt.WireNote
+			b.Fix = msg.F("rename %s to %s", v.Found, spelt.Name())
 		} else if target == parent {
-			b.Fix = fmt.Sprintf("remove %s", v.Found)
+			b.Fix = msg.F("remove %s", v.Found)
 		} else {
-			b.Fix = fmt.Sprintf("send %s at this place, in the order of the schema", f.Name())
+			b.Fix = msg.F("send %s at this place, in the order of the schema", f.Name())
 		}
 	case v.Kind == schema.Missing:
-		b.Fix = fmt.Sprintf("add %s to %s", f.Name(), messagePath(path))
+		b.Fix = msg.F("add %s to %s", f.Name(), messagePath(path))
 	default:
-		b.Fix = fmt.Sprintf("give %s a value of its type (%s)", f.Name(), f.Type)
+		b.Fix = msg.F("give %s a value of its type (%s)", f.Name(), f.Type)
 	}
 	return b
 }

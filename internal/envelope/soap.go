@@ -3,12 +3,13 @@ package envelope
 import (
 	"bytes"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/beevik/etree"
 	"github.com/google/uuid"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Payload is what a SOAP Body carries: a message element of a channel, or a Fault.
@@ -66,7 +67,7 @@ func encodeQualified(enc *xml.Encoder, v any, name xml.Name) error {
 		Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns:ns2"}, Value: name.Space}},
 	}
 	if err := enc.EncodeElement(v, start); err != nil {
-		return fmt.Errorf("marshal %s: %w", name.Local, err)
+		return msg.Errorf("marshal %s: %w", name.Local, err)
 	}
 	return enc.Flush()
 }
@@ -80,18 +81,18 @@ type Message struct {
 }
 
 // ErrNotSOAP is returned by Parse for a document that is not a SOAP 1.1 envelope.
-var ErrNotSOAP = errors.New("not a SOAP 1.1 envelope")
+var ErrNotSOAP = msg.Errorf("not a SOAP 1.1 envelope")
 
 // Parse reads a SOAP 1.1 envelope. It checks the envelope's frame only; the channel schema checks
 // the rest.
 func Parse(b []byte) (*Message, error) {
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))); err != nil {
-		return nil, fmt.Errorf("%w: not well-formed XML: %v", ErrNotSOAP, err)
+		return nil, msg.Errorf("%w: not well-formed XML: %v", ErrNotSOAP, err)
 	}
 	root := doc.Root()
 	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != SOAPNS {
-		return nil, fmt.Errorf("%w: the root element must be Envelope in %s", ErrNotSOAP, SOAPNS)
+		return nil, msg.Errorf("%w: the root element must be Envelope in %s", ErrNotSOAP, SOAPNS)
 	}
 	m := &Message{Doc: doc}
 	for _, c := range root.ChildElements() {
@@ -106,12 +107,12 @@ func Parse(b []byte) (*Message, error) {
 		}
 	}
 	if m.Body == nil {
-		return nil, fmt.Errorf("%w: no Body", ErrNotSOAP)
+		return nil, msg.Errorf("%w: no Body", ErrNotSOAP)
 	}
 	if kids := m.Body.ChildElements(); len(kids) == 1 {
 		m.Payload = kids[0]
 	} else {
-		return nil, fmt.Errorf("%w: the Body must hold exactly one element, it holds %d", ErrNotSOAP, len(kids))
+		return nil, msg.Errorf("%w: the Body must hold exactly one element, it holds %d", ErrNotSOAP, len(kids))
 	}
 	return m, nil
 }
@@ -130,7 +131,7 @@ func (m *Message) Decode(v any) error { return decodeElement(m.Payload, v) }
 // Fault reads the SOAP Fault of the Body and the ErrorInfo in its detail.
 func (m *Message) Fault() (Fault, error) {
 	if !m.IsFault() {
-		return Fault{}, fmt.Errorf("the Body holds %s, not a Fault", m.Payload.Tag)
+		return Fault{}, msg.Errorf("the Body holds %s, not a Fault", m.Payload.Tag)
 	}
 	f := Fault{}
 	if c := m.Payload.SelectElement("faultcode"); c != nil {
@@ -168,7 +169,7 @@ func decodeElement(e *etree.Element, v any) error {
 	var b bytes.Buffer
 	e.WriteTo(&b, &etree.WriteSettings{})
 	if err := xml.Unmarshal(b.Bytes(), v); err != nil {
-		return fmt.Errorf("decode %s: %w", e.Tag, err)
+		return msg.Errorf("decode %s: %w", e.Tag, err)
 	}
 	return nil
 }

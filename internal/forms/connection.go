@@ -2,9 +2,10 @@ package forms
 
 import (
 	"crypto/x509"
-	"fmt"
 	"path"
 	"strings"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Connection is Appendix 5, "Application for connection to / integration with a service", filled
@@ -57,7 +58,7 @@ func (a Connection) Validate() error {
 	c.required("6", a.Responsible, "R-63")
 	c.required("7", a.Phone, "R-63")
 	if a.Email == "" || !strings.Contains(a.Email, "@") {
-		c.add("8", "R-63", "an e-mail address", fmt.Sprintf("%q", a.Email), "enter the responsible person's e-mail")
+		c.add("8", "R-63", msg.F("an e-mail address"), msg.F("%q", a.Email), msg.F("enter the responsible person's e-mail"))
 	}
 	c.required("9", a.SystemName, "")
 	c.required("10", a.SystemLogin, "R-53")
@@ -66,18 +67,18 @@ func (a Connection) Validate() error {
 	c.port("14", a.TestPort)
 	c.port("17", a.ProductionPort)
 	if a.TransportCertificate == nil {
-		c.add("22", "A6-S2", "the system's transport-signature certificate issued by the NCA", "none attached", "attach the certificate")
+		c.add("22", "A6-S2", msg.F("the system's transport-signature certificate issued by the NCA"), msg.F("none attached"), msg.F("attach the certificate"))
 	}
 	switch ext := strings.ToLower(path.Ext(a.SecurityAct)); ext {
 	case ".doc", ".docx", ".pdf":
 	default:
-		c.add("23", "A5-F", "the information-security test act as .doc, .docx or .pdf", fmt.Sprintf("%q", a.SecurityAct), "attach the act in one of the three formats")
+		c.add("23", "A5-F", msg.F("the information-security test act as .doc, .docx or .pdf"), msg.F("%q", a.SecurityAct), msg.F("attach the act in one of the three formats"))
 	}
 	c.required("24", a.ServiceKey, "R-33")
 	c.mode("25", a.Mode)
 	a.VPN.check(c, 28)
 	if !a.AcceptsConditions {
-		c.add("(conditions)", "R-33", "the integration conditions accepted", "not accepted", "accept the integration conditions")
+		c.addAt(conditionsField, "R-33", msg.F("the integration conditions accepted"), msg.F("not accepted"), msg.F("accept the integration conditions"))
 	}
 	return c.p.Err()
 }
@@ -87,10 +88,10 @@ func (a Connection) Validate() error {
 func (a Connection) Matches(key string, mode Mode) error {
 	c := &checker{form: "A5-F"}
 	if a.ServiceKey != key {
-		c.add("24", "R-33", fmt.Sprintf("the key of a published service, %q", key), fmt.Sprintf("%q", a.ServiceKey), "copy the key from the registry")
+		c.add("24", "R-33", msg.F("the key of a published service, %q", key), msg.F("%q", a.ServiceKey), msg.F("copy the key from the registry"))
 	}
 	if a.Mode != mode {
-		c.add("25", "R-33", fmt.Sprintf("the mode the service was published with, %q", mode), fmt.Sprintf("%q", a.Mode), "use the service's mode")
+		c.add("25", "R-33", msg.F("the mode the service was published with, %q", mode), msg.F("%q", a.Mode), msg.F("use the service's mode"))
 	}
 	return c.p.Err()
 }

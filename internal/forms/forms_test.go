@@ -74,3 +74,28 @@ func TestActSignedByBothPartiesVerifies(t *testing.T) {
 		t.Fatalf("an act signed outside the NCA: %v", err)
 	}
 }
+
+// The fields that are not a bare number read in English as they always did: each has its own
+// message, so that every language words it in full.
+func TestSpecialFieldsKeepTheirEnglish(t *testing.T) {
+	pub := portal.ReferencePublication("K", owner, "http://t/sync", "http://p/sync", &x509.Certificate{})
+	pub.VPN = forms.VPN{Exists: true, Gateway: "g", Mode: "m", PeerIP: "1.2.3.4"}
+	pub.PublishInternal = false
+	pub.Exclusion = forms.OpenDataREST
+	act := forms.TestAct{Services: []forms.TestedService{{Key: "K"}}}
+	for doc, err := range map[string]error{"A3": pub.Validate(), "A4": act.Validate(), "A5": forms.Connection{}.Validate()} {
+		for _, want := range map[string][]string{
+			"A3": {
+				"A3-F field 39-45: breaks A3-F: expected a value; observed empty. Fix: fill in field 39-45",
+				"A3-F field 24/25: breaks A3-F: expected publication on the gateway, the external gateway or both; observed neither. Fix: answer yes to field 24 or 25",
+				"A3-F field (clause 3 category): breaks R-3(4): expected an object that may be integrated through the gateway; observed declared as services providing open data through OpenAPI or REST",
+			},
+			"A4": {"A4-F field 3.1 (service 1): breaks A4-F: expected a value; observed empty. Fix: fill in field 3.1 (service 1)"},
+			"A5": {"A5-F field (conditions): breaks R-33: expected the integration conditions accepted; observed not accepted. Fix: accept the integration conditions"},
+		}[doc] {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: want %q in %v", doc, want, err)
+			}
+		}
+	}
+}

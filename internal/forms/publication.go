@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing/fstest"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/schema"
 )
 
@@ -21,11 +22,11 @@ const (
 	OpenDataREST      Exclusion = "R-3(4)" // open data through OpenAPI / REST
 )
 
-var exclusionText = map[Exclusion]string{
-	CertificationAuth: "services provided by certification centres",
-	StateSecrets:      "objects holding state secrets or restricted-distribution official information",
-	AnalyticsPlatform: "objects of the platform forming the single data space for the Government's analytics",
-	OpenDataREST:      "services providing open data through OpenAPI or REST",
+var exclusionText = map[Exclusion]msg.Text{
+	CertificationAuth: msg.F("services provided by certification centres"),
+	StateSecrets:      msg.F("objects holding state secrets or restricted-distribution official information"),
+	AnalyticsPlatform: msg.F("objects of the platform forming the single data space for the Government's analytics"),
+	OpenDataREST:      msg.F("services providing open data through OpenAPI or REST"),
 }
 
 // VPN is the VPN-tunnel block (A3 fields 35-51, A5 fields 21, 28-43). The Rules give no values; the
@@ -47,10 +48,10 @@ func (v VPN) check(c *checker, first int) {
 		c.required(fmt.Sprint(first+i), s, "")
 	}
 	if len(v.Phase1) == 0 {
-		c.required(fmt.Sprintf("%d-%d", first+3, first+9), "", "")
+		c.requiredAt(fieldRange(first+3, first+9), "", "")
 	}
 	if len(v.Phase2) == 0 {
-		c.required(fmt.Sprintf("%d-%d", first+10, first+15), "", "")
+		c.requiredAt(fieldRange(first+10, first+15), "", "")
 	}
 }
 
@@ -120,8 +121,8 @@ type Publication struct {
 func (p Publication) Validate() error {
 	c := &checker{form: "A3-F"}
 	if p.Exclusion != NoExclusion {
-		c.add("(clause 3 category)", string(p.Exclusion), "an object that may be integrated through the gateway",
-			"declared as "+exclusionText[p.Exclusion], "clause 3 excludes it from integration; do not apply")
+		c.addAt(categoryField, string(p.Exclusion), msg.F("an object that may be integrated through the gateway"),
+			msg.F("declared as %s", exclusionText[p.Exclusion]), msg.F("clause 3 excludes it from integration; do not apply"))
 	}
 	c.required("1", p.OwnerName, "")
 	c.identifier("2", p.OwnerIINBIN)
@@ -133,14 +134,14 @@ func (p Publication) Validate() error {
 	c.port("12", p.TestPort)
 	c.port("15", p.ProductionPort)
 	if p.TransportCertificate == nil {
-		c.add("17", "A6-S2", "the system's transport-signature certificate issued by the NCA", "none attached", "attach the certificate")
+		c.add("17", "A6-S2", msg.F("the system's transport-signature certificate issued by the NCA"), msg.F("none attached"), msg.F("attach the certificate"))
 	}
 	c.required("20", p.ServiceName, "")
 	c.required("21", p.ServiceDescription, "")
 	c.required("22", p.ServiceKey, "R-6")
 	c.mode("23", p.Mode)
 	if !p.PublishExternal && !p.PublishInternal {
-		c.add("24/25", "", "publication on the gateway, the external gateway or both", "neither", "answer yes to field 24 or 25")
+		c.addAt(eitherField("24", "25"), "", msg.F("publication on the gateway, the external gateway or both"), msg.F("neither"), msg.F("answer yes to field %s or %s", "24", "25"))
 	}
 	if p.PersonalData {
 		c.required("26.1", p.IINXPath, "")
@@ -165,13 +166,13 @@ func (p Publication) Validate() error {
 func (p Publication) CheckSamples() Problems {
 	c := &checker{form: "A3-F"}
 	if len(p.XSD) == 0 || p.XSDEntry == "" || p.XSD[p.XSDEntry] == nil {
-		c.add("31", "R-14", "the service's XSD files, with the entry file named", fmt.Sprintf("%d files, entry %q", len(p.XSD), p.XSDEntry), "attach the XSD")
+		c.add("31", "R-14", msg.F("the service's XSD files, with the entry file named"), msg.F("%d files, entry %q", len(p.XSD), p.XSDEntry), msg.F("attach the XSD"))
 	}
 	if len(p.RequestSample) == 0 {
-		c.add("32", "R-14", "an XML request sample with test data", "none", "attach a request sample")
+		c.add("32", "R-14", msg.F("an XML request sample with test data"), msg.F("none"), msg.F("attach a request sample"))
 	}
 	if len(p.ResponseSample) == 0 {
-		c.add("33", "R-14", "an XML response sample with test data", "none", "attach a response sample")
+		c.add("33", "R-14", msg.F("an XML response sample with test data"), msg.F("none"), msg.F("attach a response sample"))
 	}
 	if len(c.p) > 0 {
 		return c.p
@@ -182,16 +183,19 @@ func (p Publication) CheckSamples() Problems {
 	}
 	xsd, err := schema.CompileXSD(fsys, p.XSDEntry, "")
 	if err != nil {
-		c.add("31", "R-14", "an XSD that compiles", err.Error(), "correct the XSD")
+		c.add("31", "R-14", msg.F("an XSD that compiles"), msg.Of(err), msg.F("correct the XSD"))
 		return c.p
 	}
 	for _, s := range []struct {
-		field, what string
-		doc         []byte
-	}{{"32", "request", p.RequestSample}, {"33", "response", p.ResponseSample}} {
+		field    string
+		expected msg.Text
+		doc      []byte
+	}{
+		{"32", msg.F("a request sample valid against the attached XSD %s", p.XSDEntry), p.RequestSample},
+		{"33", msg.F("a response sample valid against the attached XSD %s", p.XSDEntry), p.ResponseSample},
+	} {
 		if v := xsd.Validate(s.doc); len(v) > 0 {
-			c.add(s.field, "R-14", fmt.Sprintf("a %s sample valid against the attached XSD %s", s.what, p.XSDEntry),
-				v[0].Error(), "make the sample and the XSD agree")
+			c.add(s.field, "R-14", s.expected, msg.Of(v[0]), msg.F("make the sample and the XSD agree"))
 		}
 	}
 	return c.p
@@ -202,10 +206,10 @@ func (p Publication) CheckSamples() Problems {
 func (p Publication) ConsistentWith(r Requirements) error {
 	c := &checker{form: "A3-F"}
 	if p.ServiceKey != r.ServiceKey {
-		c.add("22", "A2-F", fmt.Sprintf("the service key of Appendix 2 field 4, %q", r.ServiceKey), fmt.Sprintf("%q", p.ServiceKey), "use the same service key in both forms")
+		c.add("22", "A2-F", msg.F("the service key of Appendix 2 field 4, %q", r.ServiceKey), msg.F("%q", p.ServiceKey), msg.F("use the same service key in both forms"))
 	}
 	if p.Mode != r.Mode {
-		c.add("23", "A2-F", fmt.Sprintf("the mode of Appendix 2 field 5, %q", r.Mode), fmt.Sprintf("%q", p.Mode), "use the same mode in both forms")
+		c.add("23", "A2-F", msg.F("the mode of Appendix 2 field 5, %q", r.Mode), msg.F("%q", p.Mode), msg.F("use the same mode in both forms"))
 	}
 	return c.p.Err()
 }

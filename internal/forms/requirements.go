@@ -1,9 +1,10 @@
 package forms
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -71,10 +72,10 @@ func (r Requirements) Validate() error {
 
 func (Requirements) syncTable(c *checker, p Performance) {
 	if p.MaxProcessing <= 0 || p.MaxProcessing > rule.SyncMaxProcessing {
-		c.add("12", "A2-T1 row 1", "up to "+rule.SyncMaxProcessing.String(), p.MaxProcessing.String(), "declare a maximum processing time within 30 seconds")
+		c.add("12", "A2-T1 row 1", msg.F("up to %s", rule.SyncMaxProcessing), msg.Raw(p.MaxProcessing.String()), msg.F("declare a maximum processing time within 30 seconds"))
 	}
 	if p.MeanProcessing <= 0 || p.MeanProcessing > rule.SyncMeanProcessing {
-		c.add("13", "A2-T1 row 2", rule.SyncMeanProcessing.String()+" or less", p.MeanProcessing.String(), "declare an average processing time within 10 seconds")
+		c.add("13", "A2-T1 row 2", msg.F("%s or less", rule.SyncMeanProcessing), msg.Raw(p.MeanProcessing.String()), msg.F("declare an average processing time within 10 seconds"))
 	}
 	load(c, "14", "A2-T1 row 3", "15", "A2-T1 row 4", p)
 	reliability(c, "16", "A2-T1 row 5", "17", "A2-T1 row 6", p)
@@ -83,7 +84,7 @@ func (Requirements) syncTable(c *checker, p Performance) {
 func (Requirements) asyncTable(c *checker, p Performance) {
 	// A2-T2 row 1: the time to give the result depends on each service; nothing to check but sign.
 	if p.MaxProcessing < 0 {
-		c.add("12", "A2-T2 row 1", "a processing time (no limit is set)", p.MaxProcessing.String(), "declare a non-negative time")
+		c.add("12", "A2-T2 row 1", msg.F("a processing time (no limit is set)"), msg.Raw(p.MaxProcessing.String()), msg.F("declare a non-negative time"))
 	}
 	load(c, "14", "A2-T2 row 2", "15", "A2-T2 row 3", p)
 	reliability(c, "16", "A2-T2 row 4", "17", "A2-T2 row 5", p)
@@ -92,18 +93,18 @@ func (Requirements) asyncTable(c *checker, p Performance) {
 // load: the service must bear at least the table's peak and nominal loads.
 func load(c *checker, peakField, peakRule, nomField, nomRule string, p Performance) {
 	if p.PeakPerHour < rule.PeakPerHour {
-		c.add(peakField, peakRule, fmt.Sprintf("at least %d requests per hour", rule.PeakPerHour), fmt.Sprintf("%d", p.PeakPerHour), "the service must bear the peak load of the table")
+		c.add(peakField, peakRule, msg.F("at least %d requests per hour", rule.PeakPerHour), msg.Raw(strconv.Itoa(p.PeakPerHour)), msg.F("the service must bear the peak load of the table"))
 	}
 	if p.NominalPerHour < rule.NominalPerHour {
-		c.add(nomField, nomRule, fmt.Sprintf("at least %d requests per hour", rule.NominalPerHour), fmt.Sprintf("%d", p.NominalPerHour), "the service must bear the nominal load of the table")
+		c.add(nomField, nomRule, msg.F("at least %d requests per hour", rule.NominalPerHour), msg.Raw(strconv.Itoa(p.NominalPerHour)), msg.F("the service must bear the nominal load of the table"))
 	}
 }
 
 func reliability(c *checker, availField, availRule, recField, recRule string, p Performance) {
 	if p.Availability != Availability {
-		c.add(availField, availRule, Availability, fmt.Sprintf("%q", p.Availability), "declare "+Availability)
+		c.add(availField, availRule, msg.Raw(Availability), msg.F("%q", p.Availability), msg.F("declare %s", Availability))
 	}
 	if p.Recovery <= 0 || p.Recovery > RecoveryTime {
-		c.add(recField, recRule, "recovery within "+RecoveryTime.String(), p.Recovery.String(), "declare a recovery time of at most 3 hours")
+		c.add(recField, recRule, msg.F("recovery within %s", RecoveryTime), msg.Raw(p.Recovery.String()), msg.F("declare a recovery time of at most 3 hours"))
 	}
 }

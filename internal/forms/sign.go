@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/beevik/etree"
 	dsig "github.com/russellhaering/goxmldsig"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -39,13 +39,13 @@ func SignAct(doc []byte, key crypto.Signer, chain []*x509.Certificate) ([]byte, 
 	}
 	ctx, err := dsig.NewSigningContext(key, certs)
 	if err != nil {
-		return nil, fmt.Errorf("sign the test act: %w", err)
+		return nil, msg.Errorf("sign the test act: %w", err)
 	}
 	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
 	bare := withoutSignatures(root)
 	signed, err := ctx.SignEnveloped(bare)
 	if err != nil {
-		return nil, fmt.Errorf("sign the test act: %w", err)
+		return nil, msg.Errorf("sign the test act: %w", err)
 	}
 	sig := signed.ChildElements()[len(signed.ChildElements())-1]
 	root.AddChild(sig.Copy())
@@ -71,7 +71,7 @@ func VerifyAct(doc []byte, roots *x509.CertPool, at time.Time) (TestAct, []Signe
 	}
 	sigs := signatures(root)
 	if len(sigs) == 0 {
-		return act, nil, &rule.Breach{Rule: "R-8", Field: "A4-F", Expected: "an act signed with EDS", Observed: "no signature", Fix: "sign the act"}
+		return act, nil, &rule.Breach{Rule: "R-8", Field: msg.Raw("A4-F"), Expected: msg.F("an act signed with EDS"), Observed: msg.F("no signature"), Fix: msg.F("sign the act")}
 	}
 	var signers []Signer
 	for i := range sigs {
@@ -79,13 +79,13 @@ func VerifyAct(doc []byte, roots *x509.CertPool, at time.Time) (TestAct, []Signe
 		one.AddChild(sigs[i].Copy())
 		certs, err := keyInfoCerts(sigs[i])
 		if err != nil {
-			return act, nil, fmt.Errorf("signature %d: %w", i+1, err)
+			return act, nil, msg.Errorf("signature %d: %w", i+1, err)
 		}
 		ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: certs[:1]})
 		ctx.Clock = dsig.NewFakeClockAt(at)
 		if _, err := ctx.Validate(one); err != nil {
-			return act, nil, &rule.Breach{Rule: "R-8", Field: fmt.Sprintf("A4-F signature %d", i+1),
-				Expected: "a valid EDS over the act", Observed: err.Error(), Fix: "sign the act as it stands; do not change it after signing"}
+			return act, nil, &rule.Breach{Rule: "R-8", Field: msg.F("A4-F signature %d", i+1),
+				Expected: msg.F("a valid EDS over the act"), Observed: msg.Of(err), Fix: msg.F("sign the act as it stands; do not change it after signing")}
 		}
 		inter := x509.NewCertPool()
 		for _, c := range certs[1:] {
@@ -93,9 +93,9 @@ func VerifyAct(doc []byte, roots *x509.CertPool, at time.Time) (TestAct, []Signe
 		}
 		chains, err := certs[0].Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 		if err != nil {
-			return act, nil, &rule.Breach{Rule: "R-60", Field: fmt.Sprintf("A4-F signature %d", i+1),
-				Expected: "a certificate issued by the National Certification Centre", Observed: fmt.Sprintf("%s: %v", certs[0].Subject, err),
-				Fix: "sign with an EDS issued by the NCA"}
+			return act, nil, &rule.Breach{Rule: "R-60", Field: msg.F("A4-F signature %d", i+1),
+				Expected: msg.F("a certificate issued by the National Certification Centre"), Observed: msg.F("%s: %v", certs[0].Subject, err),
+				Fix: msg.F("sign with an EDS issued by the NCA")}
 		}
 		signers = append(signers, Signer{Certificate: certs[0], Chain: chains[0]})
 	}
@@ -114,14 +114,14 @@ func VerifyAct(doc []byte, roots *x509.CertPool, at time.Time) (TestAct, []Signe
 func parseAct(doc []byte) (*etree.Element, error) {
 	d := etree.NewDocument()
 	if err := d.ReadFromBytes(doc); err != nil {
-		return nil, fmt.Errorf("test act: %w", err)
+		return nil, msg.Errorf("test act: %w", err)
 	}
 	root := d.Root()
 	if root == nil || root.Tag != "testAct" {
-		return nil, errors.New("test act: the root element must be testAct")
+		return nil, msg.Errorf("test act: the root element must be %s", "testAct")
 	}
 	if root.SelectAttrValue("id", "") == "" {
-		return nil, errors.New("test act: testAct needs an id attribute to be signed")
+		return nil, msg.Errorf("test act: %s needs an %s attribute to be signed", "testAct", "id")
 	}
 	return root.Copy(), nil
 }
@@ -162,7 +162,7 @@ func keyInfoCerts(sig *etree.Element) ([]*x509.Certificate, error) {
 		certs = append(certs, c)
 	}
 	if len(certs) == 0 {
-		return nil, errors.New("no certificate in ds:KeyInfo")
+		return nil, msg.Errorf("no certificate in %s", "ds:KeyInfo")
 	}
 	return certs, nil
 }

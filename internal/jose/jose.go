@@ -17,10 +17,11 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // MediaType is the HTTP Content-Type of a sealed message (JOSE compact serialisation, RFC 7516).
@@ -46,17 +47,40 @@ const (
 	Invalid       Problem = "signature invalid"         // the JWS does not verify with its certificate: altered after signing
 )
 
+// Text is the problem in words, rendered in a report's language; the Problem itself stays the
+// stable code that fault mappings use.
+func (p Problem) Text() msg.Text {
+	switch p {
+	case NotSealed:
+		return msg.F("not a JWE")
+	case WrongKey:
+		return msg.F("encrypted for another key")
+	case Undecryptable:
+		return msg.F("cannot be decrypted")
+	case Unsupported:
+		return msg.F("algorithm not supported")
+	case Unsigned:
+		return msg.F("not signed")
+	case Malformed:
+		return msg.F("malformed signature")
+	case Invalid:
+		return msg.F("signature invalid")
+	}
+	return msg.Raw(string(p))
+}
+
 // Error is a failed opening.
 type Error struct {
 	Problem Problem
-	Detail  string
+	Detail  msg.Text
 }
 
-func (e *Error) Error() string { return fmt.Sprintf("sealed message %s: %s", e.Problem, e.Detail) }
+func (e *Error) Error() string { return e.Text().String() }
 
-func fail(p Problem, format string, args ...any) *Error {
-	return &Error{Problem: p, Detail: fmt.Sprintf(format, args...)}
-}
+// Text is the error as a message, rendered in a report's language.
+func (e *Error) Text() msg.Text { return msg.F("sealed message %s: %s", e.Problem.Text(), e.Detail) }
+
+func fail(p Problem, detail msg.Text) *Error { return &Error{Problem: p, Detail: detail} }
 
 // ProblemOf returns the problem of an opening error, or "" when err is not one.
 func ProblemOf(err error) Problem {
@@ -80,7 +104,7 @@ func Seal(payload []byte, signer crypto.Signer, chain []*x509.Certificate, recip
 // Sign makes the compact JWS of payload, carrying chain in "x5c".
 func Sign(payload []byte, signer crypto.Signer, chain []*x509.Certificate) (string, error) {
 	if len(chain) == 0 {
-		return "", errors.New("sign: no certificate")
+		return "", msg.Errorf("sign: no certificate")
 	}
 	alg := jose.ES256
 	if _, isRSA := signer.Public().(*rsa.PublicKey); isRSA {
@@ -93,11 +117,11 @@ func Sign(payload []byte, signer crypto.Signer, chain []*x509.Certificate) (stri
 	opts := (&jose.SignerOptions{}).WithHeader("x5c", x5c).WithContentType("json")
 	s, err := jose.NewSigner(jose.SigningKey{Algorithm: alg, Key: signer}, opts)
 	if err != nil {
-		return "", fmt.Errorf("sign: %w", err)
+		return "", msg.Errorf("sign: %w", err)
 	}
 	obj, err := s.Sign(payload)
 	if err != nil {
-		return "", fmt.Errorf("sign: %w", err)
+		return "", msg.Errorf("sign: %w", err)
 	}
 	return obj.CompactSerialize()
 }
@@ -113,16 +137,16 @@ func Encrypt(content []byte, recipient *x509.Certificate) (string, error) {
 	case *ecdsa.PublicKey:
 		alg = jose.ECDH_ES_A256KW
 	default:
-		return "", fmt.Errorf("encrypt: unsupported key %T of %s", recipient.PublicKey, recipient.Subject.CommonName)
+		return "", msg.Errorf("encrypt: unsupported key %T of %s", recipient.PublicKey, recipient.Subject.CommonName)
 	}
 	opts := (&jose.EncrypterOptions{}).WithContentType("JWT").WithHeader("x5t#S256", Thumbprint(recipient))
 	e, err := jose.NewEncrypter(jose.A256GCM, jose.Recipient{Algorithm: alg, Key: recipient.PublicKey}, opts)
 	if err != nil {
-		return "", fmt.Errorf("encrypt: %w", err)
+		return "", msg.Errorf("encrypt: %w", err)
 	}
 	obj, err := e.Encrypt(content)
 	if err != nil {
-		return "", fmt.Errorf("encrypt: %w", err)
+		return "", msg.Errorf("encrypt: %w", err)
 	}
 	return obj.CompactSerialize()
 }
@@ -150,38 +174,38 @@ func Open(sealed string, key crypto.PrivateKey, recipientCert *x509.Certificate)
 	var o Opened
 	sealed = strings.TrimSpace(sealed)
 	if strings.Count(sealed, ".") != 4 {
-		return o, fail(NotSealed, "expected the five dot-separated parts of a compact JWE, found %d", strings.Count(sealed, ".")+1)
+		return o, fail(NotSealed, msg.F("expected the five dot-separated parts of a compact JWE, found %d", strings.Count(sealed, ".")+1))
 	}
 	jwe, err := jose.ParseEncryptedCompact(sealed, KeyAlgorithms, ContentEncryptions)
 	if err != nil {
 		if h, ok := header(sealed); ok && (h.Alg != "" || h.Enc != "") {
-			return o, fail(Unsupported, "alg %q, enc %q: %v", h.Alg, h.Enc, err)
+			return o, fail(Unsupported, msg.F("alg %q, enc %q: %v", h.Alg, h.Enc, msg.Of(err)))
 		}
-		return o, fail(NotSealed, "%v", err)
+		return o, fail(NotSealed, msg.Of(err))
 	}
 	o.KeyAlgorithm, o.ContentEncryption = jwe.Header.Algorithm, ""
 	if h, ok := header(sealed); ok {
 		o.ContentEncryption = h.Enc
 		if h.X5tS256 != "" && recipientCert != nil && h.X5tS256 != Thumbprint(recipientCert) {
-			return o, fail(WrongKey, "the message is encrypted for the certificate with SHA-256 thumbprint %s, not the gateway's (%s, thumbprint %s)",
-				h.X5tS256, recipientCert.Subject.CommonName, Thumbprint(recipientCert))
+			return o, fail(WrongKey, msg.F("the message is encrypted for the certificate with SHA-256 thumbprint %s, not the gateway's (%s, thumbprint %s)",
+				h.X5tS256, recipientCert.Subject.CommonName, Thumbprint(recipientCert)))
 		}
 	}
 	inner, err := jwe.Decrypt(key)
 	if err != nil {
-		return o, fail(Undecryptable, "%v: the content was encrypted with another key or altered after encryption", err)
+		return o, fail(Undecryptable, msg.F("%v: the content was encrypted with another key or altered after encryption", msg.Of(err)))
 	}
 	jws, err := jose.ParseSignedCompact(string(inner), SignatureAlgorithms)
 	if err != nil {
 		if h, ok := header(string(inner)); ok && h.Alg != "" {
-			return o, fail(Unsupported, "signature alg %q: %v", h.Alg, err)
+			return o, fail(Unsupported, msg.F("signature alg %q: %v", h.Alg, msg.Of(err)))
 		}
-		return o, fail(Unsigned, "the decrypted content is not a compact JWS: %v", err)
+		return o, fail(Unsigned, msg.F("the decrypted content is not a compact JWS: %v", msg.Of(err)))
 	}
 	o.SignatureAlgorithm = jws.Signatures[0].Header.Algorithm
 	h, _ := header(string(inner))
 	if len(h.X5c) == 0 {
-		return o, fail(Malformed, "the JWS header carries no x5c certificate")
+		return o, fail(Malformed, msg.F("the JWS header carries no x5c certificate"))
 	}
 	for i, b64 := range h.X5c {
 		der, err := base64.StdEncoding.DecodeString(b64)
@@ -190,7 +214,7 @@ func Open(sealed string, key crypto.PrivateKey, recipientCert *x509.Certificate)
 			c, err = x509.ParseCertificate(der)
 		}
 		if err != nil {
-			return o, fail(Malformed, "x5c[%d] is not a certificate: %v", i, err)
+			return o, fail(Malformed, msg.F("x5c[%d] is not a certificate: %v", i, msg.Of(err)))
 		}
 		if i == 0 {
 			o.Signer = c
@@ -201,7 +225,7 @@ func Open(sealed string, key crypto.PrivateKey, recipientCert *x509.Certificate)
 	payload, err := jws.Verify(o.Signer.PublicKey)
 	if err != nil {
 		o.Payload = jws.UnsafePayloadWithoutVerification()
-		return o, fail(Invalid, "%v: the content was altered after %s signed it", err, o.Signer.Subject.CommonName)
+		return o, fail(Invalid, msg.F("%v: the content was altered after %s signed it", msg.Of(err), o.Signer.Subject.CommonName))
 	}
 	o.Payload = payload
 	return o, nil

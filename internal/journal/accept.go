@@ -4,8 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Replay is the first acceptance of a message that arrived again (R-61).
@@ -30,7 +31,7 @@ func (j *Journal) AcceptOnce(ctx context.Context, e Event) (*Replay, error) {
 	replay, err := j.acceptOnce(ctx, e)
 	if err != nil {
 		j.writeErrors.Add(1)
-		return nil, fmt.Errorf("journal %s of session %s: %w", e.Kind, e.SessionID, err)
+		return nil, msg.Errorf("journal %s of session %s: %w", e.Kind, e.SessionID, err)
 	}
 	return replay, nil
 }
@@ -54,7 +55,7 @@ func (j *Journal) acceptOnce(ctx context.Context, e Event) (*Replay, error) {
 		err := tx.QueryRowContext(ctx, `SELECT session_id, time_ns FROM accepted WHERE channel = ? AND sender_id = ? AND message_id = ?`,
 			e.Channel, e.SenderID, e.MessageID).Scan(&r.SessionID, &ns)
 		if errors.Is(err, sql.ErrNoRows) {
-			err = errors.New("the accepted key conflicted but cannot be read")
+			err = msg.Errorf("the accepted key conflicted but cannot be read")
 		}
 		r.Time = time.Unix(0, ns)
 		return r, err

@@ -6,11 +6,11 @@ package journal
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/sqlitedb"
 )
 
@@ -112,7 +112,7 @@ func (j *Journal) Record(ctx context.Context, e Event) (int64, error) {
 		e.MessageID, e.SenderID, e.ServiceID, e.Code, e.Rule, e.Detail)
 	if err != nil {
 		j.writeErrors.Add(1)
-		return 0, fmt.Errorf("journal %s of session %s: %w", e.Kind, e.SessionID, err)
+		return 0, msg.Errorf("journal %s of session %s: %w", e.Kind, e.SessionID, err)
 	}
 	return res.LastInsertId()
 }
@@ -141,7 +141,7 @@ func (j *Journal) Events(ctx context.Context, sessionID string) ([]Event, error)
 }
 
 // ErrNoExchange is returned when the journal holds nothing for a session.
-var ErrNoExchange = errors.New("no such exchange in the journal")
+var ErrNoExchange = msg.Errorf("no such exchange in the journal")
 
 // Exchange is one exchange as the journal saw it: the four timestamps of a routed message (received,
 // sent to the owner, owner's answer received, answer sent), the acceptance time and the outcome.
@@ -164,7 +164,7 @@ func (j *Journal) Exchange(ctx context.Context, sessionID string) (Exchange, err
 		return Exchange{}, err
 	}
 	if len(events) == 0 {
-		return Exchange{}, fmt.Errorf("%w: session %s", ErrNoExchange, sessionID)
+		return Exchange{}, msg.Errorf("%w: session %s", ErrNoExchange, sessionID)
 	}
 	x := Exchange{SessionID: sessionID, Events: events}
 	for _, e := range events {

@@ -9,8 +9,8 @@ import (
 	"crypto/rand"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"errors"
-	"fmt"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // OID is id-pkix-ocsp-nonce.
@@ -23,7 +23,7 @@ const Size = 32
 func New() ([]byte, error) {
 	n := make([]byte, Size)
 	if _, err := rand.Read(n); err != nil {
-		return nil, fmt.Errorf("OCSP nonce: %w", err)
+		return nil, msg.Errorf("OCSP nonce: %w", err)
 	}
 	return n, nil
 }
@@ -32,8 +32,10 @@ func New() ([]byte, error) {
 // TBSRequest). req must carry no extensions yet (ocsp.CreateRequest writes none).
 func AddToRequest(req, nonce []byte) ([]byte, error) {
 	var outer struct{ TBS asn1.RawValue }
-	if rest, err := asn1.Unmarshal(req, &outer); err != nil || len(rest) > 0 {
-		return nil, fmt.Errorf("OCSP request: not one DER SEQUENCE: %v", err)
+	if rest, err := asn1.Unmarshal(req, &outer); err != nil {
+		return nil, msg.Errorf("OCSP request: not one DER SEQUENCE: %v", msg.Quoted(err.Error()))
+	} else if len(rest) > 0 {
+		return nil, msg.Errorf("OCSP request: not one DER SEQUENCE: %d bytes follow it", len(rest))
 	}
 	tbs, err := withExtensions(outer.TBS, 2, nonce)
 	if err != nil {
@@ -73,7 +75,7 @@ func AddToResponse(resp, nonce []byte, key crypto.Signer) ([]byte, error) {
 		} `asn1:"explicit,tag:0"`
 	}
 	if _, err := asn1.Unmarshal(resp, &outer); err != nil {
-		return nil, fmt.Errorf("OCSP response: %w", err)
+		return nil, msg.Errorf("OCSP response: %w", err)
 	}
 	var basic struct {
 		TBS       asn1.RawValue
@@ -82,7 +84,7 @@ func AddToResponse(resp, nonce []byte, key crypto.Signer) ([]byte, error) {
 		Certs     asn1.RawValue `asn1:"optional"` // kept as they are
 	}
 	if _, err := asn1.Unmarshal(outer.Bytes.Response, &basic); err != nil {
-		return nil, fmt.Errorf("OCSP basic response: %w", err)
+		return nil, msg.Errorf("OCSP basic response: %w", err)
 	}
 	tbs, err := withExtensions(basic.TBS, 1, nonce)
 	if err != nil {
@@ -96,7 +98,7 @@ func AddToResponse(resp, nonce []byte, key crypto.Signer) ([]byte, error) {
 	h.Write(der)
 	sig, err := key.Sign(rand.Reader, h.Sum(nil), crypto.SHA256)
 	if err != nil {
-		return nil, fmt.Errorf("sign OCSP response: %w", err)
+		return nil, msg.Errorf("sign OCSP response: %w", err)
 	}
 	basic.TBS, basic.Signature = asn1.RawValue{FullBytes: der}, asn1.BitString{Bytes: sig, BitLength: 8 * len(sig)}
 	if outer.Bytes.Response, err = asn1.Marshal(basic); err != nil {
@@ -109,10 +111,10 @@ func AddToResponse(resp, nonce []byte, key crypto.Signer) ([]byte, error) {
 // holds the nonce.
 func withExtensions(seq asn1.RawValue, tag int, nonce []byte) (asn1.RawValue, error) {
 	if seq.Class != asn1.ClassUniversal || seq.Tag != asn1.TagSequence {
-		return seq, errors.New("OCSP: the signed part is not a SEQUENCE")
+		return seq, msg.Errorf("OCSP: the signed part is not a SEQUENCE")
 	}
 	if find(seq.Bytes, tag) != nil {
-		return seq, errors.New("OCSP: already carries a nonce")
+		return seq, msg.Errorf("OCSP: already carries a nonce")
 	}
 	value, err := asn1.Marshal(nonce) // Nonce ::= OCTET STRING (RFC 8954)
 	if err != nil {

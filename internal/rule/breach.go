@@ -5,39 +5,45 @@ package rule
 
 import (
 	"fmt"
-	"strings"
 	"unicode/utf8"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Breach is one broken rule: which clause or table row, which field, what was expected and what was
 // observed, and what the sender should change. A gateway fault, a journal entry and a report line are
 // all rendered from the same Breach, so they never disagree.
 type Breach struct {
-	Rule     string // clause or table row: "R-6", "A1-T19 row 6", "A2-T1 row 1"
-	Field    string // element or field path on the wire, when the breach is about one
-	Line     int    // line in the message, when known
-	Expected string
-	Observed string
-	Note     string // context a tester needs: a known difference between the Rules and the wire, a time scale
-	Fix      string
+	Rule     string   // clause or table row: "R-6", "A1-T19 row 6", "A2-T1 row 1"
+	Field    msg.Text // element or field path on the wire (msg.Raw), or a form's field, when the breach is about one
+	Line     int      // line in the message, when known
+	Expected msg.Text
+	Observed msg.Text
+	Note     msg.Text // context a tester needs: a known difference between the Rules and the wire, a time scale
+	Fix      msg.Text
 }
 
-func (b *Breach) Error() string {
-	var s strings.Builder
+// Error is the breach in English, as logs and the wire carry it.
+func (b *Breach) Error() string { return b.Text().String() }
+
+// Text is the breach as one message, rendered in a report's language: "line L: field: breaks R:
+// expected E; observed O. Note. Fix: F".
+func (b *Breach) Text() msg.Text {
+	parts := make([]msg.Text, 0, 6)
 	if b.Line > 0 {
-		fmt.Fprintf(&s, "line %d: ", b.Line)
+		parts = append(parts, msg.F("line %d: ", b.Line))
 	}
-	if b.Field != "" {
-		fmt.Fprintf(&s, "%s: ", b.Field)
+	if !b.Field.IsZero() {
+		parts = append(parts, msg.F("%s: ", b.Field))
 	}
-	fmt.Fprintf(&s, "breaks %s: expected %s; observed %s", b.Rule, b.Expected, b.Observed)
-	if b.Note != "" {
-		fmt.Fprintf(&s, ". %s", b.Note)
+	parts = append(parts, msg.F("breaks %s: expected %s; observed %s", b.Rule, b.Expected, b.Observed))
+	if !b.Note.IsZero() {
+		parts = append(parts, msg.F(". %s", b.Note))
 	}
-	if b.Fix != "" {
-		fmt.Fprintf(&s, ". Fix: %s", b.Fix)
+	if !b.Fix.IsZero() {
+		parts = append(parts, msg.F(". Fix: %s", b.Fix))
 	}
-	return s.String()
+	return msg.Join(parts, "")
 }
 
 // Bounded is a copy of b whose texts hold at most limit bytes each (Cut): a breach quoting what a
@@ -47,7 +53,7 @@ func (b *Breach) Bounded(limit int) *Breach {
 		return nil
 	}
 	c := *b
-	c.Field, c.Expected, c.Observed, c.Note, c.Fix = Cut(c.Field, limit), Cut(c.Expected, limit), Cut(c.Observed, limit), Cut(c.Note, limit), Cut(c.Fix, limit)
+	c.Field, c.Expected, c.Observed, c.Note, c.Fix = c.Field.Cut(limit, Cut), c.Expected.Cut(limit, Cut), c.Observed.Cut(limit, Cut), c.Note.Cut(limit, Cut), c.Fix.Cut(limit, Cut)
 	return &c
 }
 

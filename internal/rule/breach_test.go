@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 func TestCutKeepsRunesWhole(t *testing.T) {
@@ -18,12 +20,22 @@ func TestCutKeepsRunesWhole(t *testing.T) {
 }
 
 func TestBoundedCopies(t *testing.T) {
-	b := &Breach{Rule: "SMDO-SIGN", Observed: strings.Repeat("x", 5000)}
+	b := &Breach{Rule: "SMDO-SIGN", Observed: msg.Raw(strings.Repeat("x", 5000))}
 	c := b.Bounded(100)
-	if c == b || len(c.Observed) > 100 || len(b.Observed) != 5000 || c.Rule != "SMDO-SIGN" {
-		t.Fatalf("Bounded changed the original or kept the text: %d, %d", len(c.Observed), len(b.Observed))
+	if c == b || len(c.Observed.String()) > 100 || len(b.Observed.String()) != 5000 || c.Rule != "SMDO-SIGN" {
+		t.Fatalf("Bounded changed the original or kept the text: %d, %d", len(c.Observed.String()), len(b.Observed.String()))
 	}
 	if (*Breach)(nil).Bounded(10) != nil || (*Breach)(nil).Clone() != nil {
 		t.Fatal("nil must stay nil")
+	}
+}
+
+func TestBreachReadsInTheReadersLanguage(t *testing.T) {
+	b := &Breach{Rule: "R-6", Line: 3, Field: msg.Raw("request/serviceId"), Expected: msg.F("a value"), Observed: msg.F("empty"), Fix: msg.F("pass %s", "--owner")}
+	if got := b.Error(); got != "line 3: request/serviceId: breaks R-6: expected a value; observed empty. Fix: pass --owner" {
+		t.Fatalf("Error() = %q", got)
+	}
+	if got := b.Text().In("ru"); got == b.Error() || !strings.Contains(got, "R-6") || !strings.Contains(got, "request/serviceId") || !strings.Contains(got, "--owner") {
+		t.Fatalf("in Russian the breach reads %q: its words translated, its rule, field and values kept", got)
 	}
 }

@@ -1,8 +1,9 @@
 package rule
 
 import (
-	"fmt"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // The Rules' timing and load figures. Verdicts compare measurements with these, never flags.
@@ -61,9 +62,9 @@ func (l Limits) InRulesTime(d time.Duration) time.Duration {
 }
 
 // Describe states a limit with the scale in force, e.g. "30s" or "30s (time scale 0.01: 300ms)".
-func (l Limits) Describe(rules time.Duration) string {
+func (l Limits) Describe(rules time.Duration) msg.Text {
 	if l.Scale == 0 || l.Scale == 1 {
-		return rules.String()
+		return msg.Raw(rules.String())
 	}
-	return fmt.Sprintf("%s (time scale %g: %s)", rules, l.Scale, l.Scaled(rules))
+	return msg.F("%s (time scale %g: %s)", rules, l.Scale, l.Scaled(rules))
 }

@@ -23,6 +23,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -82,33 +83,33 @@ func Verify(dir string, pub crypto.PublicKey, required ...string) (Manifest, err
 	path := filepath.Join(dir, File)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return m, refusal(path, "the seal the harness writes at the end of a run", "no seal: the run did not finish, or its results were copied without it",
-			"run the suite again (shepconf run --out "+dir+"), or copy "+File+" with the results")
+		return m, refusal(path, msg.F("the seal the harness writes at the end of a run"), msg.F("no seal: the run did not finish, or its results were copied without it"),
+			msg.F("run the suite again (shepconf run --out %s), or copy %s with the results", dir, File))
 	}
 	if err != nil {
 		return m, err
 	}
 	jws, err := jose.ParseSignedCompact(strings.TrimSpace(string(b)), algorithms)
 	if err != nil || len(jws.Signatures) != 1 {
-		return m, refusal(path, "a JWS signed with ES256 or EdDSA", fmt.Sprintf("not a seal (%v)", err), "run the suite again (shepconf run --out "+dir+")")
+		return m, refusal(path, msg.F("a JWS signed with ES256 or EdDSA"), msg.F("not a seal (%v)", err), runAgain(dir))
 	}
 	want := Fingerprint(pub)
 	if kid := jws.Signatures[0].Header.KeyID; kid != want {
-		return m, refusal(path, "a seal by the harness key "+want, "a seal by the harness key "+kid,
-			"give --harness-key the key (or public key) of the harness that ran the suite, or run the suite again with this one")
+		return m, refusal(path, msg.F("a seal by the harness key %s", want), msg.F("a seal by the harness key %s", kid),
+			msg.F("give --harness-key the key (or public key) of the harness that ran the suite, or run the suite again with this one"))
 	}
 	payload, err := jws.Verify(pub)
 	if err != nil || jws.Signatures[0].Protected.ExtraHeaders[jose.HeaderType] != sealType {
-		return m, refusal(path, "a signature of the harness key "+want, "a signature that does not verify: the seal was altered",
-			"run the suite again (shepconf run --out "+dir+")")
+		return m, refusal(path, msg.F("a signature of the harness key %s", want), msg.F("a signature that does not verify: the seal was altered"),
+			runAgain(dir))
 	}
 	if err := json.Unmarshal(payload, &m); err != nil {
-		return m, refusal(path, "a list of the run's files and their digests", err.Error(), "run the suite again (shepconf run --out "+dir+")")
+		return m, refusal(path, msg.F("a list of the run's files and their digests"), msg.Of(err), runAgain(dir))
 	}
 	for _, name := range required {
 		if _, ok := m.Files[name]; !ok {
-			return m, refusal(filepath.Join(dir, name), "a file the seal covers", "a file the seal does not list",
-				"run the suite again (shepconf run --out "+dir+")")
+			return m, refusal(filepath.Join(dir, name), msg.F("a file the seal covers"), msg.F("a file the seal does not list"),
+				runAgain(dir))
 		}
 	}
 	names := make([]string, 0, len(m.Files))
@@ -118,24 +119,27 @@ func Verify(dir string, pub crypto.PublicKey, required ...string) (Manifest, err
 	slices.Sort(names)
 	for _, name := range names {
 		if name != filepath.Base(name) {
-			return m, refusal(path, "files of the run's folder", "the file "+name, "run the suite again (shepconf run --out "+dir+")")
+			return m, refusal(path, msg.F("files of the run's folder"), msg.F("the file %s", name), runAgain(dir))
 		}
 		file := filepath.Join(dir, name)
 		got, err := digest(file)
 		if err != nil {
-			return m, refusal(file, "the file as the run wrote it", "no such file", "run the suite again (shepconf run --out "+dir+"), or copy every file of the run")
+			return m, refusal(file, msg.F("the file as the run wrote it"), msg.F("no such file"), msg.F("run the suite again (shepconf run --out %s), or copy every file of the run", dir))
 		}
 		if got != m.Files[name] {
-			return m, refusal(file, "the file as the run wrote it ("+m.Files[name]+")", "a file changed after the run ("+got+")",
-				"run the suite again (shepconf run --out "+dir+"): a run's results are not edited")
+			return m, refusal(file, msg.F("the file as the run wrote it (%s)", m.Files[name]), msg.F("a file changed after the run (%s)", got),
+				msg.F("run the suite again (shepconf run --out %s): a run's results are not edited", dir))
 		}
 	}
 	return m, nil
 }
 
-func refusal(field, expected, observed, fix string) *rule.Breach {
-	return &rule.Breach{Rule: "A4-F", Field: field, Expected: expected, Observed: observed, Fix: fix}
+func refusal(field string, expected, observed, fix msg.Text) *rule.Breach {
+	return &rule.Breach{Rule: "A4-F", Field: msg.Raw(field), Expected: expected, Observed: observed, Fix: fix}
 }
+
+// runAgain is the fix for a run's folder that cannot be trusted: only a new run makes results.
+func runAgain(dir string) msg.Text { return msg.F("run the suite again (shepconf run --out %s)", dir) }
 
 func digest(path string) (string, error) {
 	b, err := os.ReadFile(path)

@@ -98,7 +98,7 @@ func TestSealRefusesEveryChange(t *testing.T) {
 				return
 			}
 			var b *rule.Breach
-			if err == nil || !strings.Contains(err.Error(), c.want) || !asBreach(err, &b) || b.Fix == "" {
+			if err == nil || !strings.Contains(err.Error(), c.want) || !asBreach(err, &b) || b.Fix.IsZero() {
 				t.Fatalf("got %v\nwant a breach with %q", err, c.want)
 			}
 		})

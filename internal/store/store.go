@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/sqlitedb"
 )
 
@@ -156,7 +157,7 @@ func Open(path string) (*Store, error) {
 func (s *Store) Close() error { return s.db.Close() }
 
 // ErrNotFound is returned for an unknown message or chain.
-var ErrNotFound = errors.New("not in the message store")
+var ErrNotFound = msg.Errorf("not in the message store")
 
 // Accept stores a new message in state ON_DELIVERY, with the first entry of its history and, for a
 // message that starts a chain, the chain. It returns once the transaction is on disk.
@@ -186,7 +187,7 @@ func (s *Store) accept(ctx context.Context, key *Key, m Message, chain *Chain) e
 	if chain != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO chains (correlation_id, service_id, initiator_id, owner_id)
 			VALUES (?, ?, ?, ?)`, chain.CorrelationID, chain.ServiceID, chain.InitiatorID, chain.OwnerID); err != nil {
-			return fmt.Errorf("store chain %s: %w", chain.CorrelationID, err)
+			return msg.Errorf("store chain %s: %w", chain.CorrelationID, err)
 		}
 	}
 	var seq int64
@@ -199,7 +200,7 @@ func (s *Store) accept(ctx context.Context, key *Key, m Message, chain *Chain) e
 		m.MessageID, m.CorrelationID, m.SessionID, m.ServiceID, m.MessageType, m.SenderID, m.RecipientID, m.Endpoint,
 		m.Envelope, OnDelivery, m.StatusCode, m.StatusMessage, m.Accepted.UnixNano(), m.Received.UnixNano(),
 		m.Accepted.UnixNano(), m.Accepted.UnixNano(), seq); err != nil {
-		return fmt.Errorf("store message %s: %w", m.MessageID, err)
+		return msg.Errorf("store message %s: %w", m.MessageID, err)
 	}
 	if err := addHistory(ctx, tx, m.MessageID, Change{At: m.Accepted, State: OnDelivery,
 		StatusCode: m.StatusCode, StatusMessage: m.StatusMessage, Detail: "accepted"}); err != nil {
@@ -237,7 +238,7 @@ func claimKey(ctx context.Context, tx *sql.Tx, k Key, ref string, at time.Time) 
 	res, err := tx.ExecContext(ctx, `INSERT INTO replay_keys (sender_id, kind, digest, ref, at_ns) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, k.SenderID, k.Kind, k.Digest, ref, at.UnixNano())
 	if err != nil {
-		return fmt.Errorf("replay key of %s: %w", ref, err)
+		return msg.Errorf("replay key of %s: %w", ref, err)
 	}
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
 		return err
@@ -246,7 +247,7 @@ func claimKey(ctx context.Context, tx *sql.Tx, k Key, ref string, at time.Time) 
 	var ns int64
 	if err := tx.QueryRowContext(ctx, `SELECT ref, at_ns FROM replay_keys WHERE sender_id = ? AND kind = ? AND digest = ?`,
 		k.SenderID, k.Kind, k.Digest).Scan(&e.First, &ns); err != nil {
-		return fmt.Errorf("replay key of %s: %w", ref, err)
+		return msg.Errorf("replay key of %s: %w", ref, err)
 	}
 	e.At = time.Unix(0, ns)
 	return e
@@ -256,7 +257,7 @@ func addHistory(ctx context.Context, tx *sql.Tx, messageID string, c Change) err
 	_, err := tx.ExecContext(ctx, `INSERT INTO history (message_id, at_ns, state, status_code, status_message, detail)
 		VALUES (?, ?, ?, ?, ?, ?)`, messageID, c.At.UnixNano(), c.State, c.StatusCode, c.StatusMessage, c.Detail)
 	if err != nil {
-		return fmt.Errorf("history of %s: %w", messageID, err)
+		return msg.Errorf("history of %s: %w", messageID, err)
 	}
 	return nil
 }
@@ -267,7 +268,7 @@ func (s *Store) Chain(ctx context.Context, correlationID string) (Chain, error) 
 	err := s.db.QueryRowContext(ctx, `SELECT service_id, initiator_id, owner_id FROM chains WHERE correlation_id = ?`,
 		correlationID).Scan(&c.ServiceID, &c.InitiatorID, &c.OwnerID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, fmt.Errorf("chain %s: %w", correlationID, ErrNotFound)
+		return c, msg.Errorf("chain %s: %w", correlationID, ErrNotFound)
 	}
 	return c, err
 }
@@ -306,7 +307,7 @@ func (s *Store) messages(ctx context.Context, query string, args ...any) ([]Mess
 func (s *Store) Get(ctx context.Context, messageID string) (Message, error) {
 	m, err := scanMessage(s.db.QueryRowContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE message_id = ?`, messageID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return m, fmt.Errorf("message %s: %w", messageID, ErrNotFound)
+		return m, msg.Errorf("message %s: %w", messageID, ErrNotFound)
 	}
 	return m, err
 }
@@ -416,10 +417,10 @@ func (s *Store) update(ctx context.Context, key *Key, ref, messageID string, c C
 		attempts = ?, next_ns = ? WHERE message_id = ?`, c.State, c.StatusCode, c.StatusMessage, c.At.UnixNano(),
 		attempts, next.UnixNano(), messageID)
 	if err != nil {
-		return fmt.Errorf("update %s: %w", messageID, err)
+		return msg.Errorf("update %s: %w", messageID, err)
 	}
 	if k, _ := res.RowsAffected(); k == 0 {
-		return fmt.Errorf("update %s: %w", messageID, ErrNotFound)
+		return msg.Errorf("update %s: %w", messageID, ErrNotFound)
 	}
 	if err := addHistory(ctx, tx, messageID, c); err != nil {
 		return err
@@ -428,7 +429,7 @@ func (s *Store) update(ctx context.Context, key *Key, ref, messageID string, c C
 		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, message_id, system_id, endpoint, state,
 			status_code, status_msg, status_ns, next_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, n.MessageID, n.SystemID,
 			n.Endpoint, n.State, n.StatusCode, n.StatusMsg, n.StatusDate.UnixNano(), n.StatusDate.UnixNano()); err != nil {
-			return fmt.Errorf("queue notification of %s: %w", messageID, err)
+			return msg.Errorf("queue notification of %s: %w", messageID, err)
 		}
 	}
 	return tx.Commit()

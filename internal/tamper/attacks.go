@@ -1,9 +1,9 @@
 package tamper
 
 import (
-	"fmt"
-
 	"github.com/beevik/etree"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // The attacks on a signed envelope that every channel's negative scenarios send: the signature
@@ -14,7 +14,7 @@ import (
 func Unsign(doc []byte) ([]byte, error) {
 	d := etree.NewDocument()
 	if err := d.ReadFromBytes(doc); err != nil {
-		return nil, fmt.Errorf("tamper: unsign: %w", err)
+		return nil, msg.Errorf("tamper: unsign: %w", err)
 	}
 	if header := d.FindElement("/Envelope/Header"); header != nil {
 		for _, sec := range header.SelectElements("Security") {
@@ -31,12 +31,12 @@ func Unsign(doc []byte) ([]byte, error) {
 func Wrap(doc []byte, path, forged string) ([]byte, error) {
 	d := etree.NewDocument()
 	if err := d.ReadFromBytes(doc); err != nil {
-		return nil, fmt.Errorf("tamper: wrap: %w", err)
+		return nil, msg.Errorf("tamper: wrap: %w", err)
 	}
 	env := d.Root()
 	header, body := env.SelectElement("Header"), env.SelectElement("Body")
 	if header == nil || body == nil {
-		return nil, fmt.Errorf("tamper: wrap: the envelope has no SOAP Header and Body")
+		return nil, msg.Errorf("tamper: wrap: the envelope has no SOAP Header and Body")
 	}
 	wrapper := header.CreateElement("x:Wrapper")
 	wrapper.CreateAttr("xmlns:x", "urn:attacker")

@@ -5,10 +5,11 @@
 package tamper
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/beevik/etree"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Op changes one envelope.
@@ -18,11 +19,11 @@ type Op func(payload *etree.Element) error
 func Apply(doc []byte, ops ...Op) ([]byte, error) {
 	d := etree.NewDocument()
 	if err := d.ReadFromBytes(doc); err != nil {
-		return nil, fmt.Errorf("tamper: %w", err)
+		return nil, msg.Errorf("tamper: %w", err)
 	}
 	body := d.FindElement("/Envelope/Body")
 	if body == nil || len(body.ChildElements()) == 0 {
-		return nil, fmt.Errorf("tamper: no SOAP Body payload")
+		return nil, msg.Errorf("tamper: no SOAP Body payload")
 	}
 	payload := body.ChildElements()[0]
 	for _, op := range ops {
@@ -37,7 +38,7 @@ func find(payload *etree.Element, path string) (*etree.Element, error) {
 	e := payload
 	for _, name := range strings.Split(path, "/") {
 		if e = e.SelectElement(name); e == nil {
-			return nil, fmt.Errorf("tamper: no element %q in the message", path)
+			return nil, msg.Errorf("tamper: no element %q in the message", path)
 		}
 	}
 	return e, nil

@@ -12,6 +12,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // HTTP triggers a system by POSTing the Request as JSON to URL.
@@ -31,7 +33,7 @@ func (h HTTP) Fire(ctx context.Context, r Request) (Result, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, h.URL, bytes.NewReader(body))
 	if err != nil {
-		return Result{}, fmt.Errorf("trigger %s: %w", h.URL, err)
+		return Result{}, msg.Errorf("trigger %s: %w", h.URL, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	c := h.Client
@@ -40,17 +42,17 @@ func (h HTTP) Fire(ctx context.Context, r Request) (Result, error) {
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return Result{}, fmt.Errorf("trigger %s: the system did not answer: %w", h.URL, err)
+		return Result{}, msg.Errorf("trigger %s: the system did not answer: %w", h.URL, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	if err != nil {
-		return Result{}, fmt.Errorf("trigger %s: %w", h.URL, err)
+		return Result{}, msg.Errorf("trigger %s: %w", h.URL, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return Result{}, fmt.Errorf("trigger %s: HTTP %d, want 200 with the result as JSON: %.300q", h.URL, resp.StatusCode, raw)
+		return Result{}, msg.Errorf("trigger %s: HTTP %d, want 200 with the result as JSON: %.300q", h.URL, resp.StatusCode, head(raw, 300))
 	}
-	return decodeResult(raw, "trigger "+h.URL)
+	return decodeResult(raw, msg.F("trigger %s", h.URL))
 }
 
 // Runner runs a command and returns its exit code and standard output: on the host (nil), or
@@ -91,7 +93,7 @@ func (r Request) Expand(args []string) []string {
 
 func (c Command) Fire(ctx context.Context, r Request) (Result, error) {
 	if len(c.Args) == 0 {
-		return Result{}, errors.New("trigger command: no command given")
+		return Result{}, msg.Errorf("trigger command: no command given")
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.timeout())
 	defer cancel()
@@ -102,13 +104,13 @@ func (c Command) Fire(ctx context.Context, r Request) (Result, error) {
 	}
 	code, out, err := run(ctx, args)
 	if err != nil {
-		return Result{}, fmt.Errorf("trigger %s: %w", c.Describe(), err)
+		return Result{}, msg.Errorf("trigger %s: %w", c.Describe(), err)
 	}
 	line := lastJSONLine(out)
 	if line == nil {
-		return Result{}, fmt.Errorf("trigger %s: exit code %d and no result printed (want the result as one line of JSON): %.300q", c.Describe(), code, out)
+		return Result{}, msg.Errorf("trigger %s: exit code %d and no result printed (want the result as one line of JSON): %.300q", c.Describe(), code, head(out, 300))
 	}
-	return decodeResult(line, "trigger "+c.Describe())
+	return decodeResult(line, msg.F("trigger %s", c.Describe()))
 }
 
 func onHost(ctx context.Context, args []string) (int, []byte, error) {

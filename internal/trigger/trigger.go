@@ -20,9 +20,11 @@ package trigger
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Actions a system can be asked to perform.
@@ -274,25 +276,25 @@ func (r Request) timeout() time.Duration {
 func (r Request) Check() error {
 	switch {
 	case r.Action != Send && r.Action != Receive && r.Action != Submit && r.Action != Login:
-		return fmt.Errorf("trigger request: action %q is none of %q, %q, %q, %q", r.Action, Send, Receive, Submit, Login)
+		return msg.Errorf("trigger request: action %q is none of %q, %q, %q, %q", r.Action, Send, Receive, Submit, Login)
 	case r.Channel != Sync && r.Channel != Async && r.Channel != REST && r.Channel != EPGU && r.Channel != SMDO && r.Channel != Gospochta:
-		return fmt.Errorf("trigger request: channel %q is none of %s, %s, %s, %s, %s, %s", r.Channel, Sync, Async, REST, EPGU, SMDO, Gospochta)
+		return msg.Errorf("trigger request: channel %q is none of %s, %s, %s, %s, %s, %s", r.Channel, Sync, Async, REST, EPGU, SMDO, Gospochta)
 	case (r.Action == Submit || r.Action == Login) != (r.Channel == EPGU):
-		return fmt.Errorf("trigger request: action %q on channel %q; submit and login go with channel %s and only there", r.Action, r.Channel, EPGU)
+		return msg.Errorf("trigger request: action %q on channel %q; submit and login go with channel %s and only there", r.Action, r.Channel, EPGU)
 	case r.Action == Submit && (r.Auth == "" || r.APIKey == ""):
-		return fmt.Errorf("trigger request: a submit needs auth (ESIA's base URL) and apiKey (the system's API key file)")
+		return msg.Errorf("trigger request: a submit needs auth (ESIA's base URL) and apiKey (the system's API key file)")
 	case r.Action == Login && r.Auth == "":
-		return fmt.Errorf("trigger request: a login needs auth (ESIA's base URL)")
+		return msg.Errorf("trigger request: a login needs auth (ESIA's base URL)")
 	case (r.Channel == SMDO) != (r.SMDO != nil):
-		return fmt.Errorf("trigger request: channel %s goes with the smdo object, and only there", SMDO)
+		return msg.Errorf("trigger request: channel %s goes with the smdo object, and only there", SMDO)
 	case (r.Channel == Gospochta) != (r.Gospochta != nil):
-		return fmt.Errorf("trigger request: channel %s goes with the gospochta object, and only there", Gospochta)
+		return msg.Errorf("trigger request: channel %s goes with the gospochta object, and only there", Gospochta)
 	case r.Channel == SMDO && r.Gateway == "":
-		return fmt.Errorf("trigger request: gateway is empty; give the SMDO router's base URL")
+		return msg.Errorf("trigger request: gateway is empty; give the SMDO router's base URL")
 	case r.Channel == SMDO && r.SMDO.Credentials == "":
-		return fmt.Errorf("trigger request: smdo.credentials is empty; give the router's client credentials as username:password")
+		return msg.Errorf("trigger request: smdo.credentials is empty; give the router's client credentials as username:password")
 	case r.Channel == SMDO && r.Action == Send && (len(r.SMDO.To) == 0 || (len(r.Files) == 0)):
-		return fmt.Errorf("trigger request: an SMDO send needs smdo.to (the recipients) and files (the document's files)")
+		return msg.Errorf("trigger request: an SMDO send needs smdo.to (the recipients) and files (the document's files)")
 	case r.Channel == SMDO:
 		return nil // the router needs no serviceId
 	case r.Channel == Gospochta:
@@ -300,39 +302,50 @@ func (r Request) Check() error {
 	case r.Action == Login:
 		return nil // the browser, not the system, goes to ESIA first: no gateway, API key or service
 	case r.Gateway == "":
-		return fmt.Errorf("trigger request: gateway is empty; give the gateway's base URL")
+		return msg.Errorf("trigger request: gateway is empty; give the gateway's base URL")
 	case (r.Action == Send || r.Action == Submit) && r.ServiceID == "":
-		return fmt.Errorf("trigger request: serviceId is empty; a %s names the service", r.Action)
+		return msg.Errorf("trigger request: serviceId is empty; a %s names the service", r.Action)
 	}
 	return nil
 }
 
 // decodeResult reads a Result as the system printed or answered it.
-func decodeResult(raw []byte, from string) (Result, error) {
+func decodeResult(raw []byte, from msg.Text) (Result, error) {
 	var res Result
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	if err := dec.Decode(&res); err != nil {
-		return res, fmt.Errorf("%s: the result is not the JSON of the trigger contract (%v): %.300q", from, err, raw)
+		return res, msg.Errorf("%s: the result is not the JSON of the trigger contract (%v): %.300q", from, err, head(raw, 300))
 	}
 	if res.Outcome == "" {
-		return res, fmt.Errorf("%s: the result has no outcome: %.300q", from, raw)
+		return res, msg.Errorf("%s: the result has no outcome: %.300q", from, head(raw, 300))
 	}
 	return res, nil
+}
+
+// head is the first n runes of b, as %.<n>q would quote them: an error keeps a copy of what it
+// quotes, not the whole output.
+func head(b []byte, n int) string {
+	i := 0
+	for ; n > 0 && i < len(b); n-- {
+		_, size := utf8.DecodeRune(b[i:])
+		i += size
+	}
+	return string(b[:i])
 }
 
 // check reports a Gospochta request that cannot be acted on, naming the field.
 func (g *GospochtaRequest) check(r Request) error {
 	switch {
 	case r.Action != Send && r.Action != Receive:
-		return fmt.Errorf("trigger request: channel %s takes action %q or %q, not %q", Gospochta, Send, Receive, r.Action)
+		return msg.Errorf("trigger request: channel %s takes action %q or %q, not %q", Gospochta, Send, Receive, r.Action)
 	case r.Gateway == "" || r.Auth == "":
-		return fmt.Errorf("trigger request: a Gospochta action needs gateway (the contour's base URL) and auth (ESIA's)")
+		return msg.Errorf("trigger request: a Gospochta action needs gateway (the contour's base URL) and auth (ESIA's)")
 	case g.Mnemonic == "":
-		return fmt.Errorf("trigger request: gospochta.mnemonic is empty; give the system's client_id at ESIA")
+		return msg.Errorf("trigger request: gospochta.mnemonic is empty; give the system's client_id at ESIA")
 	case r.Action == Send && (g.HMACKey == "" || g.Kind == "" || g.Recipient == "" || g.Document == "" || r.Files[g.Document] == ""):
-		return fmt.Errorf("trigger request: a Gospochta send needs gospochta.hmacKey, kind, recipient and document (a name in files)")
+		return msg.Errorf("trigger request: a Gospochta send needs gospochta.hmacKey, kind, recipient and document (a name in files)")
 	case r.Action == Receive && (g.From == "" || g.To == "" || r.APIKey == ""):
-		return fmt.Errorf("trigger request: a Gospochta receive needs gospochta.from, gospochta.to and apiKey (the API key file for reading)")
+		return msg.Errorf("trigger request: a Gospochta receive needs gospochta.from, gospochta.to and apiKey (the API key file for reading)")
 	}
 	return nil
 }

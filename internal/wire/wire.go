@@ -22,6 +22,8 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/htmlindex"
 	"golang.org/x/text/encoding/unicode"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Body is a request body as read: the XML in UTF-8, and what was undone to get it.
@@ -48,14 +50,17 @@ func (b Body) Describe() string {
 // fault, what was sent, what is accepted and the fix, so the caller can render it as a rule breach.
 type Error struct {
 	Field    string // "Content-Encoding", "Content-Type charset", "XML declaration encoding", "body"
-	Expected string
-	Observed string
-	Fix      string
+	Expected msg.Text
+	Observed msg.Text
+	Fix      msg.Text
 	Err      error // the underlying error, when there is one
 }
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("%s: expected %s; observed %s. Fix: %s", e.Field, e.Expected, e.Observed, e.Fix)
+func (e *Error) Error() string { return e.Text().String() }
+
+// Text is the error as a message, rendered in a report's language.
+func (e *Error) Text() msg.Text {
+	return msg.F("%s: expected %s; observed %s. Fix: %s", e.Field, e.Expected, e.Observed, e.Fix)
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -101,18 +106,19 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64) (Body, error)
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		return b, &Error{Field: "body", Expected: fmt.Sprintf("a message of at most %d bytes", limit),
-			Observed: fmt.Sprintf("more than %d bytes on the wire", limit), Fix: "send a smaller message", Err: err}
+		return b, &Error{Field: "body", Expected: msg.F("a message of at most %d bytes", limit),
+			Observed: msg.F("more than %d bytes on the wire", limit), Fix: msg.F("send a smaller message"), Err: err}
 	case err != nil && coding != "":
-		return b, &Error{Field: "Content-Encoding", Expected: "a body in the " + coding + " format the header names",
-			Observed: fmt.Sprintf("Content-Encoding %q, but the body does not decompress: %v", coding, err),
-			Fix:      "compress the body as the header says, or drop the header and send it uncompressed", Err: err}
+		return b, &Error{Field: "Content-Encoding", Expected: msg.F("a body in the %s format the header names", coding),
+			Observed: msg.F("Content-Encoding %q, but the body does not decompress: %v", coding, err),
+			Fix:      msg.F("compress the body as the header says, or drop the header and send it uncompressed"), Err: err}
 	case err != nil:
-		return b, &Error{Field: "body", Expected: "the whole message", Observed: err.Error(), Fix: "send the message again", Err: err}
+		// The connection's own error (a client that hung up), quoted as it is.
+		return b, &Error{Field: "body", Expected: msg.F("the whole message"), Observed: msg.Of(err), Fix: msg.F("send the message again"), Err: err}
 	case int64(len(data)) > limit:
-		return b, &Error{Field: "Content-Encoding", Expected: fmt.Sprintf("a message of at most %d bytes once decompressed", limit),
-			Observed: fmt.Sprintf("Content-Encoding %s: more than %d bytes after decompression (%d on the wire)", coding, limit, raw.n),
-			Fix:      "send a smaller message"}
+		return b, &Error{Field: "Content-Encoding", Expected: msg.F("a message of at most %d bytes once decompressed", limit),
+			Observed: msg.F("Content-Encoding %s: more than %d bytes after decompression (%d on the wire)", coding, limit, raw.n),
+			Fix:      msg.F("send a smaller message")}
 	}
 	b.XML, b.Charset, err = toUTF8(data, r.Header.Get("Content-Type"))
 	return b, err
@@ -140,9 +146,9 @@ func decoded(body io.Reader, header string) (io.Reader, string, error) {
 		case "gzip", "x-gzip", "deflate": // RFC 9110 section 8.4.1.3: x-gzip is gzip
 			codings = append(codings, c)
 		default:
-			return nil, "", &Error{Field: "Content-Encoding", Expected: Codings,
-				Observed: fmt.Sprintf("Content-Encoding %q", header),
-				Fix:      "send the body uncompressed, or compressed with gzip or deflate"}
+			return nil, "", &Error{Field: "Content-Encoding", Expected: msg.F("gzip, deflate or identity"),
+				Observed: msg.F("Content-Encoding %q", header),
+				Fix:      msg.F("send the body uncompressed, or compressed with gzip or deflate")}
 		}
 	}
 	in := body
@@ -155,9 +161,9 @@ func decoded(body io.Reader, header string) (io.Reader, string, error) {
 		}
 		if err != nil {
 			return nil, strings.Join(codings, ", "), &Error{Field: "Content-Encoding",
-				Expected: "a body in the " + codings[i] + " format the header names",
-				Observed: fmt.Sprintf("Content-Encoding %q, but the body does not decompress: %v", header, err),
-				Fix:      "compress the body as the header says, or drop the header and send it uncompressed", Err: err}
+				Expected: msg.F("a body in the %s format the header names", codings[i]),
+				Observed: msg.F("Content-Encoding %q, but the body does not decompress: %v", header, err),
+				Fix:      msg.F("compress the body as the header says, or drop the header and send it uncompressed"), Err: err}
 		}
 	}
 	return in, strings.Join(codings, ", "), nil
@@ -227,7 +233,7 @@ func toUTF8(data []byte, contentType string) (out []byte, charset string, err er
 	}
 	if enc == nil { // UTF-8
 		if i := invalidUTF8(data); i >= 0 {
-			return nil, "", mismatch(from, "utf-8", declared, fmt.Sprintf("the body is not valid UTF-8 at byte %d", i))
+			return nil, "", mismatch(from, "utf-8", declared, msg.F("the body is not valid UTF-8 at byte %d", i))
 		}
 		// A declaration naming another encoding is overruled (say, by charset=utf-8) and rewritten,
 		// or libxml2 would decode the UTF-8 bytes by it.
@@ -235,12 +241,12 @@ func toUTF8(data []byte, contentType string) (out []byte, charset string, err er
 	}
 	out, err = enc.NewDecoder().Bytes(data)
 	if err != nil {
-		return nil, "", mismatch(from, name, declared, fmt.Sprintf("the body does not decode as %s: %v", name, err))
+		return nil, "", mismatch(from, name, declared, msg.F("the body does not decode as %s: %v", name, err))
 	}
 	out = bytes.TrimPrefix(out, bomUTF8)
 	// A lying charset (an ASCII body labelled UTF-16, or the reverse) decodes into text that is not XML.
 	if t := bytes.TrimLeft(out, " \t\r\n"); len(t) > 0 && t[0] != '<' {
-		return nil, "", mismatch(from, name, declared, fmt.Sprintf("decoded as %s, the body does not start with '<'", name))
+		return nil, "", mismatch(from, name, declared, msg.F("decoded as %s, the body does not start with '<'", name))
 	}
 	return rewriteDeclaration(out), name, nil
 }
@@ -278,26 +284,26 @@ func lookup(label string, data []byte, field string) (encoding.Encoding, string,
 		return nil, name, nil
 	}
 	if err != nil || name == "replacement" {
-		return nil, "", &Error{Field: field, Expected: "UTF-8, UTF-16 or a single-byte encoding such as windows-1251",
-			Observed: fmt.Sprintf("%s %q, an encoding the gateway does not know", field, label),
-			Fix:      "send the message in UTF-8 (the SOAP default) and say so: Content-Type text/xml; charset=utf-8", Err: err}
+		return nil, "", &Error{Field: field, Expected: msg.F("UTF-8, UTF-16 or a single-byte encoding such as windows-1251"),
+			Observed: msg.F("%s %q, an encoding the gateway does not know", field, label),
+			Fix:      msg.F("send the message in UTF-8 (the SOAP default) and say so: Content-Type text/xml; charset=utf-8"), Err: err}
 	}
 	return enc, name, nil
 }
 
 // mismatch is a body its chosen encoding cannot decode: most often a charset that does not say what
 // the body is.
-func mismatch(from, name, declared, observed string) error {
+func mismatch(from, name, declared string, observed msg.Text) error {
 	field := from
 	if field == "" {
 		field = "body"
 	}
 	if declared != "" && declared != name {
-		observed += fmt.Sprintf(" (the XML declaration says %s; a BOM, then the Content-Type charset, decide first, RFC 7303 section 3.2)", declared)
+		observed = msg.F("%s (the XML declaration says %s; a BOM, then the Content-Type charset, decide first, RFC 7303 section 3.2)", observed, declared)
 	}
-	return &Error{Field: field, Expected: "a body in the encoding it declares, " + name,
+	return &Error{Field: field, Expected: msg.F("a body in the encoding it declares, %s", name),
 		Observed: observed,
-		Fix:      "make the Content-Type charset and the XML declaration name the encoding the body is written in, or send UTF-8"}
+		Fix:      msg.F("make the Content-Type charset and the XML declaration name the encoding the body is written in, or send UTF-8")}
 }
 
 // invalidUTF8 is the offset of the first byte that is not UTF-8, or -1.

@@ -200,7 +200,7 @@ func TestWireRefusals(t *testing.T) {
 					t.Errorf("the error does not say %q: %v", s, err)
 				}
 			}
-			if e.Fix == "" {
+			if e.Fix.IsZero() {
 				t.Error("no fix")
 			}
 		})

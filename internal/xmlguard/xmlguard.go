@@ -11,7 +11,9 @@ package xmlguard
 
 import (
 	"bytes"
-	"fmt"
+	"unicode/utf8"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // The limits. Each sits far above what a message of the Rules holds and, where libxml2 has a
@@ -55,27 +57,30 @@ type Violation struct {
 	Limit    string // the constant broken, e.g. "MaxAttributesPerElement"; "DTD" or "markup" otherwise
 	Max      int    // the limit's value (0 for DTD and markup)
 	Line     int    // 1-based line of the offending construct
-	Observed string
-	Reason   string
-	Fix      string
+	Observed msg.Text
+	Reason   msg.Text
+	Fix      msg.Text
 }
 
-func (v *Violation) Error() string {
+func (v *Violation) Error() string { return v.Text().String() }
+
+// Text is the violation as a message, rendered in a report's language.
+func (v *Violation) Text() msg.Text {
 	if v.Max == 0 {
-		return fmt.Sprintf("line %d: %s (%s)", v.Line, v.Observed, v.Reason)
+		return msg.F("line %d: %s (%s)", v.Line, v.Observed, v.Reason)
 	}
-	return fmt.Sprintf("line %d: %s; the limit is %d (%s: %s)", v.Line, v.Observed, v.Max, v.Limit, v.Reason)
+	return msg.F("line %d: %s; the limit is %d (%s: %s)", v.Line, v.Observed, v.Max, v.Limit, v.Reason)
 }
 
 // Expected states the limit as a rule breach's expectation.
-func (v *Violation) Expected() string {
+func (v *Violation) Expected() msg.Text {
 	switch v.Limit {
 	case "DTD":
-		return "an XML document without a document type declaration (no DTD, no entity declarations)"
+		return msg.F("an XML document without a document type declaration (no DTD, no entity declarations)")
 	case "markup":
-		return "markup that is closed before the document ends"
+		return msg.F("markup that is closed before the document ends")
 	}
-	return fmt.Sprintf("an XML document within the gateway's parser limits: %s = %d (%s)", v.Limit, v.Max, v.Reason)
+	return msg.F("an XML document within the gateway's parser limits: %s = %d (%s)", v.Limit, v.Max, v.Reason)
 }
 
 type scanner struct {
@@ -103,8 +108,8 @@ func (s *scanner) run() error {
 			lt = len(d) - i
 		}
 		if lt > MaxTextBytes {
-			return s.violate(i, "MaxTextBytes", MaxTextBytes, fmt.Sprintf("a text node of %d bytes", lt),
-				"one text node is held whole by every parser", "send large content in several elements, or a smaller message")
+			return s.violate(i, "MaxTextBytes", MaxTextBytes, msg.F("a text node of %d bytes", lt),
+				msg.F("one text node is held whole by every parser"), msg.F("send large content in several elements, or a smaller message"))
 		}
 		i += lt
 		if i >= len(d) {
@@ -117,9 +122,9 @@ func (s *scanner) run() error {
 		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 			i, err = s.cdata(i)
 		case bytes.HasPrefix(rest, []byte("<!")):
-			return &Violation{Limit: "DTD", Line: s.line(i), Observed: fmt.Sprintf("a declaration %.20q", rest),
-				Reason: "a DTD can declare entities that expand without bound or read files (XXE)",
-				Fix:    "send the document without <!DOCTYPE ...> or other declarations"}
+			return &Violation{Limit: "DTD", Line: s.line(i), Observed: msg.F("a declaration %.20q", head(rest, 20)),
+				Reason: msg.F("a DTD can declare entities that expand without bound or read files (XXE)"),
+				Fix:    msg.F("send the document without <!DOCTYPE ...> or other declarations")}
 		case bytes.HasPrefix(rest, []byte("<?")):
 			i, err = s.pi(i)
 		case bytes.HasPrefix(rest, []byte("</")):
@@ -137,11 +142,11 @@ func (s *scanner) run() error {
 func (s *scanner) comment(i int) (int, error) {
 	end := bytes.Index(s.doc[i+4:], []byte("-->"))
 	if end < 0 {
-		return 0, s.unclosed(i, "a comment")
+		return 0, s.unclosed(i, msg.F("a comment"))
 	}
 	if s.comments++; s.comments > MaxComments {
-		return 0, s.violate(i, "MaxComments", MaxComments, fmt.Sprintf("more than %d comments", MaxComments),
-			"every comment is a node of each tree", "leave comments out of messages")
+		return 0, s.violate(i, "MaxComments", MaxComments, msg.F("more than %d comments", MaxComments),
+			msg.F("every comment is a node of each tree"), msg.F("leave comments out of messages"))
 	}
 	return i + 4 + end + 3, nil
 }
@@ -150,11 +155,11 @@ func (s *scanner) cdata(i int) (int, error) {
 	const open = len("<![CDATA[")
 	end := bytes.Index(s.doc[i+open:], []byte("]]>"))
 	if end < 0 {
-		return 0, s.unclosed(i, "a CDATA section")
+		return 0, s.unclosed(i, msg.F("a CDATA section"))
 	}
 	if end > MaxTextBytes {
-		return 0, s.violate(i, "MaxTextBytes", MaxTextBytes, fmt.Sprintf("a CDATA section of %d bytes", end),
-			"one text node is held whole by every parser", "send large content in several elements, or a smaller message")
+		return 0, s.violate(i, "MaxTextBytes", MaxTextBytes, msg.F("a CDATA section of %d bytes", end),
+			msg.F("one text node is held whole by every parser"), msg.F("send large content in several elements, or a smaller message"))
 	}
 	return i + open + end + 3, nil
 }
@@ -162,18 +167,18 @@ func (s *scanner) cdata(i int) (int, error) {
 func (s *scanner) pi(i int) (int, error) {
 	end := bytes.Index(s.doc[i+2:], []byte("?>"))
 	if end < 0 {
-		return 0, s.unclosed(i, "a processing instruction")
+		return 0, s.unclosed(i, msg.F("a processing instruction"))
 	}
 	target := s.doc[i+2 : i+2+nameEnd(s.doc[i+2:i+2+end])]
 	if len(target) > MaxNameBytes {
-		return 0, s.longName(i, "a processing instruction target", len(target))
+		return 0, s.longName(i, msg.F("a processing instruction target"), len(target))
 	}
 	// The XML declaration looks like a processing instruction but is not one.
 	if !(i == 0 && string(target) == "xml") {
 		if s.pis++; s.pis > MaxProcessingInstructions {
 			return 0, s.violate(i, "MaxProcessingInstructions", MaxProcessingInstructions,
-				fmt.Sprintf("more than %d processing instructions", MaxProcessingInstructions),
-				"every processing instruction is a node of each tree", "leave processing instructions out of messages")
+				msg.F("more than %d processing instructions", MaxProcessingInstructions),
+				msg.F("every processing instruction is a node of each tree"), msg.F("leave processing instructions out of messages"))
 		}
 	}
 	return i + 2 + end + 2, nil
@@ -182,10 +187,10 @@ func (s *scanner) pi(i int) (int, error) {
 func (s *scanner) endTag(i int) (int, error) {
 	end := bytes.IndexByte(s.doc[i:], '>')
 	if end < 0 {
-		return 0, s.unclosed(i, "an end tag")
+		return 0, s.unclosed(i, msg.F("an end tag"))
 	}
 	if n := nameEnd(s.doc[i+2 : i+end]); n > MaxNameBytes {
-		return 0, s.longName(i, "an element name", n)
+		return 0, s.longName(i, msg.F("an element name"), n)
 	}
 	if len(s.scope) > 0 {
 		s.inScope -= s.scope[len(s.scope)-1]
@@ -201,23 +206,23 @@ func (s *scanner) startTag(i int) (int, error) {
 	i++
 	n := nameEnd(d[i:])
 	if n > MaxNameBytes {
-		return 0, s.longName(start, "an element name", n)
+		return 0, s.longName(start, msg.F("an element name"), n)
 	}
 	name := d[i : i+n]
 	i += n
 	if s.elements++; s.elements > MaxElements {
-		return 0, s.violate(start, "MaxElements", MaxElements, fmt.Sprintf("more than %d elements", MaxElements),
-			"every element is a node of each tree built after authentication", "send fewer elements, or split the content over several messages")
+		return 0, s.violate(start, "MaxElements", MaxElements, msg.F("more than %d elements", MaxElements),
+			msg.F("every element is a node of each tree built after authentication"), msg.F("send fewer elements, or split the content over several messages"))
 	}
 	if len(s.scope)+1 > MaxDepth {
-		return 0, s.violate(start, "MaxDepth", MaxDepth, fmt.Sprintf("element <%.40s> nested %d deep", name, len(s.scope)+1),
-			"libxml2 stops at this depth, and the tree walks recurse on it", "nest elements less deeply")
+		return 0, s.violate(start, "MaxDepth", MaxDepth, msg.F("element <%.40s> nested %d deep", head(name, 40), len(s.scope)+1),
+			msg.F("libxml2 stops at this depth, and the tree walks recurse on it"), msg.F("nest elements less deeply"))
 	}
 	attrs, decls := 0, 0
 	for {
 		i = skipSpace(d, i)
 		if i >= len(d) {
-			return 0, s.unclosed(start, "a start tag")
+			return 0, s.unclosed(start, msg.F("a start tag"))
 		}
 		switch {
 		case d[i] == '>':
@@ -229,67 +234,78 @@ func (s *scanner) startTag(i int) (int, error) {
 		}
 		an := nameEnd(d[i:])
 		if an == 0 {
-			return 0, s.malformed(start, fmt.Sprintf("in start tag <%.40s>, %.20q where an attribute was expected", name, d[i:]))
+			return 0, s.malformed(start, msg.F("in start tag <%.40s>, %.20q where an attribute was expected", head(name, 40), head(d[i:], 20)))
 		}
 		if an > MaxNameBytes {
-			return 0, s.longName(start, "an attribute name", an)
+			return 0, s.longName(start, msg.F("an attribute name"), an)
 		}
 		attr := d[i : i+an]
 		i = skipSpace(d, i+an)
 		if i >= len(d) || d[i] != '=' {
-			return 0, s.malformed(start, fmt.Sprintf("in start tag <%.40s>, attribute %.40s without a value", name, attr))
+			return 0, s.malformed(start, msg.F("in start tag <%.40s>, attribute %.40s without a value", head(name, 40), head(attr, 40)))
 		}
 		i = skipSpace(d, i+1)
 		if i >= len(d) || (d[i] != '"' && d[i] != '\'') {
-			return 0, s.malformed(start, fmt.Sprintf("in start tag <%.40s>, attribute %.40s without a quoted value", name, attr))
+			return 0, s.malformed(start, msg.F("in start tag <%.40s>, attribute %.40s without a quoted value", head(name, 40), head(attr, 40)))
 		}
 		end := bytes.IndexByte(d[i+1:], d[i])
 		if end < 0 {
-			return 0, s.unclosed(start, "an attribute value")
+			return 0, s.unclosed(start, msg.F("an attribute value"))
 		}
 		if end > MaxAttributeValueBytes {
 			return 0, s.violate(start, "MaxAttributeValueBytes", MaxAttributeValueBytes,
-				fmt.Sprintf("attribute %.40s of <%.40s> with a value of %d bytes", attr, name, end),
-				"attribute values are identifiers and URIs", "carry large content as element text")
+				msg.F("attribute %.40s of <%.40s> with a value of %d bytes", head(attr, 40), head(name, 40), end),
+				msg.F("attribute values are identifiers and URIs"), msg.F("carry large content as element text"))
 		}
 		i += 1 + end + 1
 		if attrs++; attrs > MaxAttributesPerElement {
 			return 0, s.violate(start, "MaxAttributesPerElement", MaxAttributesPerElement,
-				fmt.Sprintf("element <%.40s> with more than %d attributes", name, MaxAttributesPerElement),
-				"libxml2 compares a start tag's attributes pairwise", "use fewer attributes per element")
+				msg.F("element <%.40s> with more than %d attributes", head(name, 40), MaxAttributesPerElement),
+				msg.F("libxml2 compares a start tag's attributes pairwise"), msg.F("use fewer attributes per element"))
 		}
 		if s.attributes++; s.attributes > MaxAttributes {
-			return 0, s.violate(start, "MaxAttributes", MaxAttributes, fmt.Sprintf("more than %d attributes in the document", MaxAttributes),
-				"every attribute is a node of each tree", "use fewer attributes")
+			return 0, s.violate(start, "MaxAttributes", MaxAttributes, msg.F("more than %d attributes in the document", MaxAttributes),
+				msg.F("every attribute is a node of each tree"), msg.F("use fewer attributes"))
 		}
 		if bytes.Equal(attr, []byte("xmlns")) || bytes.HasPrefix(attr, []byte("xmlns:")) {
 			decls++
 			if s.inScope++; s.inScope > MaxNamespacesInScope {
 				return 0, s.violate(start, "MaxNamespacesInScope", MaxNamespacesInScope,
-					fmt.Sprintf("more than %d namespace declarations in scope at <%.40s>", MaxNamespacesInScope, name),
-					"libxml2 searches the declarations in scope for every prefixed name", "declare fewer namespaces")
+					msg.F("more than %d namespace declarations in scope at <%.40s>", MaxNamespacesInScope, head(name, 40)),
+					msg.F("libxml2 searches the declarations in scope for every prefixed name"), msg.F("declare fewer namespaces"))
 			}
 		}
 	}
 }
 
-func (s *scanner) violate(at int, limit string, max int, observed, reason, fix string) *Violation {
+func (s *scanner) violate(at int, limit string, max int, observed, reason, fix msg.Text) *Violation {
 	return &Violation{Limit: limit, Max: max, Line: s.line(at), Observed: observed, Reason: reason, Fix: fix}
 }
 
-func (s *scanner) longName(at int, what string, n int) *Violation {
-	return s.violate(at, "MaxNameBytes", MaxNameBytes, fmt.Sprintf("%s of %d bytes", what, n),
-		"names are held and compared by every parser", "use names of ordinary length")
+func (s *scanner) longName(at int, what msg.Text, n int) *Violation {
+	return s.violate(at, "MaxNameBytes", MaxNameBytes, msg.F("%s of %d bytes", what, n),
+		msg.F("names are held and compared by every parser"), msg.F("use names of ordinary length"))
 }
 
-func (s *scanner) unclosed(at int, what string) *Violation {
-	return &Violation{Limit: "markup", Line: s.line(at), Observed: "the document ends inside " + what,
-		Reason: "a document cut off in its markup is not well-formed XML", Fix: "send the whole message"}
+func (s *scanner) unclosed(at int, what msg.Text) *Violation {
+	return &Violation{Limit: "markup", Line: s.line(at), Observed: msg.F("the document ends inside %s", what),
+		Reason: msg.F("a document cut off in its markup is not well-formed XML"), Fix: msg.F("send the whole message")}
 }
 
-func (s *scanner) malformed(at int, observed string) *Violation {
+func (s *scanner) malformed(at int, observed msg.Text) *Violation {
 	return &Violation{Limit: "markup", Line: s.line(at), Observed: observed,
-		Reason: "the start tag is not well-formed XML", Fix: `write attributes as name="value"`}
+		Reason: msg.F("the start tag is not well-formed XML"), Fix: msg.F("write attributes as name=\"value\"")}
+}
+
+// head is the first n runes of b as a string, as %.<n>s would print them: a violation keeps a copy
+// of what it quotes, not the document.
+func head(b []byte, n int) string {
+	i := 0
+	for ; n > 0 && i < len(b); n-- {
+		_, size := utf8.DecodeRune(b[i:])
+		i += size
+	}
+	return string(b[:i])
 }
 
 // line is computed only for a refusal, so the scan itself stays one pass.

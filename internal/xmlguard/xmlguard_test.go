@@ -60,7 +60,7 @@ func TestGuardRefusesEachLimit(t *testing.T) {
 			if !errors.As(err, &v) || v.Limit != c.limit {
 				t.Fatalf("Scan = %v, want a violation of %s", err, c.limit)
 			}
-			if v.Fix == "" || v.Reason == "" || v.Line < 1 || v.Expected() == "" {
+			if v.Fix.IsZero() || v.Reason.IsZero() || v.Line < 1 || v.Expected().IsZero() {
 				t.Fatalf("violation %+v lacks its reason, fix or line", v)
 			}
 		})

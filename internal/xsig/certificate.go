@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 )
 
@@ -49,13 +50,13 @@ func (c *Checker) Check(ctx context.Context, cert *x509.Certificate) (CertStatus
 	st := CertStatus{Subject: cert.Subject.String(), IIN: iin, BIN: bin, Serial: cert.SerialNumber.Text(16),
 		NotAfter: cert.NotAfter.UTC().Format(time.RFC3339)}
 	if now.Before(cert.NotBefore) || now.After(cert.NotAfter) {
-		return st, fail(Expired, "R-58", "the certificate of %s is valid from %s to %s, not at %s",
-			cert.Subject.CommonName, cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return st, fail(Expired, "R-58", msg.F("the certificate of %s is valid from %s to %s, not at %s",
+			cert.Subject.CommonName, cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)))
 	}
 	chains, err := cert.Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: c.Intermediates, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		return st, fail(Untrusted, "R-58", "the certificate of %s (issuer %s) does not chain to the NCA: %v", cert.Subject.CommonName, cert.Issuer.CommonName, err)
+		return st, fail(Untrusted, "R-58", msg.F("the certificate of %s (issuer %s) does not chain to the NCA: %v", cert.Subject.CommonName, cert.Issuer.CommonName, msg.Of(err)))
 	}
 	for _, ch := range chains[0] {
 		st.Chain = append(st.Chain, ch.Subject.CommonName)
@@ -86,24 +87,22 @@ func (c *Checker) revocation(ctx context.Context, cert, issuer *x509.Certificate
 		case ocsp.Good:
 			return "OCSP: good" + ans.how(), nil
 		case ocsp.Revoked:
-			return "OCSP: revoked" + ans.how(), fail(Revoked, "R-58", "OCSP says the certificate of %s (serial %s) was revoked at %s",
-				cert.Subject.CommonName, cert.SerialNumber.Text(16), ans.RevokedAt.UTC().Format(time.RFC3339))
+			return "OCSP: revoked" + ans.how(), fail(Revoked, "R-58", msg.F("OCSP says the certificate of %s (serial %s) was revoked at %s",
+				cert.Subject.CommonName, cert.SerialNumber.Text(16), ans.RevokedAt.UTC().Format(time.RFC3339)))
 		}
 		// RFC 6960 2.2: "unknown" is the responder not knowing the certificate. The NCA's own
 		// responder ought to know every certificate the NCA issued: this one is not taken as good.
-		return "OCSP: unknown", fail(StatusUnknown, "R-58", "the NCA's OCSP responder does not know this certificate: it answered "+
-			"\"unknown\" for %s (serial %s, issuer %s); a certificate the NCA does not vouch for is not accepted, and its CRL "+
-			"is not asked, as it stands in only for a responder that cannot answer",
-			cert.Subject.CommonName, cert.SerialNumber.Text(16), issuer.Subject.CommonName)
+		return "OCSP: unknown", fail(StatusUnknown, "R-58", msg.F("the NCA's OCSP responder does not know this certificate: it answered \"unknown\" for %s (serial %s, issuer %s); a certificate the NCA does not vouch for is not accepted, and its CRL is not asked, as it stands in only for a responder that cannot answer",
+			cert.Subject.CommonName, cert.SerialNumber.Text(16), issuer.Subject.CommonName))
 	}
 	revokedAt, crlErr := c.askCRL(ctx, cert, issuer, now)
 	if crlErr != nil {
-		return "OCSP and CRL unavailable", fail(StatusUnknown, "R-58", "the revocation status of %s cannot be established: OCSP: %v; CRL: %v",
-			cert.Subject.CommonName, ocspErr, crlErr)
+		return "OCSP and CRL unavailable", fail(StatusUnknown, "R-58", msg.F("the revocation status of %s cannot be established: OCSP: %v; CRL: %v",
+			cert.Subject.CommonName, msg.Of(ocspErr), msg.Of(crlErr)))
 	}
 	if !revokedAt.IsZero() {
-		return "CRL: revoked (OCSP: " + ocspErr.Error() + ")", fail(Revoked, "R-58", "the CRL lists the certificate of %s (serial %s) as revoked at %s (OCSP could not answer: %v)",
-			cert.Subject.CommonName, cert.SerialNumber.Text(16), revokedAt.UTC().Format(time.RFC3339), ocspErr)
+		return "CRL: revoked (OCSP: " + ocspErr.Error() + ")", fail(Revoked, "R-58", msg.F("the CRL lists the certificate of %s (serial %s) as revoked at %s (OCSP could not answer: %v)",
+			cert.Subject.CommonName, cert.SerialNumber.Text(16), revokedAt.UTC().Format(time.RFC3339), msg.Of(ocspErr)))
 	}
 	return "CRL: not listed (OCSP: " + ocspErr.Error() + ")", nil
 }
@@ -124,7 +123,7 @@ func (a ocspAnswer) how() string {
 // current (past its nextUpdate, dated in the future) is an error: the status is then unknown.
 func (c *Checker) askCRL(ctx context.Context, cert, issuer *x509.Certificate, now time.Time) (time.Time, error) {
 	if len(cert.CRLDistributionPoints) == 0 {
-		return time.Time{}, fmt.Errorf("the certificate names no CRL distribution point")
+		return time.Time{}, msg.Errorf("the certificate names no CRL distribution point")
 	}
 	body, err := c.fetch(ctx, http.MethodGet, cert.CRLDistributionPoints[0], nil)
 	if err != nil {
@@ -135,9 +134,9 @@ func (c *Checker) askCRL(ctx context.Context, cert, issuer *x509.Certificate, no
 		return time.Time{}, err
 	}
 	if err := crl.CheckSignatureFrom(issuer); err != nil {
-		return time.Time{}, fmt.Errorf("the CRL is not signed by %s: %w", issuer.Subject.CommonName, err)
+		return time.Time{}, msg.Errorf("the CRL is not signed by %s: %w", issuer.Subject.CommonName, err)
 	}
-	if err := current("the CRL of "+issuer.Subject.CommonName, crl.ThisUpdate, crl.NextUpdate, now); err != nil {
+	if err := current(msg.F("the CRL of %s", issuer.Subject.CommonName), crl.ThisUpdate, crl.NextUpdate, now); err != nil {
 		return time.Time{}, err
 	}
 	for _, e := range crl.RevokedCertificateEntries {
@@ -166,7 +165,7 @@ func (c *Checker) fetch(ctx context.Context, method, url string, body []byte) ([
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%s answered HTTP %d", url, resp.StatusCode)
+		return nil, msg.Errorf("%s answered HTTP %d", url, resp.StatusCode)
 	}
 	return io.ReadAll(io.LimitReader(resp.Body, 10<<20))
 }
@@ -178,8 +177,8 @@ func MatchesSender(cert *x509.Certificate, senderID, registered string) error {
 	if registered != "" && (bin == registered || (bin == "" && iin == registered)) {
 		return nil
 	}
-	return fail(NotTheSender, "R-54", "the message of %s is signed by %s (BIN %q, IIN %q), but %s is registered with %q",
-		senderID, cert.Subject.CommonName, bin, iin, senderID, registered)
+	return fail(NotTheSender, "R-54", msg.F("the message of %s is signed by %s (BIN %q, IIN %q), but %s is registered with %q",
+		senderID, cert.Subject.CommonName, bin, iin, senderID, registered))
 }
 
 // Report is the whole transport signature check of one message, for the evidence of a verdict.
@@ -259,7 +258,7 @@ func ReportOf(s *Signed) Report {
 func (r Report) WithError(err error) Report {
 	var e *Error
 	if errors.As(err, &e) {
-		r.Problem, r.Rule, r.Detail = e.Problem, e.Rule, e.Detail
+		r.Problem, r.Rule, r.Detail = e.Problem, e.Rule, e.Detail.String()
 	}
 	return r
 }

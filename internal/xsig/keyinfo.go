@@ -5,7 +5,6 @@ import (
 	"encoding/asn1"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/big"
 	"slices"
@@ -14,23 +13,24 @@ import (
 
 	"github.com/beevik/etree"
 	"github.com/go-ldap/ldap/v3"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // acceptedKeyInfo is the list of ways to name the certificate, for refusals.
-const acceptedKeyInfo = "wsse:SecurityTokenReference with wsse:KeyIdentifier (X509v3) or wsse:Reference to a " +
-	"wsse:BinarySecurityToken; ds:X509Data with ds:X509Certificate; or ds:X509IssuerSerial of a certificate registered for the system"
+var acceptedKeyInfo = msg.F("wsse:SecurityTokenReference with wsse:KeyIdentifier (X509v3) or wsse:Reference to a wsse:BinarySecurityToken; ds:X509Data with ds:X509Certificate; or ds:X509IssuerSerial of a certificate registered for the system")
 
 // signerCertificate finds the signer's certificate by the way ds:KeyInfo names it. known are the
 // certificates registered for the sending system: the only ones an X509IssuerSerial may name.
 func signerCertificate(sig, sec *etree.Element, known []*x509.Certificate) (*x509.Certificate, KeyReference, error) {
 	ki := child(sig, DSNS, "KeyInfo")
 	if ki == nil {
-		return nil, "", fail(Malformed, "A6-S2", "ds:Signature has no ds:KeyInfo; name the signer's certificate with %s", acceptedKeyInfo)
+		return nil, "", fail(Malformed, "A6-S2", msg.F("ds:Signature has no ds:KeyInfo; name the signer's certificate with %s", acceptedKeyInfo))
 	}
 	if str := child(ki, WSSENS, "SecurityTokenReference"); str != nil {
 		if k := child(str, WSSENS, "KeyIdentifier"); k != nil {
 			if vt := k.SelectAttrValue("ValueType", ""); vt != X509v3 {
-				return nil, "", fail(Unsupported, "A6-S2", "KeyIdentifier of type %s is not supported (X509v3, the whole certificate, is)", vt)
+				return nil, "", fail(Unsupported, "A6-S2", msg.F("KeyIdentifier of type %s is not supported (X509v3, the whole certificate, is)", vt))
 			}
 			return certificateIn(k.Text(), KeyIdentifierRef)
 		}
@@ -39,32 +39,32 @@ func signerCertificate(sig, sec *etree.Element, known []*x509.Certificate) (*x50
 			uri := r.SelectAttrValue("URI", "")
 			bst := elementByID(sec, strings.TrimPrefix(uri, "#"))
 			if bst == nil || bst.Tag != "BinarySecurityToken" || bst.NamespaceURI() != WSSENS {
-				return nil, "", fail(Malformed, "A6-S2", "the SecurityTokenReference points at %q, which is no BinarySecurityToken of this header", uri)
+				return nil, "", fail(Malformed, "A6-S2", msg.F("the SecurityTokenReference points at %q, which is no BinarySecurityToken of this header", uri))
 			}
 			if vt := bst.SelectAttrValue("ValueType", X509v3); vt != X509v3 {
-				return nil, "", fail(Unsupported, "A6-S2", "BinarySecurityToken of type %s is not supported (X509v3 is)", vt)
+				return nil, "", fail(Unsupported, "A6-S2", msg.F("BinarySecurityToken of type %s is not supported (X509v3 is)", vt))
 			}
 			return certificateIn(bst.Text(), BinaryTokenRef)
 		}
 		if xd := child(str, DSNS, "X509Data"); xd != nil {
 			return fromX509Data(xd, known)
 		}
-		return nil, "", fail(Malformed, "A6-S2", "the SecurityTokenReference names no certificate; accepted: %s", acceptedKeyInfo)
+		return nil, "", fail(Malformed, "A6-S2", msg.F("the SecurityTokenReference names no certificate; accepted: %s", acceptedKeyInfo))
 	}
 	if xd := child(ki, DSNS, "X509Data"); xd != nil {
 		return fromX509Data(xd, known)
 	}
-	return nil, "", fail(Malformed, "A6-S2", "ds:KeyInfo names the signer's certificate in none of the accepted ways: %s", acceptedKeyInfo)
+	return nil, "", fail(Malformed, "A6-S2", msg.F("ds:KeyInfo names the signer's certificate in none of the accepted ways: %s", acceptedKeyInfo))
 }
 
 func certificateIn(b64 string, how KeyReference) (*x509.Certificate, KeyReference, error) {
 	der, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(b64), ""))
 	if err != nil {
-		return nil, "", fail(Malformed, "A6-S2", "the certificate in %s is not base64", how)
+		return nil, "", fail(Malformed, "A6-S2", msg.F("the certificate in %s is not base64", how))
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		return nil, "", fail(Malformed, "A6-S2", "the certificate in %s cannot be read: %v", how, err)
+		return nil, "", fail(Malformed, "A6-S2", msg.F("the certificate in %s cannot be read: %v", how, msg.Of(err)))
 	}
 	return cert, how, nil
 }
@@ -100,13 +100,13 @@ func fromX509Data(xd *etree.Element, known []*x509.Certificate) (*x509.Certifica
 		if c := only(inline, func(c *x509.Certificate) bool { return !c.IsCA }); c != nil {
 			return c, X509DataRef, nil
 		}
-		return nil, "", fail(Malformed, "A6-S2", "ds:X509Data carries %d certificates and which one signed cannot be told; send the signer's alone", len(inline))
+		return nil, "", fail(Malformed, "A6-S2", msg.F("ds:X509Data carries %d certificates and which one signed cannot be told; send the signer's alone", len(inline)))
 	}
 	if is != nil && issuer == "" {
-		return nil, "", fail(Malformed, "A6-S2", "ds:X509IssuerSerial lacks X509IssuerName or X509SerialNumber, and no X509Certificate comes with it")
+		return nil, "", fail(Malformed, "A6-S2", msg.F("ds:X509IssuerSerial lacks X509IssuerName or X509SerialNumber, and no X509Certificate comes with it"))
 	}
 	if issuer == "" {
-		return nil, "", fail(Malformed, "A6-S2", "ds:X509Data holds neither X509Certificate nor X509IssuerSerial; accepted: %s", acceptedKeyInfo)
+		return nil, "", fail(Malformed, "A6-S2", msg.F("ds:X509Data holds neither X509Certificate nor X509IssuerSerial; accepted: %s", acceptedKeyInfo))
 	}
 	for _, c := range known {
 		if c == nil {
@@ -120,13 +120,11 @@ func fromX509Data(xd *etree.Element, known []*x509.Certificate) (*x509.Certifica
 			return c, IssuerSerialRef, nil
 		}
 	}
-	registered := "no certificate is registered for the sending system"
+	registered := msg.F("no certificate is registered for the sending system")
 	if n := countKnown(known); n > 0 {
-		registered = fmt.Sprintf("it is not one of the certificates registered for the sending system (%d registered)", n)
+		registered = msg.F("it is not one of the certificates registered for the sending system (%d registered)", n)
 	}
-	return nil, "", fail(Unregistered, "A6-S2", "ds:X509IssuerSerial names the certificate of issuer %q, serial %s, but %s: register "+
-		"the certificate for the system, or send it inline (wsse:KeyIdentifier X509v3, wsse:BinarySecurityToken or "+
-		"ds:X509Data/ds:X509Certificate)", issuer, serial, registered)
+	return nil, "", fail(Unregistered, "A6-S2", msg.F("ds:X509IssuerSerial names the certificate of issuer %q, serial %s, but %s: register the certificate for the system, or send it inline (wsse:KeyIdentifier X509v3, wsse:BinarySecurityToken or ds:X509Data/ds:X509Certificate)", issuer, serial, registered))
 }
 
 func textOf(e *etree.Element) string {
@@ -169,11 +167,11 @@ func countKnown(known []*x509.Certificate) int {
 func issuedAs(cert *x509.Certificate, issuer, serial string) (bool, error) {
 	n, ok := new(big.Int).SetString(serial, 10)
 	if !ok {
-		return false, fail(Malformed, "A6-S2", "X509SerialNumber %q is not a decimal integer", serial)
+		return false, fail(Malformed, "A6-S2", msg.F("X509SerialNumber %q is not a decimal integer", serial))
 	}
 	want, err := parseDN(issuer)
 	if err != nil {
-		return false, fail(Malformed, "A6-S2", "X509IssuerName %q is not a distinguished name (RFC 4514): %v", issuer, err)
+		return false, fail(Malformed, "A6-S2", msg.F("X509IssuerName %q is not a distinguished name (RFC 4514): %v", issuer, msg.Of(err)))
 	}
 	if cert.SerialNumber == nil || cert.SerialNumber.Cmp(n) != 0 {
 		return false, nil
@@ -330,7 +328,7 @@ func parseDN(s string) ([]rdn, error) {
 		return nil, err
 	}
 	if len(dn.RDNs) == 0 {
-		return nil, errors.New("empty name")
+		return nil, msg.Errorf("empty name")
 	}
 	out := make([]rdn, len(dn.RDNs))
 	for i, r := range dn.RDNs {
@@ -355,7 +353,7 @@ func attrOID(typ string) (string, error) {
 	}
 	oid, err := x509.ParseOID(upper)
 	if err != nil {
-		return "", fmt.Errorf("unknown attribute type %q", typ)
+		return "", msg.Errorf("unknown attribute type %q", typ)
 	}
 	return oid.String(), nil
 }
@@ -382,7 +380,7 @@ func unquote(s string) (string, error) {
 		valueStart = !quoted && (c == '=' || valueStart && c == ' ')
 	}
 	if quoted {
-		return "", errors.New("unterminated quoted value")
+		return "", msg.Errorf("unterminated quoted value")
 	}
 	return b.String(), nil
 }

@@ -177,7 +177,7 @@ func TestVerifyRefusesKeyInfo(t *testing.T) {
 func remarkCodes(rs []xsig.Remark) []string {
 	var out []string
 	for _, r := range rs {
-		if r.Rule == "" || r.Reason == "" {
+		if r.Rule == "" || r.Reason.IsZero() {
 			return []string{"remark without rule or reason: " + r.Code}
 		}
 		out = append(out, r.Code)

@@ -5,13 +5,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
-	"fmt"
 	"net/http"
 	"sync"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/ocspnonce"
 )
 
@@ -46,7 +46,7 @@ func (c *Checker) askOCSP(ctx context.Context, cert, issuer *x509.Certificate, n
 		return ocspAnswer{Response: r, cached: true}, nil
 	}
 	if len(cert.OCSPServer) == 0 {
-		return ocspAnswer{}, fmt.Errorf("the certificate names no OCSP responder")
+		return ocspAnswer{}, msg.Errorf("the certificate names no OCSP responder")
 	}
 	req, err := ocsp.CreateRequest(cert, issuer, nil)
 	if err != nil {
@@ -76,11 +76,10 @@ func (c *Checker) askOCSP(ctx context.Context, cert, issuer *x509.Certificate, n
 	case got == nil:
 		a.nonce = "no nonce"
 	case !bytes.Equal(got, nonce):
-		return a, fail(StatusUnknown, "R-58", "the NCA's OCSP answer for %s (serial %s) echoes another nonce (%x) than the request's (%x): "+
-			"it answers another request and may be replayed", cert.Subject.CommonName, cert.SerialNumber.Text(16), got, nonce)
+		return a, fail(StatusUnknown, "R-58", msg.F("the NCA's OCSP answer for %s (serial %s) echoes another nonce (%x) than the request's (%x): it answers another request and may be replayed", cert.Subject.CommonName, cert.SerialNumber.Text(16), got, nonce))
 	}
-	if err := current("the NCA's OCSP answer for "+cert.Subject.CommonName, r.ThisUpdate, r.NextUpdate, now); err != nil {
-		return a, fail(StatusUnknown, "R-58", "%v", err)
+	if err := current(msg.F("the NCA's OCSP answer for %s", cert.Subject.CommonName), r.ThisUpdate, r.NextUpdate, now); err != nil {
+		return a, fail(StatusUnknown, "R-58", msg.Of(err))
 	}
 	// Good and revoked hold until nextUpdate: the NCA vouches for them until then. An answer
 	// without nextUpdate is used once.
@@ -93,17 +92,17 @@ func (c *Checker) askOCSP(ctx context.Context, cert, issuer *x509.Certificate, n
 // current checks the dates of an OCSP answer or CRL (what names it) against now: not dated ahead of
 // now by more than RevocationClockSkew, nextUpdate not passed, and, without a nextUpdate, not older
 // than RevocationMaxAge.
-func current(what string, thisUpdate, nextUpdate, now time.Time) error {
+func current(what msg.Text, thisUpdate, nextUpdate, now time.Time) error {
 	const at = time.RFC3339
 	switch {
 	case thisUpdate.After(now.Add(RevocationClockSkew)):
-		return fmt.Errorf("%s is dated (thisUpdate) %s, more than %s after now (%s): it cannot be judged current",
+		return msg.Errorf("%s is dated (thisUpdate) %s, more than %s after now (%s): it cannot be judged current",
 			what, thisUpdate.UTC().Format(at), RevocationClockSkew, now.UTC().Format(at))
 	case !nextUpdate.IsZero() && !now.Before(nextUpdate):
-		return fmt.Errorf("%s is stale: its nextUpdate %s has passed (now %s)",
+		return msg.Errorf("%s is stale: its nextUpdate %s has passed (now %s)",
 			what, nextUpdate.UTC().Format(at), now.UTC().Format(at))
 	case nextUpdate.IsZero() && now.Sub(thisUpdate) > RevocationMaxAge:
-		return fmt.Errorf("%s gives no nextUpdate and is dated (thisUpdate) %s, more than %s before now (%s)",
+		return msg.Errorf("%s gives no nextUpdate and is dated (thisUpdate) %s, more than %s before now (%s)",
 			what, thisUpdate.UTC().Format(at), RevocationMaxAge, now.UTC().Format(at))
 	}
 	return nil

@@ -9,7 +9,6 @@ import (
 	_ "crypto/sha256"
 	"encoding/asn1"
 	"encoding/base64"
-	"fmt"
 	"math/big"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/russellhaering/goxmldsig/etreeutils"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 )
 
@@ -93,15 +93,15 @@ func Sign(envelope []byte, id *pki.Identity, opts ...Option) ([]byte, error) {
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(envelope); err != nil {
-		return nil, fmt.Errorf("sign: not well-formed XML: %w", err)
+		return nil, msg.Errorf("sign: not well-formed XML: %w", err)
 	}
 	root := doc.Root()
 	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != SOAPNS {
-		return nil, fmt.Errorf("sign: the root element is not a SOAP 1.1 Envelope")
+		return nil, msg.Errorf("sign: the root element is not a SOAP 1.1 Envelope")
 	}
 	header, body := soapParts(root)
 	if body == nil {
-		return nil, fmt.Errorf("sign: the envelope has no Body")
+		return nil, msg.Errorf("sign: the envelope has no Body")
 	}
 	bodyID, plain := idOf(body)
 	switch {
@@ -205,7 +205,7 @@ func Sign(envelope []byte, id *pki.Identity, opts ...Option) ([]byte, error) {
 		is.CreateElement("ds:X509IssuerName").SetText(IssuerName(id.Certificate))
 		is.CreateElement("ds:X509SerialNumber").SetText(id.Certificate.SerialNumber.String())
 	default:
-		return nil, fmt.Errorf("sign: unknown key reference %q (KeyIdentifier, BinarySecurityToken, X509Data, IssuerSerial)", o.keyRef)
+		return nil, msg.Errorf("sign: unknown key reference %q (KeyIdentifier, BinarySecurityToken, X509Data, IssuerSerial)", o.keyRef)
 	}
 	return doc.WriteToBytes()
 }
@@ -219,11 +219,11 @@ func signatureMethod(k crypto.Signer, sha1 bool) (string, error) {
 		return RSASHA256, nil
 	case *ecdsa.PrivateKey:
 		if sha1 {
-			return "", fmt.Errorf("sign: SHA-1 is offered for RSA keys only (RSA-SHA1), not for %T", k)
+			return "", msg.Errorf("sign: SHA-1 is offered for RSA keys only (RSA-SHA1), not for %T", k)
 		}
 		return ECDSASHA256, nil
 	}
-	return "", fmt.Errorf("sign: unsupported key type %T (RSA and ECDSA are)", k)
+	return "", msg.Errorf("sign: unsupported key type %T (RSA and ECDSA are)", k)
 }
 
 // signBytes signs hash(data). ECDSA values are written as r||s, as XML Signature requires.

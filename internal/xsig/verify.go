@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/beevik/etree"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Signed is what a verified transport signature tells about a message.
@@ -38,11 +40,11 @@ var (
 func Verify(envelope []byte, known ...*x509.Certificate) (*Signed, error) {
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(bytes.TrimPrefix(envelope, []byte("\xef\xbb\xbf"))); err != nil {
-		return nil, fail(Malformed, "R-59", "the message is not well-formed XML: %v", err)
+		return nil, fail(Malformed, "R-59", msg.F("the message is not well-formed XML: %v", msg.Of(err)))
 	}
 	root := doc.Root()
 	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != SOAPNS {
-		return nil, fail(Malformed, "R-59", "the root element is not a SOAP 1.1 Envelope")
+		return nil, fail(Malformed, "R-59", msg.F("the root element is not a SOAP 1.1 Envelope"))
 	}
 	header, body, err := onlyParts(root)
 	if err != nil {
@@ -50,34 +52,34 @@ func Verify(envelope []byte, known ...*x509.Certificate) (*Signed, error) {
 	}
 	sec := child(header, WSSENS, "Security")
 	if sec == nil {
-		return nil, fail(Unsigned, "R-59", "no wsse:Security header: every message must carry the sender's transport signature")
+		return nil, fail(Unsigned, "R-59", msg.F("no wsse:Security header: every message must carry the sender's transport signature"))
 	}
 	sigs := children(sec, DSNS, "Signature")
 	switch {
 	case len(sigs) == 0:
-		return nil, fail(Unsigned, "R-59", "wsse:Security holds no ds:Signature")
+		return nil, fail(Unsigned, "R-59", msg.F("wsse:Security holds no ds:Signature"))
 	case len(sigs) > 1:
-		return nil, fail(Malformed, "A6-S2", "wsse:Security holds %d ds:Signature elements; the convention is one", len(sigs))
+		return nil, fail(Malformed, "A6-S2", msg.F("wsse:Security holds %d ds:Signature elements; the convention is one", len(sigs)))
 	}
 	sig := sigs[0]
 	out := &Signed{Timestamp: child(sec, WSUNS, "Timestamp") != nil}
 
 	si := child(sig, DSNS, "SignedInfo")
 	if si == nil {
-		return nil, fail(Malformed, "A6-S2", "ds:Signature has no ds:SignedInfo")
+		return nil, fail(Malformed, "A6-S2", msg.F("ds:Signature has no ds:SignedInfo"))
 	}
 	c14n := child(si, DSNS, "CanonicalizationMethod")
 	method := child(si, DSNS, "SignatureMethod")
 	if c14n == nil || method == nil {
-		return nil, fail(Malformed, "A6-S2", "ds:SignedInfo lacks CanonicalizationMethod or SignatureMethod")
+		return nil, fail(Malformed, "A6-S2", msg.F("ds:SignedInfo lacks CanonicalizationMethod or SignatureMethod"))
 	}
 	out.Algorithm = method.SelectAttrValue("Algorithm", "")
 	hash, ok := signatureHashes[out.Algorithm]
 	if !ok {
-		return out, fail(Unsupported, "A6-S2", "signature algorithm %s is not supported by this gateway (RSA-SHA256, ECDSA-SHA256, and RSA-SHA1 with a remark, are); the signature was neither accepted nor judged forged", out.Algorithm)
+		return out, fail(Unsupported, "A6-S2", msg.F("signature algorithm %s is not supported by this gateway (RSA-SHA256, ECDSA-SHA256, and RSA-SHA1 with a remark, are); the signature was neither accepted nor judged forged", out.Algorithm))
 	}
 	if a := c14n.SelectAttrValue("Algorithm", ""); a != ExcC14N {
-		return out, fail(Unsupported, "A6-S2", "canonicalisation %s is not supported (exclusive C14N, %s, is)", a, ExcC14N)
+		return out, fail(Unsupported, "A6-S2", msg.F("canonicalisation %s is not supported (exclusive C14N, %s, is)", a, ExcC14N))
 	}
 	sha1Used := hash == crypto.SHA1
 
@@ -93,20 +95,20 @@ func Verify(envelope []byte, known ...*x509.Certificate) (*Signed, error) {
 		id, local := strings.CutPrefix(uri, "#")
 		switch target := elementByID(root, id); {
 		case !local || id == "":
-			return out, fail(Wrapped, "R-58", "the signature references %q, which is not the SOAP Body the gateway processes", uri)
+			return out, fail(Wrapped, "R-58", msg.F("the signature references %q, which is not the SOAP Body the gateway processes", uri))
 		case id == bodyID:
 			bodyRef = r
 		case target != nil && isTimestamp(target, sec):
 			signedTimestamp = true
 		default:
-			return out, fail(Wrapped, "R-58", "the signature references %q, which is not the SOAP Body the gateway processes", uri)
+			return out, fail(Wrapped, "R-58", msg.F("the signature references %q, which is not the SOAP Body the gateway processes", uri))
 		}
 		if n := countID(root, id); n != 1 {
-			return out, fail(Wrapped, "R-58", "the Id %q of a signed element is carried by %d elements; a signed copy elsewhere in the message is a wrapping attack", id, n)
+			return out, fail(Wrapped, "R-58", msg.F("the Id %q of a signed element is carried by %d elements; a signed copy elsewhere in the message is a wrapping attack", id, n))
 		}
 	}
 	if bodyRef == nil {
-		return out, fail(Wrapped, "R-58", "no Reference of the signature points at the SOAP Body (wsu:Id %q)", bodyID)
+		return out, fail(Wrapped, "R-58", msg.F("no Reference of the signature points at the SOAP Body (wsu:Id %q)", bodyID))
 	}
 	out.BodyID = bodyID
 	for _, r := range refs {
@@ -118,8 +120,8 @@ func Verify(envelope []byte, known ...*x509.Certificate) (*Signed, error) {
 		// instruction forwarded with the data is not what its signer wrote either: a signed element
 		// holding one carries content the signature does not vouch for, which the gateway would
 		// forward as signed.
-		if what := unsignedNode(target); what != "" {
-			return out, fail(Wrapped, "R-58", "the signed element %s holds %s, which the signature does not cover (exclusive C14N drops comments); what is forwarded must be exactly what was signed", r.SelectAttrValue("URI", ""), what)
+		if what := unsignedNode(target); !what.IsZero() {
+			return out, fail(Wrapped, "R-58", msg.F("the signed element %s holds %s, which the signature does not cover (exclusive C14N drops comments); what is forwarded must be exactly what was signed", r.SelectAttrValue("URI", ""), what))
 		}
 		digestSHA1, err := checkReference(r, target)
 		if err != nil {
@@ -135,15 +137,15 @@ func Verify(envelope []byte, known ...*x509.Certificate) (*Signed, error) {
 	out.Certificate, out.KeyInfo = cert, string(how)
 	sv := child(sig, DSNS, "SignatureValue")
 	if sv == nil {
-		return out, fail(Malformed, "A6-S2", "ds:Signature has no ds:SignatureValue")
+		return out, fail(Malformed, "A6-S2", msg.F("ds:Signature has no ds:SignatureValue"))
 	}
 	value, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(sv.Text()), ""))
 	if err != nil {
-		return out, fail(Malformed, "A6-S2", "ds:SignatureValue is not base64: %v", err)
+		return out, fail(Malformed, "A6-S2", msg.F("ds:SignatureValue is not base64: %v", msg.Of(err)))
 	}
 	canonical, err := canonicalize(si, prefixList(c14n))
 	if err != nil {
-		return out, fail(Malformed, "A6-S2", "cannot canonicalise ds:SignedInfo: %v", err)
+		return out, fail(Malformed, "A6-S2", msg.F("cannot canonicalise ds:SignedInfo: %v", msg.Of(err)))
 	}
 	if err := checkValue(cert, out.Algorithm, hash, canonical, value); err != nil {
 		return out, err
@@ -172,21 +174,21 @@ func onlyParts(root *etree.Element) (header, body *etree.Element, err error) {
 		switch c.Tag {
 		case "Header":
 			if header != nil {
-				return nil, nil, fail(Wrapped, "R-58", "the Envelope has two Header elements")
+				return nil, nil, fail(Wrapped, "R-58", msg.F("the Envelope has two Header elements"))
 			}
 			header = c
 		case "Body":
 			if body != nil {
-				return nil, nil, fail(Wrapped, "R-58", "the Envelope has two Body elements")
+				return nil, nil, fail(Wrapped, "R-58", msg.F("the Envelope has two Body elements"))
 			}
 			body = c
 		}
 	}
 	if body == nil {
-		return nil, nil, fail(Malformed, "R-59", "the Envelope has no Body")
+		return nil, nil, fail(Malformed, "R-59", msg.F("the Envelope has no Body"))
 	}
 	if header == nil {
-		return nil, nil, fail(Unsigned, "R-59", "the Envelope has no Header, so no wsse:Security: every message must be signed")
+		return nil, nil, fail(Unsigned, "R-59", msg.F("the Envelope has no Header, so no wsse:Security: every message must be signed"))
 	}
 	return header, body, nil
 }
@@ -198,34 +200,34 @@ func checkReference(ref, target *etree.Element) (sha1 bool, err error) {
 	if ts := child(ref, DSNS, "Transforms"); ts != nil {
 		for _, t := range children(ts, DSNS, "Transform") {
 			if a := t.SelectAttrValue("Algorithm", ""); a != ExcC14N {
-				return false, fail(Unsupported, "A6-S2", "transform %s on reference %s is not supported (exclusive C14N only)", a, uri)
+				return false, fail(Unsupported, "A6-S2", msg.F("transform %s on reference %s is not supported (exclusive C14N only)", a, uri))
 			}
 			prefixes = prefixList(t)
 		}
 	}
 	dm := child(ref, DSNS, "DigestMethod")
 	if dm == nil {
-		return false, fail(Malformed, "A6-S2", "reference %s has no DigestMethod", uri)
+		return false, fail(Malformed, "A6-S2", msg.F("reference %s has no DigestMethod", uri))
 	}
 	a := dm.SelectAttrValue("Algorithm", "")
 	hash, ok := digestHashes[a]
 	if !ok {
-		return false, fail(Unsupported, "A6-S2", "digest algorithm %s of reference %s is not supported (SHA-256, and SHA-1 with a remark, are)", a, uri)
+		return false, fail(Unsupported, "A6-S2", msg.F("digest algorithm %s of reference %s is not supported (SHA-256, and SHA-1 with a remark, are)", a, uri))
 	}
 	dv := child(ref, DSNS, "DigestValue")
 	if dv == nil {
-		return false, fail(Malformed, "A6-S2", "reference %s has no DigestValue", uri)
+		return false, fail(Malformed, "A6-S2", msg.F("reference %s has no DigestValue", uri))
 	}
 	want, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(dv.Text()), ""))
 	if err != nil {
-		return false, fail(Malformed, "A6-S2", "DigestValue of %s is not base64", uri)
+		return false, fail(Malformed, "A6-S2", msg.F("DigestValue of %s is not base64", uri))
 	}
 	got, err := digestOf(target, prefixes, hash)
 	if err != nil {
-		return false, fail(Malformed, "A6-S2", "cannot canonicalise %s: %v", uri, err)
+		return false, fail(Malformed, "A6-S2", msg.F("cannot canonicalise %s: %v", uri, msg.Of(err)))
 	}
 	if !bytes.Equal(got, want) {
-		return false, fail(Invalid, "R-53", "the digest of %s does not match: the element was altered after it was signed", uri)
+		return false, fail(Invalid, "R-53", msg.F("the digest of %s does not match: the element was altered after it was signed", uri))
 	}
 	return hash == crypto.SHA1, nil
 }
@@ -240,7 +242,7 @@ func checkValue(cert *x509.Certificate, method string, hash crypto.Hash, signed,
 			break
 		}
 		if rsa.VerifyPKCS1v15(pub, hash, sum, value) != nil {
-			return fail(Invalid, "R-53", "the signature value does not verify with the certificate of %s: SignedInfo was altered or signed by another key", cert.Subject.CommonName)
+			return fail(Invalid, "R-53", msg.F("the signature value does not verify with the certificate of %s: SignedInfo was altered or signed by another key", cert.Subject.CommonName))
 		}
 		return nil
 	case *ecdsa.PublicKey:
@@ -249,15 +251,15 @@ func checkValue(cert *x509.Certificate, method string, hash crypto.Hash, signed,
 		}
 		size := (pub.Curve.Params().BitSize + 7) / 8
 		if len(value) != 2*size {
-			return fail(Invalid, "R-53", "the ECDSA signature value is %d bytes, expected r||s of %d", len(value), 2*size)
+			return fail(Invalid, "R-53", msg.F("the ECDSA signature value is %d bytes, expected r||s of %d", len(value), 2*size))
 		}
 		r, s := new(big.Int).SetBytes(value[:size]), new(big.Int).SetBytes(value[size:])
 		if !ecdsa.Verify(pub, sum, r, s) {
-			return fail(Invalid, "R-53", "the signature value does not verify with the certificate of %s: SignedInfo was altered or signed by another key", cert.Subject.CommonName)
+			return fail(Invalid, "R-53", msg.F("the signature value does not verify with the certificate of %s: SignedInfo was altered or signed by another key", cert.Subject.CommonName))
 		}
 		return nil
 	}
-	return fail(Invalid, "A6-S2", "the certificate's key (%s) does not fit the signature method %s", cert.PublicKeyAlgorithm, method)
+	return fail(Invalid, "A6-S2", msg.F("the certificate's key (%s) does not fit the signature method %s", cert.PublicKeyAlgorithm, method))
 }
 
 func prefixList(el *etree.Element) string {
@@ -328,18 +330,18 @@ func countID(root *etree.Element, id string) int {
 }
 
 // unsignedNode names a comment or processing instruction inside e, or returns "".
-func unsignedNode(e *etree.Element) string {
+func unsignedNode(e *etree.Element) msg.Text {
 	for _, t := range e.Child {
 		switch c := t.(type) {
 		case *etree.Comment:
-			return "a comment"
+			return msg.F("a comment")
 		case *etree.ProcInst:
-			return "a processing instruction"
+			return msg.F("a processing instruction")
 		case *etree.Element:
-			if what := unsignedNode(c); what != "" {
+			if what := unsignedNode(c); !what.IsZero() {
 				return what
 			}
 		}
 	}
-	return ""
+	return msg.Text{}
 }

@@ -15,7 +15,8 @@ package xsig
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Namespaces and algorithm URIs.
@@ -58,19 +59,52 @@ const (
 	Unregistered  Problem = "certificate not registered" // ds:X509IssuerSerial names a certificate not registered for the sender
 )
 
+// Text is the problem in words, rendered in a report's language; the Problem itself stays the
+// stable code that fault mappings and JSON evidence use.
+func (p Problem) Text() msg.Text {
+	switch p {
+	case Unsigned:
+		return msg.F("unsigned")
+	case Malformed:
+		return msg.F("malformed")
+	case Unsupported:
+		return msg.F("algorithm not supported")
+	case Invalid:
+		return msg.F("invalid")
+	case Wrapped:
+		return msg.F("wrapped")
+	case Untrusted:
+		return msg.F("untrusted")
+	case Expired:
+		return msg.F("expired")
+	case Revoked:
+		return msg.F("revoked")
+	case StatusUnknown:
+		return msg.F("revocation unknown")
+	case NotTheSender:
+		return msg.F("not the sender")
+	case Unregistered:
+		return msg.F("certificate not registered")
+	}
+	return msg.Raw(string(p))
+}
+
 // Error is a failed transport signature check.
 type Error struct {
 	Problem Problem
-	Rule    string // the clause the check enforces
-	Detail  string
+	Rule    string   // the clause the check enforces
+	Detail  msg.Text // what the check found, in words
 }
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("transport signature %s (%s): %s", e.Problem, e.Rule, e.Detail)
+func (e *Error) Error() string { return e.Text().String() }
+
+// Text is the error as a message, rendered in a report's language.
+func (e *Error) Text() msg.Text {
+	return msg.F("transport signature %s (%s): %s", e.Problem.Text(), e.Rule, e.Detail)
 }
 
-func fail(p Problem, rule, format string, args ...any) *Error {
-	return &Error{Problem: p, Rule: rule, Detail: fmt.Sprintf(format, args...)}
+func fail(p Problem, rule string, detail msg.Text) *Error {
+	return &Error{Problem: p, Rule: rule, Detail: detail}
 }
 
 // ProblemOf returns the problem of a check error, or "" when err is not one.
@@ -86,9 +120,9 @@ func ProblemOf(err error) Problem {
 // not ask for (RSA-SHA1, a signed wsu:Timestamp, a plain Id on the Body): the message is accepted,
 // and the report lists the remark apart from failures, with its reason.
 type Remark struct {
-	Code   string `json:"code"`   // stable identifier, e.g. "rsa-sha1"
-	Rule   string `json:"rule"`   // the clause the remark is about
-	Reason string `json:"reason"` // why it is a remark and not a failure, and what to prefer
+	Code   string   `json:"code"`   // stable identifier, e.g. "rsa-sha1"
+	Rule   string   `json:"rule"`   // the clause the remark is about
+	Reason msg.Text `json:"reason"` // why it is a remark and not a failure, and what to prefer
 }
 
 // Remark codes.
@@ -99,11 +133,11 @@ const (
 )
 
 var (
-	remarkSHA1 = Remark{Code: RemarkSHA1, Rule: "A6-S2", Reason: "signed with RSA-SHA1 or SHA-1 digests: SHA-1 is deprecated " +
+	remarkSHA1 = Remark{Code: RemarkSHA1, Rule: "A6-S2", Reason: msg.F("signed with RSA-SHA1 or SHA-1 digests: SHA-1 is deprecated " +
 		"(collisions are practical) and the transport signature's profile uses SHA-256-class algorithms; accepted as the real " +
-		"gateway accepts it; sign with RSA-SHA256 and SHA-256 digests"}
-	remarkTimestamp = Remark{Code: RemarkTimestamp, Rule: "R-55", Reason: "the signature also covers a wsu:Timestamp: the " +
-		"transport signature needs no time stamp (R-55), so it is accepted and not checked; it may be left out"}
-	remarkPlainID = Remark{Code: RemarkPlainID, Rule: "A6-S2", Reason: "the Body is referenced by a plain Id attribute: the " +
-		"convention is wsu:Id of the WS-Security utility namespace; accepted; prefer wsu:Id"}
+		"gateway accepts it; sign with RSA-SHA256 and SHA-256 digests")}
+	remarkTimestamp = Remark{Code: RemarkTimestamp, Rule: "R-55", Reason: msg.F("the signature also covers a wsu:Timestamp: the " +
+		"transport signature needs no time stamp (R-55), so it is accepted and not checked; it may be left out")}
+	remarkPlainID = Remark{Code: RemarkPlainID, Rule: "A6-S2", Reason: msg.F("the Body is referenced by a plain Id attribute: the " +
+		"convention is wsu:Id of the WS-Security utility namespace; accepted; prefer wsu:Id")}
 )

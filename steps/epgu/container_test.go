@@ -51,7 +51,7 @@ func TestEPGURunCertifiesAClientInAContainer(t *testing.T) {
 			res, feats := run(t, epgu.Options{Tags: c.tags, SUT: c.sut})
 			stepstest.Verdict(t, res, feats, c.verdict, c.failure)
 			s := stepstest.ContainerRecorded(t, res, image, epgu.SUTLogFile, "sample EPGU client listening")
-			if !strings.Contains(s.Trigger, c.trigger) || !strings.Contains(s.Describe, image) {
+			if !strings.Contains(s.Trigger, c.trigger) || !strings.Contains(s.Describe.String(), image) {
 				t.Errorf("run.json names the system under test as %+v, want it triggered by %q and described with its image %s", s, c.trigger, image)
 			}
 		})

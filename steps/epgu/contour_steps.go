@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"fmt"
 	"time"
 
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/assembly/epgu"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/epgu/api"
@@ -55,7 +55,7 @@ func (w *World) registered() error {
 	}
 	key, err := w.contour.Register(w.suite.opts.SUT.mnemonic(), cert, w.suite.opts.SUT.RedirectURIs...)
 	if err != nil {
-		return fmt.Errorf("register the system under test in ESIA: %w", err)
+		return msg.Errorf("register the system under test in ESIA: %w", err)
 	}
 	w.apiKey = key
 	w.evidence.Attach("api-key.csv", "text/csv", key)
@@ -92,7 +92,7 @@ func (w *World) agencyKeepsCancellable(seconds int) error {
 	script := w.suite.script
 	steps := append([]api.Step(nil), script.Steps...)
 	if len(steps) < 2 || !steps[0].CancelAllowed {
-		return fmt.Errorf("the agency script's first status does not allow a cancel")
+		return msg.Errorf("the agency script's first status does not allow a cancel")
 	}
 	steps[1].Delay = time.Duration(seconds) * time.Second
 	script.Steps = steps
@@ -122,7 +122,7 @@ func (w *World) fire(ctx context.Context, r trigger.Request) error {
 	defer cancel()
 	w.result, w.fireErr = w.suite.trigger.Fire(ctx, r)
 	if w.fireErr != nil {
-		return fmt.Errorf("the system under test could not be made to act: %w", w.fireErr)
+		return msg.Errorf("the system under test could not be made to act: %w", w.fireErr)
 	}
 	w.evidence.AttachJSON("system under test's result.json", w.result)
 	return nil

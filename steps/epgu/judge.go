@@ -1,13 +1,13 @@
 package epgu
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/simulators/epgu/api"
 	"github.com/shepconf/shepconf/simulators/epgu/esia"
 )
@@ -61,13 +61,17 @@ func (w *World) tokenEvents() []esia.Event {
 	return out
 }
 
-// outcome says what the system reported, for a failure's "observed".
-func (w *World) outcome() string {
+// outcome says what the system reported, for a failure's "observed": its outcome and error are
+// its own words, quoted as they are.
+func (w *World) outcome() msg.Text {
 	if w.result.Error != "" {
-		return fmt.Sprintf("; the system reported %s: %s", w.result.Outcome, w.result.Error)
+		return msg.F("; the system reported %s: %s", w.result.Outcome, w.result.Error)
 	}
-	return fmt.Sprintf("; the system reported %s", w.result.Outcome)
+	return msg.F("; the system reported %s", w.result.Outcome)
 }
+
+// list is texts as %v prints a list of strings: "[a b]".
+func list(texts []msg.Text) msg.Text { return msg.F("[%s]", msg.Join(texts, " ")) }
 
 // faultIndex is the index of the first call answered by an injected fault with status.
 func faultIndex(calls []api.Request, status int) int {
@@ -79,11 +83,11 @@ func faultIndex(calls []api.Request, status int) int {
 	return -1
 }
 
-func stamp(t time.Time) string {
+func stamp(t time.Time) msg.Text {
 	if t.IsZero() {
-		return "never"
+		return msg.F("never")
 	}
-	return t.Format("15:04:05.000")
+	return msg.Raw(t.Format("15:04:05.000"))
 }
 
 // pathOnly is a request's path without its query.

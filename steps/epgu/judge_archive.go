@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/simulators/epgu/api"
 	"github.com/shepconf/shepconf/simulators/epgu/archive"
@@ -46,15 +47,15 @@ func (w *World) orderReaches(ctx context.Context, want string) error {
 
 // judgeOrder checks the order's processing status.
 func (w *World) judgeOrder(o api.OrderSnapshot, ok bool, want string) error {
-	observed := "no order" + w.outcome()
+	observed := msg.F("no order%s", w.outcome())
 	if ok {
-		observed = fmt.Sprintf("order %d: %s", o.ID, o.Processing)
+		observed = msg.F("order %d: %s", o.ID, o.Processing)
 		if o.Breach != nil {
-			observed += " — " + o.Breach.Error()
+			observed = msg.F("order %d: %s — %s", o.ID, o.Processing, o.Breach)
 		}
 	}
 	w.evidence.AttachJSON("order.json", o)
-	return w.evidence.Check("EPGU-A1", "processing status "+want, observed, ok && string(o.Processing) == want)
+	return w.evidence.Check("EPGU-A1", msg.F("processing status %s", want), observed, ok && string(o.Processing) == want)
 }
 
 func (w *World) singlePush() error {
@@ -67,8 +68,8 @@ func (w *World) singlePush() error {
 			pushes++
 		}
 	}
-	return w.evidence.Check("EPGU-2.1.4", "one archive accepted by POST /api/gusmev/push",
-		fmt.Sprintf("%d accepted by /push, %d chunks%s", pushes, chunks, w.outcome()), pushes == 1 && chunks == 0)
+	return w.evidence.Check("EPGU-2.1.4", msg.F("one archive accepted by POST /api/gusmev/push"),
+		msg.F("%d accepted by /push, %d chunks%s", pushes, chunks, w.outcome()), pushes == 1 && chunks == 0)
 }
 
 // checks are the archive checks of the system's uploads.
@@ -81,56 +82,56 @@ func (w *World) checks() []epguCheck {
 	return out
 }
 
-func (w *World) archiveCheck(ruleID, expected string, fails ...string) error {
+func (w *World) archiveCheck(ruleID string, expected msg.Text, fails ...string) error {
 	checks := w.checks()
 	if len(checks) == 0 {
-		return w.evidence.Check(ruleID, expected, "no archive arrived"+w.outcome(), false)
+		return w.evidence.Check(ruleID, expected, msg.F("no archive arrived%s", w.outcome()), false)
 	}
 	for _, c := range checks {
 		for _, f := range fails {
 			if c.Status == f {
-				return w.evidence.Check(ruleID, expected, c.String(), false)
+				return w.evidence.Check(ruleID, expected, c.text(), false)
 			}
 		}
 	}
-	return w.evidence.Check(ruleID, expected, checks[len(checks)-1].String(), true)
+	return w.evidence.Check(ruleID, expected, checks[len(checks)-1].text(), true)
 }
 
 func (w *World) archiveWellFormed() error {
-	return w.archiveCheck("EPGU-2.1.3", "a flat zip with req.xml and the business XML, valid against the service's schema",
+	return w.archiveCheck("EPGU-2.1.3", msg.F("a flat zip with req.xml and the business XML, valid against the service's schema"),
 		"INVALID_FILES_STRUCTURE", "REQ_NOT_FOUND", "MPC_NOT_FOUND", "VALIDATION_ERROR")
 }
 
 // archiveSigned holds only when every archive passed its checks with its signatures verified: an
 // archive refused earlier (its XML, its structure) had no signature checked at all.
 func (w *World) archiveSigned() error {
-	const expected = "every file with <file>.sig, a detached signature by the system's certificate with a time stamp, verified"
+	expected := msg.F("every file with <file>.sig, a detached signature by the system's certificate with a time stamp, verified")
 	checks := w.checks()
 	if len(checks) == 0 {
-		return w.evidence.Check("WALK-SIG", expected, "no archive arrived"+w.outcome(), false)
+		return w.evidence.Check("WALK-SIG", expected, msg.F("no archive arrived%s", w.outcome()), false)
 	}
 	for _, c := range checks {
 		if c.Status != archive.FilesVerificationSuccess || !c.SignaturesChecked {
-			return w.evidence.Check("WALK-SIG", expected, c.String(), false)
+			return w.evidence.Check("WALK-SIG", expected, c.text(), false)
 		}
 	}
-	return w.evidence.Check("WALK-SIG", expected, checks[len(checks)-1].String(), true)
+	return w.evidence.Check("WALK-SIG", expected, checks[len(checks)-1].text(), true)
 }
 
 // noInvalidArchive: the system was asked to send only a business XML its schema refuses, so any
 // push at all (whole or chunked, accepted or not) sent it.
 func (w *World) noInvalidArchive() error {
-	var pushes []string
+	var pushes []msg.Text
 	for _, r := range w.calls() {
 		if r.Method == http.MethodPost && strings.HasPrefix(route(r.Path), "/api/gusmev/push") {
-			pushes = append(pushes, fmt.Sprintf("%s → %d", r.Path, r.Status))
+			pushes = append(pushes, msg.Raw(fmt.Sprintf("%s → %d", r.Path, r.Status)))
 		}
 	}
 	for _, c := range w.checks() {
-		pushes = append(pushes, "archive checked: "+c.String())
+		pushes = append(pushes, msg.F("archive checked: %s", c.text()))
 	}
-	return w.evidence.Check("WALK-XSD", "no archive sent with a business XML that breaks the service's schema; the system refuses it itself",
-		fmt.Sprintf("pushes %v%s", pushes, w.outcome()), len(pushes) == 0)
+	return w.evidence.Check("WALK-XSD", msg.F("no archive sent with a business XML that breaks the service's schema; the system refuses it itself"),
+		msg.F("pushes %s%s", list(pushes), w.outcome()), len(pushes) == 0)
 }
 
 // epguCheck is one archive check as the evidence shows it.
@@ -141,13 +142,15 @@ type epguCheck struct {
 	Files             []string     `json:"files"`
 }
 
-func (c epguCheck) String() string {
-	s := c.Status
-	if s == "" {
-		s = "passed"
+// text is the check as a failure's "observed" quotes it: its status (a code of Appendix 1), the
+// breach, the files.
+func (c epguCheck) text() msg.Text {
+	s := msg.Raw(c.Status)
+	if c.Status == "" {
+		s = msg.F("passed")
 	}
 	if c.Breach != nil {
-		s += " — " + c.Breach.Error()
+		s = msg.F("%s — %s", s, c.Breach)
 	}
-	return s + fmt.Sprintf(" (files %v)", c.Files)
+	return msg.F("%s (files %v)", s, c.Files)
 }

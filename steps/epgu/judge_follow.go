@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 func (w *World) withinRate(perMinute int) error {
@@ -23,8 +25,8 @@ func (w *World) withinRate(perMinute int) error {
 			refused++
 		}
 	}
-	return w.evidence.Check("EPGU-A3", fmt.Sprintf("at most %d calls in any minute, none refused with 429", perMinute),
-		fmt.Sprintf("%d calls, at most %d in a minute, %d refused with 429", len(calls), most, refused),
+	return w.evidence.Check("EPGU-A3", msg.F("at most %d calls in any minute, none refused with 429", perMinute),
+		msg.F("%d calls, at most %d in a minute, %d refused with 429", len(calls), most, refused),
 		most <= perMinute && refused == 0)
 }
 
@@ -34,12 +36,12 @@ func (w *World) downloadedResult() error {
 		if r.Method == http.MethodGet && strings.Contains(r.Path, "download") {
 			got = append(got, fmt.Sprintf("%s → %d", r.Path, r.Status))
 			if r.Status == http.StatusOK {
-				return w.evidence.Check("EPGU-4", "the result file downloaded by the order's link", strings.Join(got, ", "), true)
+				return w.evidence.Check("EPGU-4", msg.F("the result file downloaded by the order's link"), msg.Raw(strings.Join(got, ", ")), true)
 			}
 		}
 	}
-	return w.evidence.Check("EPGU-4", "the result file downloaded by the order's link",
-		fmt.Sprintf("downloads %v%s", got, w.outcome()), false)
+	return w.evidence.Check("EPGU-4", msg.F("the result file downloaded by the order's link"),
+		msg.F("downloads %v%s", got, w.outcome()), false)
 }
 
 func (w *World) cancelledWhileAllowed() error {
@@ -54,8 +56,8 @@ func (w *World) cancelledWhileAllowed() error {
 			}
 		}
 	}
-	return w.evidence.Check("EPGU-2.2", "one cancel, made while cancelAllowed",
-		fmt.Sprintf("%d cancels accepted, %d refused%s", ok, refused, w.outcome()), ok == 1 && refused == 0)
+	return w.evidence.Check("EPGU-2.2", msg.F("one cancel, made while cancelAllowed"),
+		msg.F("%d cancels accepted, %d refused%s", ok, refused, w.outcome()), ok == 1 && refused == 0)
 }
 
 func (w *World) waitedRetryAfter() error {
@@ -71,7 +73,7 @@ func (w *World) pausedAfter(seconds int) error {
 func (w *World) pausedAfterFaults(status int, least time.Duration) error {
 	calls := w.calls()
 	var faults, early int
-	var seen []string
+	var seen []msg.Text
 	for i, c := range calls {
 		if !c.Fault || c.Status != status {
 			continue
@@ -80,15 +82,15 @@ func (w *World) pausedAfterFaults(status int, least time.Duration) error {
 		wait := max(least, w.retryAfter)
 		if i+1 >= len(calls) {
 			early++
-			seen = append(seen, "no call after it")
+			seen = append(seen, msg.F("no call after it"))
 			continue
 		}
 		gap := calls[i+1].At.Sub(c.At)
-		seen = append(seen, fmt.Sprintf("next call after %s (at least %s)", gap.Round(time.Millisecond), wait))
+		seen = append(seen, msg.F("next call after %s (at least %s)", gap.Round(time.Millisecond), wait))
 		if gap < wait-20*time.Millisecond {
 			early++
 		}
 	}
-	return w.evidence.Check("EPGU-A4", fmt.Sprintf("after HTTP %d the call repeated, no sooner than Retry-After or %s", status, least),
-		fmt.Sprintf("%d answers %d: %v%s", faults, status, seen, w.outcome()), faults > 0 && early == 0)
+	return w.evidence.Check("EPGU-A4", msg.F("after HTTP %d the call repeated, no sooner than Retry-After or %s", status, least),
+		msg.F("%d answers %d: %s%s", faults, status, list(seen), w.outcome()), faults > 0 && early == 0)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -14,6 +13,7 @@ import (
 	"github.com/cucumber/godog"
 	"github.com/google/uuid"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/epgu/esia"
@@ -41,8 +41,12 @@ type signIn struct {
 	Forged          int    `json:"forgedCallbackStatus,omitempty"`
 	ForgedExchanges int    `json:"exchangesDuringForgedCallback"`
 	Status          int    `json:"callbackStatus,omitempty"` // the system's answer to ESIA's callback
-	Problem         string `json:"problem,omitempty"`        // why the browser stopped
+	Problem         string `json:"problem,omitempty"`        // why the browser stopped, in English (stop)
+	why             msg.Text
 }
+
+// stop records why the browser stopped.
+func (l *signIn) stop(why msg.Text) { l.Problem, l.why = why.String(), why }
 
 // callbackOK: after the exchange a system may show a page or send the browser on (a 3xx to its
 // own pages); an error status says the sign-in failed.
@@ -57,7 +61,7 @@ func (w *World) signIn(ctx context.Context) error {
 	w.login = &signIn{AuthURL: w.result.Answer}
 	if w.result.Outcome != trigger.Redirect {
 		// An operator signs in with a real browser: only ESIA's events are judged.
-		w.login.Problem = fmt.Sprintf("the system answered %q, not %q with the authorisation URL", w.result.Outcome, trigger.Redirect)
+		w.login.stop(msg.F("the system answered %q, not %q with the authorisation URL", w.result.Outcome, trigger.Redirect))
 		return nil
 	}
 	w.browse(ctx)
@@ -69,23 +73,23 @@ func (w *World) signIn(ctx context.Context) error {
 func (w *World) browse(ctx context.Context) {
 	l := w.login
 	if !strings.HasPrefix(l.AuthURL, strings.TrimSuffix(w.contour.ESIAURL, "/")+esia.PathAuthorize+"?") {
-		l.Problem = "the authorisation URL is not ESIA's " + esia.PathAuthorize
+		l.stop(msg.F("the authorisation URL is not ESIA's %s", esia.PathAuthorize))
 		return
 	}
 	browser, err := w.browser()
 	if err != nil {
-		l.Problem = err.Error()
+		l.stop(msg.Of(err))
 		return
 	}
 	resp, err := get(ctx, browser, l.AuthURL)
 	if err != nil {
-		l.Problem = "ESIA: " + err.Error()
+		l.stop(msg.F("ESIA: %v", err))
 		return
 	}
 	l.ESIA = resp.StatusCode
 	back, err := url.Parse(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusFound || err != nil || !back.IsAbs() {
-		l.Problem = fmt.Sprintf("ESIA answered %d without sending the browser back", resp.StatusCode)
+		l.stop(msg.F("ESIA answered %d without sending the browser back", resp.StatusCode))
 		return
 	}
 	shown := *back
@@ -103,7 +107,7 @@ func (w *World) browse(ctx context.Context) {
 		l.ForgedExchanges = w.exchanges() - before
 	}
 	if resp, err = get(ctx, browser, back.String()); err != nil {
-		l.Problem = "the system's callback: " + err.Error()
+		l.stop(msg.F("the system's callback: %v", err))
 		return
 	}
 	l.Status = resp.StatusCode
@@ -155,7 +159,7 @@ func (w *World) exchanges() int {
 }
 
 // oauthEvents are ESIA's answers on the endpoint to the system's requests, and those it refused.
-func (w *World) oauthEvents(endpoint string) (issued int, refused []string) {
+func (w *World) oauthEvents(endpoint string) (issued int, refused []msg.Text) {
 	for _, e := range w.tokenEvents() {
 		switch {
 		case e.Endpoint != endpoint:
@@ -169,21 +173,21 @@ func (w *World) oauthEvents(endpoint string) (issued int, refused []string) {
 }
 
 // browsed says what the browser saw, for a failure's "observed".
-func (w *World) browsed() string {
+func (w *World) browsed() msg.Text {
 	if w.login == nil {
-		return ""
+		return msg.Text{}
 	}
 	if w.login.Problem != "" {
-		return "; the browser: " + w.login.Problem
+		return msg.F("; the browser: %s", w.login.why)
 	}
-	return fmt.Sprintf("; the browser: ESIA %d back to %s, the system's callback %d", w.login.ESIA, w.login.Callback, w.login.Status)
+	return msg.F("; the browser: ESIA %d back to %s, the system's callback %d", w.login.ESIA, w.login.Callback, w.login.Status)
 }
 
 func (w *World) codeIssued() error {
 	issued, refused := w.oauthEvents(esia.PathAuthorize)
 	return w.evidence.Check(esia.RuleOAuth,
-		"an authorisation code issued at "+esia.PathAuthorize+" for a request of the system: client_secret a detached signature by its registered certificate over client_id+scope+timestamp+state+redirect_uri, a fresh timestamp, a UUID state, a registered redirect_uri",
-		fmt.Sprintf("%d issued, refused: %v%s%s", issued, refused, w.outcome(), w.browsed()), issued > 0 && len(refused) == 0)
+		msg.F("an authorisation code issued at %s for a request of the system: client_secret a detached signature by its registered certificate over client_id+scope+timestamp+state+redirect_uri, a fresh timestamp, a UUID state, a registered redirect_uri", esia.PathAuthorize),
+		msg.F("%d issued, refused: %s%s%s", issued, list(refused), w.outcome(), w.browsed()), issued > 0 && len(refused) == 0)
 }
 
 func (w *World) codeExchanged() error {
@@ -193,18 +197,18 @@ func (w *World) codeExchanged() error {
 		ok = ok && callbackOK(w.login.Status)
 	}
 	return w.evidence.Check(esia.RuleOAuth,
-		"the code exchanged at "+esia.PathToken+" (grant_type=authorization_code, client_secret over the same fields and the code) for a token, and the callback answered without error",
-		fmt.Sprintf("%d tokens issued, refused: %v%s%s", issued, refused, w.outcome(), w.browsed()), ok)
+		msg.F("the code exchanged at %s (grant_type=authorization_code, client_secret over the same fields and the code) for a token, and the callback answered without error", esia.PathToken),
+		msg.F("%d tokens issued, refused: %s%s%s", issued, list(refused), w.outcome(), w.browsed()), ok)
 }
 
 func (w *World) foreignStateRefused() error {
 	l := w.login
 	if l == nil || l.Problem != "" || l.Callback == "" {
-		return w.evidence.Check(esia.RuleOAuth, "a callback with a foreign state brought to the system",
-			"the harness could not bring one"+w.outcome()+w.browsed(), false)
+		return w.evidence.Check(esia.RuleOAuth, msg.F("a callback with a foreign state brought to the system"),
+			msg.F("the harness could not bring one%s%s", w.outcome(), w.browsed()), false)
 	}
 	return w.evidence.Check(esia.RuleOAuth,
-		"no code exchanged for a callback whose state the system had not sent (state binds the callback to the sign-in)",
-		fmt.Sprintf("%d exchanges at %s while the system answered the forged callback (HTTP %d)", l.ForgedExchanges, esia.PathToken, l.Forged),
+		msg.F("no code exchanged for a callback whose state the system had not sent (state binds the callback to the sign-in)"),
+		msg.F("%d exchanges at %s while the system answered the forged callback (HTTP %d)", l.ForgedExchanges, esia.PathToken, l.Forged),
 		l.ForgedExchanges == 0)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/features"
 	epgufixtures "github.com/shepconf/shepconf/fixtures/epgu"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -153,10 +154,14 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	}
 	info := s.system().Info()
 	if client != nil {
-		info = steps.ContainerInfo(info, "the EPGU client "+info.SystemID, client)
+		info = steps.ContainerInfo(info, msg.F("the EPGU client %s", info.SystemID), client)
 	}
-	run := reports.Run{Title: "EPGU API conformance (profile epgu)", Catalogue: catalogue, Started: started, Finished: time.Now(),
-		TimeScale: o.TimeScale, SUT: info.Describe, Version: o.Version, Tags: tags, Features: feats, KeyAlgorithm: o.KeyAlgorithm.String()}
+	texts, err := steps.SuiteTexts(o.Features)
+	if err != nil {
+		return res, err
+	}
+	run := reports.Run{Title: msg.F("EPGU API conformance (profile epgu)"), Catalogue: catalogue, Started: started, Finished: time.Now(),
+		Texts: texts, Languages: []string{"ru"}, TimeScale: o.TimeScale, SUT: info.Describe, Version: o.Version, Tags: tags, Features: feats, KeyAlgorithm: o.KeyAlgorithm.String()}
 	res.Summary = run.Summary()
 	res.Info = steps.RunInfo{Profile: steps.ProfileEPGU, TimeScale: o.TimeScale, Version: o.Version, Tags: tags,
 		Filtered: o.Tags != "", Verdict: res.Summary.Verdict, KeyAlgorithm: o.KeyAlgorithm.String(),

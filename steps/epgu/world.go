@@ -9,6 +9,7 @@ import (
 	"github.com/shepconf/shepconf/assembly/epgu"
 	"github.com/shepconf/shepconf/assembly/sut"
 	epgufixtures "github.com/shepconf/shepconf/fixtures/epgu"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/epgu/api"
@@ -75,8 +76,8 @@ func (s *Suite) close(ctx context.Context) {
 
 // system names the system under test in run.json and the report.
 func (s *Suite) system() steps.System {
-	return steps.System{Demonstration: s.opts.SUT.Demonstration(), Reference: "the built-in reference EPGU client", Defects: s.opts.SUT.Defects,
-		Noun: "the EPGU client", ID: s.opts.SUT.mnemonic(), Trigger: s.trigger}
+	return steps.System{Demonstration: s.opts.SUT.Demonstration(), Reference: msg.F("the built-in reference EPGU client"), Defects: s.opts.SUT.Defects,
+		Noun: msg.F("the EPGU client"), ID: s.opts.SUT.mnemonic(), Trigger: s.trigger}
 }
 
 // World is one scenario's state: its contour, the system's registration and what it did.

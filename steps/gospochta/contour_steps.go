@@ -10,6 +10,7 @@ import (
 	"github.com/cucumber/godog"
 
 	gp "github.com/shepconf/shepconf/assembly/gospochta"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
@@ -84,7 +85,7 @@ func (w *World) registerSystem(roles ...string) error {
 	}
 	reg, err := w.contour.Register(gp.SystemSpec{Mnemonic: s.opts.SUT.mnemonic(), Certificate: cert, Roles: roles})
 	if err != nil {
-		return fmt.Errorf("register the system under test: %w", err)
+		return msg.Errorf("register the system under test: %w", err)
 	}
 	w.reg = reg
 	w.evidence.AttachJSON("registration.json", map[string]any{"mnemonic": reg.Mnemonic, "organisation": reg.OrgOID, "roles": roles})
@@ -227,7 +228,7 @@ func (w *World) fire(ctx context.Context, r trigger.Request) error {
 	f.end = time.Now()
 	w.fired = append(w.fired, f)
 	if f.err != nil {
-		return fmt.Errorf("the system under test could not be made to act: %w", f.err)
+		return msg.Errorf("the system under test could not be made to act: %w", f.err)
 	}
 	w.evidence.AttachJSON(fmt.Sprintf("system under test's result %d.json", len(w.fired)), f.result)
 	return nil

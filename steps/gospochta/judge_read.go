@@ -1,13 +1,13 @@
 package gospochta
 
 import (
-	"fmt"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/cucumber/godog"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/epgu/esia"
 	"github.com/shepconf/shepconf/simulators/gospochta/geps"
@@ -43,17 +43,16 @@ func (w *World) endpoint(ep string) []geps.Request {
 	return out
 }
 
-func describe(r geps.Request) string {
-	s := fmt.Sprintf("%s %s → %d %s", r.Method, r.Path, r.Status, r.Code)
+func describe(r geps.Request) msg.Text {
 	if r.Breach != nil {
-		s += ": " + r.Breach.Error()
+		return msg.F("%s %s → %d %s: %s", r.Method, r.Path, r.Status, r.Code, r.Breach)
 	}
-	return s
+	return msg.F("%s %s → %d %s", r.Method, r.Path, r.Status, r.Code)
 }
 
 // broke lists the answers that broke one of rules.
-func broke(reqs []geps.Request, rules ...string) []string {
-	var out []string
+func broke(reqs []geps.Request, rules ...string) []msg.Text {
+	var out []msg.Text
 	for _, r := range reqs {
 		if r.Breach != nil && slices.Contains(rules, r.Breach.Rule) {
 			out = append(out, describe(r))
@@ -71,24 +70,24 @@ func (w *World) readerToken() error {
 	}
 	reqs := w.readRequests()
 	bad := broke(reqs, "GP-R-AUTH")
-	if err := w.evidence.Check("GP-R-AUTH", "a token from ESIA by the API key (Б.12), then every call with it as Bearer",
-		fmt.Sprintf("%d tokens by API key, %d calls; refused: %s", tokens, len(reqs), list(bad)), tokens > 0 && len(reqs) > 0 && len(bad) == 0); err != nil {
+	if err := w.evidence.Check("GP-R-AUTH", msg.F("a token from ESIA by the API key (Б.12), then every call with it as Bearer"),
+		msg.F("%d tokens by API key, %d calls; refused: %s", tokens, len(reqs), list(bad)), tokens > 0 && len(reqs) > 0 && len(bad) == 0); err != nil {
 		return err
 	}
 	forbidden := broke(reqs, "GP-R-ROLE")
-	return w.evidence.Check("GP-R-ROLE", "every call admitted for the role head or administrator, none refused 403",
-		fmt.Sprintf("refused: %s", list(forbidden)), len(forbidden) == 0)
+	return w.evidence.Check("GP-R-ROLE", msg.F("every call admitted for the role head or administrator, none refused 403"),
+		msg.F("refused: %s", list(forbidden)), len(forbidden) == 0)
 }
 
 func (w *World) searchRanges() error {
 	searches := w.endpoint(geps.EndpointSearch)
-	var seen []string
+	var seen []msg.Text
 	for _, r := range searches {
-		seen = append(seen, fmt.Sprintf("%s … %s", r.From.In(wire.Moscow).Format(wire.TimeLayout), r.To.In(wire.Moscow).Format(wire.TimeLayout)))
+		seen = append(seen, msg.F("%s … %s", r.From.In(wire.Moscow).Format(wire.TimeLayout), r.To.In(wire.Moscow).Format(wire.TimeLayout)))
 	}
 	bad := broke(w.readRequests(), "GP-R-RANGE")
-	return w.evidence.Check("GP-R-RANGE", "searches of at most a day each, from no more than 30 days back, ending no later than the moment of the search",
-		fmt.Sprintf("%d searches: %s; refused: %s", len(searches), list(seen), list(bad)), len(searches) > 0 && len(bad) == 0)
+	return w.evidence.Check("GP-R-RANGE", msg.F("searches of at most a day each, from no more than 30 days back, ending no later than the moment of the search"),
+		msg.F("%d searches: %s; refused: %s", len(searches), list(seen), list(bad)), len(searches) > 0 && len(bad) == 0)
 }
 
 // expectedIn counts the mailed notices created in [from, to).
@@ -105,7 +104,7 @@ func (w *World) expectedIn(from, to time.Time) int {
 // searchesFollowed: GP-R-TASK, every search the system ordered was fetched until COMPLETED;
 // GP-R-PAGE, with limits of 1 to 1000, its pages covering the total.
 func (w *World) searchesFollowed() error {
-	var bad, seen []string
+	var bad, seen []msg.Text
 	reqs := w.readRequests()
 	for _, s := range w.endpoint(geps.EndpointSearch) {
 		if s.Status != http.StatusOK || s.TaskUUID == "" {
@@ -124,20 +123,20 @@ func (w *World) searchesFollowed() error {
 		}
 		covered := coveredFromStart(pages)
 		want := w.expectedIn(s.From, s.To)
-		seen = append(seen, fmt.Sprintf("task %s: completed %t, pages up to %d of %d", s.TaskUUID, completed, covered, want))
+		seen = append(seen, msg.F("task %s: completed %t, pages up to %d of %d", s.TaskUUID, completed, covered, want))
 		if !completed {
-			bad = append(bad, "task "+s.TaskUUID+" never fetched COMPLETED")
+			bad = append(bad, msg.F("task %s never fetched COMPLETED", s.TaskUUID))
 		} else if covered < want {
-			bad = append(bad, fmt.Sprintf("task %s: pages cover %d of %d messages", s.TaskUUID, covered, want))
+			bad = append(bad, msg.F("task %s: pages cover %d of %d messages", s.TaskUUID, covered, want))
 		}
 	}
-	if err := w.evidence.Check("GP-R-TASK", "every search fetched until COMPLETED before its list is taken",
-		fmt.Sprintf("%s; wrong: %s", list(seen), list(bad)), len(seen) > 0 && len(bad) == 0); err != nil {
+	if err := w.evidence.Check("GP-R-TASK", msg.F("every search fetched until COMPLETED before its list is taken"),
+		msg.F("%s; wrong: %s", list(seen), list(bad)), len(seen) > 0 && len(bad) == 0); err != nil {
 		return err
 	}
 	pageBad := broke(reqs, "GP-R-PAGE")
-	return w.evidence.Check("GP-R-PAGE", "pages with a limit of 1 to 1000 from offset 0 on, covering the total",
-		fmt.Sprintf("refused: %s", list(pageBad)), len(pageBad) == 0)
+	return w.evidence.Check("GP-R-PAGE", msg.F("pages with a limit of 1 to 1000 from offset 0 on, covering the total"),
+		msg.F("refused: %s", list(pageBad)), len(pageBad) == 0)
 }
 
 // coveredFromStart is how many list entries from offset 0 on the pages fetched cover without a
@@ -186,8 +185,8 @@ func (w *World) noticesOpened() error {
 		}
 	}
 	w.evidence.AttachJSON("legal deliveries.json", w.contour.GEPS.Deliveries())
-	return w.evidence.Check("GP-R-LEGAL", "the card of every notice of the period opened: its legal delivery recorded",
-		fmt.Sprintf("%d notices, %d delivered; not opened: %s", len(want), len(delivered), list(missing)), len(want) > 0 && len(missing) == 0)
+	return w.evidence.Check("GP-R-LEGAL", msg.F("the card of every notice of the period opened: its legal delivery recorded"),
+		msg.F("%d notices, %d delivered; not opened: %s", len(want), len(delivered), list(values(missing))), len(want) > 0 && len(missing) == 0)
 }
 
 // attachmentsTaken: GP-R-CARD, every READY attachment downloaded with its signature and no DELETED
@@ -214,35 +213,35 @@ func (w *World) attachmentsTaken() error {
 			}
 		}
 	}
-	var missing, deleted, wrong []string
+	var missing, deleted, wrong []msg.Text
 	for _, m := range w.periodMail() {
 		for _, a := range m.files {
 			r := reported[a.uuid]
 			switch {
 			case a.deleted && r.Downloaded:
-				deleted = append(deleted, a.uuid+" reported downloaded")
+				deleted = append(deleted, msg.F("%s reported downloaded", a.uuid))
 			case !a.ready:
 			case !got[a.uuid][geps.PartFile] || (a.signed && !got[a.uuid][geps.PartSig]):
-				missing = append(missing, fmt.Sprintf("%s (file %t, sig %t)", a.uuid, got[a.uuid][geps.PartFile], got[a.uuid][geps.PartSig]))
+				missing = append(missing, msg.F("%s (file %t, sig %t)", a.uuid, got[a.uuid][geps.PartFile], got[a.uuid][geps.PartSig]))
 			case a.signed && r.SignatureVerified == a.forged:
-				wrong = append(wrong, fmt.Sprintf("%s: forged %t, reported verified %t", a.uuid, a.forged, r.SignatureVerified))
+				wrong = append(wrong, msg.F("%s: forged %t, reported verified %t", a.uuid, a.forged, r.SignatureVerified))
 			}
 		}
 	}
-	if err := w.evidence.Check("GP-R-CARD", "every READY attachment downloaded with its signature, no DELETED one reported taken",
-		fmt.Sprintf("%d attachments taken; missing: %s; deleted: %s", len(got), list(missing), list(deleted)),
+	if err := w.evidence.Check("GP-R-CARD", msg.F("every READY attachment downloaded with its signature, no DELETED one reported taken"),
+		msg.F("%d attachments taken; missing: %s; deleted: %s", len(got), list(missing), list(deleted)),
 		len(got) > 0 && len(missing) == 0 && len(deleted) == 0); err != nil {
 		return err
 	}
-	return w.evidence.Check("GP-R-SIG", "every valid signature reported verified, every forged one (over other bytes) not",
-		fmt.Sprintf("%d attachments reported; wrong: %s", len(reported), list(wrong)), len(reported) > 0 && len(wrong) == 0)
+	return w.evidence.Check("GP-R-SIG", msg.F("every valid signature reported verified, every forged one (over other bytes) not"),
+		msg.F("%d attachments reported; wrong: %s", len(reported), list(wrong)), len(reported) > 0 && len(wrong) == 0)
 }
 
 func (w *World) quotasKept() error {
 	searches, fetches := len(w.endpoint(geps.EndpointSearch)), len(w.endpoint(geps.EndpointSearchTask))
 	bad := broke(w.readRequests(), "GP-R-QUOTA")
-	return w.evidence.Check("GP-R-QUOTA", fmt.Sprintf("at most %d searches and %d result fetches a day, none refused 429", wire.SearchesPerDay, wire.FetchesPerDay),
-		fmt.Sprintf("%d searches, %d result fetches; refused: %s", searches, fetches, list(bad)),
+	return w.evidence.Check("GP-R-QUOTA", msg.F("at most %d searches and %d result fetches a day, none refused 429", wire.SearchesPerDay, wire.FetchesPerDay),
+		msg.F("%d searches, %d result fetches; refused: %s", searches, fetches, list(bad)),
 		searches <= wire.SearchesPerDay && fetches <= wire.FetchesPerDay && len(bad) == 0)
 }
 
@@ -260,8 +259,8 @@ func (w *World) reportedRead() error {
 			missing = append(missing, m.message)
 		}
 	}
-	return w.evidence.Check("GP-R-LEGAL", "outcome received, listing every notice of the period it read",
-		fmt.Sprintf("outcome %q, %d read; not reported: %s%s", r.Outcome, len(read), list(missing), errorText(r)),
+	return w.evidence.Check("GP-R-LEGAL", msg.F("outcome received, listing every notice of the period it read"),
+		msg.F("outcome %q, %d read; not reported: %s%s", r.Outcome, len(read), list(values(missing)), errorText(r)),
 		r.Outcome == trigger.Received && len(missing) == 0)
 }
 
@@ -278,14 +277,14 @@ func (w *World) refusal(status int, code string) (geps.Request, bool) {
 // refusedWith: GP-R-ERR, the system met the refusal the scenario set up and read its JSON error
 // body: it reports the body's code.
 func (w *World) refusedWith(status int, code string) error {
-	var seen []string
+	var seen []msg.Text
 	for _, r := range w.readRequests() {
 		seen = append(seen, describe(r))
 	}
 	_, met := w.refusal(status, code)
 	res := w.last().result
-	return w.evidence.Check("GP-R-ERR", fmt.Sprintf("a refusal %d with the error body {code: %q}, that code reported by the system", status, code),
-		fmt.Sprintf("answers: %s; the system reported code %q%s", list(seen), res.Code, errorText(res)), met && res.Code == code)
+	return w.evidence.Check("GP-R-ERR", msg.F("a refusal %d with the error body {code: %q}, that code reported by the system", status, code),
+		msg.F("answers: %s; the system reported code %q%s", list(seen), res.Code, errorText(res)), met && res.Code == code)
 }
 
 // stoppedAfterRefusal: after a 429 or a 403 the system stops (GP-R-QUOTA, GP-R-ROLE) and tells its
@@ -299,21 +298,21 @@ func (w *World) stoppedAfterRefusal() error {
 		}
 	}
 	if first.Status == 0 {
-		return fmt.Errorf("the reading API refused nothing in this scenario")
+		return msg.Errorf("the reading API refused nothing in this scenario")
 	}
 	ruleID := "GP-R-QUOTA"
 	if first.Status == http.StatusForbidden {
 		ruleID = "GP-R-ROLE"
 	}
-	var after []string
+	var after []msg.Text
 	for _, r := range w.readRequests() {
 		if r.Time.After(first.Time) {
 			after = append(after, describe(r))
 		}
 	}
 	res := w.last().result
-	return w.evidence.Check(ruleID, fmt.Sprintf("no request after the %d, and outcome failed", first.Status),
-		fmt.Sprintf("after it: %s; outcome %q%s", list(after), res.Outcome, errorText(res)), len(after) == 0 && res.Outcome == trigger.Failed)
+	return w.evidence.Check(ruleID, msg.F("no request after the %d, and outcome failed", first.Status),
+		msg.F("after it: %s; outcome %q%s", list(after), res.Outcome, errorText(res)), len(after) == 0 && res.Outcome == trigger.Failed)
 }
 
 // searchErrorHandled: GP-R-TASK, a search that ended in ERROR says nothing of the mailbox: the
@@ -336,15 +335,15 @@ func (w *World) searchErrorHandled() error {
 	searches := len(w.endpoint(geps.EndpointSearch))
 	metError := slices.ContainsFunc(w.endpoint(geps.EndpointSearchTask), func(f geps.Request) bool { return f.Task == wire.TaskError })
 	ok := metError && ((r.Outcome == trigger.Failed && r.Error != "") || (r.Outcome == trigger.Received && len(missing) == 0))
-	return w.evidence.Check("GP-R-TASK", "the search fetched until it answered ERROR; then a new search and every notice reported, or outcome failed",
-		fmt.Sprintf("%d searches, ERROR fetched %t; outcome %q, %d notices reported, not reported: %s%s", searches, metError, r.Outcome, len(reported), list(missing), errorText(r)), ok)
+	return w.evidence.Check("GP-R-TASK", msg.F("the search fetched until it answered ERROR; then a new search and every notice reported, or outcome failed"),
+		msg.F("%d searches, ERROR fetched %t; outcome %q, %d notices reported, not reported: %s%s", searches, metError, r.Outcome, len(reported), list(values(missing)), errorText(r)), ok)
 }
 
 // readerRenewed: GP-R-AUTH, after ESIA expired its tokens the reader got a new token by its API key
 // (at once, or on the 401 token.expired of its next call) and every 401 was followed by one.
 func (w *World) readerRenewed() error {
 	if w.expiredAt.IsZero() {
-		return fmt.Errorf("the scenario did not expire the system's tokens")
+		return msg.Errorf("the scenario did not expire the system's tokens")
 	}
 	renewed := 0
 	for _, e := range w.esiaEvents() {
@@ -359,7 +358,7 @@ func (w *World) readerRenewed() error {
 		}
 	}
 	res := w.last().result
-	return w.evidence.Check("GP-R-AUTH", "a new token by the API key after the expiry, and the read carried on",
-		fmt.Sprintf("%d answers token.expired, %d tokens by API key after the expiry; outcome %q%s", expired, renewed, res.Outcome, errorText(res)),
+	return w.evidence.Check("GP-R-AUTH", msg.F("a new token by the API key after the expiry, and the read carried on"),
+		msg.F("%d answers token.expired, %d tokens by API key after the expiry; outcome %q%s", expired, renewed, res.Outcome, errorText(res)),
 		renewed > 0 && res.Outcome == trigger.Received)
 }

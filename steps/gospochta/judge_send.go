@@ -2,14 +2,13 @@ package gospochta
 
 import (
 	"encoding/base64"
-	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/cucumber/godog"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/epgu/esia"
 	"github.com/shepconf/shepconf/simulators/gospochta/post"
@@ -50,30 +49,39 @@ func (w *World) inbound() []post.AuditEntry {
 }
 
 // refusals lists the answers that broke one of rules, as "METHOD path → status code: breach".
-func refusals(entries []post.AuditEntry, rules ...string) []string {
-	var out []string
+func refusals(entries []post.AuditEntry, rules ...string) []msg.Text {
+	var out []msg.Text
 	for _, e := range entries {
 		if e.Status >= 400 && (len(rules) == 0 || slices.Contains(rules, e.Rule)) {
-			s := fmt.Sprintf("%s %s → %d %s", e.Method, e.Path, e.Status, e.Code)
 			if e.Breach != nil {
-				s += ": " + e.Breach.Error()
+				out = append(out, msg.F("%s %s → %d %s: %s", e.Method, e.Path, e.Status, e.Code, e.Breach))
+				continue
 			}
-			out = append(out, s)
+			out = append(out, msg.F("%s %s → %d %s", e.Method, e.Path, e.Status, e.Code))
 		}
 	}
 	return out
 }
 
 // list joins findings one after another, or says there were none.
-func list(items []string) string {
+func list(items []msg.Text) msg.Text {
 	if len(items) == 0 {
-		return "none"
+		return msg.F("none")
 	}
 	const most = 8
 	if len(items) > most {
-		return strings.Join(items[:most], "; ") + fmt.Sprintf("; and %d more", len(items)-most)
+		return msg.F("%s; and %d more", msg.Join(items[:most], "; "), len(items)-most)
 	}
-	return strings.Join(items, "; ")
+	return msg.Join(items, "; ")
+}
+
+// values are ids, names or codes, for a list: the same in every language.
+func values(items []string) []msg.Text {
+	out := make([]msg.Text, len(items))
+	for i, s := range items {
+		out[i] = msg.Raw(s)
+	}
+	return out
 }
 
 // sends are the scenario's send requests and what the system reported of each.
@@ -95,22 +103,22 @@ func (w *World) reportedDelivered() error {
 	// even if the message is delivered by the time of judging.
 	ok := r.Outcome == trigger.Accepted && known && (r.State == wire.StateDelivered || r.State == wire.StateRead) &&
 		!m.DeliveredAt.IsZero() && !m.DeliveredAt.After(f.end)
-	return w.evidence.Check("GP-W-RECEIPT", "outcome accepted, state delivered (or read), with the messageId Gospochta gave and delivered",
-		fmt.Sprintf("outcome %q, state %q, messageId %q (%s)%s", r.Outcome, r.State, r.MessageID, knownText(known), errorText(r)), ok)
+	return w.evidence.Check("GP-W-RECEIPT", msg.F("outcome accepted, state delivered (or read), with the messageId Gospochta gave and delivered"),
+		msg.F("outcome %q, state %q, messageId %q (%s)%s", r.Outcome, r.State, r.MessageID, knownText(known), errorText(r)), ok)
 }
 
-func knownText(known bool) string {
+func knownText(known bool) msg.Text {
 	if known {
-		return "a message Gospochta holds"
+		return msg.F("a message Gospochta holds")
 	}
-	return "not a message Gospochta holds"
+	return msg.F("not a message Gospochta holds")
 }
 
-func errorText(r trigger.Result) string {
+func errorText(r trigger.Result) msg.Text {
 	if r.Error == "" {
-		return ""
+		return msg.Text{}
 	}
-	return fmt.Sprintf("; error %q", r.Error)
+	return msg.F("; error %q", r.Error)
 }
 
 // esiaEvents are ESIA's answers to the system, oldest first.
@@ -127,25 +135,24 @@ func (w *World) esiaEvents() []esia.Event {
 // tokensByAssertion: GP-W-AUTH, the system got its tokens from ESIA with signed JWT assertions (or
 // their refresh) and used them on every call; GP-W-ROLE, for a role that may send.
 func (w *World) tokensByAssertion() error {
-	var grants, refused []string
+	var grants []string
+	var refused []msg.Text
 	assertions := 0
 	for _, e := range w.esiaEvents() {
 		switch {
 		case e.Outcome == esia.Issued && e.Grant == esia.GrantJWTBearer:
 			assertions++
+		case e.Outcome != esia.Issued && e.Breach != nil:
+			refused = append(refused, msg.F("%s %s %s: %s", e.Grant, e.Outcome, e.Code, e.Breach))
 		case e.Outcome != esia.Issued:
-			s := fmt.Sprintf("%s %s %s", e.Grant, e.Outcome, e.Code)
-			if e.Breach != nil {
-				s += ": " + e.Breach.Error()
-			}
-			refused = append(refused, s)
+			refused = append(refused, msg.F("%s %s %s", e.Grant, e.Outcome, e.Code))
 		}
 		grants = append(grants, e.Grant)
 	}
 	in := w.inbound()
 	bad := refusals(in, "GP-W-AUTH", "GP-W-REFRESH")
-	if err := w.evidence.Check("GP-W-AUTH", "tokens from ESIA by JWT assertions signed with the system's key, every call with one",
-		fmt.Sprintf("%d assertions honoured (grants %s); ESIA refused: %s; Gospochta refused: %s", assertions, list(grants), list(refused), list(bad)),
+	if err := w.evidence.Check("GP-W-AUTH", msg.F("tokens from ESIA by JWT assertions signed with the system's key, every call with one"),
+		msg.F("%d assertions honoured (grants %s); ESIA refused: %s; Gospochta refused: %s", assertions, list(values(grants)), list(refused), list(bad)),
 		assertions > 0 && len(refused) == 0 && len(bad) == 0); err != nil {
 		return err
 	}
@@ -160,97 +167,97 @@ func (w *World) tokensByAssertion() error {
 	for _, r := range roles {
 		ok = ok && (r == wire.RoleOperator || r == wire.RoleAdministrator)
 	}
-	return w.evidence.Check("GP-W-ROLE", "every call with a token of the role operator or administrator, none refused 403",
-		fmt.Sprintf("roles of the tokens used: %s; refused: %s", list(roles), list(forbidden)), ok)
+	return w.evidence.Check("GP-W-ROLE", msg.F("every call with a token of the role operator or administrator, none refused 403"),
+		msg.F("roles of the tokens used: %s; refused: %s", list(values(roles)), list(forbidden)), ok)
 }
 
 func (w *World) mutualTLS() error {
 	in := w.inbound()
 	bad := refusals(in, "GP-W-MTLS")
-	return w.evidence.Check("GP-W-MTLS", "every request over TLS 1.3 with the certificate registered for the system",
-		fmt.Sprintf("%d requests; refused: %s", len(in), list(bad)), len(in) > 0 && len(bad) == 0)
+	return w.evidence.Check("GP-W-MTLS", msg.F("every request over TLS 1.3 with the certificate registered for the system"),
+		msg.F("%d requests; refused: %s", len(in), list(bad)), len(in) > 0 && len(bad) == 0)
 }
 
 // packetsProtected: GP-W-HMAC over every packet, GP-W-AUDIT a request id of its own on each.
 func (w *World) packetsProtected() error {
 	in := w.inbound()
-	if err := w.evidence.Check("GP-W-HMAC", "every packet with X-Packet-HMAC, HMAC-SHA-256 with the system's key over method, path, request id and body",
-		fmt.Sprintf("%d requests; refused: %s", len(in), list(refusals(in, "GP-W-HMAC"))), len(in) > 0 && len(refusals(in, "GP-W-HMAC")) == 0); err != nil {
+	if err := w.evidence.Check("GP-W-HMAC", msg.F("every packet with X-Packet-HMAC, HMAC-SHA-256 with the system's key over method, path, request id and body"),
+		msg.F("%d requests; refused: %s", len(in), list(refusals(in, "GP-W-HMAC"))), len(in) > 0 && len(refusals(in, "GP-W-HMAC")) == 0); err != nil {
 		return err
 	}
-	return w.evidence.Check("GP-W-AUDIT", "every request with an X-Request-Id, a UUID used once",
-		fmt.Sprintf("%d requests; refused: %s", len(in), list(refusals(in, "GP-W-AUDIT"))), len(refusals(in, "GP-W-AUDIT")) == 0)
+	return w.evidence.Check("GP-W-AUDIT", msg.F("every request with an X-Request-Id, a UUID used once"),
+		msg.F("%d requests; refused: %s", len(in), list(refusals(in, "GP-W-AUDIT"))), len(refusals(in, "GP-W-AUDIT")) == 0)
 }
 
 // acceptedAs: GP-W-KIND, every send of the scenario became a message of the kind asked, to the
 // recipient asked, and nothing was refused for its form.
 func (w *World) acceptedAs(kind string) error {
 	msgs := w.contour.Post.Messages()
-	var bad []string
+	var bad []msg.Text
 	for _, f := range w.sends() {
 		g := f.request.Gospochta
 		if !slices.ContainsFunc(msgs, func(m post.Message) bool {
 			return m.ID == f.result.MessageID && m.Kind == kind && m.RecipientID == g.Recipient
 		}) {
-			bad = append(bad, fmt.Sprintf("no %s to %s with messageId %q", kind, g.Recipient, f.result.MessageID))
+			bad = append(bad, msg.F("no %s to %s with messageId %q", kind, g.Recipient, f.result.MessageID))
 		}
 	}
 	refused := refusals(w.inbound(), "GP-W-KIND")
-	return w.evidence.Check("GP-W-KIND", fmt.Sprintf("every message a %q to the recipient asked", kind),
-		fmt.Sprintf("%d messages accepted; missing: %s; refused: %s", len(msgs), list(bad), list(refused)),
+	return w.evidence.Check("GP-W-KIND", msg.F("every message a %q to the recipient asked", kind),
+		msg.F("%d messages accepted; missing: %s; refused: %s", len(msgs), list(bad), list(refused)),
 		len(msgs) > 0 && len(bad) == 0 && len(refused) == 0)
 }
 
 // documentsSigned: GP-W-SIGN, Gospochta verified each document's signature (else it refuses the
 // message), the registry holds its hash, and the document is the one the harness gave.
 func (w *World) documentsSigned() error {
-	var bad []string
+	var bad []msg.Text
 	msgs := w.contour.Post.Messages()
 	for _, m := range msgs {
 		e, ok := w.contour.Post.Registry(m.DocumentHash)
 		if !ok || e.MessageID != m.ID {
-			bad = append(bad, fmt.Sprintf("message %s: hash %s not in the registry", m.ID, m.DocumentHash))
+			bad = append(bad, msg.F("message %s: hash %s not in the registry", m.ID, m.DocumentHash))
 		}
 	}
 	for _, f := range w.sends() {
 		doc, _ := base64.StdEncoding.DecodeString(f.request.Files[f.request.Gospochta.Document])
 		if m, ok := w.contour.Post.Message(f.result.MessageID); ok && m.DocumentHash != wire.DocumentHash(doc) {
-			bad = append(bad, fmt.Sprintf("message %s: the document sent is not the one given (hash %s, given %s)", m.ID, m.DocumentHash, wire.DocumentHash(doc)))
+			bad = append(bad, msg.F("message %s: the document sent is not the one given (hash %s, given %s)", m.ID, m.DocumentHash, wire.DocumentHash(doc)))
 		}
 	}
 	refused := refusals(w.inbound(), "GP-W-SIGN")
-	return w.evidence.Check("GP-W-SIGN", "every document signed (detached CMS) by the system's certificate, its SHA-256 in the registry",
-		fmt.Sprintf("%d messages; wrong: %s; refused: %s", len(msgs), list(bad), list(refused)), len(w.inbound()) > 0 && len(bad) == 0 && len(refused) == 0)
+	return w.evidence.Check("GP-W-SIGN", msg.F("every document signed (detached CMS) by the system's certificate, its SHA-256 in the registry"),
+		msg.F("%d messages; wrong: %s; refused: %s", len(msgs), list(bad), list(refused)), len(w.inbound()) > 0 && len(bad) == 0 && len(refused) == 0)
 }
 
 // personalDataSealed: GP-W-ENC, the fields Gospochta decrypted with the recipient's key are the
 // ones the harness gave in clear.
 func (w *World) personalDataSealed() error {
-	var bad []string
+	var bad []msg.Text
 	for _, f := range w.sends() {
 		m, ok := w.contour.Post.Message(f.result.MessageID)
 		if !ok {
 			continue // judged by the acceptance step
 		}
 		if want := f.request.Gospochta.PersonalData; !maps.Equal(m.Fields, want) {
-			bad = append(bad, fmt.Sprintf("message %s: decrypted %v, given %v", m.ID, m.Fields, want))
+			bad = append(bad, msg.F("message %s: decrypted %v, given %v", m.ID, m.Fields, want))
 		}
 	}
 	refused := refusals(w.inbound(), "GP-W-ENC")
-	return w.evidence.Check("GP-W-ENC", "every personal-data field sealed with AES-256-GCM under the recipient's key, decrypting to what was given",
-		fmt.Sprintf("%d sends; wrong: %s; refused: %s", len(w.sends()), list(bad), list(refused)), len(w.inbound()) > 0 && len(bad) == 0 && len(refused) == 0)
+	return w.evidence.Check("GP-W-ENC", msg.F("every personal-data field sealed with AES-256-GCM under the recipient's key, decrypting to what was given"),
+		msg.F("%d sends; wrong: %s; refused: %s", len(w.sends()), list(bad), list(refused)), len(w.inbound()) > 0 && len(bad) == 0 && len(refused) == 0)
 }
 
 func (w *World) receiptsTaken() error {
-	var bad []string
+	var bad []msg.Text
 	msgs := w.contour.Post.Messages()
 	for _, m := range msgs {
 		if m.ReceiptFetches == 0 {
-			bad = append(bad, "message "+m.ID+": act never fetched")
+			bad = append(bad, msg.F("message %s: act never fetched", m.ID))
 		}
 	}
-	return w.evidence.Check("GP-W-RECEIPT", "the act of acceptance of every message fetched by its sender",
-		fmt.Sprintf("%d messages; not taken: %s", len(msgs), list(bad)), len(msgs) > 0 && len(bad) == 0)
+	return w.evidence.Check("GP-W-RECEIPT", msg.F("the act of acceptance of every message fetched by its sender"),
+		msg.F("%d messages; not taken: %s", len(msgs), list(bad)), len(msgs) > 0 && len(bad) == 0)
 }
 
 // auditComplete: GP-W-AUDIT, every request id the system reported is in Gospochta's audit log
@@ -262,7 +269,7 @@ func (w *World) auditComplete() error {
 		byID[e.RequestID] = e
 	}
 	reported := 0
-	var missing, incomplete []string
+	var missing, incomplete []msg.Text
 	for _, f := range w.fired {
 		if f.result.Gospochta == nil {
 			continue
@@ -272,19 +279,19 @@ func (w *World) auditComplete() error {
 			e, ok := byID[id]
 			switch {
 			case !ok && !w.readingRequest(id):
-				missing = append(missing, id)
+				missing = append(missing, msg.Raw(id))
 			case ok && (e.Time.IsZero() || e.Status == 0):
-				incomplete = append(incomplete, id)
+				incomplete = append(incomplete, msg.Raw(id))
 			}
 		}
 	}
 	for _, e := range in {
 		if e.RequestID == "" {
-			incomplete = append(incomplete, fmt.Sprintf("%s %s without a request id", e.Method, e.Path))
+			incomplete = append(incomplete, msg.F("%s %s without a request id", e.Method, e.Path))
 		}
 	}
-	return w.evidence.Check("GP-W-AUDIT", "every request id the system reported in the audit log with its time and status, every logged request with one",
-		fmt.Sprintf("%d request ids reported, %d requests logged; not in the log: %s; incomplete: %s", reported, len(in), list(missing), list(incomplete)),
+	return w.evidence.Check("GP-W-AUDIT", msg.F("every request id the system reported in the audit log with its time and status, every logged request with one"),
+		msg.F("%d request ids reported, %d requests logged; not in the log: %s; incomplete: %s", reported, len(in), list(missing), list(incomplete)),
 		reported > 0 && len(missing) == 0 && len(incomplete) == 0)
 }
 
@@ -309,24 +316,24 @@ func pushSettled(m post.Message, state string) bool {
 }
 
 func (w *World) statesPushed() error {
-	var seen, bad []string
+	var seen, bad []msg.Text
 	msgs := w.contour.Post.Messages()
 	for _, m := range msgs {
 		for _, state := range []string{wire.StateDelivered, wire.StateRead} {
 			i := slices.IndexFunc(m.Notifications, func(n post.Notification) bool { return n.State == state })
 			switch {
 			case i < 0:
-				bad = append(bad, fmt.Sprintf("%s: %s never pushed", m.ID, state))
+				bad = append(bad, msg.F("%s: %s never pushed", m.ID, state))
 			case !m.Notifications[i].Acknowledged:
 				n := m.Notifications[i]
-				bad = append(bad, fmt.Sprintf("%s: %s pushed %d times, not acknowledged (last HTTP %d %s)", m.ID, state, n.Attempts, n.Status, n.Err))
+				bad = append(bad, msg.F("%s: %s pushed %d times, not acknowledged (last HTTP %d %s)", m.ID, state, n.Attempts, n.Status, n.Err))
 			default:
-				seen = append(seen, m.ID+" "+state)
+				seen = append(seen, msg.F("%s %s", m.ID, state))
 			}
 		}
 	}
-	return w.evidence.Check("GP-W-STATES", "the states delivered and read of every message pushed to its notifyUrl and answered 2xx",
-		fmt.Sprintf("acknowledged: %s; not: %s", list(seen), list(bad)), len(msgs) > 0 && len(bad) == 0)
+	return w.evidence.Check("GP-W-STATES", msg.F("the states delivered and read of every message pushed to its notifyUrl and answered 2xx"),
+		msg.F("acknowledged: %s; not: %s", list(seen), list(bad)), len(msgs) > 0 && len(bad) == 0)
 }
 
 // confirmedInTime: GP-W-DELIVERY, the sender held the act of acceptance of each message within
@@ -334,36 +341,36 @@ func (w *World) statesPushed() error {
 func (w *World) confirmedInTime() error {
 	limit := w.suite.timing.Confirm
 	msgs := w.contour.Post.Messages()
-	var late []string
+	var late []msg.Text
 	var longest time.Duration
 	for _, m := range msgs {
 		if m.FirstReceiptFetch.IsZero() {
-			late = append(late, m.ID+": act never fetched")
+			late = append(late, msg.F("%s: act never fetched", m.ID))
 			continue
 		}
 		d := m.FirstReceiptFetch.Sub(m.AcceptedAt)
 		longest = max(longest, d)
 		if d > limit {
-			late = append(late, fmt.Sprintf("%s: %s", m.ID, d.Round(time.Millisecond)))
+			late = append(late, msg.F("%s: %s", m.ID, d.Round(time.Millisecond)))
 		}
 	}
-	return w.evidence.Check("GP-W-DELIVERY", fmt.Sprintf("every act of acceptance held within %s of sending%s", limit, w.suite.timing.note()),
-		fmt.Sprintf("%d messages, the longest %s; late: %s", len(msgs), longest.Round(time.Millisecond), list(late)), len(msgs) > 0 && len(late) == 0)
+	return w.evidence.Check("GP-W-DELIVERY", msg.F("every act of acceptance held within %s of sending%s", limit, w.suite.timing.note()),
+		msg.F("%d messages, the longest %s; late: %s", len(msgs), longest.Round(time.Millisecond), list(late)), len(msgs) > 0 && len(late) == 0)
 }
 
 // refreshed: GP-W-REFRESH, after ESIA expired its tokens the system met a 401 token.expired and its
 // next token came from its refresh token, with no new assertion.
 func (w *World) refreshed() error {
 	if w.expiredAt.IsZero() {
-		return fmt.Errorf("the scenario did not expire the system's tokens")
+		return msg.Errorf("the scenario did not expire the system's tokens")
 	}
-	var after []string
+	var after []msg.Text
 	refreshes, assertions := 0, 0
 	for _, e := range w.esiaEvents() {
 		if e.Time.Before(w.expiredAt) {
 			continue
 		}
-		after = append(after, fmt.Sprintf("%s %s", e.Grant, e.Outcome))
+		after = append(after, msg.F("%s %s", e.Grant, e.Outcome))
 		switch {
 		case e.Grant == esia.GrantRefreshToken && e.Outcome == esia.Issued:
 			refreshes++
@@ -377,8 +384,8 @@ func (w *World) refreshed() error {
 			expired++
 		}
 	}
-	return w.evidence.Check("GP-W-REFRESH", "after the expiry a 401 token.expired, then the token renewed by refresh_token, no new JWT assertion",
-		fmt.Sprintf("%d answers token.expired; ESIA after the expiry: %s", expired, list(after)), expired > 0 && refreshes > 0 && assertions == 0)
+	return w.evidence.Check("GP-W-REFRESH", msg.F("after the expiry a 401 token.expired, then the token renewed by refresh_token, no new JWT assertion"),
+		msg.F("%d answers token.expired; ESIA after the expiry: %s", expired, list(after)), expired > 0 && refreshes > 0 && assertions == 0)
 }
 
 // noMessage: GP-W-ROLE, a system whose employee holds only the role client tried to send (ESIA
@@ -386,25 +393,26 @@ func (w *World) refreshed() error {
 // was accepted.
 func (w *World) noMessage() error {
 	msgs := w.contour.Post.Messages()
-	var ids, tried []string
+	var ids []string
+	var tried []msg.Text
 	for _, m := range msgs {
 		ids = append(ids, m.ID)
 	}
 	for _, e := range w.esiaEvents() {
-		if e.Outcome == esia.Refused && e.Breach != nil && e.Breach.Field == "role" {
-			tried = append(tried, fmt.Sprintf("ESIA refused the assertion: %s", e.Breach.Error()))
+		if e.Outcome == esia.Refused && e.Breach != nil && e.Breach.Field.String() == "role" {
+			tried = append(tried, msg.F("ESIA refused the assertion: %s", e.Breach))
 		}
 	}
 	tried = append(tried, refusals(w.inbound(), "GP-W-ROLE")...)
-	return w.evidence.Check("GP-W-ROLE", "the sending role refused (ESIA or 403) and no message accepted from a system whose employee holds only the role client",
-		fmt.Sprintf("refusals: %s; messages: %s", list(tried), list(ids)), len(tried) > 0 && len(msgs) == 0)
+	return w.evidence.Check("GP-W-ROLE", msg.F("the sending role refused (ESIA or 403) and no message accepted from a system whose employee holds only the role client"),
+		msg.F("refusals: %s; messages: %s", list(tried), list(values(ids))), len(tried) > 0 && len(msgs) == 0)
 }
 
 // reportedFailed: the system told its user the action failed rather than claiming success.
 func (w *World) reportedFailed(ruleID string) error {
 	r := w.last().result
-	return w.evidence.Check(ruleID, "outcome failed, with the refusal in error",
-		fmt.Sprintf("outcome %q%s", r.Outcome, errorText(r)), r.Outcome == trigger.Failed && r.Error != "")
+	return w.evidence.Check(ruleID, msg.F("outcome failed, with the refusal in error"),
+		msg.F("outcome %q%s", r.Outcome, errorText(r)), r.Outcome == trigger.Failed && r.Error != "")
 }
 
 // receiptRefused: GP-W-RECEIPT, a sender that fetched an act of acceptance whose signature does
@@ -416,6 +424,6 @@ func (w *World) receiptRefused() error {
 		m, ok = w.contour.Post.Messages()[0], true
 	}
 	fetched := ok && m.ReceiptFetches > 0
-	return w.evidence.Check("GP-W-RECEIPT", "the act fetched, its signature found not to verify, outcome refused",
-		fmt.Sprintf("act fetched %t; outcome %q, state %q%s", fetched, r.Outcome, r.State, errorText(r)), fetched && r.Outcome == trigger.Refused)
+	return w.evidence.Check("GP-W-RECEIPT", msg.F("the act fetched, its signature found not to verify, outcome refused"),
+		msg.F("act fetched %t; outcome %q, state %q%s", fetched, r.Outcome, r.State, errorText(r)), fetched && r.Outcome == trigger.Refused)
 }

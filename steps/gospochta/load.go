@@ -11,13 +11,14 @@ import (
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/shepconf/shepconf/assembly/gospochta"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/trigger"
 )
 
 // loadRun is what the load scenario sent and what came of each send.
 type loadRun struct {
 	planned, attempts, failed int
-	failures                  []string // the first ones, for the report
+	failures                  []msg.Text // the first ones, for the report
 	started                   time.Time
 	took                      time.Duration
 }
@@ -32,10 +33,11 @@ func (l *loadRun) record(outcome string, err error, detail string) {
 	}
 	l.failed++
 	if len(l.failures) < maxFailuresKept {
+		why := msg.Raw(detail)
 		if err != nil {
-			detail = err.Error()
+			why = msg.Of(err)
 		}
-		l.failures = append(l.failures, fmt.Sprintf("outcome %q: %s", outcome, detail))
+		l.failures = append(l.failures, msg.F("outcome %q: %s", outcome, why))
 	}
 }
 
@@ -44,7 +46,7 @@ func (l *loadRun) record(outcome string, err error, detail string) {
 // operator, fired one by one at the same pace.
 func (w *World) sendMany(ctx context.Context, n, perSecond int) error {
 	if n <= 0 || perSecond <= 0 {
-		return fmt.Errorf("the load needs a positive count and rate")
+		return msg.Errorf("the load needs a positive count and rate")
 	}
 	reqs := make([]trigger.Request, n)
 	for i := range reqs {
@@ -162,7 +164,7 @@ func (w *World) fireAtPace(ctx context.Context, reqs []trigger.Request, perSecon
 func (w *World) failRatio() error {
 	l := w.load
 	if l == nil {
-		return fmt.Errorf("the scenario ran no load")
+		return msg.Errorf("the scenario ran no load")
 	}
 	accepted := len(w.contour.Post.Messages())
 	refused := refusals(w.inbound())
@@ -172,9 +174,9 @@ func (w *World) failRatio() error {
 		ratio = float64(failed) / float64(l.attempts)
 	}
 	// 0.1 % of fewer than a thousand sends is less than one: such a run proves no failure at all.
-	expected := fmt.Sprintf("at most 0.1 %% of the %d sends failed: at most %d of them", l.planned, l.planned/1000)
+	expected := msg.F("at most 0.1 %% of the %d sends failed: at most %d of them", l.planned, l.planned/1000)
 	return w.evidence.Check("GP-W-FAILRATE", expected,
-		fmt.Sprintf("%d sends in %s, %d reported failed, %d accepted by Gospochta: %.2f %% failed; failures: %s; Gospochta refused: %s",
+		msg.F("%d sends in %s, %d reported failed, %d accepted by Gospochta: %.2f %% failed; failures: %s; Gospochta refused: %s",
 			l.attempts, l.took.Round(time.Millisecond), l.failed, accepted, 100*ratio, list(l.failures), list(refused)),
 		l.attempts == l.planned && ratio <= 0.001)
 }

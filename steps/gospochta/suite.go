@@ -20,6 +20,7 @@ import (
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/features"
 	gospochtafixtures "github.com/shepconf/shepconf/fixtures/gospochta"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/reports"
@@ -133,8 +134,8 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if err := o.check(); err != nil {
 		return steps.Result{}, err
 	}
-	return steps.Bus{Profile: steps.ProfileGospochta, Name: "shepconf-gospochta", Title: "Gospochta conformance (profile gospochta)",
-		CA: "Test CA of the Gospochta contour", Features: o.Features, Catalogue: Catalogue,
+	return steps.Bus{Profile: steps.ProfileGospochta, Name: "shepconf-gospochta", Title: msg.F("Gospochta conformance (profile gospochta)"),
+		CA: "Test CA of the Gospochta contour", Features: o.Features, Catalogue: Catalogue, Languages: []string{"ru"},
 		Roles: o.SUT.roles(), Demonstration: o.SUT.Demonstration(), OutDir: o.OutDir, Tags: o.Tags, TimeScale: o.TimeScale,
 		Output: o.Output, Version: o.Version, KeyAlgorithm: o.KeyAlgorithm, HarnessKey: o.HarnessKey,
 		// startSystem records the certificate it issues in o.SUT, which newSuite reads.

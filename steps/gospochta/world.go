@@ -2,11 +2,11 @@ package gospochta
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	gp "github.com/shepconf/shepconf/assembly/gospochta"
 	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -41,11 +41,11 @@ func Scaled(scale float64) Timing {
 }
 
 // note says how a period was shrunk, for a failure's explanation.
-func (t Timing) note() string {
+func (t Timing) note() msg.Text {
 	if t.Scale == 1 {
-		return ""
+		return msg.Text{}
 	}
-	return fmt.Sprintf(" (at time scale %g: 5 minutes are %s)", t.Scale, t.Confirm)
+	return msg.F(" (at time scale %g: 5 minutes are %s)", t.Scale, t.Confirm)
 }
 
 // Suite is what the scenarios of one run share: the CA, the system under test and its trigger.
@@ -102,8 +102,8 @@ func (s *Suite) close() {
 
 // system names the system under test in run.json and the report.
 func (s *Suite) system() steps.System {
-	return steps.System{Demonstration: s.opts.SUT.Demonstration(), Reference: "the built-in reference system", Defects: s.opts.SUT.Defects,
-		Noun: "the system", ID: s.opts.SUT.mnemonic(), Trigger: s.trigger}
+	return steps.System{Demonstration: s.opts.SUT.Demonstration(), Reference: msg.F("the built-in reference system"), Defects: s.opts.SUT.Defects,
+		Noun: msg.F("the system"), ID: s.opts.SUT.mnemonic(), Trigger: s.trigger}
 }
 
 // World is one scenario's state: its contour, the system's registration and what it did.

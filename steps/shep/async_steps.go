@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/store"
@@ -197,7 +200,7 @@ func (a *asyncWorld) grant(systemID, password, serviceID string) error {
 		return err
 	}
 	if !a.registry.Grant(serviceID, systemID) {
-		return fmt.Errorf("no service %s in the registry", serviceID)
+		return msg.Errorf("no service %s in the registry", serviceID)
 	}
 	return nil
 }
@@ -304,7 +307,7 @@ func (a *asyncWorld) sendsMany(n int) error {
 			return err
 		}
 		if a.last.Fault != nil {
-			return fmt.Errorf("request %d refused: %s", i, a.last.Fault.Detail.ErrorData)
+			return msg.Errorf("request %d refused: %s", i, gateway.Explain(a.last.Fault.Detail.ErrorData))
 		}
 	}
 	return nil
@@ -385,7 +388,7 @@ func (a *asyncWorld) asksFor(selection string) error {
 	case selection == "by the second request's correlationId":
 		correlationID = a.sent[1].CorrelationID
 	default:
-		return fmt.Errorf("unknown selection %q", selection)
+		return msg.Errorf("unknown selection %q", selection)
 	}
 	var x owner.AsyncExchange
 	a.fetched, x = a.owner.Get(context.Background(), a.owner.Selection(a.service, messageID, correlationID, amount))
@@ -398,18 +401,20 @@ func (a *asyncWorld) asksFor(selection string) error {
 
 func (a *asyncWorld) first() (envelope.AsyncSendMessageResponse, error) {
 	if len(a.sent) == 0 {
-		return envelope.AsyncSendMessageResponse{}, fmt.Errorf("the gateway accepted no request in this scenario")
+		return envelope.AsyncSendMessageResponse{}, msg.Errorf("the gateway accepted no request in this scenario")
 	}
 	return a.sent[0], nil
 }
 
-func (a *asyncWorld) schemaCheck(ruleID, what string, body []byte) error {
+// schemaCheck judges body against the asynchronous channel's schema; what names the message (an
+// element name, or a phrase such as "the fault").
+func (a *asyncWorld) schemaCheck(ruleID string, what msg.Text, body []byte) error {
 	v := a.xsd.Validate(body)
-	observed := "valid"
+	observed := msg.F("valid")
 	if len(v) > 0 {
-		observed = envelope.ExplainAsync(v[0], envelope.AsyncGatewayMsg).Error()
+		observed = envelope.ExplainAsync(v[0], envelope.AsyncGatewayMsg).Text()
 	}
-	return a.verify(ruleID, what+" valid against the asynchronous channel schema", observed, len(v) == 0)
+	return a.verify(ruleID, msg.F("%s valid against the asynchronous channel schema", what), observed, len(v) == 0)
 }
 
 func (a *asyncWorld) answeredWithIDs() error {
@@ -417,12 +422,12 @@ func (a *asyncWorld) answeredWithIDs() error {
 	if err != nil {
 		return err
 	}
-	if err := a.schemaCheck("A1-T2", "sendMessageResponse", a.last.Response); err != nil {
+	if err := a.schemaCheck("A1-T2", msg.Raw("sendMessageResponse"), a.last.Response); err != nil {
 		return err
 	}
 	ok := first.MessageID != "" && first.CorrelationID != "" && !first.ResponseDate.IsZero() && first.MessageID != first.CorrelationID
-	return a.verify("R-22", "a non-empty messageId and correlationId and a responseDate (A1-T2 rows 2-4)",
-		fmt.Sprintf("messageId %s, correlationId %s, answered after %s", first.MessageID, first.CorrelationID, a.last.Elapsed.Round(time.Millisecond)), ok)
+	return a.verify("R-22", msg.F("a non-empty messageId and correlationId and a responseDate (A1-T2 rows 2-4)"),
+		msg.F("messageId %s, correlationId %s, answered after %s", first.MessageID, first.CorrelationID, a.last.Elapsed.Round(time.Millisecond)), ok)
 }
 
 // waitFor polls cond until it holds or a few seconds pass; delivery is asynchronous by nature.
@@ -442,20 +447,20 @@ func (a *asyncWorld) ownerReceivedRequest() error {
 	}
 	got := a.ownerReceives(func(r owner.AsyncReceived) bool { return r.Answered })
 	if got.Body == nil {
-		return a.verify("A1-T13", "the request pushed to the owner", "nothing pushed", false)
+		return a.verify("A1-T13", msg.F("the request pushed to the owner"), msg.F("nothing pushed"), false)
 	}
 	a.attach("pushed to the owner", "text/xml", got.Body)
-	if err := a.schemaCheck("A1-T13", "the pushed sendMessage", got.Body); err != nil {
+	if err := a.schemaCheck("A1-T13", msg.F("the pushed sendMessage"), got.Body); err != nil {
 		return err
 	}
 	info := got.Message.MessageInfo
-	if err := a.verify("A1-T13", "messageId "+first.MessageID+" and correlationId "+first.CorrelationID+" set by the gateway",
-		"messageId "+info.MessageID+", correlationId "+info.CorrelationID+", sessionId "+info.SessionID,
+	if err := a.verify("A1-T13", msg.F("messageId %s and correlationId %s set by the gateway", first.MessageID, first.CorrelationID),
+		msg.F("messageId %s, correlationId %s, sessionId %s", info.MessageID, info.CorrelationID, info.SessionID),
 		info.MessageID == first.MessageID && info.CorrelationID == first.CorrelationID && info.SessionID != ""); err != nil {
 		return err
 	}
 	want := "<question><uin>990101300123</uin></question>"
-	return a.verify("R-2.5", "the business data unaltered: "+want, got.Message.MessageData.Text(), got.Message.MessageData.Text() == want)
+	return a.verify("R-2.5", msg.F("the business data unaltered: %s", want), msg.Raw(got.Message.MessageData.Text()), got.Message.MessageData.Text() == want)
 }
 
 // ownerReceives waits for the first message the owner received that matches; the zero value when
@@ -478,15 +483,15 @@ func (a *asyncWorld) ownerReceives(match func(owner.AsyncReceived) bool) owner.A
 func (a *asyncWorld) ownerReceivedSigned() error {
 	got := a.ownerReceives(func(r owner.AsyncReceived) bool { return r.By == "push" })
 	if got.Body == nil {
-		return a.verify("A6-S1", "the request pushed to the owner, signed by the gateway", "nothing pushed", false)
+		return a.verify("A6-S1", msg.F("the request pushed to the owner, signed by the gateway"), msg.F("nothing pushed"), false)
 	}
 	a.attach("pushed to the owner", "text/xml", got.Body)
 	a.attachJSON("owner's check of the gateway's signature", got.Signature)
-	observed := fmt.Sprintf("signed by BIN %q (%s)", got.Signature.Certificate.BIN, got.Signature.Certificate.Revocation)
+	observed := msg.F("signed by BIN %q (%q)", got.Signature.Certificate.BIN, got.Signature.Certificate.Revocation)
 	if got.SignatureErr != nil {
-		observed = got.SignatureErr.Error()
+		observed = msg.Of(got.SignatureErr)
 	}
-	return a.verify("A6-S1", "a push signed by the gateway (BIN "+binOf(gatewaySystem)+"), valid", observed,
+	return a.verify("A6-S1", msg.F("a push signed by the gateway (BIN %s), valid", binOf(gatewaySystem)), observed,
 		got.SignatureErr == nil && got.Answered && got.Signature.Certificate.BIN == binOf(gatewaySystem))
 }
 
@@ -506,11 +511,11 @@ func (a *asyncWorld) initiatorReceivedResponse() error {
 		}
 		return false
 	})
-	observed := "no RESPONSE received"
+	observed := msg.F("no RESPONSE received")
 	if got != nil {
-		observed = fmt.Sprintf("%s from %s, correlationId %s", got.MessageType, got.Sender.SenderID, got.CorrelationID)
+		observed = msg.F("%s from %s, correlationId %s", got.MessageType, got.Sender.SenderID, got.CorrelationID)
 	}
-	return a.verify("A1-T13", "a RESPONSE from the owner with correlationId "+first.CorrelationID, observed,
+	return a.verify("A1-T13", msg.F("a RESPONSE from the owner with correlationId %s", first.CorrelationID), observed,
 		got != nil && got.CorrelationID == first.CorrelationID && got.Sender.SenderID == a.owner.SystemID)
 }
 
@@ -524,7 +529,7 @@ func (a *asyncWorld) initiatorToldState(state string) error {
 		seen = seen[:0]
 		for _, n := range a.initiator.Statuses() {
 			if n.MessageID == first.MessageID {
-				seen = append(seen, n.MessageState+" ("+n.Status.StatusCode+" "+n.Status.StatusMessage+")")
+				seen = append(seen, n.MessageState+" ("+n.Status.StatusCode+" "+strconv.Quote(n.Status.StatusMessage)+")")
 				if n.MessageState == state {
 					return true
 				}
@@ -532,7 +537,7 @@ func (a *asyncWorld) initiatorToldState(state string) error {
 		}
 		return false
 	})
-	return a.verify("A1-T16", "changeMassageStatusNotification with messageState "+state, fmt.Sprint(seen), ok)
+	return a.verify("A1-T16", msg.F("changeMassageStatusNotification with messageState %s", state), msg.Raw(fmt.Sprint(seen)), ok)
 }
 
 func (a *asyncWorld) currentState(id string) (string, error) {
@@ -541,12 +546,12 @@ func (a *asyncWorld) currentState(id string) (string, error) {
 	if err := x.Decode(&answer); err != nil {
 		return "", err
 	}
-	if err := a.schemaCheck("A1-T8", "getMessageStatusResponse", x.Response); err != nil {
+	if err := a.schemaCheck("A1-T8", msg.Raw("getMessageStatusResponse"), x.Response); err != nil {
 		return "", err
 	}
 	a.attach("getMessageStatus answer", "text/xml", x.Response)
 	r := answer.Response
-	return r.MessageState + " (" + r.Status.StatusCode + " " + r.Status.StatusMessage + ")", nil
+	return r.MessageState + " (" + r.Status.StatusCode + " " + strconv.Quote(r.Status.StatusMessage) + ")", nil
 }
 
 func (a *asyncWorld) stateIs(state string) error {
@@ -563,7 +568,7 @@ func (a *asyncWorld) stateIs(state string) error {
 	if stateErr != nil {
 		return stateErr
 	}
-	return a.verify("A1-T8", "messageState "+state, observed, strings.HasPrefix(observed, state+" "))
+	return a.verify("A1-T8", msg.F("messageState %s", state), msg.Raw(observed), strings.HasPrefix(observed, state+" "))
 }
 
 func (a *asyncWorld) historyReads(want string) error {
@@ -581,7 +586,7 @@ func (a *asyncWorld) historyReads(want string) error {
 		states = append(states, c.State)
 	}
 	got := strings.Join(states, ", ")
-	return a.verify("A1-T8", "the status history "+want, got, got == want)
+	return a.verify("A1-T8", msg.F("the status history %s", want), msg.Raw(got), got == want)
 }
 
 func (a *asyncWorld) ownerGivenTimes(n int) error {
@@ -595,7 +600,7 @@ func (a *asyncWorld) ownerGivenTimes(n int) error {
 			count++
 		}
 	}
-	return a.verify("A1-T4 row 9", fmt.Sprintf("the request handed to the owner %d times", n), fmt.Sprintf("%d times", count), count == n)
+	return a.verify("A1-T4 row 9", msg.F("the request handed to the owner %d times", n), msg.F("%d times", count), count == n)
 }
 
 func (a *asyncWorld) ownerTookOnce() error {
@@ -613,7 +618,7 @@ func (a *asyncWorld) ownerTookOnce() error {
 			}
 		}
 	}
-	return a.verify("A2-T2", "the request taken exactly once", fmt.Sprintf("taken %d times in %d pushes", taken, pushes), taken == 1)
+	return a.verify("A2-T2", msg.F("the request taken exactly once"), msg.F("taken %d times in %d pushes", taken, pushes), taken == 1)
 }
 
 func (a *asyncWorld) pushAttempts(n int) error {
@@ -632,7 +637,7 @@ func (a *asyncWorld) pushAttempts(n int) error {
 		}
 		return err == nil && attempts >= n
 	})
-	return a.verify("A1-T15", fmt.Sprintf("at least %d failed pushes journalled, each followed by a retry", n), fmt.Sprintf("%d failed pushes", attempts), attempts >= n)
+	return a.verify("A1-T15", msg.F("at least %d failed pushes journalled, each followed by a retry", n), msg.F("%d failed pushes", attempts), attempts >= n)
 }
 
 // journalFailedPushes checks that every failed push of the request was journalled with the fault
@@ -655,32 +660,32 @@ func (a *asyncWorld) journalFailedPushes(code, ruleID string) error {
 	})
 	a.attachJSON("failed pushes", failed)
 	ok := len(failed) > 0
-	observed := "no failed push"
+	observed := msg.F("no failed push")
 	for _, e := range failed {
-		observed = fmt.Sprintf("%d failed pushes, the last %s (%s): %s", len(failed), e.Code, e.Rule, e.Detail)
+		observed = msg.F("%d failed pushes, the last %s (%s): %s", len(failed), e.Code, e.Rule, gateway.Explain(e.Detail))
 		ok = ok && e.Code == code && e.Rule == ruleID
 	}
-	return a.verify(ruleID, fmt.Sprintf("every failed push journalled with %s citing %s", code, ruleID), observed, ok)
+	return a.verify(ruleID, msg.F("every failed push journalled with %s citing %s", code, ruleID), observed, ok)
 }
 
 func (a *asyncWorld) returned(n int) error {
-	if err := a.schemaCheck("A1-T11", "getMessagesResponse", a.last.Response); err != nil {
+	if err := a.schemaCheck("A1-T11", msg.Raw("getMessagesResponse"), a.last.Response); err != nil {
 		return err
 	}
-	return a.verify("A1-T10 row 9", fmt.Sprintf("%d messages", n), fmt.Sprintf("%d messages", len(a.fetched)), len(a.fetched) == n)
+	return a.verify("A1-T10 row 9", msg.F("%d messages", n), msg.F("%d messages", len(a.fetched)), len(a.fetched) == n)
 }
 
 func (a *asyncWorld) faultCiting(code, ruleID string) error {
 	if a.last.Fault == nil {
-		return a.verify(ruleID, "the fault "+code, fmt.Sprintf("HTTP %d without a fault", a.last.Status), false)
+		return a.verify(ruleID, msg.F("the fault %s", code), msg.F("HTTP %d without a fault", a.last.Status), false)
 	}
-	if err := a.schemaCheck("A1-T3", "the fault", a.last.Response); err != nil {
+	if err := a.schemaCheck("A1-T3", msg.F("the fault"), a.last.Response); err != nil {
 		return err
 	}
 	d := a.last.Fault.Detail
 	ok := d.ErrorCode == code && strings.Contains(d.ErrorData, "breaks "+ruleID) && !d.ErrorDate.IsZero() && d.SessionID != ""
-	return a.verify(ruleID, fmt.Sprintf("the fault %s citing %s, with errorData, errorDate and the gateway's sessionId (A1-T3)", code, ruleID),
-		fmt.Sprintf("%s: %s", d.ErrorCode, d.ErrorData), ok)
+	return a.verify(ruleID, msg.F("the fault %s citing %s, with errorData, errorDate and the gateway's sessionId (A1-T3)", code, ruleID),
+		msg.F("%s: %s", d.ErrorCode, gateway.Explain(d.ErrorData)), ok)
 }
 
 func (a *asyncWorld) journalAnswered() error {
@@ -699,7 +704,7 @@ func (a *asyncWorld) journalAnswered() error {
 			found = e.Detail
 		}
 	}
-	return a.verify("R-22", "a journal entry: the sender received messageId "+first.MessageID, found, found != "")
+	return a.verify("R-22", msg.F("a journal entry: the sender received messageId %s", first.MessageID), gateway.Explain(found), found != "")
 }
 
 func (a *asyncWorld) journalOrder() error {
@@ -719,7 +724,7 @@ func (a *asyncWorld) journalOrder() error {
 		}
 	}
 	got := strings.Join(kinds, ", ")
-	return a.verify("R-40", "RECEIVED, ACCEPTED, ANSWERED", got, got == "RECEIVED, ACCEPTED, ANSWERED")
+	return a.verify("R-40", msg.Raw("RECEIVED, ACCEPTED, ANSWERED"), msg.Raw(got), got == "RECEIVED, ACCEPTED, ANSWERED")
 }
 
 // allAccepted judges R-47 on the acceptance time the journal measured for every message the
@@ -736,10 +741,10 @@ func (a *asyncWorld) allAccepted() error {
 		}
 	}
 	if len(sessions) == 0 {
-		return fmt.Errorf("no message was accepted in this scenario")
+		return msg.Errorf("no message was accepted in this scenario")
 	}
 	var worst time.Duration
-	var breach error
+	var breach *rule.Breach
 	for _, s := range sessions {
 		x, err := a.suite.Journal.Exchange(context.Background(), s)
 		if err != nil {
@@ -750,9 +755,9 @@ func (a *asyncWorld) allAccepted() error {
 		}
 		worst = max(worst, x.AcceptanceTime())
 	}
-	observed := fmt.Sprintf("%d messages, longest acceptance %s", len(sessions), worst.Round(time.Microsecond))
+	observed := msg.F("%d messages, longest acceptance %s", len(sessions), worst.Round(time.Microsecond))
 	if breach != nil {
-		observed += "; " + breach.Error()
+		observed = msg.F("%d messages, longest acceptance %s; %s", len(sessions), worst.Round(time.Microsecond), breach)
 	}
-	return a.verify("R-47", "every message accepted within "+a.suite.Limits.Describe(time.Minute), observed, breach == nil)
+	return a.verify("R-47", msg.F("every message accepted within %s", a.suite.Limits.Describe(time.Minute)), observed, breach == nil)
 }

@@ -2,7 +2,6 @@ package shep
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/cucumber/godog"
@@ -10,6 +9,7 @@ import (
 	"github.com/shepconf/shepconf/assembly/load"
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/assembly/testbed"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/shep/owner"
@@ -107,15 +107,15 @@ func (l *loadWorld) sutLoaded(ctx context.Context, profile string, minutes int) 
 // test: the verdicts judge its times, not a reference owner's.
 func (l *loadWorld) routedToSUT(ctx context.Context) error {
 	if l.result == nil {
-		return fmt.Errorf("no load has run")
+		return msg.Errorf("no load has run")
 	}
 	t, err := l.target(ctx)
 	if err != nil {
 		return err
 	}
 	there, all := l.result.Routed(t.SyncURL)
-	return l.verify("A2-T1", fmt.Sprintf("all %d requests routed to %s at %s", len(l.result.Samples), t.SystemID, t.SyncURL),
-		fmt.Sprintf("%d routed there, %d routed at all (journal); the verdicts judge %s", there, all, l.result.OwnerSystem.ID),
+	return l.verify("A2-T1", msg.F("all %d requests routed to %s at %s", len(l.result.Samples), t.SystemID, t.SyncURL),
+		msg.F("%d routed there, %d routed at all (journal); the verdicts judge %s", there, all, l.result.OwnerSystem.ID),
 		there == len(l.result.Samples) && there > 0 && l.result.OwnerSystem.ID == t.SystemID)
 }
 
@@ -141,18 +141,20 @@ func (l *loadWorld) measured(p load.Profile, res load.Result) []reports.Measurem
 
 func (l *loadWorld) limit(ruleID string, holds bool) error {
 	if l.result == nil {
-		return fmt.Errorf("no load has run")
+		return msg.Errorf("no load has run")
 	}
 	for _, v := range l.result.Verdicts {
 		if v.Rule == ruleID {
-			expected := v.Limit + " held"
+			// The verdict's texts are assembly/load's: parameters here, rendered in the reader's
+			// language when they are messages.
+			expected := msg.F("%s held", v.Limit)
 			if !holds {
-				expected = v.Limit + " broken (a negative case: this owner must fail it)"
+				expected = msg.F("%s broken (a negative case: this owner must fail it)", v.Limit)
 			}
-			return l.verify(ruleID, expected, fmt.Sprintf("%s, %s", v.Measured, v.Whose), v.Passed == holds)
+			return l.verify(ruleID, expected, msg.F("%s, %s", v.Measured, v.Whose), v.Passed == holds)
 		}
 	}
-	return fmt.Errorf("no verdict for %s", ruleID)
+	return msg.Errorf("no verdict for %s", ruleID)
 }
 
 func (l *loadWorld) noErrors() error {

@@ -3,6 +3,7 @@ package shep
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"github.com/shepconf/shepconf/fixtures"
 	"github.com/shepconf/shepconf/internal/clock"
 	"github.com/shepconf/shepconf/internal/forms"
+	"github.com/shepconf/shepconf/internal/msg"
+	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/shep/gateway"
 	"github.com/shepconf/shepconf/simulators/shep/owner"
@@ -270,7 +273,7 @@ func (p *portalWorld) do(ctx context.Context, actor, action, reason string) erro
 	a := portal.Action(action)
 	app, ok := p.portal.Application(p.app)
 	if !ok {
-		return fmt.Errorf("no application yet")
+		return msg.Errorf("no application yet")
 	}
 	in := portal.Input{Reason: reason}
 	var err error
@@ -350,22 +353,38 @@ func (p *portalWorld) ownerCallsIn(ctx context.Context, key, env string) error {
 
 // ---- what the portal shows ----
 
-func (p *portalWorld) refusedCiting(ruleID string) error {
-	observed := "accepted"
-	if p.refused != nil {
-		observed = p.refused.Error()
+// refusal is the portal's answer to the last action a scenario expected refused: "accepted", or the
+// refusal in the reader's language.
+func (p *portalWorld) refusal() msg.Text {
+	if p.refused == nil {
+		return msg.F("accepted")
 	}
-	return p.verify(ruleID, "the portal refuses, citing "+ruleID, observed,
-		p.refused != nil && strings.Contains(observed, "breaks "+ruleID+":"))
+	return msg.Of(p.refused)
+}
+
+func (p *portalWorld) refusedCiting(ruleID string) error {
+	return p.verify(ruleID, msg.F("the portal refuses, citing %s", ruleID), p.refusal(),
+		p.refused != nil && strings.Contains(p.refused.Error(), "breaks "+ruleID+":"))
 }
 
 func (p *portalWorld) refusedCitingField(ruleID, field string) error {
-	observed := "accepted"
-	if p.refused != nil {
-		observed = p.refused.Error()
+	// The field as the feature names it, in English; shown in the reader's language when the
+	// portal's refusal names that very field.
+	named := msg.Raw(field)
+	var breaches forms.Problems
+	var b *rule.Breach
+	if errors.As(p.refused, &b) {
+		breaches = forms.Problems{b}
+	} else {
+		errors.As(p.refused, &breaches)
 	}
-	return p.verify(ruleID, fmt.Sprintf("the portal refuses, citing %s for %s", ruleID, field), observed,
-		p.refused != nil && strings.Contains(observed, field+": breaks "+ruleID+":"))
+	for _, b := range breaches {
+		if b.Field.String() == field {
+			named = b.Field
+		}
+	}
+	return p.verify(ruleID, msg.F("the portal refuses, citing %s for %s", ruleID, named), p.refusal(),
+		p.refused != nil && strings.Contains(p.refused.Error(), field+": breaks "+ruleID+":"))
 }
 
 func (p *portalWorld) application() portal.Application {
@@ -381,9 +400,9 @@ func (p *portalWorld) standsAt(state string) error {
 		clause = w.Clause
 	}
 	if clause == "" {
-		clause = a.Machine.Paragraph
+		clause = a.Machine.Paragraph.String()
 	}
-	return p.verify(clause, fmt.Sprintf("the application at %q", state), fmt.Sprintf("at %q (%s)", a.State, a.Machine.Paragraph), string(a.State) == state)
+	return p.verify(clause, msg.F("the application at %q", state), msg.F("at %q (%s)", a.State, a.Machine.Paragraph), string(a.State) == state)
 }
 
 func (p *portalWorld) missed(clause string) (portal.Missed, bool) {
@@ -402,23 +421,27 @@ func (p *portalWorld) deadlineKept(clause string) error {
 		acted = acted || e.Clause == clause
 	}
 	m, late := p.missed(clause)
-	observed := "kept"
+	observed := msg.F("kept")
 	if late {
-		observed = m.String()
+		observed = missedText(m)
 	}
 	if !acted {
-		observed = "no step under " + clause + " was taken"
+		observed = msg.F("no step under %s was taken", clause)
 	}
-	return p.verify(clause, clause+": the step taken within its deadline", observed, acted && !late)
+	return p.verify(clause, msg.F("%s: the step taken within its deadline", clause), observed, acted && !late)
 }
+
+// missedText is a missed deadline as the portal states it; the portal's own text is a parameter,
+// rendered in the reader's language once the portal gives it as a message.
+func missedText(m portal.Missed) msg.Text { return msg.F("%s", m) }
 
 func (p *portalWorld) deadlineMissed(clause string, wd int) error {
 	m, late := p.missed(clause)
-	observed := "no missed deadline recorded"
+	observed := msg.F("no missed deadline recorded")
 	if late {
-		observed = m.String()
+		observed = missedText(m)
 	}
-	return p.verify(clause, fmt.Sprintf("%s reported missed after %d working days", clause, wd), observed, late && m.WorkingDays == wd)
+	return p.verify(clause, msg.F("%s reported missed after %d working days", clause, wd), observed, late && m.WorkingDays == wd)
 }
 
 func (p *portalWorld) overdue(clause string, wd int) error {
@@ -426,11 +449,11 @@ func (p *portalWorld) overdue(clause string, wd int) error {
 	if err != nil {
 		return err
 	}
-	observed := "not overdue"
+	observed := msg.F("not overdue")
 	if late {
-		observed = m.String()
+		observed = missedText(m)
 	}
-	return p.verify(clause, fmt.Sprintf("%s overrun reported with %d working days elapsed", clause, wd), observed,
+	return p.verify(clause, msg.F("%s overrun reported with %d working days elapsed", clause, wd), observed,
 		late && m.Clause == clause && m.WorkingDays == wd)
 }
 
@@ -440,7 +463,7 @@ func (p *portalWorld) historyComplete() error {
 	for _, e := range a.History {
 		ok = ok && !e.Time.IsZero() && e.Actor != "" && e.Clause != ""
 	}
-	return p.verify(a.Machine.Paragraph, "every event with a time, an actor and a clause", fmt.Sprintf("%d events", len(a.History)), ok)
+	return p.verify(a.Machine.Paragraph.String(), msg.F("every event with a time, an actor and a clause"), msg.F("%d events", len(a.History)), ok)
 }
 
 func (p *portalWorld) notified(who, clause string) error {
@@ -448,15 +471,26 @@ func (p *portalWorld) notified(who, clause string) error {
 	got := []string{}
 	for _, n := range a.Notifications {
 		if string(n.To) == who && n.Clause == clause {
-			return p.verify(clause, who+" notified", n.Text, true)
+			return p.verify(clause, msg.F("%s notified", actorText(who)), n.Text, true)
 		}
 		got = append(got, fmt.Sprintf("%s (%s)", n.To, n.Clause))
 	}
-	return p.verify(clause, who+" notified under "+clause, strings.Join(got, ", "), false)
+	return p.verify(clause, msg.F("%s notified under %s", actorText(who), clause), msg.Raw(strings.Join(got, ", ")), false)
+}
+
+// actorText names a party the portal notifies, as the scenario names it.
+func actorText(who string) msg.Text {
+	switch portal.Actor(who) {
+	case portal.Authority:
+		return msg.F("authorized body")
+	case portal.Integrator:
+		return msg.F("service integrator")
+	}
+	return msg.Raw(who)
 }
 
 func (p *portalWorld) foundInRegistry(key, not string) error {
 	_, ok := p.portal.Search(key)
 	want := not == ""
-	return p.verify("R-32", fmt.Sprintf("service %s found: %v", key, want), fmt.Sprintf("found: %v", ok), ok == want)
+	return p.verify("R-32", msg.F("service %s found: %v", key, want), msg.F("found: %v", ok), ok == want)
 }

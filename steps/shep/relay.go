@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/simulators/shep/gateway"
 )
 
@@ -37,7 +38,7 @@ type relayCall struct {
 // answerAlteration is what an attacker does to the gateway's answer, and the rule that makes the
 // initiator refuse the result.
 type answerAlteration struct {
-	what  string
+	what  msg.Text // what was done to the answer, for the verdict
 	rule  string
 	apply func([]byte) ([]byte, error)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/jose"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/server"
@@ -139,7 +140,7 @@ func (r *restWorld) gatewayServes() error {
 
 func (r *restWorld) ownerServes(ownerID, serviceID string) error {
 	if r.owner != nil {
-		return fmt.Errorf("this scenario already has a REST owner system, %s", r.owner.SystemID)
+		return msg.Errorf("this scenario already has a REST owner system, %s", r.owner.SystemID)
 	}
 	r.owner = owner.NewREST(ownerID, r.suite.OwnerOmit...)
 	r.owner.Checker, r.owner.GatewayID = r.suite.checker(), binOf(gatewaySystem)
@@ -292,7 +293,7 @@ func (r *restWorld) callsRenamed(ctx context.Context, systemID, serviceID, path,
 		m, _ = m[k].(map[string]any)
 	}
 	if m == nil || m[keys[len(keys)-1]] == nil {
-		return fmt.Errorf("no field %s in the request", path)
+		return msg.Errorf("no field %s in the request", path)
 	}
 	m[name] = m[keys[len(keys)-1]]
 	delete(m, keys[len(keys)-1])
@@ -389,30 +390,33 @@ func (r *restWorld) sendsSealedByOther(ctx context.Context, systemID, serviceID 
 
 // ---- checks ----
 
-func (r *restWorld) observed() string {
+// observed is what came back to the last REST request.
+func (r *restWorld) observed() msg.Text {
 	switch {
 	case r.x == nil:
-		return "nothing was sent"
+		return msg.F("nothing was sent")
 	case r.x.Err != nil:
-		return "no HTTP answer: " + r.x.Err.Error()
+		return msg.F("no HTTP answer: %s", msg.Of(r.x.Err))
+	case r.fault != nil:
+		return msg.F("HTTP %d: %s", r.x.Status, restFaultText(r.fault))
 	}
-	return fmt.Sprintf("HTTP %d: %.400s", r.x.Status, r.x.Response)
+	return msg.F("HTTP %d: %s", r.x.Status, quotedBody(r.x.Response, 400))
 }
 
 func (r *restWorld) receivesAnswer() error {
-	return r.verify("A1-T23", "HTTP 200 with the owner's REST answer", r.observed(), r.answer != nil)
+	return r.verify("A1-T23", msg.F("HTTP 200 with the owner's REST answer"), r.observed(), r.answer != nil)
 }
 
 func (r *restWorld) answerValid() error {
 	if r.x == nil || r.x.Err != nil {
-		return r.verify("A1-T23", "a REST answer", r.observed(), false)
+		return r.verify("A1-T23", msg.F("a REST answer"), r.observed(), false)
 	}
 	v := r.response.Validate(r.x.Response)
-	observed := "valid"
+	observed := msg.F("valid")
 	if len(v) > 0 {
-		observed = envelope.Explain(v[0], envelope.RESTResponseMsg).Error()
+		observed = envelope.Explain(v[0], envelope.RESTResponseMsg).Text()
 	}
-	return r.verify("A1-T23", "an answer valid against fixtures/shep/rest/response.schema.json", observed, len(v) == 0)
+	return r.verify("A1-T23", msg.F("an answer valid against %s", "fixtures/shep/rest/response.schema.json"), observed, len(v) == 0)
 }
 
 func (r *restWorld) lastReceived() (owner.RESTReceived, bool) {
@@ -426,18 +430,18 @@ func (r *restWorld) lastReceived() (owner.RESTReceived, bool) {
 func (r *restWorld) ownerGotData() error {
 	got, ok := r.lastReceived()
 	if !ok {
-		return r.verify("R-2.5", "the owner received the request", "the owner received nothing", false)
+		return r.verify("R-2.5", msg.F("the owner received the request"), msg.F("the owner received nothing"), false)
 	}
 	r.attach("request as the owner received it", "application/json", got.Body)
 	var sent envelope.RESTRequest
 	_ = json.Unmarshal(r.plain, &sent)
 	same := jsonEqual(sent.Request.RequestData.Data, got.Request.Request.RequestData.Data)
 	pw := got.Request.Request.RequestInfo.Sender.Password
-	if err := r.verify("R-2.5", "the business data as sent: "+string(sent.Request.RequestData.Data),
-		"the owner received "+string(got.Request.Request.RequestData.Data), same); err != nil {
+	if err := r.verify("R-2.5", msg.F("the business data as sent: %s", string(sent.Request.RequestData.Data)),
+		msg.F("the owner received %s", string(got.Request.Request.RequestData.Data)), same); err != nil {
 		return err
 	}
-	return r.verify("R-53", "no password forwarded to the owner", fmt.Sprintf("password %q", pw), pw == "")
+	return r.verify("R-53", msg.F("no password forwarded to the owner"), msg.F("password %q", pw), pw == "")
 }
 
 func jsonEqual(a, b json.RawMessage) bool {
@@ -452,46 +456,45 @@ func jsonEqual(a, b json.RawMessage) bool {
 
 func (r *restWorld) ownerGotGatewayCert() error {
 	got, ok := r.lastReceived()
-	observed := "the owner received nothing"
+	observed := msg.F("the owner received nothing")
 	if ok {
-		observed = fmt.Sprintf("client certificate %q", got.Gateway)
+		observed = msg.F("client certificate %q", got.Gateway)
 	}
-	return r.verify("R-2.7", "the gateway called the owner over HTTPS presenting its NCA certificate (BIN "+binOf(gatewaySystem)+")",
+	return r.verify("R-2.7", msg.F("the gateway called the owner over HTTPS presenting its NCA certificate (BIN %s)", binOf(gatewaySystem)),
 		observed, ok && got.Err == nil && strings.Contains(got.Gateway, "BIN"+binOf(gatewaySystem)))
 }
 
 func (r *restWorld) ownerGotNothing() error {
 	n := len(r.owner.Received())
-	return r.verify("R-53", "the owner received no request", fmt.Sprintf("the owner received %d", n), n == 0)
+	return r.verify("R-53", msg.F("the owner received no request"), msg.F("the owner received %d", n), n == 0)
 }
 
 func (r *restWorld) receivesFault(code string, status int) error {
-	observed := r.observed()
 	ok := r.fault != nil && r.fault.Error.ErrorCode == code && r.x.Status == status
-	return r.verify("R-53", fmt.Sprintf("HTTP %d with a REST error %s", status, code), observed, ok)
+	return r.verify("R-53", msg.F("HTTP %d with a REST error %s", status, code), r.observed(), ok)
 }
 
 func (r *restWorld) faultCites(ruleID string) error {
-	observed := "no REST error"
+	observed := msg.F("no REST error")
 	if r.fault != nil {
-		observed = "rule " + r.fault.Error.Rule + ": " + r.fault.Error.ErrorData
+		observed = msg.F("rule %s: %s", r.fault.Error.Rule, gateway.Explain(r.fault.Error.ErrorData))
 	}
-	return r.verify(ruleID, "a REST error citing "+ruleID, observed, r.fault != nil && r.fault.Error.Rule == ruleID)
+	return r.verify(ruleID, msg.F("a REST error citing %s", ruleID), observed, r.fault != nil && r.fault.Error.Rule == ruleID)
 }
 
 func (r *restWorld) faultCitesField(ruleID, field string) error {
 	if err := r.faultCites(ruleID); err != nil {
 		return err
 	}
-	return r.verify(ruleID, "a REST error naming the field "+field, "field "+r.fault.Error.Field, r.fault.Error.Field == field)
+	return r.verify(ruleID, msg.F("a REST error naming the field %s", msg.Quoted(field)), msg.F("field %s", quoted(r.fault.Error.Field)), r.fault.Error.Field == field)
 }
 
 func (r *restWorld) faultSays(text string) error {
-	observed := "no REST error"
+	observed := msg.F("no REST error")
 	if r.fault != nil {
-		observed = r.fault.Error.ErrorData
+		observed = gateway.Explain(r.fault.Error.ErrorData)
 	}
-	return r.verify("R-53", "a REST error explaining "+text, observed, r.fault != nil && strings.Contains(observed, text))
+	return r.verify("R-53", msg.F("a REST error explaining %s", msg.Quoted(text)), observed, r.fault != nil && strings.Contains(r.fault.Error.ErrorData, text))
 }
 
 // faultWellFormed checks the error body against the format fixtures/README.md documents.
@@ -505,7 +508,7 @@ func (r *restWorld) faultWellFormed() error {
 		_, err := time.Parse(time.RFC3339, raw["error"]["errorDate"].(string))
 		ok = err == nil
 	}
-	return r.verify("O-13", `{"error": {errorCode, errorMessage, errorData, errorDate, sessionId, rule}}`, r.observed(), ok)
+	return r.verify("O-13", msg.Quoted(`{"error": {errorCode, errorMessage, errorData, errorDate, sessionId, rule}}`), r.observed(), ok)
 }
 
 func (r *restWorld) sessionOfLast() (string, error) {
@@ -515,7 +518,7 @@ func (r *restWorld) sessionOfLast() (string, error) {
 	case r.x != nil && r.x.SessionID != "":
 		return r.x.SessionID, nil
 	}
-	return "", fmt.Errorf("no answer from the gateway yet")
+	return "", msg.Errorf("no answer from the gateway yet")
 }
 
 func (r *restWorld) journal(ctx context.Context) (journal.Exchange, error) {
@@ -533,25 +536,25 @@ func (r *restWorld) journal(ctx context.Context) (journal.Exchange, error) {
 func (r *restWorld) journalOutcome(ctx context.Context, kind string) error {
 	x, err := r.journal(ctx)
 	if err != nil {
-		return r.verify("R-53", "the exchange in the gateway's journal", err.Error(), false)
+		return r.verify("R-53", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
-	return r.verify("R-53", "journal outcome "+kind, fmt.Sprintf("outcome %s", x.Outcome), string(x.Outcome) == kind)
+	return r.verify("R-53", msg.F("journal outcome %s", kind), msg.F("outcome %s", x.Outcome), string(x.Outcome) == kind)
 }
 
 func (r *restWorld) journalOutcomeCode(ctx context.Context, kind, code, ruleID string) error {
 	x, err := r.journal(ctx)
 	if err != nil {
-		return r.verify("R-53", "the exchange in the gateway's journal", err.Error(), false)
+		return r.verify("R-53", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
-	return r.verify("R-53", fmt.Sprintf("journal outcome %s with code %s and rule %s", kind, code, ruleID),
-		fmt.Sprintf("outcome %s with code %s and rule %s", x.Outcome, x.Code, x.Rule),
+	return r.verify("R-53", msg.F("journal outcome %s with code %s and rule %s", kind, code, ruleID),
+		msg.F("outcome %s with code %s and rule %s", x.Outcome, x.Code, x.Rule),
 		string(x.Outcome) == kind && x.Code == code && x.Rule == ruleID)
 }
 
 func (r *restWorld) journalShowsSealedSigner(ctx context.Context, systemID, method string) error {
 	x, err := r.journal(ctx)
 	if err != nil {
-		return r.verify("A6-S3", "the exchange in the gateway's journal", err.Error(), false)
+		return r.verify("A6-S3", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
 	var detail string
 	for _, e := range x.Events {
@@ -561,17 +564,17 @@ func (r *restWorld) journalShowsSealedSigner(ctx context.Context, systemID, meth
 	}
 	ok := strings.Contains(detail, "A6-S3 sealed message") && strings.Contains(detail, `"bin":"`+binOf(systemID)+`"`) &&
 		strings.Contains(detail, `"revocation":"`+method)
-	return r.verify("A6-S3", fmt.Sprintf("the gateway decrypted the message and checked the signature of %s (BIN %s) by %s", systemID, binOf(systemID), method),
-		detail, ok)
+	return r.verify("A6-S3", msg.F("the gateway decrypted the message and checked the signature of %s (BIN %s) by %s", systemID, binOf(systemID), method),
+		gateway.Explain(detail), ok)
 }
 
 func (r *restWorld) ownerTimeAtLeast(ctx context.Context, seconds int) error {
 	x, err := r.journal(ctx)
 	if err != nil {
-		return r.verify("A2-T1", "the exchange in the gateway's journal", err.Error(), false)
+		return r.verify("A2-T1", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
 	took := x.OwnerAnswered.Sub(x.SentToOwner)
 	limit := r.suite.Limits.Scaled(time.Duration(seconds) * time.Second)
-	return r.verify("A2-T1 row 1", fmt.Sprintf("the owner's processing time at least %s", r.suite.Limits.Describe(time.Duration(seconds)*time.Second)),
-		fmt.Sprintf("%s (Rules time %s)", took, r.suite.Limits.InRulesTime(took)), !x.OwnerAnswered.IsZero() && took >= limit)
+	return r.verify("A2-T1 row 1", msg.F("the owner's processing time at least %s", r.suite.Limits.Describe(time.Duration(seconds)*time.Second)),
+		msg.F("%s (Rules time %s)", took, r.suite.Limits.InRulesTime(took)), !x.OwnerAnswered.IsZero() && took >= limit)
 }

@@ -1,10 +1,9 @@
 package shep
 
 import (
-	"fmt"
-
 	"github.com/cucumber/godog"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
 
@@ -25,7 +24,7 @@ func (w *World) ocspAnswers(answer nca.OCSPAnswer) func(systemID string) error {
 	return func(systemID string) error {
 		id, ok := w.identities[systemID]
 		if !ok {
-			return fmt.Errorf("%s has no certificate", systemID)
+			return msg.Errorf("%s has no certificate", systemID)
 		}
 		w.suite.NCA.SetOCSPAnswer(id.Certificate, answer)
 		return nil

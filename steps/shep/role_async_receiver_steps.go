@@ -11,6 +11,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -27,7 +28,7 @@ func (r *roleAsyncWorld) referenceSends(data, serviceID string) error {
 		return err
 	}
 	if r.last.Fault != nil {
-		return fmt.Errorf("the gateway refused the reference initiator's message: %s", r.last.Fault.Detail.ErrorData)
+		return msg.Errorf("the gateway refused the reference initiator's message: %s", gateway.Explain(r.last.Fault.Detail.ErrorData))
 	}
 	return nil
 }
@@ -41,7 +42,7 @@ func (r *roleAsyncWorld) sutTakes(ctx context.Context, serviceID string) error {
 // Body (A6-S1).
 func (r *roleAsyncWorld) sutTakesAltered(ctx context.Context, serviceID string) error {
 	hop := newRelay(r.url, 30*time.Second)
-	hop.set(&answerAlteration{what: "altered after the gateway signed it", rule: "A6-S1", apply: alterGetMessages})
+	hop.set(&answerAlteration{what: msg.F("altered after the gateway signed it"), rule: "A6-S1", apply: alterGetMessages})
 	proxy, err := server.Start("127.0.0.1:0", hop)
 	if err != nil {
 		return err
@@ -57,7 +58,7 @@ func (r *roleAsyncWorld) sutTakesAltered(ctx context.Context, serviceID string) 
 		}
 	}
 	if r.altered == 0 {
-		return fmt.Errorf("no getMessages answer with a message passed the altering relay")
+		return msg.Errorf("no getMessages answer with a message passed the altering relay")
 	}
 	return nil
 }
@@ -135,7 +136,7 @@ func (r *roleAsyncWorld) postToSUT(ctx context.Context, what string, body []byte
 	var err error
 	r.directCode, r.direct, err = postXML(ctx, r.sut.AsyncURL, body)
 	if err != nil {
-		return fmt.Errorf("the system under test did not answer at %s: %w", r.sut.AsyncURL, err)
+		return msg.Errorf("the system under test did not answer at %s: %w", r.sut.AsyncURL, err)
 	}
 	r.attach(fmt.Sprintf("answer of the system under test (HTTP %d)", r.directCode), "text/xml", r.direct)
 	return nil
@@ -145,7 +146,7 @@ func (r *roleAsyncWorld) postToSUT(ctx context.Context, what string, body []byte
 
 func (r *roleAsyncWorld) referenceMessage() (envelope.AsyncSendMessageResponse, error) {
 	if len(r.sent) == 0 {
-		return envelope.AsyncSendMessageResponse{}, fmt.Errorf("the reference initiator sent nothing in this scenario")
+		return envelope.AsyncSendMessageResponse{}, msg.Errorf("the reference initiator sent nothing in this scenario")
 	}
 	return r.sent[0], nil
 }
@@ -157,12 +158,14 @@ func (r *roleAsyncWorld) pulled(ctx context.Context) error {
 	}
 	events := r.sessionEvents(ctx, m.SessionID, func(e journal.Event) bool { return e.Kind == journal.Pulled })
 	var got []string
+	var said []msg.Text
 	for _, e := range events {
 		if e.Kind == journal.Pulled {
 			got = append(got, e.Detail)
+			said = append(said, gateway.Explain(e.Detail))
 		}
 	}
-	return r.verify("A1-T10", "the message "+m.MessageID+" handed to "+r.sut.SystemID+" by getMessages", fmt.Sprint(got),
+	return r.verify("A1-T10", msg.F("the message %s handed to %s by getMessages", m.MessageID, r.sut.SystemID), msg.F("[%s]", msg.Join(said, " ")),
 		len(got) > 0 && strings.Contains(got[0], r.sut.SystemID))
 }
 
@@ -197,11 +200,7 @@ func (r *roleAsyncWorld) acknowledged(ctx context.Context) error {
 		return err
 	}
 	ok := len(got) > 0 && strings.HasPrefix(got[len(got)-1], envelope.MessageAccepted+"/")
-	observed := "no sendDeliveryNotification"
-	if len(got) > 0 {
-		observed = strings.Join(got, "; ")
-	}
-	return r.verify("A1-T4", "sendDeliveryNotification MESSAGE_ACCEPTED from "+r.sut.SystemID, observed, ok)
+	return r.verify("A1-T4", msg.F("sendDeliveryNotification MESSAGE_ACCEPTED from %s", r.sut.SystemID), deliveryNotifications(got), ok)
 }
 
 // notAcknowledged: a message the system refused is not acknowledged as accepted (A6-S1): either
@@ -215,11 +214,16 @@ func (r *roleAsyncWorld) notAcknowledged(ctx context.Context) error {
 	for _, n := range got {
 		accepted = accepted || strings.HasPrefix(n, envelope.MessageAccepted+"/")
 	}
-	observed := "no sendDeliveryNotification"
-	if len(got) > 0 {
-		observed = strings.Join(got, "; ")
+	return r.verify("A6-S1", msg.F("no MESSAGE_ACCEPTED for a message whose gateway signature fails"), deliveryNotifications(got), !accepted)
+}
+
+// deliveryNotifications is what the journal recorded of the delivery notifications, or that there
+// was none.
+func deliveryNotifications(got []string) msg.Text {
+	if len(got) == 0 {
+		return msg.F("no sendDeliveryNotification")
 	}
-	return r.verify("A6-S1", "no MESSAGE_ACCEPTED for a message whose gateway signature fails", observed, !accepted)
+	return msg.Raw(strings.Join(got, "; "))
 }
 
 func (r *roleAsyncWorld) sutReportsTaken() error {
@@ -233,11 +237,11 @@ func (r *roleAsyncWorld) sutReportsTaken() error {
 			got = &r.result.Taken[i]
 		}
 	}
-	observed := fmt.Sprintf("outcome %s, %d messages taken, not %s", r.result.Outcome, len(r.result.Taken), m.MessageID)
+	observed := msg.F("outcome %s, %d messages taken, not %s", r.result.Outcome, len(r.result.Taken), m.MessageID)
 	if got != nil {
-		observed = fmt.Sprintf("accepted %t, data %s %s", got.Accepted, got.Data, got.Reason)
+		observed = msg.F("accepted %t, data %s %s", got.Accepted, got.Data, got.Reason)
 	}
-	return r.verify("A1-T11", "the message "+m.MessageID+" taken and accepted with the data "+r.data, observed,
+	return r.verify("A1-T11", msg.F("the message %s taken and accepted with the data %s", m.MessageID, r.data), observed,
 		got != nil && got.Accepted && canonicalXML(got.Data) == canonicalXML(r.data))
 }
 
@@ -248,16 +252,16 @@ func (r *roleAsyncWorld) pushAnswered(ctx context.Context) error {
 		return err
 	}
 	events := r.sessionEvents(ctx, m.SessionID, func(e journal.Event) bool { return e.Kind == journal.Delivered })
-	ruleID, observed, ok := "A1-T14", "no push answered", false
+	ruleID, observed, ok := "A1-T14", msg.F("no push answered"), false
 	for _, e := range events {
 		switch {
 		case e.Kind == journal.Delivered:
-			ruleID, observed, ok = "A1-T14", e.Detail, true
+			ruleID, observed, ok = "A1-T14", gateway.Explain(e.Detail), true
 		case !ok && e.Kind == journal.DeliveryFailed:
-			ruleID, observed = e.Rule, fmt.Sprintf("%s: %s", e.Code, e.Detail)
+			ruleID, observed = e.Rule, msg.F("%s: %s", e.Code, gateway.Explain(e.Detail))
 		}
 	}
-	return r.verify(ruleID, "the push of "+m.MessageID+" answered by "+r.sut.SystemID+" with a valid sendMessageResponse (A1-T14) under its own signature (R-59)", observed, ok)
+	return r.verify(ruleID, msg.F("the push of %s answered by %s with a valid sendMessageResponse (A1-T14) under its own signature (R-59)", m.MessageID, r.sut.SystemID), observed, ok)
 }
 
 func (r *roleAsyncWorld) messageState(ctx context.Context, not, state string) error {
@@ -265,51 +269,52 @@ func (r *roleAsyncWorld) messageState(ctx context.Context, not, state string) er
 	if err != nil {
 		return err
 	}
-	msg, err := r.async.Store().Get(ctx, m.MessageID)
+	stored, err := r.async.Store().Get(ctx, m.MessageID)
 	if err != nil {
 		return err
 	}
 	h, _ := r.async.Store().History(ctx, m.MessageID)
 	r.attachJSON("status history of "+m.MessageID, h)
+	observed := msg.F("%s: %q", stored.State, stored.StatusMessage)
 	if not != "" {
-		return r.verify("A6-S1", "any state but "+state, msg.State+": "+msg.StatusMessage, msg.State != state)
+		return r.verify("A6-S1", msg.F("any state but %s", state), observed, stored.State != state)
 	}
-	return r.verify("A1-T8", "the state "+state, msg.State+": "+msg.StatusMessage, msg.State == state)
+	return r.verify("A1-T8", msg.F("the state %s", state), observed, stored.State == state)
 }
 
 // pushRefused: a push the gateway did not sign is refused with a fault (A6-S1, A1-T15).
 func (r *roleAsyncWorld) pushRefused() error {
-	observed := fmt.Sprintf("HTTP %d", r.directCode)
+	var observed msg.Text
 	isFault := false
 	if m, err := envelope.Parse(r.direct); err == nil {
 		if isFault = m.IsFault(); isFault {
-			observed += ", SOAP fault"
+			observed = msg.F("HTTP %d, SOAP fault", r.directCode)
 		} else {
-			observed += ", " + m.Name().Local + ": the unsigned push was taken"
+			observed = msg.F("HTTP %d, %s: the unsigned push was taken", r.directCode, m.Name().Local)
 		}
 	} else {
-		observed += ", not SOAP: " + err.Error()
+		observed = msg.F("HTTP %d, not SOAP: %s", r.directCode, msg.Of(err))
 	}
-	return r.verify("A6-S1", "a SOAP fault (HTTP 500): a push the gateway did not sign is not taken", observed,
+	return r.verify("A6-S1", msg.F("a SOAP fault (HTTP 500): a push the gateway did not sign is not taken"), observed,
 		isFault && r.directCode == http.StatusInternalServerError)
 }
 
 // notificationAnsweredDirect checks the system's answer to a status notification: HTTP 200, valid
 // (A1-T17), signed with its own certificate and carrying the notification's sessionId.
 func (r *roleAsyncWorld) notificationAnsweredDirect(ctx context.Context) error {
-	if err := r.verify("A1-T17", "HTTP 200", fmt.Sprintf("HTTP %d", r.directCode), r.directCode == http.StatusOK); err != nil {
+	if err := r.verify("A1-T17", msg.Raw("HTTP 200"), msg.Raw(fmt.Sprintf("HTTP %d", r.directCode)), r.directCode == http.StatusOK); err != nil {
 		return err
 	}
-	if err := r.schemaCheck("A1-T17", "changeMassageStatusNotificationResponse", r.direct); err != nil {
+	if err := r.schemaCheck("A1-T17", msg.Raw("changeMassageStatusNotificationResponse"), r.direct); err != nil {
 		return err
 	}
 	report, err := r.suite.checker().CheckMessage(ctx, r.direct, r.sut.SystemID, r.sut.BIN)
 	r.attachJSON("check of the signature of the system under test", report)
-	observed := "signed by BIN " + r.sut.BIN
+	observed := msg.F("signed by BIN %s", r.sut.BIN)
 	if err != nil {
-		observed = err.Error()
+		observed = msg.Of(err)
 	}
-	if err := r.verify("R-59", "the answer under the transport signature of "+r.sut.SystemID+" (BIN "+r.sut.BIN+")", observed, err == nil); err != nil {
+	if err := r.verify("R-59", msg.F("the answer under the transport signature of %s (BIN %s)", r.sut.SystemID, r.sut.BIN), observed, err == nil); err != nil {
 		return err
 	}
 	m, err := envelope.Parse(r.direct)
@@ -318,7 +323,7 @@ func (r *roleAsyncWorld) notificationAnsweredDirect(ctx context.Context) error {
 	}
 	var answer envelope.ChangeMassageStatusNotificationAnswer
 	if err := m.Decode(&answer); err != nil {
-		return r.verify("A1-T17", "changeMassageStatusNotificationResponse", err.Error(), false)
+		return r.verify("A1-T17", msg.Raw("changeMassageStatusNotificationResponse"), msg.Of(err), false)
 	}
-	return r.verify("A1-T17 row 3", "sessionId "+r.directSID, answer.Response.SessionID, answer.Response.SessionID == r.directSID)
+	return r.verify("A1-T17 row 3", msg.Raw("sessionId "+r.directSID), msg.Raw(answer.Response.SessionID), answer.Response.SessionID == r.directSID)
 }

@@ -2,11 +2,12 @@ package shep
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/trigger"
+	"github.com/shepconf/shepconf/simulators/shep/gateway"
 	"github.com/shepconf/shepconf/simulators/shep/owner"
 )
 
@@ -29,36 +30,36 @@ func (r *roleAsyncWorld) sutMessageAccepted(ctx context.Context) error {
 		return err
 	}
 	r.attachJSON("journal of the exchanges of the system under test", events)
-	ruleID, observed := "A1-T1", "no sendMessage of the system under test reached the gateway"
+	ruleID, observed := "A1-T1", msg.F("no sendMessage of the system under test reached the gateway")
 	for _, e := range events {
 		switch {
 		case e.Kind == journal.Accepted && e.MessageID != "":
 			r.messageID, r.session = e.MessageID, e.SessionID
 		case e.Kind == journal.Rejected:
-			ruleID, observed = e.Rule, fmt.Sprintf("refused with %s: %s", e.Code, e.Detail)
+			ruleID, observed = e.Rule, msg.F("refused with %s: %s", e.Code, gateway.Explain(e.Detail))
 		}
 	}
 	if r.messageID != "" {
-		ruleID, observed = "A1-T1", "accepted as "+r.messageID+" in session "+r.session
+		ruleID, observed = "A1-T1", msg.F("accepted as %s in session %s", r.messageID, r.session)
 	}
-	return r.verify(ruleID, "a sendMessage of "+r.sut.SystemID+" accepted by the gateway: valid against the schema (A1-T1), with its password (R-53) and its own transport signature (R-59)",
+	return r.verify(ruleID, msg.F("a sendMessage of %s accepted by the gateway: valid against the schema (A1-T1), with its password (R-53) and its own transport signature (R-59)", r.sut.SystemID),
 		observed, r.messageID != "")
 }
 
 func (r *roleAsyncWorld) ownerReceivedSUTMessage() error {
 	got := r.ownerReceives(func(m owner.AsyncReceived) bool { return m.Message.MessageInfo.MessageID == r.messageID && m.Answered })
-	observed := "nothing pushed to the owner"
+	observed := msg.F("nothing pushed to the owner")
 	if got.Body != nil {
-		observed = fmt.Sprintf("from %s: %s", got.Message.MessageInfo.Sender.SenderID, businessData(got.Message.MessageData))
+		observed = msg.F("from %s: %s", got.Message.MessageInfo.Sender.SenderID, businessData(got.Message.MessageData))
 	}
-	return r.verify("R-2.5", "the message of "+r.sut.SystemID+" with the data "+r.data, observed,
+	return r.verify("R-2.5", msg.F("the message of %s with the data %s", r.sut.SystemID, r.data), observed,
 		got.Body != nil && got.Message.MessageInfo.Sender.SenderID == r.sut.SystemID && businessData(got.Message.MessageData) == canonicalXML(r.data))
 }
 
 // sutLearnedMessageID: the exchange is confirmed by the sender receiving the messageId.
 func (r *roleAsyncWorld) sutLearnedMessageID() error {
-	return r.verify("R-22", "outcome accepted with the gateway's messageId "+r.messageID,
-		fmt.Sprintf("outcome %s, messageId %q %s", r.result.Outcome, r.result.MessageID, r.result.Error),
+	return r.verify("R-22", msg.F("outcome %s with the gateway's messageId %s", trigger.Accepted, r.messageID),
+		msg.F("outcome %s, messageId %q %s", r.result.Outcome, r.result.MessageID, r.result.Error),
 		r.result.Outcome == trigger.Accepted && r.result.MessageID == r.messageID)
 }
 
@@ -75,11 +76,11 @@ func (r *roleAsyncWorld) sutAskedStatus(ctx context.Context) error {
 			answered = append(answered, e.Detail)
 		}
 	}
-	observed := fmt.Sprintf("%d getMessageStatus calls answered", len(answered))
+	observed := msg.F("%d getMessageStatus calls answered", len(answered))
 	if len(answered) > 0 {
-		observed += ", the last: " + answered[len(answered)-1]
+		observed = msg.F("%d getMessageStatus calls answered, the last: %s", len(answered), gateway.Explain(answered[len(answered)-1]))
 	}
-	return r.verify("A1-T7", "getMessageStatus on "+r.messageID+" from "+r.sut.SystemID+", signed and answered", observed, len(answered) > 0)
+	return r.verify("A1-T7", msg.F("getMessageStatus on %s from %s, signed and answered", r.messageID, r.sut.SystemID), observed, len(answered) > 0)
 }
 
 // notificationAnswered judges the system's answer to the gateway's status notification as the
@@ -89,21 +90,21 @@ func (r *roleAsyncWorld) notificationAnswered(ctx context.Context, state string)
 	events := r.sessionEvents(ctx, r.session, func(e journal.Event) bool {
 		return e.Kind == journal.StatusSent && strings.HasPrefix(e.Detail, state+" ")
 	})
-	ruleID, observed := "A1-T16", "no status notification "+state+" answered"
+	ruleID, observed := "A1-T16", msg.F("no status notification %s answered", state)
 	ok := false
 	for _, e := range events {
 		switch {
 		case e.Kind == journal.StatusSent && strings.HasPrefix(e.Detail, state+" "):
-			ruleID, observed, ok = "A1-T17", e.Detail, true
+			ruleID, observed, ok = "A1-T17", gateway.Explain(e.Detail), true
 		case !ok && e.Kind == journal.DeliveryFailed && strings.Contains(e.Detail, "status notification"):
-			ruleID, observed = e.Rule, fmt.Sprintf("%s: %s", e.Code, e.Detail)
+			ruleID, observed = e.Rule, msg.F("%s: %s", e.Code, gateway.Explain(e.Detail))
 		}
 	}
-	return r.verify(ruleID, "changeMassageStatusNotification "+state+" answered by "+r.sut.SystemID+" with a valid response (A1-T17) under its own signature (R-59)", observed, ok)
+	return r.verify(ruleID, msg.F("changeMassageStatusNotification %s answered by %s with a valid response (A1-T17) under its own signature (R-59)", state, r.sut.SystemID), observed, ok)
 }
 
 func (r *roleAsyncWorld) sutReportsState(ctx context.Context, state string) error {
-	msg, err := r.async.Store().Get(ctx, r.messageID)
+	stored, err := r.async.Store().Get(ctx, r.messageID)
 	if err != nil {
 		return err
 	}
@@ -111,6 +112,6 @@ func (r *roleAsyncWorld) sutReportsState(ctx context.Context, state string) erro
 	if r.follow == trigger.FollowNotification {
 		ruleID = "A1-T16"
 	}
-	return r.verify(ruleID, fmt.Sprintf("the state %s, as the gateway has it (%s)", state, msg.State),
-		fmt.Sprintf("reported %q %s", r.result.State, r.result.Error), msg.State == state && r.result.State == state)
+	return r.verify(ruleID, msg.F("the state %s, as the gateway has it (%s)", state, stored.State),
+		msg.F("reported %q %s", r.result.State, r.result.Error), stored.State == state && r.result.State == state)
 }

@@ -2,13 +2,13 @@ package shep
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/shep/gateway"
@@ -102,7 +102,7 @@ func (r *roleAsyncWorld) ownerServesByPush(systemID, serviceID string) error {
 
 func (r *roleAsyncWorld) sutGranted(serviceID string) error {
 	if !r.registry.Grant(serviceID, r.sut.SystemID) {
-		return fmt.Errorf("no service %s in the registry", serviceID)
+		return msg.Errorf("no service %s in the registry", serviceID)
 	}
 	r.exercise(serviceID)
 	return nil
@@ -111,7 +111,7 @@ func (r *roleAsyncWorld) sutGranted(serviceID string) error {
 // sutNotifiedByPush registers the system's endpoint for the gateway's status notifications (A1-T16).
 func (r *roleAsyncWorld) sutNotifiedByPush() error {
 	if r.sut.AsyncURL == "" {
-		return fmt.Errorf("the system under test has no asynchronous endpoint for the gateway to push to: configure sut.async_path")
+		return msg.Errorf("the system under test has no asynchronous endpoint for the gateway to push to: configure sut.async_path")
 	}
 	r.async.RegisterPush(r.sut.SystemID, r.sut.AsyncURL)
 	return nil

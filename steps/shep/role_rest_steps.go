@@ -14,6 +14,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/trigger"
@@ -78,7 +79,7 @@ func (r *roleRESTWorld) sutServes(ctx context.Context, serviceID string) error {
 		return err
 	}
 	if t.RESTURL == "" {
-		return fmt.Errorf("the system under test has no REST endpoint: give sut.restUrl in the configuration")
+		return msg.Errorf("the system under test has no REST endpoint: give sut.restUrl in the configuration")
 	}
 	r.registry.AddSystem(gateway.System{ID: t.SystemID, Password: t.Password, Identifier: t.BIN})
 	r.registry.AddService(gateway.Service{ID: serviceID, Owner: t.SystemID, Endpoint: t.RESTURL})
@@ -89,10 +90,10 @@ func (r *roleRESTWorld) sutServes(ctx context.Context, serviceID string) error {
 // ownerAnsweredWithin judges the owner's processing time the gateway measured (A2-T1 row 1).
 func (r *roleRESTWorld) ownerAnsweredWithin(ctx context.Context, seconds int) error {
 	want := time.Duration(seconds) * time.Second
-	expected := "the REST owner under test answered within " + r.suite.Limits.Describe(want)
+	expected := msg.F("the REST owner under test answered within %s", r.suite.Limits.Describe(want))
 	x, err := r.journal(ctx)
 	if err != nil {
-		return r.verify("A2-T1 row 1", expected, err.Error(), false)
+		return r.verify("A2-T1 row 1", expected, msg.Of(err), false)
 	}
 	ownerFailed := ""
 	for _, e := range x.Events {
@@ -101,9 +102,9 @@ func (r *roleRESTWorld) ownerAnsweredWithin(ctx context.Context, seconds int) er
 		}
 	}
 	took := x.OwnerTime()
-	observed := fmt.Sprintf("%s (Rules time %s)", took, r.suite.Limits.InRulesTime(took))
+	observed := msg.F("%s (Rules time %s)", took, r.suite.Limits.InRulesTime(took))
 	if ownerFailed != "" {
-		observed = ownerFailed
+		observed = gateway.Explain(ownerFailed)
 	}
 	return r.verify("A2-T1 row 1", expected, observed,
 		!x.OwnerAnswered.IsZero() && ownerFailed == "" && took < r.suite.Limits.Scaled(want))
@@ -116,7 +117,7 @@ func (r *roleRESTWorld) ownerAnswerReaches() error {
 	if r.fault != nil && r.fault.Error.Rule != "" {
 		ruleID = r.fault.Error.Rule
 	}
-	return r.verify(ruleID, "HTTP 200 with the answer of the REST owner under test", r.observed(), r.answer != nil)
+	return r.verify(ruleID, msg.F("HTTP 200 with the answer of the REST owner under test"), r.observed(), r.answer != nil)
 }
 
 func (r *roleRESTWorld) straightWithoutCert(ctx context.Context, serviceID string) error {
@@ -136,7 +137,7 @@ func (r *roleRESTWorld) straightAsAnother(ctx context.Context, serviceID string)
 func (r *roleRESTWorld) straight(ctx context.Context, serviceID string, cert *pki.Identity) error {
 	svc, ok := r.registry.Service(serviceID)
 	if !ok {
-		return fmt.Errorf("service %s is not in the registry", serviceID)
+		return msg.Errorf("service %s is not in the registry", serviceID)
 	}
 	in := &owner.RESTInitiator{SystemID: "INITIATOR_SYS"}
 	body, _ := json.Marshal(in.Request(serviceID, json.RawMessage(defaultData)))
@@ -169,16 +170,16 @@ func (r *roleRESTWorld) straight(ctx context.Context, serviceID string, cert *pk
 func (r *roleRESTWorld) sutRefusedDirect() error {
 	x := r.direct
 	if x == nil {
-		return fmt.Errorf("no request was sent straight to the owner under test")
+		return msg.Errorf("no request was sent straight to the owner under test")
 	}
-	observed := fmt.Sprintf("HTTP %d: %.300s", x.Status, x.Response)
+	observed := msg.F("HTTP %d: %s", x.Status, quotedBody(x.Response, 300))
 	answered := false
 	if x.Err != nil {
-		observed = "the connection was refused: " + x.Err.Error()
+		observed = msg.F("the connection was refused: %s", msg.Of(x.Err))
 	} else {
 		answered = x.Status == http.StatusOK || len(r.response.Validate(x.Response)) == 0
 	}
-	return r.verify("R-2.7", "a refusal (HTTP error or TLS refusal) of a REST call that does not come from the gateway", observed, !answered)
+	return r.verify("R-2.7", msg.F("a refusal (HTTP error or TLS refusal) of a REST call that does not come from the gateway"), observed, !answered)
 }
 
 // ---- rest-initiator: the system under test calls, a reference owner answers ----
@@ -249,13 +250,13 @@ func (r *roleRESTWorld) sutExchanges(ctx context.Context) ([]journal.Exchange, e
 }
 
 // sutExchange is the last REST exchange of the system under test, or a failed verdict naming ruleID.
-func (r *roleRESTWorld) sutExchange(ctx context.Context, ruleID, expected string) (journal.Exchange, error) {
+func (r *roleRESTWorld) sutExchange(ctx context.Context, ruleID string, expected msg.Text) (journal.Exchange, error) {
 	xs, err := r.sutExchanges(ctx)
 	switch {
 	case err != nil:
-		return journal.Exchange{}, r.verify(ruleID, expected, err.Error(), false)
+		return journal.Exchange{}, r.verify(ruleID, expected, msg.Of(err), false)
 	case len(xs) == 0:
-		return journal.Exchange{}, r.verify(ruleID, expected, "the gateway's journal holds no REST request of the system under test", false)
+		return journal.Exchange{}, r.verify(ruleID, expected, msg.F("the gateway's journal holds no REST request of the system under test"), false)
 	}
 	return xs[len(xs)-1], nil
 }
@@ -278,7 +279,7 @@ func rejectionRule(x journal.Exchange) string {
 // and the gateway accepted it, which it does only for an authenticated sender (R-53(2))
 // and a body valid against A1-T22.
 func (r *roleRESTWorld) sutRequestAccepted(ctx context.Context) error {
-	const expected = "a REST request of the system under test over HTTPS, authenticated and valid against A1-T22, accepted by the gateway"
+	expected := msg.F("a REST request of the system under test over HTTPS, authenticated and valid against A1-T22, accepted by the gateway")
 	x, err := r.sutExchange(ctx, "R-53", expected)
 	if err != nil {
 		return err
@@ -289,24 +290,23 @@ func (r *roleRESTWorld) sutRequestAccepted(ctx context.Context) error {
 			transport = e.Detail
 		}
 	}
-	if err := r.verify("R-2.7", "the request received over TLS", transport, strings.Contains(transport, " over TLS")); err != nil {
+	if err := r.verify("R-2.7", msg.F("the request received over TLS"), gateway.Explain(transport), strings.Contains(transport, " over TLS")); err != nil {
 		return err
 	}
-	observed := "accepted"
 	if x.Accepted.IsZero() {
-		observed = fmt.Sprintf("%s %s (%s)", x.Outcome, x.Code, x.Rule)
+		observed := []msg.Text{msg.F("%s %s (%s)", x.Outcome, x.Code, x.Rule)}
 		for _, e := range x.Events {
 			if e.Kind == journal.Rejected {
-				observed += ": " + e.Detail
+				observed = append(observed, gateway.Explain(e.Detail))
 			}
 		}
-		return r.verify(rejectionRule(x), expected, observed, false)
+		return r.verify(rejectionRule(x), expected, msg.Join(observed, ": "), false) // the journal's own words
 	}
-	return r.verify("R-53", expected, observed, true)
+	return r.verify("R-53", expected, msg.F("accepted"), true)
 }
 
 func (r *roleRESTWorld) sutJournalOutcome(ctx context.Context, kind string) error {
-	expected := "the REST exchange of the system under test journaled " + kind
+	expected := msg.F("the REST exchange of the system under test journaled %s", kind)
 	x, err := r.sutExchange(ctx, "R-53", expected)
 	if err != nil {
 		return err
@@ -315,11 +315,11 @@ func (r *roleRESTWorld) sutJournalOutcome(ctx context.Context, kind string) erro
 	if string(x.Outcome) != kind && x.Outcome == journal.Rejected {
 		ruleID = rejectionRule(x)
 	}
-	return r.verify(ruleID, expected, fmt.Sprintf("%s %s %s", x.Outcome, x.Code, x.Rule), string(x.Outcome) == kind)
+	return r.verify(ruleID, expected, msg.Raw(fmt.Sprintf("%s %s %s", x.Outcome, x.Code, x.Rule)), string(x.Outcome) == kind)
 }
 
 func (r *roleRESTWorld) sutJournalOutcomeCode(ctx context.Context, kind, code string) error {
-	expected := fmt.Sprintf("the REST exchange of the system under test journaled %s with code %s", kind, code)
+	expected := msg.F("the REST exchange of the system under test journaled %s with code %s", kind, code)
 	x, err := r.sutExchange(ctx, "R-53", expected)
 	if err != nil {
 		return err
@@ -328,13 +328,13 @@ func (r *roleRESTWorld) sutJournalOutcomeCode(ctx context.Context, kind, code st
 	if x.Outcome == journal.Rejected {
 		ruleID = rejectionRule(x)
 	}
-	return r.verify(ruleID, expected, fmt.Sprintf("%s %s %s", x.Outcome, x.Code, x.Rule), string(x.Outcome) == kind && x.Code == code)
+	return r.verify(ruleID, expected, msg.Raw(fmt.Sprintf("%s %s %s", x.Outcome, x.Code, x.Rule)), string(x.Outcome) == kind && x.Code == code)
 }
 
 // ownerGotSUTRequest compares what the reference owner received, in the journaled session, with
 // the data the harness gave the system to send (A1-T22 rows 10-11, R-2.5).
 func (r *roleRESTWorld) ownerGotSUTRequest(ctx context.Context) error {
-	x, err := r.sutExchange(ctx, "A1-T22", "the request of the system under test routed to the owner")
+	x, err := r.sutExchange(ctx, "A1-T22", msg.F("the request of the system under test routed to the owner"))
 	if err != nil {
 		return err
 	}
@@ -345,47 +345,50 @@ func (r *roleRESTWorld) ownerGotSUTRequest(ctx context.Context) error {
 		}
 	}
 	if got == nil {
-		return r.verify("A1-T22", "the owner received the request of session "+x.SessionID, "the owner received nothing of it", false)
+		return r.verify("A1-T22", msg.F("the owner received the request of session %s", x.SessionID), msg.F("the owner received nothing of it"), false)
 	}
 	r.attach("request as the owner received it", "application/json", got.Body)
-	if err := r.verify("A1-T22", "the business data as the system was given it: "+r.data,
-		"the owner received "+string(got.Request.Request.RequestData.Data), jsonEqual(json.RawMessage(r.data), got.Request.Request.RequestData.Data)); err != nil {
+	if err := r.verify("A1-T22", msg.F("the business data as the system was given it: %s", r.data),
+		msg.F("the owner received %s", string(got.Request.Request.RequestData.Data)), jsonEqual(json.RawMessage(r.data), got.Request.Request.RequestData.Data)); err != nil {
 		return err
 	}
 	pw := got.Request.Request.RequestInfo.Sender.Password
-	return r.verify("R-53", "no password forwarded to the owner", fmt.Sprintf("password %q", pw), pw == "")
+	return r.verify("R-53", msg.F("no password forwarded to the owner"), msg.F("password %q", pw), pw == "")
 }
 
-func (r *roleRESTWorld) lastResult() trigger.Result {
+// lastResult is what the system under test reported the last time it was made to act, and its
+// error: the system's own words, or that it was not made to act at all.
+func (r *roleRESTWorld) lastResult() (trigger.Result, msg.Text) {
 	if len(r.results) == 0 {
-		return trigger.Result{Outcome: trigger.Unknown, Error: "the system under test was not made to act"}
+		return trigger.Result{Outcome: trigger.Unknown}, msg.F("the system under test was not made to act")
 	}
-	return r.results[len(r.results)-1]
+	res := r.results[len(r.results)-1]
+	return res, quoted(res.Error)
 }
 
 // sutReportsAnswer: the system took the owner's answer, whose data the harness programmed.
 func (r *roleRESTWorld) sutReportsAnswer(data string) error {
-	res := r.lastResult()
+	res, resErr := r.lastResult()
 	want, _ := json.Marshal(data)
-	return r.verify("A1-T23", fmt.Sprintf("outcome %s with the owner's data %s", trigger.Answered, want),
-		fmt.Sprintf("outcome %s with %.300s %s", res.Outcome, res.Answer, res.Error),
+	return r.verify("A1-T23", msg.F("outcome %s with the owner's data %s", trigger.Answered, want),
+		msg.F("outcome %s with %.300s %s", res.Outcome, res.Answer, resErr),
 		res.Outcome == trigger.Answered && jsonEqual(want, json.RawMessage(res.Answer)))
 }
 
 // sutReportsFault: a gateway error is no A1-T23 answer; the system reports it as a fault with its code.
 func (r *roleRESTWorld) sutReportsFault(code string) error {
-	res := r.lastResult()
-	return r.verify("A1-T23", fmt.Sprintf("outcome %s with code %s, not an answer", trigger.Fault, code),
-		fmt.Sprintf("outcome %s code %q %.300s%.300s", res.Outcome, res.Code, res.Answer, res.Error),
+	res, resErr := r.lastResult()
+	return r.verify("A1-T23", msg.F("outcome %s with code %s, not an answer", trigger.Fault, code),
+		msg.F("outcome %s code %q %.300s%.300s", res.Outcome, res.Code, res.Answer, resErr),
 		res.Outcome == trigger.Fault && res.Code == code)
 }
 
 // sutFreshMessageIDs judges the messageIds from the journal, not from what the system reported.
 func (r *roleRESTWorld) sutFreshMessageIDs(ctx context.Context) error {
-	const expected = "two REST requests of the system under test, each with its own messageId"
+	expected := msg.F("two REST requests of the system under test, each with its own messageId")
 	xs, err := r.sutExchanges(ctx)
 	if err != nil {
-		return r.verify("R-61", expected, err.Error(), false)
+		return r.verify("R-61", expected, msg.Of(err), false)
 	}
 	var ids []string
 	for _, x := range xs {
@@ -396,5 +399,5 @@ func (r *roleRESTWorld) sutFreshMessageIDs(ctx context.Context) error {
 			}
 		}
 	}
-	return r.verify("R-61", expected, fmt.Sprintf("messageIds %q", ids), len(ids) == 2 && ids[0] != ids[1])
+	return r.verify("R-61", expected, msg.F("messageIds %q", ids), len(ids) == 2 && ids[0] != ids[1])
 }

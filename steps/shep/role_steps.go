@@ -2,7 +2,6 @@ package shep
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/trigger"
 )
 
@@ -38,7 +38,7 @@ func registerRoleHooks(w *World, sc *godog.ScenarioContext) {
 func (w *World) target(ctx context.Context) (sut.Target, error) {
 	t, err := w.suite.SUT.Target(ctx)
 	if err != nil {
-		return t, fmt.Errorf("the system under test: %w", err)
+		return t, msg.Errorf("the system under test: %w", err)
 	}
 	if !w.targetShown {
 		w.attachJSON("system under test", t)
@@ -67,7 +67,7 @@ func (w *World) fire(ctx context.Context, req trigger.Request) (trigger.Result, 
 		return trigger.Result{}, err
 	}
 	if t.Trigger == nil {
-		return trigger.Result{}, fmt.Errorf("the system under test has no trigger, so the harness cannot make it %s on the %s channel: configure sut.trigger (url, command or operator)", req.Action, req.Channel)
+		return trigger.Result{}, msg.Errorf("the system under test has no trigger, so the harness cannot make it %s on the %s channel: configure sut.trigger (url, command or operator)", req.Action, req.Channel)
 	}
 	w.attachJSON("trigger request ("+t.Trigger.Describe()+")", req)
 	res, err := t.Trigger.Fire(ctx, req)

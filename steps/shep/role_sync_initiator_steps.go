@@ -12,6 +12,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/internal/xsig"
@@ -65,7 +66,7 @@ func registerSyncInitiatorSteps(w *World, sc *godog.ScenarioContext) {
 // password and BIN (R-53(2), R-54).
 func (i *initiatorWorld) registered(ctx context.Context) error {
 	if i.registry == nil {
-		return fmt.Errorf("start the gateway first")
+		return msg.Errorf("start the gateway first")
 	}
 	t, err := i.target(ctx)
 	if err != nil {
@@ -87,7 +88,7 @@ func (i *initiatorWorld) granted(ctx context.Context, serviceID string) error {
 // the tap's URL as the gateway's.
 func (i *initiatorWorld) startTap() error {
 	if i.gatewayURL == "" {
-		return fmt.Errorf("start the gateway first")
+		return msg.Errorf("start the gateway first")
 	}
 	// The tap waits as long as an initiator may (the owner's 30 s and some), never less.
 	i.tap = newRelay(i.gatewayURL, i.suite.Limits.Scaled(30*time.Second)+10*time.Second)
@@ -103,7 +104,7 @@ func (i *initiatorWorld) startTap() error {
 func (i *initiatorWorld) tapSignsAs(systemID string) error {
 	id, ok := i.identities[systemID]
 	if !ok {
-		return fmt.Errorf("%s has no certificate in this scenario", systemID)
+		return msg.Errorf("%s has no certificate in this scenario", systemID)
 	}
 	i.tap.set(answerSignedBy(systemID, id))
 	return nil
@@ -115,7 +116,7 @@ func (i *initiatorWorld) tapSignsAs(systemID string) error {
 // reported and what travelled as evidence.
 func (i *initiatorWorld) send(ctx context.Context, data, serviceID string) error {
 	if i.tap == nil {
-		return fmt.Errorf("put the wire tap in front of the gateway first")
+		return msg.Errorf("put the wire tap in front of the gateway first")
 	}
 	if _, known := i.registry.Service(serviceID); known {
 		i.exercise(serviceID)
@@ -141,7 +142,7 @@ func (i *initiatorWorld) send(ctx context.Context, data, serviceID string) error
 // lastCall is the last request the system under test put on the wire.
 func (i *initiatorWorld) lastCall(ruleID string) (relayCall, error) {
 	if len(i.calls) == 0 {
-		return relayCall{}, i.verify(ruleID, "a request from the system under test at the gateway", "nothing arrived", false)
+		return relayCall{}, i.verify(ruleID, msg.F("a request from the system under test at the gateway"), msg.F("nothing arrived"), false)
 	}
 	return i.calls[len(i.calls)-1], nil
 }
@@ -160,12 +161,12 @@ func (i *initiatorWorld) requestValid() error {
 	if err != nil {
 		return err
 	}
-	observed := "valid"
+	observed := msg.F("valid")
 	v := i.suite.SyncXSD.Validate(c.Request)
 	if len(v) > 0 {
-		observed = envelope.Explain(v[0], envelope.SyncRequestMsg).Error()
+		observed = envelope.Explain(v[0], envelope.SyncRequestMsg).Text()
 	}
-	return i.verify("A1-T19", "SendMessage valid against the synchronous channel schema", observed, len(v) == 0)
+	return i.verify("A1-T19", msg.F("SendMessage valid against the synchronous channel schema"), observed, len(v) == 0)
 }
 
 func (i *initiatorWorld) requestHasIDAndDate() error {
@@ -174,14 +175,14 @@ func (i *initiatorWorld) requestHasIDAndDate() error {
 		return err
 	}
 	var m envelope.SendMessage
-	observed := "not SendMessage"
+	observed := msg.F("not SendMessage")
 	ok := false
 	if p, err := envelope.Parse(c.Request); err == nil && p.Decode(&m) == nil {
 		info := m.Request.RequestInfo
-		observed = fmt.Sprintf("messageId %q, messageDate %q", info.MessageID, info.MessageDate.Format(time.RFC3339))
+		observed = msg.Raw(fmt.Sprintf("messageId %q, messageDate %q", info.MessageID, info.MessageDate.Format(time.RFC3339)))
 		ok = info.MessageID != "" && !info.MessageDate.IsZero()
 	}
-	return i.verify("A1-T19", "a messageId (row 3) and a messageDate (row 6) set by the sender", observed, ok)
+	return i.verify("A1-T19", msg.F("a messageId (row 3) and a messageDate (row 6) set by the sender"), observed, ok)
 }
 
 // requestSigned checks on the wire what the gateway checks on arrival: the system signed its
@@ -197,11 +198,11 @@ func (i *initiatorWorld) requestSigned(ctx context.Context) error {
 	}
 	r, err := i.suite.checker().CheckMessage(ctx, c.Request, t.SystemID, t.BIN)
 	i.attachJSON("transport signature of the request on the wire", r)
-	observed := fmt.Sprintf("signed by BIN %q, certificate %s", r.Certificate.BIN, r.Certificate.Subject)
+	observed := msg.F("signed by BIN %q, certificate %q", r.Certificate.BIN, r.Certificate.Subject)
 	if err != nil {
-		observed = err.Error()
+		observed = msg.Of(err)
 	}
-	return i.verify("R-59", fmt.Sprintf("a valid transport signature of %s (BIN %s)", t.SystemID, t.BIN), observed, err == nil)
+	return i.verify("R-59", msg.F("a valid transport signature of %s (BIN %s)", t.SystemID, t.BIN), observed, err == nil)
 }
 
 // exchanges reads from the journal every exchange the gateway answered through the tap.
@@ -213,7 +214,7 @@ func (i *initiatorWorld) exchanges(ctx context.Context) ([]journal.Exchange, err
 		}
 		sid := sessionOfAnswer(c.Gateway)
 		if sid == "" {
-			return out, fmt.Errorf("the gateway's answer names no session: %.200q", c.Gateway)
+			return out, msg.Errorf("the gateway's answer names no session: %.200q", c.Gateway)
 		}
 		x, err := i.suite.Journal.Exchange(ctx, sid)
 		if err != nil {
@@ -228,7 +229,7 @@ func (i *initiatorWorld) exchanges(ctx context.Context) ([]journal.Exchange, err
 func (i *initiatorWorld) lastExchange(ctx context.Context) (journal.Exchange, error) {
 	xs, err := i.exchanges(ctx)
 	if err == nil && len(xs) == 0 {
-		err = fmt.Errorf("no exchange of the system under test reached the gateway")
+		err = msg.Errorf("no exchange of the system under test reached the gateway")
 	}
 	if err != nil {
 		return journal.Exchange{}, err
@@ -254,7 +255,7 @@ func (i *initiatorWorld) journalOutcomeCode(ctx context.Context, kind, code stri
 	}
 	x, err := i.lastExchange(ctx)
 	if err != nil {
-		return i.verify("R-53", "the exchange in the gateway's journal", err.Error(), false)
+		return i.verify("R-53", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
 	senders := map[string]bool{}
 	for _, e := range x.Events {
@@ -267,11 +268,11 @@ func (i *initiatorWorld) journalOutcomeCode(ctx context.Context, kind, code stri
 	if !ok && x.Rule != "" {
 		ruleID = x.Rule
 	}
-	expected := fmt.Sprintf("the exchange journaled as %s, sent by %s", kind, t.SystemID)
+	expected := msg.F("the exchange journaled as %s, sent by %s", kind, t.SystemID)
 	if code != "" {
-		expected = fmt.Sprintf("the exchange journaled as %s with code %s, sent by %s", kind, code, t.SystemID)
+		expected = msg.F("the exchange journaled as %s with code %s, sent by %s", kind, code, t.SystemID)
 	}
-	observed := fmt.Sprintf("outcome %s (code %q, rule %q), senders %v", x.Outcome, x.Code, x.Rule, slices.Sorted(maps.Keys(senders)))
+	observed := msg.F("outcome %s (code %q, rule %q), senders %v", x.Outcome, x.Code, x.Rule, slices.Sorted(maps.Keys(senders)))
 	return i.verify(ruleID, expected, observed, ok && len(senders) == 1 && senders[t.SystemID])
 }
 
@@ -284,15 +285,15 @@ func (i *initiatorWorld) gatewayCheckedSignature(ctx context.Context) error {
 	}
 	x, err := i.lastExchange(ctx)
 	if err != nil {
-		return i.verify("R-54", "the exchange in the gateway's journal", err.Error(), false)
+		return i.verify("R-54", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
 	var r xsig.Report
 	if checks := i.signatureChecks(x.Events); len(checks) > 0 {
 		r = checks[0] // the sender's; a later one is the owner's answer's
 	}
 	i.attachJSON("the gateway's check of the transport signature", r)
-	return i.verify("R-54", fmt.Sprintf("the gateway accepted the signature of a valid certificate with BIN %s", t.BIN),
-		fmt.Sprintf("signer BIN %q, status %q, problem %q", r.Certificate.BIN, r.Certificate.Revocation, r.Problem),
+	return i.verify("R-54", msg.F("the gateway accepted the signature of a valid certificate with BIN %s", t.BIN),
+		msg.F("signer BIN %q, status %q, problem %q", r.Certificate.BIN, r.Certificate.Revocation, r.Problem),
 		r.Certificate.BIN == t.BIN && r.Problem == "")
 }
 
@@ -305,7 +306,7 @@ func (i *initiatorWorld) ownerReceived(ctx context.Context, data string) error {
 	}
 	x, err := i.lastExchange(ctx)
 	if err != nil {
-		return i.verify("R-61", "the exchange in the gateway's journal", err.Error(), false)
+		return i.verify("R-61", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
 	for n, r := range i.owner.Received() {
 		info := r.Request.Request.RequestInfo
@@ -314,12 +315,12 @@ func (i *initiatorWorld) ownerReceived(ctx context.Context, data string) error {
 		}
 		i.attach(fmt.Sprintf("request %d received by the owner.xml", n+1), "application/xml", r.Body)
 		got := businessData(r.Request.Request.RequestData)
-		return i.verify("R-61", fmt.Sprintf("the request of %s with the business data %q", t.SystemID, data),
-			fmt.Sprintf("senderId %q, business data %q", info.Sender.SenderID, got),
+		return i.verify("R-61", msg.F("the request of %s with the business data %q", t.SystemID, data),
+			msg.F("senderId %q, business data %q", info.Sender.SenderID, got),
 			info.Sender.SenderID == t.SystemID && got == canonicalXML(data))
 	}
-	return i.verify("R-61", "the owner received the request of session "+x.SessionID,
-		fmt.Sprintf("%d requests at the owner, none of that session", len(i.owner.Received())), false)
+	return i.verify("R-61", msg.F("the owner received the request of session %s", x.SessionID),
+		msg.F("%d requests at the owner, none of that session", len(i.owner.Received())), false)
 }
 
 // ---- what the system under test did with what came back ----
@@ -339,7 +340,7 @@ func (i *initiatorWorld) reportsAnswer() error {
 			want = businessData(r.Response.ResponseData)
 		}
 	}
-	return i.verify("A1-T20", fmt.Sprintf("outcome %q with the answer's business data %q", trigger.Answered, want),
+	return i.verify("A1-T20", msg.F("outcome %q with the answer's business data %q", trigger.Answered, want),
 		describeResult(res), res.Outcome == trigger.Answered && canonicalXML(res.Answer) == want)
 }
 
@@ -347,23 +348,23 @@ func (i *initiatorWorld) reportsAnswer() error {
 // the alteration breaks.
 func (i *initiatorWorld) refusesAnswer() error {
 	res := i.lastResult()
-	ruleID, what := "A6-S1", "the answer"
+	ruleID, what := "A6-S1", msg.F("the answer")
 	if i.tap.alter != nil {
-		ruleID, what = i.tap.alter.rule, "the answer "+i.tap.alter.what
+		ruleID, what = i.tap.alter.rule, msg.F("the answer %s", i.tap.alter.what)
 	}
-	return i.verify(ruleID, fmt.Sprintf("outcome %q: %s is not the gateway's signed answer (A6-S1)", trigger.Refused, what),
+	return i.verify(ruleID, msg.F("outcome %q: %s is not the gateway's signed answer (A6-S1)", trigger.Refused, what),
 		describeResult(res), res.Outcome == trigger.Refused)
 }
 
 func (i *initiatorWorld) reportsFault(code string) error {
 	res := i.lastResult()
-	return i.verify("A1-T21", fmt.Sprintf("outcome %q with the errorCode %s", trigger.Fault, code), describeResult(res),
+	return i.verify("A1-T21", msg.F("outcome %q with the errorCode %s", trigger.Fault, code), describeResult(res),
 		res.Outcome == trigger.Fault && res.Code == code)
 }
 
 func (i *initiatorWorld) reportsFailure() error {
 	res := i.lastResult()
-	return i.verify("A1-T20 row 1", fmt.Sprintf("outcome %q: an HTTP error is no answer", trigger.Failed), describeResult(res),
+	return i.verify("A1-T20 row 1", msg.F("outcome %q: an HTTP error is no answer", trigger.Failed), describeResult(res),
 		res.Outcome == trigger.Failed)
 }
 
@@ -389,7 +390,7 @@ func (i *initiatorWorld) noMessageIDTwice(ctx context.Context, least int) error 
 	}
 	xs, err := i.exchanges(ctx)
 	if err != nil {
-		return i.verify("R-61", "every exchange of the system under test in the gateway's journal", err.Error(), false)
+		return i.verify("R-61", msg.F("every exchange of the system under test in the gateway's journal"), msg.Of(err), false)
 	}
 	inJournal := map[string]int{}
 	for _, x := range xs {
@@ -405,20 +406,34 @@ func (i *initiatorWorld) noMessageIDTwice(ctx context.Context, least int) error 
 		ok = ok && n == 1 && id != "" && inJournal[id] <= 1
 	}
 	i.attachJSON("messageIds on the wire and in the journal", map[string]any{"wire": wire, "journal": inJournal})
-	return i.verify("R-61", fmt.Sprintf("%d message(s) or more of %s, each with a messageId of its own: none sent again after a fault or an HTTP error", least, t.SystemID),
-		fmt.Sprintf("on the wire: %s; in the journal: %v", strings.Join(wire, ", "), inJournal), ok)
+	return i.verify("R-61", msg.F("%d message(s) or more of %s, each with a messageId of its own: none sent again after a fault or an HTTP error", least, t.SystemID),
+		msg.F("on the wire: %s; in the journal: %s", strings.Join(wire, ", "), countsOf(inJournal)), ok)
 }
 
-func describeResult(r trigger.Result) string {
-	s := fmt.Sprintf("outcome %q", r.Outcome)
+// countsOf is how many times each key was seen, "id ×1, id2 ×2" in key order, or "none".
+func countsOf(seen map[string]int) msg.Text {
+	if len(seen) == 0 {
+		return msg.F("none")
+	}
+	var parts []string
+	for _, id := range slices.Sorted(maps.Keys(seen)) {
+		parts = append(parts, fmt.Sprintf("%s ×%d", id, seen[id]))
+	}
+	return msg.Raw(strings.Join(parts, ", "))
+}
+
+// describeResult is what the system under test reported: its outcome, code, answer and its own
+// error text, each as the system gave it.
+func describeResult(r trigger.Result) msg.Text {
+	parts := []msg.Text{msg.F("outcome %q", r.Outcome)}
 	if r.Code != "" {
-		s += fmt.Sprintf(", code %q", r.Code)
+		parts = append(parts, msg.F("code %q", r.Code))
 	}
 	if r.Answer != "" {
-		s += fmt.Sprintf(", answer %q", r.Answer)
+		parts = append(parts, msg.F("answer %q", r.Answer))
 	}
 	if r.Error != "" {
-		s += ", " + r.Error
+		parts = append(parts, quoted(r.Error))
 	}
-	return s
+	return msg.Join(parts, ", ")
 }

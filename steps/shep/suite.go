@@ -15,6 +15,7 @@ import (
 	"github.com/shepconf/shepconf/features"
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/runseal"
@@ -118,12 +119,17 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if err != nil {
 		return res, err
 	}
+	texts, err := steps.SuiteTexts(o.Features)
+	if err != nil {
+		return res, err
+	}
 	run := reports.Run{
+		Texts:     texts,
 		Catalogue: catalogue,
 		Started:   started,
 		Finished:  time.Now(),
 		TimeScale: o.TimeScale,
-		SUT:       o.SUT.Describe(),
+		SUT:       described(o.SUT),
 		Version:   o.Version,
 		Tags:      o.Tags,
 		Features:  feats,
@@ -133,7 +139,7 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 		LoadCompression: s.loadCompression,
 	}
 	if len(o.OwnerOmit) > 0 {
-		run.SUT += fmt.Sprintf(" (reference owner deliberately broken: omits %v)", o.OwnerOmit)
+		run.SUT = msg.F("%s (reference owner deliberately broken: omits %v)", run.SUT, o.OwnerOmit)
 	}
 	res.Summary = run.Summary()
 	res.Info = steps.RunInfo{Profile: steps.ProfileShep, TimeScale: o.TimeScale, Version: o.Version, Tags: o.Tags, Filtered: filtered, Verdict: res.Summary.Verdict,
@@ -182,12 +188,16 @@ func selectScenarios(tags string, c sut.Config) string {
 func (s *Suite) sutInfo() steps.SUTInfo {
 	c := s.SUT.Config()
 	info := steps.SUTInfo{Kind: c.Kind(), Demonstration: c.Demonstration(), SystemID: c.SystemID(), BIN: c.BIN, URL: c.URL,
-		Image: c.Image, Describe: c.Describe()}
+		Image: c.Image, Describe: described(c)}
 	if t, ok := s.SUT.Started(); ok {
 		info.BIN, info.Digest, info.Trigger = t.BIN, t.Digest, t.TriggerDescribe
 	}
 	return info
 }
+
+// described is the system under test in a sentence, as assembly/sut states it; a parameter, so that
+// it reads in the report's language once sut gives it as a message.
+func described(c sut.Config) msg.Text { return msg.F("%s", c.Describe()) }
 
 // roleResults counts, per certified role, the scenarios tagged with it and how they ended.
 func (s *Suite) roleResults(feats []reports.Feature) []steps.RoleResult {

@@ -2,12 +2,13 @@ package shep
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
+	"github.com/shepconf/shepconf/simulators/shep/gateway"
 )
 
 // sutFaultWorld is a scenario's state when the owner system under test is stopped or paused
@@ -48,13 +49,13 @@ func registerSUTFaultSteps(w *World, sc *godog.ScenarioContext) {
 func (s *sutFaultWorld) container(serviceID string) (*sut.Launcher, error) {
 	l := s.suite.SUT
 	if s.registry == nil {
-		return nil, fmt.Errorf("start the gateway first")
+		return nil, msg.Errorf("start the gateway first")
 	}
 	if svc, ok := s.registry.Service(serviceID); !ok || svc.Owner != l.Config().SystemID() {
-		return nil, fmt.Errorf("%s is not a service of the owner system under test %s", serviceID, l.Config().SystemID())
+		return nil, msg.Errorf("%s is not a service of the owner system under test %s", serviceID, l.Config().SystemID())
 	}
 	if l.Config().Kind() != sut.Container {
-		return nil, fmt.Errorf("%s: %w; run these scenarios with --sut-image", l.Config().Describe(), sut.ErrNotControlled)
+		return nil, msg.Errorf("%s: %w; run these scenarios with --sut-image", l.Config().Describe(), sut.ErrNotControlled)
 	}
 	s.service = serviceID
 	return l, nil
@@ -66,7 +67,7 @@ func (s *sutFaultWorld) stop(ctx context.Context, serviceID string) error {
 		err = l.Stop(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("stop the owner system under test: %w", err)
+		return msg.Errorf("stop the owner system under test: %w", err)
 	}
 	s.stopped = true
 	s.attachState(ctx, l, "stopped")
@@ -81,7 +82,7 @@ func (s *sutFaultWorld) start(ctx context.Context, serviceID string) error {
 		_, err = l.Start(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("start the owner system under test again: %w", err)
+		return msg.Errorf("start the owner system under test again: %w", err)
 	}
 	s.stopped = false
 	s.attachState(ctx, l, "started again")
@@ -94,7 +95,7 @@ func (s *sutFaultWorld) pause(ctx context.Context, serviceID string) error {
 		err = l.Pause(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("pause the owner system under test: %w", err)
+		return msg.Errorf("pause the owner system under test: %w", err)
 	}
 	s.paused = true
 	s.attachState(ctx, l, "paused")
@@ -107,7 +108,7 @@ func (s *sutFaultWorld) unpause(ctx context.Context, serviceID string) error {
 		err = l.Unpause(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("resume the owner system under test: %w", err)
+		return msg.Errorf("resume the owner system under test: %w", err)
 	}
 	s.paused = false
 	s.attachState(ctx, l, "resumed")
@@ -119,17 +120,17 @@ func (s *sutFaultWorld) unpause(ctx context.Context, serviceID string) error {
 func (s *sutFaultWorld) journalOwnerFailed(ctx context.Context, code, ruleID string) error {
 	x, err := s.journalExchange(ctx)
 	if err != nil {
-		return s.verify("R-53", "the exchange in the gateway's journal", err.Error(), false)
+		return s.verify("R-53", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
-	observed := "no " + string(journal.OwnerAnswered) + " event"
+	observed := msg.F("no %s event", journal.OwnerAnswered)
 	ok := false
 	for _, e := range x.Events {
 		if e.Kind == journal.OwnerAnswered {
-			observed = fmt.Sprintf("%s with code %q and rule %q: %s", e.Kind, e.Code, e.Rule, e.Detail)
+			observed = msg.F("%s with code %q and rule %q: %s", e.Kind, e.Code, e.Rule, gateway.Explain(e.Detail))
 			ok = e.Code == code && e.Rule == ruleID
 		}
 	}
-	return s.verify("R-53", fmt.Sprintf("%s with code %s and rule %s: the owner's failure journaled", journal.OwnerAnswered, code, ruleID), observed, ok)
+	return s.verify("R-53", msg.F("%s with code %s and rule %s: the owner's failure journaled", journal.OwnerAnswered, code, ruleID), observed, ok)
 }
 
 func (s *sutFaultWorld) attachState(ctx context.Context, l *sut.Launcher, what string) {

@@ -3,7 +3,6 @@ package shep
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io/fs"
 	"net/http"
 
@@ -11,6 +10,7 @@ import (
 
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/internal/xsig"
 )
@@ -84,7 +84,7 @@ func (s *sutWorld) wrapped() ([]byte, error) {
 func hostileInput(name string) ([]byte, error) {
 	b, err := fs.ReadFile(shepfixtures.Hostile(), name)
 	if err != nil {
-		return nil, fmt.Errorf("hostile input %q: %w", name, err)
+		return nil, msg.Errorf("hostile input %q: %w", name, err)
 	}
 	return b, nil
 }
@@ -106,16 +106,16 @@ func (s *sutWorld) answeredNormally() bool {
 // its refusals in the scenario mean something.
 func (s *sutWorld) answersGatewaySigned(ctx context.Context) error {
 	if err := s.probe(ctx, "request signed by the gateway", s.gatewaySigned); err != nil {
-		return s.verify("A6-S1", "the owner system under test answers a request the gateway signed", err.Error(), false)
+		return s.verify("A6-S1", msg.F("the owner system under test answers a request the gateway signed"), msg.Of(err), false)
 	}
-	return s.verify("A6-S1", "the owner system under test answers a request the gateway signed with SendMessageResponse (HTTP 200)",
-		fmt.Sprintf("HTTP %d: %.200s", s.status, s.direct), s.answeredNormally())
+	return s.verify("A6-S1", msg.F("the owner system under test answers a request the gateway signed with SendMessageResponse (HTTP 200)"),
+		msg.F("HTTP %d: %s", s.status, quotedBody(s.direct, 200)), s.answeredNormally())
 }
 
 // refused: the owner refused the probe with a SOAP fault or a client error, not by being
 // unavailable (HTTP 502-504 say nothing about what it was sent).
 func (s *sutWorld) refused() error {
 	refusal := s.status >= 400 && s.status <= http.StatusInternalServerError
-	return s.verify("R-59", "the owner refuses the request (a SOAP fault or HTTP 4xx), as it must accept only what the gateway signed",
-		fmt.Sprintf("HTTP %d: %.200s", s.status, s.direct), refusal && !s.answeredNormally())
+	return s.verify("R-59", msg.F("the owner refuses the request (a SOAP fault or HTTP 4xx), as it must accept only what the gateway signed"),
+		msg.F("HTTP %d: %s", s.status, quotedBody(s.direct, 200)), refusal && !s.answeredNormally())
 }

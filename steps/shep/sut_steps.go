@@ -15,6 +15,7 @@ import (
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/shep/gateway"
 )
@@ -53,7 +54,7 @@ func registerSUTSteps(w *World, sc *godog.ScenarioContext) {
 // serves registers the system under test with the gateway as the owner of serviceID.
 func (s *sutWorld) serves(ctx context.Context, serviceID string) error {
 	if s.registry == nil {
-		return fmt.Errorf("start the gateway first")
+		return msg.Errorf("start the gateway first")
 	}
 	t, err := s.target(ctx)
 	if err != nil {
@@ -70,7 +71,7 @@ func (s *sutWorld) serves(ctx context.Context, serviceID string) error {
 // keeps what it answered.
 func (s *sutWorld) post(ctx context.Context, what string, body []byte) error {
 	if s.system.SyncURL == "" {
-		return fmt.Errorf("no owner system under test in this scenario: it must serve a service first")
+		return msg.Errorf("no owner system under test in this scenario: it must serve a service first")
 	}
 	s.attach(what+" sent to the owner system under test.xml", "application/xml", body)
 	ctx, cancel := context.WithTimeout(ctx, s.suite.Limits.Scaled(30*time.Second))
@@ -83,7 +84,7 @@ func (s *sutWorld) post(ctx context.Context, what string, body []byte) error {
 	req.Header.Set("SOAPAction", `""`)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("the owner system under test did not answer at %s: %w", s.system.SyncURL, err)
+		return msg.Errorf("the owner system under test did not answer at %s: %w", s.system.SyncURL, err)
 	}
 	defer resp.Body.Close()
 	s.status = resp.StatusCode
@@ -105,19 +106,19 @@ func (s *sutWorld) sendsUnsignedDirect(ctx context.Context, serviceID string) er
 }
 
 func (s *sutWorld) refusedWithFault() error {
-	observed := fmt.Sprintf("HTTP %d", s.status)
+	var observed msg.Text
 	isFault := false
 	if m, err := envelope.Parse(s.direct); err == nil {
 		isFault = m.IsFault()
 		if isFault {
-			observed += ", SOAP fault"
+			observed = msg.F("HTTP %d, SOAP fault", s.status)
 		} else {
-			observed += ", " + m.Name().Local + ": the unsigned request was served"
+			observed = msg.F("HTTP %d, %s: the unsigned request was served", s.status, m.Name().Local)
 		}
 	} else {
-		observed += ", not SOAP: " + err.Error()
+		observed = msg.F("HTTP %d, not SOAP: %s", s.status, msg.Of(err))
 	}
-	return s.verify("R-59", "a SOAP fault (HTTP 500): an unsigned request is not served", observed,
+	return s.verify("R-59", msg.F("a SOAP fault (HTTP 500): an unsigned request is not served"), observed,
 		isFault && s.status == http.StatusInternalServerError)
 }
 
@@ -128,7 +129,7 @@ func (s *sutWorld) refusedWithFault() error {
 func (s *sutWorld) recordHop() error {
 	svc, ok := s.registry.Service(s.service)
 	if !ok {
-		return fmt.Errorf("the owner system under test serves no service yet")
+		return msg.Errorf("the owner system under test serves no service yet")
 	}
 	u, err := url.Parse(svc.Endpoint)
 	if err != nil {
@@ -150,11 +151,11 @@ func (s *sutWorld) recordHop() error {
 // recorded is what travelled on the hop, attached as evidence; an error names what is missing.
 func (s *sutWorld) recorded(ruleID string) (request, answer []byte, err error) {
 	if s.hop == nil {
-		return nil, nil, fmt.Errorf("record the hop to the owner system under test first")
+		return nil, nil, msg.Errorf("record the hop to the owner system under test first")
 	}
 	calls := s.hop.recorded()
 	if len(calls) == 0 {
-		return nil, nil, s.verify(ruleID, "a request routed to the owner system under test", "the gateway routed nothing to it", false)
+		return nil, nil, s.verify(ruleID, msg.F("a request routed to the owner system under test"), msg.F("the gateway routed nothing to it"), false)
 	}
 	last := calls[len(calls)-1]
 	s.attach("request the owner system under test received.xml", "application/xml", last.Request)
@@ -184,8 +185,8 @@ func (s *sutWorld) receivedSession() error {
 	}
 	want, _ := s.sessionID()
 	have := req.Request.RequestInfo.SessionID
-	return s.verify("A1-T19 row 8", "the gateway's sessionId "+want+" in the request the owner system under test received",
-		fmt.Sprintf("sessionId %q", have), have != "" && have == want)
+	return s.verify("A1-T19 row 8", msg.F("the gateway's sessionId %s in the request the owner system under test received", want),
+		msg.F("sessionId %q", have), have != "" && have == want)
 }
 
 // receivedData: the business data reached the system as the initiator sent them (R-61).
@@ -202,8 +203,8 @@ func (s *sutWorld) receivedData() error {
 	if err != nil {
 		return err
 	}
-	return s.verify("R-61", "business data at the owner system under test identical (exclusive C14N) to what the initiator sent: "+string(sent),
-		string(received), bytes.Equal(sent, received))
+	return s.verify("R-61", msg.F("business data at the owner system under test identical (exclusive C14N) to what the initiator sent: %s", string(sent)),
+		msg.Raw(string(received)), bytes.Equal(sent, received))
 }
 
 // answerValid judges the system's own answer, before the gateway touched it, against the schema of
@@ -213,11 +214,12 @@ func (s *sutWorld) answerValid() error {
 	if err != nil {
 		return err
 	}
-	observed := "valid"
-	if v := s.suite.SyncXSD.Validate(answer); len(v) > 0 {
-		observed = envelope.Explain(v[0], envelope.SyncResponseMsg).Error()
+	v := s.suite.SyncXSD.Validate(answer)
+	observed := msg.F("valid")
+	if len(v) > 0 {
+		observed = envelope.Explain(v[0], envelope.SyncResponseMsg).Text()
 	}
-	return s.verify("A1-T20", "an answer valid against the synchronous channel schema", observed, observed == "valid")
+	return s.verify("A1-T20", msg.F("an answer valid against the synchronous channel schema"), observed, len(v) == 0)
 }
 
 // answerSigned: the system signs its answer with its own EDS registration certificate, whose BIN
@@ -229,11 +231,11 @@ func (s *sutWorld) answerSigned(ctx context.Context) error {
 	}
 	report, err := s.suite.checker().CheckMessage(ctx, answer, s.system.SystemID, s.system.BIN)
 	s.attachJSON("transport signature of the answer", report)
-	observed := "a valid transport signature of " + s.system.SystemID
+	observed := msg.F("a valid transport signature of %s", s.system.SystemID)
 	if err != nil {
-		observed = err.Error()
+		observed = msg.Of(err)
 	}
-	return s.verify("R-59", fmt.Sprintf("the answer signed with the certificate of %s carrying BIN %s", s.system.SystemID, s.system.BIN),
+	return s.verify("R-59", msg.F("the answer signed with the certificate of %s carrying BIN %s", s.system.SystemID, s.system.BIN),
 		observed, err == nil)
 }
 

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
@@ -93,7 +95,7 @@ func (w *World) gatewayRuns() error {
 
 func (w *World) systemRegistered(id, password string) error {
 	if w.registry == nil {
-		return fmt.Errorf("start the gateway first")
+		return msg.Errorf("start the gateway first")
 	}
 	cert, err := w.issue(id, w.suite.Key)
 	if err != nil {
@@ -122,12 +124,12 @@ func (w *World) ownerServes(ownerID, serviceID string) error {
 		w.registry.AddService(gateway.Service{ID: serviceID, Owner: ownerID, Endpoint: srv.URL() + "/sync"})
 		return nil
 	}
-	return fmt.Errorf("this scenario already has an owner system, %s", w.owner.SystemID)
+	return msg.Errorf("this scenario already has an owner system, %s", w.owner.SystemID)
 }
 
 func (w *World) granted(systemID, serviceID string) error {
 	if !w.registry.Grant(serviceID, systemID) {
-		return fmt.Errorf("service %s is not in the registry", serviceID)
+		return msg.Errorf("service %s is not in the registry", serviceID)
 	}
 	return nil
 }
@@ -228,7 +230,7 @@ func (w *World) deliver(ctx context.Context, in *owner.Initiator, body []byte) e
 	var err error
 	w.answer, w.fault, err = x.Answer()
 	if err != nil {
-		return fmt.Errorf("no usable answer from the gateway after %s: %w", x.Elapsed, err)
+		return msg.Errorf("no usable answer from the gateway after %s: %w", x.Elapsed, err)
 	}
 	return nil
 }
@@ -236,38 +238,38 @@ func (w *World) deliver(ctx context.Context, in *owner.Initiator, body []byte) e
 // ---- what the initiator got ----
 
 func (w *World) receivesAnswer() error {
-	observed := "no answer"
+	observed := msg.F("no answer")
 	switch {
 	case w.answer != nil:
-		observed = fmt.Sprintf("SendMessageResponse with status %q", w.answer.Response.ResponseInfo.Status.Code)
+		observed = msg.F("SendMessageResponse with status %q", w.answer.Response.ResponseInfo.Status.Code)
 	case w.fault != nil:
-		observed = fmt.Sprintf("fault %s: %s", w.fault.Detail.ErrorCode, w.fault.Detail.ErrorData)
+		observed = msg.F("fault %s: %s", w.fault.Detail.ErrorCode, gateway.Explain(w.fault.Detail.ErrorData))
 	}
-	return w.verify("A1-T20", "the owner's SendMessageResponse (HTTP 200)", observed,
+	return w.verify("A1-T20", msg.F("the owner's SendMessageResponse (HTTP 200)"), observed,
 		w.answer != nil && w.exchange.Status == 200)
 }
 
 func (w *World) answerValid() error {
 	v := w.suite.SyncXSD.Validate(w.exchange.Response)
-	observed := "valid"
+	observed := msg.F("valid")
 	if len(v) > 0 {
-		observed = envelope.Explain(v[0], envelope.SyncResponseMsg).Error()
+		observed = envelope.Explain(v[0], envelope.SyncResponseMsg).Text()
 	}
-	return w.verify("A1-T20", "an answer valid against the synchronous channel schema", observed, len(v) == 0)
+	return w.verify("A1-T20", msg.F("an answer valid against the synchronous channel schema"), observed, len(v) == 0)
 }
 
 var guidRE = regexp.MustCompile(`^\{[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\}$`)
 
 func (w *World) answerHasSession(ctx context.Context) error {
 	if w.answer == nil {
-		return w.verify("A1-T20 row 6", "a SendMessageResponse", "no response", false)
+		return w.verify("A1-T20 row 6", msg.F("a SendMessageResponse"), msg.F("no response"), false)
 	}
 	return w.sessionIsGateways(ctx, "A1-T20 row 6", w.answer.Response.ResponseInfo.SessionID)
 }
 
 func (w *World) faultHasSession(ctx context.Context) error {
 	if w.fault == nil {
-		return w.verify("A1-T21 row 6", "a fault", "no fault", false)
+		return w.verify("A1-T21 row 6", msg.F("a fault"), msg.F("no fault"), false)
 	}
 	return w.sessionIsGateways(ctx, "A1-T21 row 6", w.fault.Detail.SessionID)
 }
@@ -275,18 +277,18 @@ func (w *World) faultHasSession(ctx context.Context) error {
 // sessionIsGateways checks that sid is a guid and names an exchange in the gateway's journal.
 func (w *World) sessionIsGateways(ctx context.Context, ruleID, sid string) error {
 	_, err := w.suite.Journal.Exchange(ctx, sid)
-	observed := fmt.Sprintf("sessionId %q", sid)
+	observed := msg.F("sessionId %q", sid)
 	if err != nil {
-		observed += ": " + err.Error()
+		observed = msg.F("sessionId %q: %s", sid, msg.Of(err))
 	}
-	return w.verify(ruleID, "a guid sessionId naming the exchange in the gateway's journal", observed,
+	return w.verify(ruleID, msg.F("a guid sessionId naming the exchange in the gateway's journal"), observed,
 		guidRE.MatchString(sid) && err == nil)
 }
 
 func (w *World) ownerReceived(ruleID string) (owner.Received, error) {
 	got := w.owner.Received()
 	if len(got) != 1 {
-		return owner.Received{}, w.verify(ruleID, "exactly one request at the owner", fmt.Sprintf("%d requests", len(got)), false)
+		return owner.Received{}, w.verify(ruleID, msg.F("exactly one request at the owner"), msg.F("%d requests", len(got)), false)
 	}
 	return got[0], nil
 }
@@ -304,8 +306,8 @@ func (w *World) ownerGotDataUnaltered() error {
 	if err != nil {
 		return err
 	}
-	return w.verify("R-61", "business data at the owner identical (exclusive C14N) to what the initiator sent: "+string(sent),
-		string(received), bytes.Equal(sent, received))
+	return w.verify("R-61", msg.F("business data at the owner identical (exclusive C14N) to what the initiator sent: %s", string(sent)),
+		msg.Raw(string(received)), bytes.Equal(sent, received))
 }
 
 func canonicalData(d envelope.Data) ([]byte, error) {
@@ -323,30 +325,30 @@ func (w *World) ownerGotSession() error {
 	}
 	want, _ := w.sessionID()
 	have := got.Request.Request.RequestInfo.SessionID
-	return w.verify("A1-T19 row 8", "the gateway's sessionId "+want+" in the request the owner received",
-		fmt.Sprintf("sessionId %q", have), have != "" && have == want)
+	return w.verify("A1-T19 row 8", msg.F("the gateway's sessionId %s in the request the owner received", want),
+		msg.F("sessionId %q", have), have != "" && have == want)
 }
 
 func (w *World) ownerGotNothing() error {
 	n := len(w.owner.Received())
-	return w.verify("A6-S1", "no request at the owner: a refused message is not routed", fmt.Sprintf("%d requests", n), n == 0)
+	return w.verify("A6-S1", msg.F("no request at the owner: a refused message is not routed"), msg.F("%d requests", n), n == 0)
 }
 
 func (w *World) receivesFault(code string) error {
-	observed := "no answer"
+	observed := msg.F("no answer")
 	switch {
 	case w.fault != nil:
-		observed = fmt.Sprintf("fault %s: %s (HTTP %d)", w.fault.Detail.ErrorCode, w.fault.Detail.ErrorData, w.exchange.Status)
+		observed = msg.F("fault %s: %s (HTTP %d)", w.fault.Detail.ErrorCode, gateway.Explain(w.fault.Detail.ErrorData), w.exchange.Status)
 	case w.answer != nil:
-		observed = "SendMessageResponse, no fault"
+		observed = msg.F("SendMessageResponse, no fault")
 	}
-	return w.verify("A1-T21", fmt.Sprintf("a SOAP fault with errorCode %s (HTTP 500)", code), observed,
+	return w.verify("A1-T21", msg.F("a SOAP fault with errorCode %s (HTTP 500)", code), observed,
 		w.fault != nil && w.fault.Detail.ErrorCode == code && w.exchange.Status == 500)
 }
 
 func (w *World) faultData(ruleID string) (string, error) {
 	if w.fault == nil {
-		return "", w.verify(ruleID, "a fault", "no fault", false)
+		return "", w.verify(ruleID, msg.F("a fault"), msg.F("no fault"), false)
 	}
 	return w.fault.Detail.ErrorData, nil
 }
@@ -356,7 +358,7 @@ func (w *World) faultCites(ruleID string) error {
 	if err != nil {
 		return err
 	}
-	return w.verify(ruleID, "a fault whose errorData cites "+ruleID, data, strings.Contains(data, "breaks "+ruleID+":"))
+	return w.verify(ruleID, msg.F("a fault whose errorData cites %s", ruleID), gateway.Explain(data), strings.Contains(data, "breaks "+ruleID+":"))
 }
 
 func (w *World) faultCitesField(ruleID, field string) error {
@@ -364,7 +366,7 @@ func (w *World) faultCitesField(ruleID, field string) error {
 	if err != nil {
 		return err
 	}
-	return w.verify(ruleID, fmt.Sprintf("a fault whose errorData names %s and cites %s", field, ruleID), data,
+	return w.verify(ruleID, msg.F("a fault whose errorData names %s and cites %s", field, ruleID), gateway.Explain(data),
 		strings.Contains(data, field+": breaks "+ruleID+":"))
 }
 
@@ -375,14 +377,14 @@ func (w *World) faultExplainsSpelling(rules, wire string) error {
 	}
 	ok := strings.Contains(data, `Rules print "`+rules+`"`) && strings.Contains(data, `"`+wire+`"`) &&
 		strings.Contains(data, "rename "+rules+" to "+wire)
-	return w.verify("A1-T19", fmt.Sprintf("errorData explaining the Rules' %q against the wire's %q and the fix", rules, wire), data, ok)
+	return w.verify("A1-T19", msg.F("errorData explaining the Rules' %q against the wire's %q and the fix", rules, wire), gateway.Explain(data), ok)
 }
 
 func (w *World) faultMessage(message string) error {
 	if w.fault == nil {
-		return w.verify("A1-T21 row 2", "a fault", "no fault", false)
+		return w.verify("A1-T21 row 2", msg.F("a fault"), msg.F("no fault"), false)
 	}
-	return w.verify("A1-T21 row 2", fmt.Sprintf("errorMessage %q", message), fmt.Sprintf("%q", w.fault.Detail.ErrorMessage),
+	return w.verify("A1-T21 row 2", msg.F("errorMessage %q", message), msg.Raw(strconv.Quote(w.fault.Detail.ErrorMessage)),
 		w.fault.Detail.ErrorMessage == message)
 }
 
@@ -391,45 +393,45 @@ func (w *World) faultMessage(message string) error {
 func (w *World) journalOutcome(ctx context.Context, kind string) error {
 	x, err := w.journalExchange(ctx)
 	if err != nil {
-		return w.verify("R-53", "the exchange in the gateway's journal", err.Error(), false)
+		return w.verify("R-53", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
-	return w.verify("R-22", "the exchange journaled with outcome "+kind, string(x.Outcome), string(x.Outcome) == kind)
+	return w.verify("R-22", msg.F("the exchange journaled with outcome %s", kind), msg.Raw(string(x.Outcome)), string(x.Outcome) == kind)
 }
 
 func (w *World) journalOutcomeCode(ctx context.Context, kind, code, ruleID string) error {
 	x, err := w.journalExchange(ctx)
 	if err != nil {
-		return w.verify("R-53", "the exchange in the gateway's journal", err.Error(), false)
+		return w.verify("R-53", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
-	return w.verify("R-53", fmt.Sprintf("journal outcome %s with code %s and rule %s", kind, code, ruleID),
-		fmt.Sprintf("outcome %s with code %s and rule %s", x.Outcome, x.Code, x.Rule),
+	return w.verify("R-53", msg.F("journal outcome %s with code %s and rule %s", kind, code, ruleID),
+		msg.F("outcome %s with code %s and rule %s", x.Outcome, x.Code, x.Rule),
 		string(x.Outcome) == kind && x.Code == code && x.Rule == ruleID)
 }
 
 func (w *World) journalTimestamps(ctx context.Context) error {
 	x, err := w.journalExchange(ctx)
 	if err != nil {
-		return w.verify("R-53", "the exchange in the gateway's journal", err.Error(), false)
+		return w.verify("R-53", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
 	stamps := []time.Time{x.Received, x.SentToOwner, x.OwnerAnswered, x.Answered}
 	ok := true
 	for i, t := range stamps {
 		ok = ok && !t.IsZero() && (i == 0 || !t.Before(stamps[i-1]))
 	}
-	observed := fmt.Sprintf("received %s, sent to owner +%s, owner answered +%s, answered +%s",
+	observed := msg.F("received %s, sent to owner +%s, owner answered +%s, answered +%s",
 		x.Received.Format(time.RFC3339Nano), x.SentToOwner.Sub(x.Received), x.OwnerAnswered.Sub(x.Received), x.Answered.Sub(x.Received))
-	return w.verify("R-53", "received <= sent to owner <= owner answered <= answered, none missing", observed, ok)
+	return w.verify("R-53", msg.F("received <= sent to owner <= owner answered <= answered, none missing"), observed, ok)
 }
 
 func (w *World) acceptedWithinLimit(ctx context.Context) error {
 	x, err := w.journalExchange(ctx)
 	if err != nil {
-		return w.verify("R-47", "the exchange in the gateway's journal", err.Error(), false)
+		return w.verify("R-47", msg.F("the exchange in the gateway's journal"), msg.Of(err), false)
 	}
 	limit := w.suite.Limits.Acceptance
 	took := x.AcceptanceTime()
-	return w.verify("R-47", "acceptance within "+w.suite.Limits.Describe(rule.Acceptance),
-		fmt.Sprintf("accepted %s after receipt", took), !x.Accepted.IsZero() && took <= limit)
+	return w.verify("R-47", msg.F("acceptance within %s", w.suite.Limits.Describe(rule.Acceptance)),
+		msg.F("accepted %s after receipt", took), !x.Accepted.IsZero() && took <= limit)
 }
 
 func (w *World) ownerTime(ctx context.Context) (time.Duration, error) {
@@ -438,28 +440,32 @@ func (w *World) ownerTime(ctx context.Context) (time.Duration, error) {
 		return 0, err
 	}
 	if x.SentToOwner.IsZero() || x.OwnerAnswered.IsZero() {
-		return 0, fmt.Errorf("the journal has no owner hop for session %s", x.SessionID)
+		return 0, msg.Errorf("the journal has no owner hop for session %s", x.SessionID)
 	}
 	return x.OwnerTime(), nil
 }
 
 func (w *World) ownerTimeAtLeast(ctx context.Context, seconds int) error {
-	return w.compareOwnerTime(ctx, seconds, "at least", func(took, limit time.Duration) bool { return took >= limit })
+	rulesLimit := time.Duration(seconds) * time.Second
+	return w.compareOwnerTime(ctx, rulesLimit, msg.F("owner's processing time at least %s", w.suite.Limits.Describe(rulesLimit)),
+		func(took, limit time.Duration) bool { return took >= limit })
 }
 
 func (w *World) ownerTimeWithin(ctx context.Context, seconds int) error {
-	return w.compareOwnerTime(ctx, seconds, "within", func(took, limit time.Duration) bool { return took <= limit })
+	rulesLimit := time.Duration(seconds) * time.Second
+	return w.compareOwnerTime(ctx, rulesLimit, msg.F("owner's processing time within %s", w.suite.Limits.Describe(rulesLimit)),
+		func(took, limit time.Duration) bool { return took <= limit })
 }
 
-func (w *World) compareOwnerTime(ctx context.Context, seconds int, how string, holds func(took, limit time.Duration) bool) error {
+// compareOwnerTime judges the owner's processing time the gateway measured against a limit of the
+// Rules, scaled to the run; expected states the comparison.
+func (w *World) compareOwnerTime(ctx context.Context, rulesLimit time.Duration, expected msg.Text, holds func(took, limit time.Duration) bool) error {
 	took, err := w.ownerTime(ctx)
 	if err != nil {
-		return w.verify("A2-T1 row 1", "the owner hop in the gateway's journal", err.Error(), false)
+		return w.verify("A2-T1 row 1", msg.F("the owner hop in the gateway's journal"), msg.Of(err), false)
 	}
-	rulesLimit := time.Duration(seconds) * time.Second
 	limit := w.suite.Limits.Scaled(rulesLimit)
-	return w.verify("A2-T1 row 1", fmt.Sprintf("owner's processing time %s %s", how, w.suite.Limits.Describe(rulesLimit)),
-		fmt.Sprintf("%s measured by the gateway", took.Round(time.Millisecond)), holds(took, limit))
+	return w.verify("A2-T1 row 1", expected, msg.F("%s measured by the gateway", took.Round(time.Millisecond)), holds(took, limit))
 }
 
 func randomPassword() string {

@@ -3,12 +3,12 @@ package shep
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/cucumber/godog"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/nca"
 )
@@ -86,8 +86,8 @@ func (w *World) gatewayFoundCertificateBy(ctx context.Context, systemID, ref str
 		r = checks[0]
 	}
 	w.attachJSON("transport signature check", r)
-	return w.verify("A6-S2", fmt.Sprintf("the gateway found the certificate of %s (BIN %s) by its %s", systemID, binOf(systemID), ref),
-		fmt.Sprintf("keyInfo %q, signer BIN %q", r.KeyInfo, r.Certificate.BIN), r.KeyInfo == ref && r.Certificate.BIN == binOf(systemID))
+	return w.verify("A6-S2", msg.F("the gateway found the certificate of %s (BIN %s) by its %s", systemID, binOf(systemID), ref),
+		msg.F("keyInfo %q, signer BIN %q", r.KeyInfo, r.Certificate.BIN), r.KeyInfo == ref && r.Certificate.BIN == binOf(systemID))
 }
 
 // recordsRemark checks that the exchange's signature evidence carries the remark and that the run
@@ -97,8 +97,8 @@ func (w *World) recordsRemark(ctx context.Context, code string) error {
 		return err
 	}
 	r, ok := w.remarks[code]
-	return w.verify(remarkRule(code), fmt.Sprintf("the remark %q recorded with its clause and reason", code),
-		fmt.Sprintf("remarks %s", w.remarkList()), ok && r.Rule != "" && r.Reason != "")
+	return w.verify(remarkRule(code), msg.F("the remark %q recorded with its clause and reason", code),
+		msg.F("remarks %s", w.remarkList()), ok && r.Rule != "" && r.Reason.String() != "")
 }
 
 // recordsNoRemark checks that a signature in the Rules' convention draws no remark.
@@ -106,19 +106,21 @@ func (w *World) recordsNoRemark(ctx context.Context) error {
 	if _, err := w.journalExchange(ctx); err != nil {
 		return err
 	}
-	return w.verify("A6-S2", "no remark on a signature in the convention", "remarks "+w.remarkList(), len(w.remarks) == 0)
+	return w.verify("A6-S2", msg.F("no remark on a signature in the convention"), msg.F("remarks %s", w.remarkList()), len(w.remarks) == 0)
 }
 
-func (w *World) remarkList() string {
-	var out []string
+// remarkList is the scenario's remarks, each with its clause and the reason xsig gives, in the
+// order of their English text.
+func (w *World) remarkList() msg.Text {
+	if len(w.remarks) == 0 {
+		return msg.F("none")
+	}
+	out := make([]msg.Text, 0, len(w.remarks))
 	for code, r := range w.remarks {
-		out = append(out, fmt.Sprintf("%s (%s): %s", code, r.Rule, r.Reason))
+		out = append(out, msg.F("%s (%s): %s", code, r.Rule, r.Reason))
 	}
-	slices.Sort(out)
-	if len(out) == 0 {
-		return "none"
-	}
-	return strings.Join(out, "; ")
+	slices.SortFunc(out, func(a, b msg.Text) int { return strings.Compare(a.String(), b.String()) })
+	return msg.Join(out, "; ")
 }
 
 // remarkRule is the clause a remark is about, for the verdict record.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/tamper"
@@ -92,7 +93,7 @@ func (w *World) signsWith(systemID, keyType string) error {
 func (w *World) revoked(systemID string) error {
 	id, ok := w.identities[systemID]
 	if !ok {
-		return fmt.Errorf("%s has no certificate", systemID)
+		return msg.Errorf("%s has no certificate", systemID)
 	}
 	return w.suite.NCA.Revoke(id.Certificate)
 }
@@ -134,7 +135,7 @@ func (w *World) ocspDown() { w.suite.NCA.SetOCSPAvailable(false) }
 func (w *World) ownerSignsAs(systemID string) error {
 	id, ok := w.identities[systemID]
 	if !ok {
-		return fmt.Errorf("%s has no certificate", systemID)
+		return msg.Errorf("%s has no certificate", systemID)
 	}
 	w.owner.Identity = id
 	return nil
@@ -228,44 +229,44 @@ func (w *World) journalShowsSignature(ctx context.Context, systemID, method stri
 	}
 	w.attachJSON("transport signature check", r)
 	ok := r.Certificate.BIN == binOf(systemID) && strings.HasPrefix(r.Certificate.Revocation, method)
-	return w.verify("R-58", fmt.Sprintf("the gateway checked the signature of %s (BIN %s) and its status by %s", systemID, binOf(systemID), method),
-		fmt.Sprintf("signer BIN %q, revocation %q", r.Certificate.BIN, r.Certificate.Revocation), ok)
+	return w.verify("R-58", msg.F("the gateway checked the signature of %s (BIN %s) and its status by %s", systemID, binOf(systemID), method),
+		msg.F("signer BIN %q, revocation %q", r.Certificate.BIN, r.Certificate.Revocation), ok)
 }
 
 func (w *World) ownerGotGatewaySignature() error {
 	got := w.owner.Received()
 	if len(got) == 0 {
-		return w.verify("A6-S1", "the owner received the request re-signed by the gateway", "the owner received nothing", false)
+		return w.verify("A6-S1", msg.F("the owner received the request re-signed by the gateway"), msg.F("the owner received nothing"), false)
 	}
 	r := got[len(got)-1]
 	w.attachJSON("owner's check of the gateway's signature", r.Signature)
-	observed := fmt.Sprintf("signed by BIN %q (%s)", r.Signature.Certificate.BIN, r.Signature.Certificate.Revocation)
+	observed := msg.F("signed by BIN %q (%q)", r.Signature.Certificate.BIN, r.Signature.Certificate.Revocation)
 	if r.Err != nil {
-		observed = r.Err.Error()
+		observed = msg.Of(r.Err)
 	}
-	return w.verify("A6-S1", "a request signed by the gateway (BIN "+binOf(gatewaySystem)+"), valid", observed,
+	return w.verify("A6-S1", msg.F("a request signed by the gateway (BIN %s), valid", binOf(gatewaySystem)), observed,
 		r.Err == nil && r.Signature.Certificate.BIN == binOf(gatewaySystem))
 }
 
 func (w *World) answerSignedByGateway(ctx context.Context) error {
 	if w.exchange == nil {
-		return fmt.Errorf("nothing was sent")
+		return msg.Errorf("nothing was sent")
 	}
 	r, err := w.suite.checker().CheckMessage(ctx, w.exchange.Response, gatewaySystem, binOf(gatewaySystem))
 	w.attachJSON("initiator's check of the gateway's signature", r)
-	observed := fmt.Sprintf("signed by BIN %q", r.Certificate.BIN)
+	observed := msg.F("signed by BIN %q", r.Certificate.BIN)
 	if err != nil {
-		observed = err.Error()
+		observed = msg.Of(err)
 	}
-	return w.verify("R-59", "the gateway's answer signed by the gateway, valid", observed, err == nil)
+	return w.verify("R-59", msg.F("the gateway's answer signed by the gateway, valid"), observed, err == nil)
 }
 
 func (w *World) faultSays(text string) error {
-	observed := "no fault"
+	observed := msg.F("no fault")
 	if w.fault != nil {
-		observed = w.fault.Detail.ErrorData
+		observed = gateway.Explain(w.fault.Detail.ErrorData)
 	}
-	return w.verify("R-58", "a fault explaining "+text, observed, w.fault != nil && strings.Contains(observed, text))
+	return w.verify("R-58", msg.F("a fault explaining %s", msg.Quoted(text)), observed, w.fault != nil && strings.Contains(w.fault.Detail.ErrorData, text))
 }
 
 // ---- the external gateway (ЭҮСШ) ----
@@ -329,7 +330,7 @@ func (w *World) externalAccepted(ctx context.Context) error {
 	}
 	got := w.owner.Received()
 	if len(got) == 0 {
-		return w.verify("A6-S1", "the external gateway relayed the request", "the owner received nothing", false)
+		return w.verify("A6-S1", msg.F("the external gateway relayed the request"), msg.F("the owner received nothing"), false)
 	}
 	// The external gateway's session is its own; find it through what the owner received.
 	extSession := got[len(got)-1].Request.Request.RequestInfo.SessionID
@@ -345,6 +346,6 @@ func (w *World) externalAccepted(ctx context.Context) error {
 		}
 	}
 	ok := strings.Contains(detail, `"bin":"`+binOf(gatewaySystem)+`"`) && extSession != sid
-	return w.verify("A6-S1", "the external gateway accepted the request on the signature of the gateway (BIN "+binOf(gatewaySystem)+")",
-		detail, ok)
+	return w.verify("A6-S1", msg.F("the external gateway accepted the request on the signature of the gateway (BIN %s)", binOf(gatewaySystem)),
+		gateway.Explain(detail), ok)
 }

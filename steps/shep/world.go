@@ -6,7 +6,6 @@ package shep
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"strings"
 	"sync"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
@@ -84,8 +84,10 @@ type World struct {
 // onClose registers what to stop or remove when the scenario ends.
 func (w *World) onClose(f func(context.Context)) { w.cleanups = append(w.cleanups, f) }
 
-// verify records a verdict and fails the step with the breach when the check did not hold.
-func (w *World) verify(ruleID, expected, observed string, ok bool) error {
+// verify records a verdict and fails the step with the breach when the check did not hold. What
+// was expected and observed are messages, so that the report explains the verdict in its reader's
+// language; a value among them (an identifier, a code, what a system sent) is a parameter.
+func (w *World) verify(ruleID string, expected, observed msg.Text, ok bool) error {
 	return w.evidence.Check(ruleID, expected, observed, ok)
 }
 
@@ -101,7 +103,7 @@ func (w *World) remark(rs ...xsig.Remark) {
 			w.remarks = map[string]xsig.Remark{}
 		}
 		w.remarks[r.Code] = r
-		body, _ := json.Marshal(reports.Remark{Code: r.Code, Rule: r.Rule, Reason: r.Reason})
+		body, _ := json.Marshal(reports.Remark{Code: r.Code, Rule: r.Rule, Reason: r.Reason.String(), ReasonIn: r.Reason.Translations()})
 		w.evidence.Add(godog.Attachment{Body: body, FileName: "remark " + r.Code, MediaType: reports.RemarkMediaType})
 	}
 }
@@ -144,7 +146,7 @@ func (w *World) sessionID() (string, error) {
 	case w.fault != nil:
 		return w.fault.Detail.SessionID, nil
 	}
-	return "", fmt.Errorf("no answer from the gateway yet")
+	return "", msg.Errorf("no answer from the gateway yet")
 }
 
 // journalExchange reads the last exchange from the journal and attaches its events as evidence.

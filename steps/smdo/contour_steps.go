@@ -10,6 +10,7 @@ import (
 	"github.com/cucumber/godog"
 
 	"github.com/shepconf/shepconf/assembly/smdo"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/smdo/router"
@@ -65,7 +66,7 @@ func (w *World) subscribed() error {
 	w.sut, err = w.contour.Register(router.Subscriber{ID: sutID, Code: s.opts.SUT.code(), Name: "Система под испытанием",
 		Certificates: []*x509.Certificate{cert}})
 	if err != nil {
-		return fmt.Errorf("register the system under test as a subscriber: %w", err)
+		return msg.Errorf("register the system under test as a subscriber: %w", err)
 	}
 	return nil
 }
@@ -131,7 +132,7 @@ func (w *World) sendTogether(ctx context.Context, n int) error {
 
 func (w *World) sendReply(ctx context.Context) error {
 	if len(w.delivered) == 0 {
-		return fmt.Errorf("the scenario has no document of the counterpart to reply to")
+		return msg.Errorf("the scenario has no document of the counterpart to reply to")
 	}
 	r := w.sendRequest(1, false)
 	r.SMDO.ReplyTo = w.delivered[0].ID
@@ -144,7 +145,7 @@ func (w *World) sendReply(ctx context.Context) error {
 func (w *World) sendReplacement(ctx context.Context) error {
 	prev := w.last()
 	if prev.request.SMDO == nil || prev.request.Action != trigger.Send {
-		return fmt.Errorf("the scenario sent no document before the additional materials")
+		return msg.Errorf("the scenario sent no document before the additional materials")
 	}
 	r := w.sendRequest(1, false)
 	r.SMDO.AddType, r.SMDO.Referred = 2, prev.request.SMDO.RegNumber
@@ -197,7 +198,7 @@ func (w *World) fire(ctx context.Context, r trigger.Request) error {
 	f.result, f.err = w.suite.trigger.Fire(ctx, r)
 	w.fired = append(w.fired, f)
 	if f.err != nil {
-		return fmt.Errorf("the system under test could not be made to act: %w", f.err)
+		return msg.Errorf("the system under test could not be made to act: %w", f.err)
 	}
 	w.evidence.AttachJSON(fmt.Sprintf("system under test's result %d.json", len(w.fired)), f.result)
 	return nil

@@ -1,11 +1,11 @@
 package smdo
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/cucumber/godog"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/simulators/smdo/router"
 )
 
@@ -20,7 +20,7 @@ func (w *World) registerReceiverJudgements(sc *godog.ScenarioContext) {
 // downloadedFiles: the receiving thread downloaded every file of each document it was sent
 // (SMDO-CONFIRM: a document is taken with its files before it is confirmed).
 func (w *World) downloadedFiles() error {
-	var missing []string
+	var missing []msg.Text
 	var files int
 	for _, orig := range w.delivered {
 		p, _ := w.contour.Router.Package(orig.ID)
@@ -30,22 +30,22 @@ func (w *World) downloadedFiles() error {
 			at, ok := d.Downloaded[a.ID]
 			switch {
 			case !ok:
-				missing = append(missing, fmt.Sprintf("%s of package %s never downloaded", a.Name, p.ID))
+				missing = append(missing, msg.F("%s of package %s never downloaded", a.Name, p.ID))
 			case !d.Confirmed.IsZero() && d.Confirmed.Before(at):
-				missing = append(missing, fmt.Sprintf("%s of package %s downloaded only after the package was confirmed", a.Name, p.ID))
+				missing = append(missing, msg.F("%s of package %s downloaded only after the package was confirmed", a.Name, p.ID))
 			}
 		}
 	}
 	w.packages() // the evidence
-	return w.evidence.Check("SMDO-CONFIRM", "every file of every document downloaded before the package is confirmed",
-		fmt.Sprintf("%d files; missing: %s%s", files, list(missing), w.reported()), files > 0 && len(missing) == 0)
+	return w.evidence.Check("SMDO-CONFIRM", msg.F("every file of every document downloaded before the package is confirmed"),
+		msg.F("%d files; missing: %s%s", files, list(missing), w.reported()), files > 0 && len(missing) == 0)
 }
 
 // confirmedAll: every package in the system's incoming list was confirmed; one that is not stays
 // listed and is offered again (SMDO-CONFIRM).
 func (w *World) confirmedAll() error {
 	var offered int
-	var bad []string
+	var bad []msg.Text
 	for _, p := range w.packages() {
 		d, ok := delivery(p, w.sut.ID)
 		if !ok {
@@ -53,11 +53,11 @@ func (w *World) confirmedAll() error {
 		}
 		offered++
 		if d.Confirmed.IsZero() {
-			bad = append(bad, fmt.Sprintf("package %s offered %d times, never confirmed", p.ID, len(d.Offered)))
+			bad = append(bad, msg.F("package %s offered %d times, never confirmed", p.ID, len(d.Offered)))
 		}
 	}
-	return w.evidence.Check("SMDO-CONFIRM", "every package offered to the system confirmed, so that none stays listed",
-		fmt.Sprintf("%d packages for the system; unconfirmed: %s%s", offered, list(bad), w.reported()), offered > 0 && len(bad) == 0)
+	return w.evidence.Check("SMDO-CONFIRM", msg.F("every package offered to the system confirmed, so that none stays listed"),
+		msg.F("%d packages for the system; unconfirmed: %s%s", offered, list(bad), w.reported()), offered > 0 && len(bad) == 0)
 }
 
 func (w *World) answeredRegistered() error { return w.answeredWithNotices(router.Registered) }
@@ -70,7 +70,7 @@ func (w *World) answeredRefused() error    { return w.answeredWithNotices(router
 func (w *World) answeredWithNotices(errorCode int) error {
 	reqs := w.requests()
 	pkgs := w.packages()
-	var bad, seen []string
+	var bad, seen []msg.Text
 	judged := 0
 	for _, orig := range w.delivered {
 		if orig.MsgAcknow != 2 {
@@ -88,7 +88,7 @@ func (w *World) answeredWithNotices(errorCode int) error {
 			if len(ack.AckResult) > 0 {
 				code = ack.AckResult[0].ErrorCode
 			}
-			seen = append(seen, fmt.Sprintf("package %s: ack_type %d errorcode %d for msg_id %s, parentId %q, sent %v, %s", p.ID, ack.AckType, code, ack.MsgID, p.ParentID, sent, p.State))
+			seen = append(seen, msg.F("package %s: ack_type %d errorcode %d for msg_id %s, parentId %q, sent %v, %s", p.ID, ack.AckType, code, ack.MsgID, p.ParentID, sent, p.State))
 			if ack.MsgID != orig.MsgID || p.ParentID != orig.ID || !sent || !settledState(p) || ack.AckType == 2 && code != errorCode {
 				continue
 			}
@@ -101,15 +101,15 @@ func (w *World) answeredWithNotices(errorCode int) error {
 		}
 		switch {
 		case delivered.IsZero():
-			bad = append(bad, fmt.Sprintf("no delivery notice routed for package %s (msg_id %s)", orig.ID, orig.MsgID))
+			bad = append(bad, msg.F("no delivery notice routed for package %s (msg_id %s)", orig.ID, orig.MsgID))
 		case registered.IsZero():
-			bad = append(bad, fmt.Sprintf("no registration notice with errorcode %d routed for package %s (msg_id %s)", errorCode, orig.ID, orig.MsgID))
+			bad = append(bad, msg.F("no registration notice with errorcode %d routed for package %s (msg_id %s)", errorCode, orig.ID, orig.MsgID))
 		case registered.Before(delivered):
-			bad = append(bad, fmt.Sprintf("the registration notice for package %s came before the delivery notice", orig.ID))
+			bad = append(bad, msg.F("the registration notice for package %s came before the delivery notice", orig.ID))
 		}
 	}
-	return w.evidence.Check("SMDO-ACK", fmt.Sprintf("for each document asking for acknowledgement a delivery notice, then a registration notice with errorcode %d, with its msg_id and parentId, sent and routed", errorCode),
-		fmt.Sprintf("%d documents asking for acknowledgement; notices: %s; missing: %s%s", judged, list(seen), list(bad), w.reported()), judged > 0 && len(bad) == 0)
+	return w.evidence.Check("SMDO-ACK", msg.F("for each document asking for acknowledgement a delivery notice, then a registration notice with errorcode %d, with its msg_id and parentId, sent and routed", errorCode),
+		msg.F("%d documents asking for acknowledgement; notices: %s; missing: %s%s", judged, list(seen), list(bad), w.reported()), judged > 0 && len(bad) == 0)
 }
 
 // pollPeriod: the receiving thread asked for new packages at least twice in the window, each pass
@@ -140,6 +140,6 @@ func (w *World) pollPeriod() error {
 		}
 	}
 	least := t.Poll - t.Poll/10
-	return w.evidence.Check("SMDO-POLL", fmt.Sprintf("at least 2 passes over the new packages, at least %s apart%s", least, t.note()),
-		fmt.Sprintf("%d passes, %v apart%s", len(passes), gaps, w.reported()), len(passes) >= 2 && shortest >= least)
+	return w.evidence.Check("SMDO-POLL", msg.F("at least 2 passes over the new packages, at least %s apart%s", least, t.note()),
+		msg.F("%d passes, %v apart%s", len(passes), gaps, w.reported()), len(passes) >= 2 && shortest >= least)
 }

@@ -2,11 +2,10 @@ package smdo
 
 import (
 	"encoding/json"
-	"fmt"
 	"sort"
-	"strings"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/simulators/smdo/router"
 )
 
@@ -138,21 +137,33 @@ func sentPackage(reqs []router.Request, id string) (time.Time, bool) {
 }
 
 // reported says what the system reported of its last request, for a failure's "observed".
-func (w *World) reported() string {
+func (w *World) reported() msg.Text {
 	f := w.last()
 	switch {
 	case f.err != nil:
-		return "; the system could not be made to act: " + f.err.Error()
+		return msg.F("; the system could not be made to act: %s", msg.Of(f.err))
 	case f.result.Error != "":
-		return fmt.Sprintf("; the system reported %s: %s", f.result.Outcome, f.result.Error)
+		return msg.F("; the system reported %s: %s", f.result.Outcome, f.result.Error)
 	}
-	return fmt.Sprintf("; the system reported %s", f.result.Outcome)
+	return msg.F("; the system reported %s", f.result.Outcome)
 }
 
 // list is a failure's items, one after another, or "none".
-func list(items []string) string {
+func list(items []msg.Text) msg.Text {
 	if len(items) == 0 {
-		return "none"
+		return msg.F("none")
 	}
-	return strings.Join(items, "; ")
+	return msg.Join(items, "; ")
+}
+
+// bracketed is items as fmt prints a list of strings: "[a b]".
+func bracketed(items []msg.Text) msg.Text { return msg.F("[%s]", msg.Join(items, " ")) }
+
+// errorOf is the error a call was answered with: its breach, in the reader's language, when the log
+// kept it whole.
+func errorOf(r router.Request) msg.Text {
+	if r.Breach != nil && r.Breach.Error() == r.Error {
+		return r.Breach.Text()
+	}
+	return msg.Raw(r.Error)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shepconf/shepconf/assembly/smdo"
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // The documents of the scenarios: a letter (a document kind of the router's directory) with a PDF
@@ -91,7 +92,7 @@ func (w *World) deliver(n int, askAck bool) error {
 	}
 	p, err := w.contour.Router.Deliver(smdo.CounterpartID, raw, files)
 	if err != nil {
-		return fmt.Errorf("the counterpart's document: %w", err)
+		return msg.Errorf("the counterpart's document: %w", err)
 	}
 	w.delivered = append(w.delivered, p)
 	return nil

@@ -18,6 +18,7 @@ import (
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/features"
 	smdofixtures "github.com/shepconf/shepconf/fixtures/smdo"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/reports"
@@ -131,8 +132,8 @@ func Run(ctx context.Context, o Options) (steps.Result, error) {
 	if err := o.check(); err != nil {
 		return steps.Result{}, err
 	}
-	return steps.Bus{Profile: steps.ProfileSMDO, Name: "shepconf-smdo", Title: "SMDO router conformance (profile smdo)",
-		CA: "Test CA of the SMDO contour", Features: o.Features, Catalogue: Catalogue,
+	return steps.Bus{Profile: steps.ProfileSMDO, Name: "shepconf-smdo", Title: msg.F("SMDO router conformance (profile smdo)"),
+		CA: "Test CA of the SMDO contour", Features: o.Features, Catalogue: Catalogue, Languages: []string{"ru", "be"},
 		Roles: o.SUT.roles(), Demonstration: o.SUT.Demonstration(), OutDir: o.OutDir, Tags: o.Tags, TimeScale: o.TimeScale,
 		Output: o.Output, Version: o.Version, KeyAlgorithm: o.KeyAlgorithm, HarnessKey: o.HarnessKey,
 		// startSED records the certificate it issues in o.SUT, which newSuite reads.

@@ -2,11 +2,11 @@ package smdo
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/shepconf/shepconf/assembly/smdo"
 	"github.com/shepconf/shepconf/assembly/sut"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/simulators/nca"
@@ -39,11 +39,11 @@ func Scaled(scale float64) Timing {
 }
 
 // note says how a period was shrunk, for a failure's explanation.
-func (t Timing) note() string {
+func (t Timing) note() msg.Text {
 	if t.Scale == 1 {
-		return ""
+		return msg.Text{}
 	}
-	return fmt.Sprintf(" (at time scale %g: 5 minutes are %s, 10 seconds %s)", t.Scale, t.Poll, t.Restart)
+	return msg.F(" (at time scale %g: 5 minutes are %s, 10 seconds %s)", t.Scale, t.Poll, t.Restart)
 }
 
 // Suite is what the scenarios of one run share: the CA, the system under test and its trigger.
@@ -86,8 +86,8 @@ func newSuite(o Options, ca *nca.Authority, container *sut.RunningContainer) (*S
 
 // system names the system under test in run.json and the report.
 func (s *Suite) system() steps.System {
-	return steps.System{Demonstration: s.opts.SUT.Demonstration(), Reference: "the built-in reference СЭД", Defects: s.opts.SUT.Defects,
-		Noun: "the СЭД of subscriber", ID: s.opts.SUT.code(), Trigger: s.trigger}
+	return steps.System{Demonstration: s.opts.SUT.Demonstration(), Reference: msg.F("the built-in reference СЭД"), Defects: s.opts.SUT.Defects,
+		Noun: msg.F("the СЭД of subscriber"), ID: s.opts.SUT.code(), Trigger: s.trigger}
 }
 
 // sutID is the system's idAbonent in each scenario's router.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
@@ -36,7 +37,7 @@ func (a *API) pushChunked(w http.ResponseWriter, r *http.Request) {
 	defer func() { a.uploading.give(held) }()
 	f, err := readForm(w, r, lim.MaxChunkBytes)
 	if err != nil {
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T9", "Content-Type", "a multipart/form-data body", err.Error(), "send the chunk as multipart/form-data"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T9", "Content-Type", msg.F("a multipart/form-data body"), msg.Of(err), msg.F("send the chunk as multipart/form-data")))
 		return
 	}
 	a.uploading.give(held - int64(len(f.file)))
@@ -45,7 +46,7 @@ func (a *API) pushChunked(w http.ResponseWriter, r *http.Request) {
 	rec.ChunkBytes = int64(len(f.file))
 	id, err := strconv.ParseInt(strings.TrimSpace(f.fields["orderId"]), 10, 64)
 	if err != nil {
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T10", "orderId", "the order number from /order", quoteOrNone(f.fields["orderId"]), "send the part orderId"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T10", "orderId", msg.F("the order number from /order"), quoteOrNone(f.fields["orderId"]), msg.F("send the part orderId")))
 		return
 	}
 	rec.OrderID = id
@@ -80,7 +81,7 @@ func (a *API) storeChunk(w http.ResponseWriter, r *http.Request, tok AccessToken
 	if meta, ok := f.fields["meta"]; ok {
 		m, mb := parseMeta([]byte(meta), "EPGU-T10")
 		if mb == nil && m != o.meta {
-			mb = br("EPGU-T10", "meta", fmt.Sprintf("the metadata of order %d: %+v", id, o.meta), fmt.Sprintf("%+v", m), "send the metadata the order was created with")
+			mb = br("EPGU-T10", "meta", msg.F("the metadata of order %d: %+v", id, o.meta), msg.Raw(fmt.Sprintf("%+v", m)), msg.F("send the metadata the order was created with"))
 		}
 		if mb != nil {
 			refuse(w, r, http.StatusBadRequest, CodeBadRequest, mb)
@@ -107,28 +108,28 @@ func (a *API) chunkIndex(f *form, rec *Request) (idx, n int, b *rule.Breach) {
 		return 0, 1, nil
 	}
 	if !hasC || !hasN {
-		return 0, 0, br("EPGU-T10", "chunk", "chunk and chunks together, or neither", "only one of them", "send both chunk and chunks with every chunk")
+		return 0, 0, br("EPGU-T10", "chunk", msg.F("chunk and chunks together, or neither"), msg.F("only one of them"), msg.F("send both chunk and chunks with every chunk"))
 	}
 	c, err1 := strconv.Atoi(strings.TrimSpace(cs))
 	n, err2 := strconv.Atoi(strings.TrimSpace(ns))
 	if err1 != nil || err2 != nil || n < 1 {
-		return 0, 0, br("EPGU-T10", "chunk", "whole numbers, chunks ≥ 1", fmt.Sprintf("chunk=%q chunks=%q", cs, ns), "send chunk and chunks as numbers")
+		return 0, 0, br("EPGU-T10", "chunk", msg.F("whole numbers, chunks ≥ 1"), msg.Raw(fmt.Sprintf("chunk=%q chunks=%q", cs, ns)), msg.F("send chunk and chunks as numbers"))
 	}
 	rec.Chunk, rec.Chunks = c, n
 	// Every non-last chunk holds at least MinChunkBytes and the archive at most MaxArchiveBytes
 	// (EPGU-2.1.3 and the simulator's cap), so a larger count can never complete: it is refused
 	// before any state is kept for it.
 	if most := a.maxChunks(); int64(n) > most {
-		return 0, 0, br("EPGU-2.1.3", "chunks", fmt.Sprintf("at most %d chunks: an archive of at most %d bytes (the simulator's cap) in non-last chunks of at least %d bytes",
-			most, a.limits.MaxArchiveBytes, a.limits.MinChunkBytes), fmt.Sprintf("chunks=%d", n), "split the archive into fewer, larger chunks")
+		return 0, 0, br("EPGU-2.1.3", "chunks", msg.F("at most %d chunks: an archive of at most %d bytes (the simulator's cap) in non-last chunks of at least %d bytes",
+			most, a.limits.MaxArchiveBytes, a.limits.MinChunkBytes), msg.Raw(fmt.Sprintf("chunks=%d", n)), msg.F("split the archive into fewer, larger chunks"))
 	}
 	base := a.base()
 	if c < base || c > n-1+base {
-		return 0, 0, &rule.Breach{Rule: "EPGU-2.1.3", Field: "chunk",
-			Expected: fmt.Sprintf("chunk in %d..%d (%s)", base, n-1+base, a.numberingName()),
-			Observed: fmt.Sprintf("chunk=%d of chunks=%d", c, n),
+		return 0, 0, &rule.Breach{Rule: "EPGU-2.1.3", Field: msg.Raw("chunk"),
+			Expected: msg.F("chunk in %d..%d (%s)", base, n-1+base, a.numberingName()),
+			Observed: msg.F("chunk=%d of chunks=%d", c, n),
 			Note:     readings(c, n),
-			Fix:      "number the chunks as the simulator is set to, or set the simulator's numbering to the client's"}
+			Fix:      msg.F("number the chunks as the simulator is set to, or set the simulator's numbering to the client's")}
 	}
 	return c - base, n, nil
 }
@@ -145,30 +146,30 @@ func (a *API) base() int {
 	return 1
 }
 
-func (a *API) numberingName() string {
+func (a *API) numberingName() msg.Text {
 	if a.fromZero {
-		return "numbered from 0 as §2.1.3 says: Chunk = i (0... n-1)"
+		return msg.F("numbered from 0 as §2.1.3 says: Chunk = i (0... n-1)")
 	}
-	return "numbered from 1 as the §5.2 example does: chunk=1 of chunks=2 first"
+	return msg.F("numbered from 1 as the §5.2 example does: chunk=1 of chunks=2 first")
 }
 
 // readings says what a chunk number means under both numberings of the spec.
-func readings(c, n int) string {
-	read := func(base int) string {
+func readings(c, n int) msg.Text {
+	read := func(base int) msg.Text {
 		i := c - base
 		switch {
 		case i < 0 || i >= n:
-			return "out of range"
+			return msg.F("out of range")
 		case n == 1:
-			return "the only chunk"
+			return msg.F("the only chunk")
 		case i == 0:
-			return "the first chunk"
+			return msg.F("the first chunk")
 		case i == n-1:
-			return "the last chunk"
+			return msg.F("the last chunk")
 		}
-		return fmt.Sprintf("middle chunk %d of %d", i+1, n)
+		return msg.F("middle chunk %d of %d", i+1, n)
 	}
-	return fmt.Sprintf("read from 0 (§2.1.3) chunk=%d of %d is %s; read from 1 (§5.2 example) it is %s", c, n, read(0), read(1))
+	return msg.F("read from 0 (§2.1.3) chunk=%d of %d is %s; read from 1 (§5.2 example) it is %s", c, n, read(0), read(1))
 }
 
 // chunkSize applies EPGU-2.1.3: every non-last chunk MinChunkBytes..MaxChunkBytes, the last at most
@@ -179,14 +180,14 @@ func (a *API) chunkSize(f *form, idx, n int) *rule.Breach {
 	last := idx == n-1
 	switch {
 	case !f.hasFile:
-		return br("EPGU-T10", "file", "the part file with the chunk's bytes", "no part file", "send the chunk in the part file")
+		return br("EPGU-T10", "file", msg.F("the part file with the chunk's bytes"), msg.F("no part file"), msg.F("send the chunk in the part file"))
 	case f.tooLarge:
-		return br("EPGU-2.1.3", "file", fmt.Sprintf("a chunk of at most %d bytes", lim.MaxChunkBytes), fmt.Sprintf("more than %d bytes", lim.MaxChunkBytes), "split the archive into smaller chunks")
+		return br("EPGU-2.1.3", "file", msg.F("a chunk of at most %d bytes", lim.MaxChunkBytes), msg.F("more than %d bytes", lim.MaxChunkBytes), msg.F("split the archive into smaller chunks"))
 	case size == 0:
-		return br("EPGU-2.1.3", "file", "a chunk of at least 1 byte", "an empty part file", "send the chunk's bytes")
+		return br("EPGU-2.1.3", "file", msg.F("a chunk of at least 1 byte"), msg.F("an empty part file"), msg.F("send the chunk's bytes"))
 	case !last && size < lim.MinChunkBytes:
-		return br("EPGU-2.1.3", "file", fmt.Sprintf("a non-last chunk of %d..%d bytes", lim.MinChunkBytes, lim.MaxChunkBytes),
-			fmt.Sprintf("chunk %d of %d: %d bytes", idx+a.base(), n, size), "make every chunk but the last at least the minimum size")
+		return br("EPGU-2.1.3", "file", msg.F("a non-last chunk of %d..%d bytes", lim.MinChunkBytes, lim.MaxChunkBytes),
+			msg.F("chunk %d of %d: %d bytes", idx+a.base(), n, size), msg.F("make every chunk but the last at least the minimum size"))
 	}
 	return nil
 }
@@ -199,48 +200,48 @@ func (a *API) acceptChunk(o *order, idx, n int, data []byte, held *int64) ([]byt
 	lim := a.limits
 	now := a.clock.Now()
 	if o.phase != phaseReserved {
-		return nil, http.StatusConflict, br("EPGU-2.1.3", "orderId", fmt.Sprintf("order %d waiting for its archive", o.id),
-			fmt.Sprintf("order %d already has its archive (sent by %s)", o.id, map[bool]string{true: "/push/chunked", false: "/push"}[o.chunked]), "create a new order for a new archive")
+		return nil, http.StatusConflict, br("EPGU-2.1.3", "orderId", msg.F("order %d waiting for its archive", o.id),
+			msg.F("order %d already has its archive (sent by %s)", o.id, map[bool]string{true: "/push/chunked", false: "/push"}[o.chunked]), msg.F("create a new order for a new archive"))
 	}
 	up := o.upload
 	if up != nil && now.Sub(up.start) > lim.ChunkWindow {
 		a.dropUpload(o)
 		up = nil
 		if idx != 0 {
-			return nil, http.StatusBadRequest, &rule.Breach{Rule: "EPGU-2.1.3", Field: "chunk",
-				Expected: fmt.Sprintf("every chunk within %s of the first", lim.ChunkWindow),
-				Observed: fmt.Sprintf("chunk %d of %d arrived after the window; the chunks received are discarded", idx+a.base(), n),
-				Fix:      "send all chunks within the window, starting again with the first"}
+			return nil, http.StatusBadRequest, &rule.Breach{Rule: "EPGU-2.1.3", Field: msg.Raw("chunk"),
+				Expected: msg.F("every chunk within %s of the first", lim.ChunkWindow),
+				Observed: msg.F("chunk %d of %d arrived after the window; the chunks received are discarded", idx+a.base(), n),
+				Fix:      msg.F("send all chunks within the window, starting again with the first")}
 		}
 	}
 	a.sweepUploads(now)
 	if up == nil {
 		if idx != 0 {
-			return nil, http.StatusBadRequest, &rule.Breach{Rule: "EPGU-2.1.3", Field: "chunk",
-				Expected: "the first chunk first (" + a.numberingName() + ")",
-				Observed: fmt.Sprintf("chunk %d of %d while no upload of order %d is in progress", idx+a.base(), n, o.id),
+			return nil, http.StatusBadRequest, &rule.Breach{Rule: "EPGU-2.1.3", Field: msg.Raw("chunk"),
+				Expected: msg.F("the first chunk first (%s)", a.numberingName()),
+				Observed: msg.F("chunk %d of %d while no upload of order %d is in progress", idx+a.base(), n, o.id),
 				Note:     readings(idx+a.base(), n),
-				Fix:      "send the first chunk before any other"}
+				Fix:      msg.F("send the first chunk before any other")}
 		}
 		up = &upload{n: n, start: now, parts: map[int][]byte{}}
 		o.upload = up
 		a.uploads[o.id] = o
 	}
 	if n != up.n {
-		return nil, http.StatusBadRequest, br("EPGU-2.1.3", "chunks", fmt.Sprintf("chunks=%d as the first chunk said", up.n), fmt.Sprintf("chunks=%d", n), "send the same chunk count with every chunk")
+		return nil, http.StatusBadRequest, br("EPGU-2.1.3", "chunks", msg.F("chunks=%d as the first chunk said", up.n), msg.Raw(fmt.Sprintf("chunks=%d", n)), msg.F("send the same chunk count with every chunk"))
 	}
 	if idx == n-1 && n > 1 {
 		if count, first := up.missing(); count > 0 {
-			return nil, http.StatusBadRequest, br("EPGU-2.1.3", "chunk", "the last chunk last, after every other chunk",
-				fmt.Sprintf("the last chunk while %d chunks have not arrived (the first of them: %s)", count, a.list(first)), "send the last chunk only when all the others are answered 206")
+			return nil, http.StatusBadRequest, br("EPGU-2.1.3", "chunk", msg.F("the last chunk last, after every other chunk"),
+				msg.F("the last chunk while %d chunks have not arrived (the first of them: %s)", count, a.list(first)), msg.F("send the last chunk only when all the others are answered 206"))
 		}
 	}
 	size := int64(len(data))
 	old, dup := up.parts[idx]
 	if up.bytes-int64(len(old))+size > lim.MaxArchiveBytes {
 		a.dropUpload(o)
-		return nil, http.StatusBadRequest, br("EPGU-2.1.3", "file", fmt.Sprintf("an archive of at most %d bytes (the simulator's cap)", lim.MaxArchiveBytes),
-			"more", "send a smaller archive")
+		return nil, http.StatusBadRequest, br("EPGU-2.1.3", "file", msg.F("an archive of at most %d bytes (the simulator's cap)", lim.MaxArchiveBytes),
+			msg.F("more"), msg.F("send a smaller archive"))
 	}
 	if dup { // a resent chunk replaces the first copy
 		up.bytes -= int64(len(old))

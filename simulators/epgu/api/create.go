@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 )
 
@@ -21,8 +22,8 @@ func (a *API) createOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T5", "Content-Type", "application/json",
-			quoteOrNone(r.Header.Get("Content-Type")), "send the metadata as application/json"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T5", "Content-Type", msg.Raw("application/json"),
+			quoteOrNone(r.Header.Get("Content-Type")), msg.F("send the metadata as application/json")))
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, fieldLimit))
@@ -61,7 +62,7 @@ func (a *API) push(w http.ResponseWriter, r *http.Request) {
 		held = int64(len(f.file))
 	}
 	if err != nil {
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T13", "Content-Type", "a multipart/form-data body", err.Error(), "send meta and file as multipart/form-data"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T13", "Content-Type", msg.F("a multipart/form-data body"), msg.Of(err), msg.F("send meta and file as multipart/form-data")))
 		return
 	}
 	rec := exchangeOf(r)
@@ -69,20 +70,20 @@ func (a *API) push(w http.ResponseWriter, r *http.Request) {
 	metaRaw, hasMeta := f.fields["meta"]
 	switch {
 	case !hasMeta:
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T14", "meta", "the part meta", "no part meta", "send the order metadata in the part meta"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T14", "meta", msg.F("the part meta"), msg.F("no part meta"), msg.F("send the order metadata in the part meta")))
 		return
 	case !jsonPart(f.metaType):
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T14", "meta", "the part meta as application/json", "Content-Type "+f.metaType, "send meta as application/json"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T14", "meta", msg.F("the part meta as application/json"), msg.F("Content-Type %s", f.metaType), msg.F("send meta as application/json")))
 		return
 	case !f.hasFile:
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T14", "file", "the part file with the zip archive", "no part file", "send the archive in the part file"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T14", "file", msg.F("the part file with the zip archive"), msg.F("no part file"), msg.F("send the archive in the part file")))
 		return
 	case f.tooLarge:
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-2.1.4", "file", "an archive of at most "+itoa(a.limits.MaxPushBytes)+" bytes",
-			"more than "+itoa(a.limits.MaxPushBytes)+" bytes", "send a larger archive by /order and /push/chunked"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-2.1.4", "file", msg.F("an archive of at most %d bytes", a.limits.MaxPushBytes),
+			msg.F("more than %d bytes", a.limits.MaxPushBytes), msg.F("send a larger archive by /order and /push/chunked")))
 		return
 	case len(f.file) == 0:
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T14", "file", "the zip archive", "an empty part file", "send the archive"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T14", "file", msg.F("the zip archive"), msg.F("an empty part file"), msg.F("send the archive")))
 		return
 	}
 	m, b := parseMeta([]byte(metaRaw), "EPGU-T14")
@@ -122,11 +123,12 @@ func presentOf(fields map[string]string, names ...string) []string {
 	return out
 }
 
-func quoteOrNone(s string) string {
+// quoteOrNone is a value the client sent, quoted, or "none".
+func quoteOrNone(s string) msg.Text {
 	if s == "" {
-		return "none"
+		return msg.F("none")
 	}
-	return `"` + s + `"`
+	return msg.Raw(`"` + s + `"`)
 }
 
 // newOrder registers an order with its draft status. reserved orders wait for a chunked push.

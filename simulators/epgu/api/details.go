@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
@@ -12,7 +13,7 @@ import (
 func pathOrderID(w http.ResponseWriter, r *http.Request) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue("orderId"), 10, 64)
 	if err != nil || id <= 0 {
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T25", "orderId", "an order number", quoteOrNone(r.PathValue("orderId")), "put the orderId from /order or /push in the path"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T25", "orderId", msg.F("an order number"), quoteOrNone(r.PathValue("orderId")), msg.F("put the orderId from /order or /push in the path")))
 		return 0, false
 	}
 	return id, true
@@ -30,10 +31,10 @@ func (a *API) ownedOrder(w http.ResponseWriter, r *http.Request, tok AccessToken
 		fail(w, r, notFound, CodeNotFound, "Заявление "+itoa(id)+" не найдено", nil)
 		return nil, false
 	case o.owner != ownerOf(tok):
-		refuse(w, r, http.StatusForbidden, CodeOrderAccess, &rule.Breach{Rule: "EPGU-A4", Field: "orderId",
-			Expected: "an order created with a token of the same system and user",
-			Observed: "order " + itoa(id) + " belongs to another system or user",
-			Fix:      "use the token of the order's applicant"})
+		refuse(w, r, http.StatusForbidden, CodeOrderAccess, &rule.Breach{Rule: "EPGU-A4", Field: msg.Raw("orderId"),
+			Expected: msg.F("an order created with a token of the same system and user"),
+			Observed: msg.F("order %d belongs to another system or user", id),
+			Fix:      msg.F("use the token of the order's applicant")})
 		return nil, false
 	}
 	return o, true
@@ -92,10 +93,10 @@ func (a *API) cancel(w http.ResponseWriter, r *http.Request) {
 	now := a.clock.Now()
 	cur := o.currentAt(now)
 	if !cur.step.CancelAllowed {
-		refuse(w, r, http.StatusMethodNotAllowed, CodeCancelNotAllowed, &rule.Breach{Rule: "EPGU-2.2", Field: "cancelAllowed",
-			Expected: "cancel only while currentStatusHistory.cancelAllowed is true",
-			Observed: "status " + strconv.Itoa(cur.step.Status) + " «" + cur.step.title() + "» with cancelAllowed false",
-			Fix:      "read the order details and cancel only when cancelAllowed is true"})
+		refuse(w, r, http.StatusMethodNotAllowed, CodeCancelNotAllowed, &rule.Breach{Rule: "EPGU-2.2", Field: msg.Raw("cancelAllowed"),
+			Expected: msg.F("cancel only while currentStatusHistory.cancelAllowed is true"),
+			Observed: msg.F("status %d «%s» with cancelAllowed false", cur.step.Status, cur.step.title()),
+			Fix:      msg.F("read the order details and cancel only when cancelAllowed is true")})
 		return
 	}
 	step := o.script.Cancelled

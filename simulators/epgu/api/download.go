@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -34,8 +35,8 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) {
 	objectType := r.PathValue("objectType")
 	switch {
 	case err != nil:
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br(ruleOf(v113), "objectId", "the order's currentStatusHistoryId, a number",
-			quoteOrNone(r.PathValue("objectId")), "read the order details and send currentStatusHistoryId"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br(ruleOf(v113), "objectId", msg.F("the order's currentStatusHistoryId, a number"),
+			quoteOrNone(r.PathValue("objectId")), msg.F("read the order details and send currentStatusHistoryId")))
 		return
 	case objectType == strconv.Itoa(ObjectTypeRequest):
 		exchangeOf(r).Note = "objectType 2: the simulator keeps the request's file names, not their bytes"
@@ -43,16 +44,16 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) {
 			"the files of the request (objectType 2) are listed in orderAttachmentFiles but cannot be downloaded from it", nil)
 		return
 	case objectType != strconv.Itoa(ObjectTypeResult):
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br(ruleOf(v113), "objectType", "3, the result file (the last segment of its link)",
-			quoteOrNone(objectType), "take objectType from the end of the link terrabyte://…/{mnemonic}/{objectType}"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br(ruleOf(v113), "objectType", msg.F("3, the result file (the last segment of its link)"),
+			quoteOrNone(objectType), msg.F("take objectType from the end of the link terrabyte://…/{mnemonic}/{objectType}")))
 		return
 	case mnemonic == "":
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br(ruleOf(v113), "mnemonic", "the parameter mnemonic", "none",
-			"take mnemonic from the link terrabyte://…/{mnemonic}/{objectType}"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br(ruleOf(v113), "mnemonic", msg.F("the parameter mnemonic"), msg.F("none"),
+			msg.F("take mnemonic from the link terrabyte://…/{mnemonic}/{objectType}")))
 		return
 	case v113 && service == "":
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-1.13", "eserviceCode", "the parameter eserviceCode (the order's serviceCode)", "none",
-			"send eserviceCode with the order's serviceCode"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-1.13", "eserviceCode", msg.F("the parameter eserviceCode (the order's serviceCode)"), msg.F("none"),
+			msg.F("send eserviceCode with the order's serviceCode")))
 		return
 	}
 	a.mu.Lock()
@@ -69,9 +70,9 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) {
 	res := o.result
 	switch {
 	case mnemonic != res.name:
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br(ruleOf(v113), "mnemonic", quoteOrNone(res.name), quoteOrNone(mnemonic), "take the mnemonic from the link"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br(ruleOf(v113), "mnemonic", quoteOrNone(res.name), quoteOrNone(mnemonic), msg.F("take the mnemonic from the link")))
 	case v113 && service != o.meta.ServiceCode:
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-1.13", "eserviceCode", quoteOrNone(o.meta.ServiceCode), quoteOrNone(service), "send the order's serviceCode (eserviceId)"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-1.13", "eserviceCode", quoteOrNone(o.meta.ServiceCode), quoteOrNone(service), msg.F("send the order's serviceCode (eserviceId)")))
 	default:
 		w.Header().Set("Content-Type", res.mimeType)
 		w.Header().Set("Content-Disposition", `attachment; filename="`+res.name+`"`)
@@ -85,18 +86,18 @@ func (a *API) download(w http.ResponseWriter, r *http.Request) {
 // send instead. The caller's own order, named by its orderId, gets the exact number; anyone else's
 // gets nothing of it. Called with a.mu held.
 func (a *API) noResult(v113 bool, objectID int64, tok AccessToken, now time.Time) *rule.Breach {
-	b := br(ruleOf(v113), "objectId", "the order's currentStatusHistoryId once orderResponseFiles lists the result (Table 33)",
-		"objectId "+itoa(objectID)+" is no status with a result",
-		"read the order details and send currentStatusHistoryId as objectId once orderResponseFiles lists the result")
+	b := br(ruleOf(v113), "objectId", msg.F("the order's currentStatusHistoryId once orderResponseFiles lists the result (Table 33)"),
+		msg.F("objectId %d is no status with a result", objectID),
+		msg.F("read the order details and send currentStatusHistoryId as objectId once orderResponseFiles lists the result"))
 	o := a.orders[objectID]
 	if o == nil || o.owner != ownerOf(tok) {
 		return b
 	}
-	b.Observed = "objectId " + itoa(objectID) + " is the orderId (the number inside the link terrabyte://00/{orderId}/{mnemonic}/{objectType}), not a currentStatusHistoryId"
+	b.Observed = msg.F("objectId %d is the orderId (the number inside the link terrabyte://00/{orderId}/{mnemonic}/{objectType}), not a currentStatusHistoryId", objectID)
 	if visible := o.statusesAt(now); o.result != nil && visibleID(visible, o.result.statusID) {
-		b.Fix = "send objectId " + itoa(visible[len(visible)-1].id) + ", the order's currentStatusHistoryId"
+		b.Fix = msg.F("send objectId %d, the order's currentStatusHistoryId", visible[len(visible)-1].id)
 	} else {
-		b.Fix = "order " + itoa(objectID) + " has no result yet: when orderResponseFiles lists one, send the order's currentStatusHistoryId as objectId"
+		b.Fix = msg.F("order %d has no result yet: when orderResponseFiles lists one, send the order's currentStatusHistoryId as objectId", objectID)
 	}
 	return b
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
@@ -39,8 +40,8 @@ func paging(r *http.Request, table string) (num, size int, b *rule.Breach) {
 	num, err1 := strconv.Atoi(q.Get("pageNum"))
 	size, err2 := strconv.Atoi(q.Get("pageSize"))
 	if err1 != nil || err2 != nil || num < 0 || size < 1 || size > MaxPageSize {
-		return 0, 0, br(table, "pageNum", "pageNum ≥ 0 and pageSize 1.."+strconv.Itoa(MaxPageSize),
-			"pageNum="+quoteOrNone(q.Get("pageNum"))+" pageSize="+quoteOrNone(q.Get("pageSize")), "send both paging parameters")
+		return 0, 0, br(table, "pageNum", msg.F("pageNum ≥ 0 and pageSize 1..%d", MaxPageSize),
+			msg.F("pageNum=%s pageSize=%s", quoteOrNone(q.Get("pageNum")), quoteOrNone(q.Get("pageSize"))), msg.F("send both paging parameters"))
 	}
 	return num, size, nil
 }
@@ -81,7 +82,7 @@ func (a *API) updatedAfter(w http.ResponseWriter, r *http.Request) {
 	raw := r.URL.Query().Get("updatedAfter")
 	after, err := time.ParseInLocation(stamp, raw, moscow)
 	if err != nil {
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-2.3.2", "updatedAfter", "YYYY-MM-DD'T'HH:mm:ss.SSS", quoteOrNone(raw), "send the time as 2022-12-10T12:31:42.000"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-2.3.2", "updatedAfter", msg.Raw("YYYY-MM-DD'T'HH:mm:ss.SSS"), quoteOrNone(raw), msg.F("send the time as 2022-12-10T12:31:42.000")))
 		return
 	}
 	all, at := a.changedAfter(tok.ClientID, after)
@@ -120,14 +121,14 @@ func (a *API) ordersStatus(w http.ResponseWriter, r *http.Request) {
 		for _, s := range strings.Split(v, ",") {
 			id, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 			if err != nil {
-				refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T19", "orderIds", "order numbers separated by commas", quoteOrNone(v), "send orderIds=1,2,3"))
+				refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T19", "orderIds", msg.F("order numbers separated by commas"), quoteOrNone(v), msg.F("send orderIds=1,2,3")))
 				return
 			}
 			ids = append(ids, id)
 		}
 	}
 	if len(ids) == 0 {
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T19", "orderIds", "at least one order number", "none", "send orderIds=1,2,3"))
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, br("EPGU-T19", "orderIds", msg.F("at least one order number"), msg.F("none"), msg.F("send orderIds=1,2,3")))
 		return
 	}
 	all := a.statusesOf(tok.ClientID, ids)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -30,7 +31,7 @@ func TestChunkCountBound(t *testing.T) {
 	if msg := m["message"].(string); !strings.Contains(msg, fmt.Sprint(bound)) {
 		t.Errorf("the refusal does not name the bound %d: %s", bound, msg)
 	}
-	if rec := e.lastRequest(); rec.Breach == nil || rec.Breach.Field != "chunks" || rec.Breach.Rule != "EPGU-2.1.3" {
+	if rec := e.lastRequest(); rec.Breach == nil || rec.Breach.Field.String() != "chunks" || rec.Breach.Rule != "EPGU-2.1.3" {
 		t.Errorf("log entry %+v", rec)
 	}
 
@@ -121,11 +122,11 @@ func TestLogTruncation(t *testing.T) {
 	if len(rec.Path) > logFieldLimit || !strings.HasPrefix(rec.Path, "/api/gusmev/order/getOrdersStatus?") || !strings.Contains(rec.Path, "bytes") {
 		t.Errorf("path of %d bytes in the log: %.100s…", len(rec.Path), rec.Path)
 	}
-	if rec.Breach == nil || len(rec.Breach.Observed) > logFieldLimit || !strings.Contains(rec.Breach.Observed, "bytes") {
-		t.Fatalf("breach observed of %d bytes in the log", len(rec.Breach.Observed))
+	if rec.Breach == nil || len(rec.Breach.Observed.String()) > logFieldLimit || !strings.Contains(rec.Breach.Observed.String(), "bytes") {
+		t.Fatalf("breach observed of %d bytes in the log", len(rec.Breach.Observed.String()))
 	}
 	e.do("GET", "/api/gusmev/"+long, "alice", "", nil)
-	if rec := e.lastRequest(); len(rec.Path) > logFieldLimit || (rec.Breach != nil && len(rec.Breach.Observed) > logFieldLimit) {
+	if rec := e.lastRequest(); len(rec.Path) > logFieldLimit || (rec.Breach != nil && len(rec.Breach.Observed.String()) > logFieldLimit) {
 		t.Errorf("unknown route: path %d bytes, breach %+v", len(rec.Path), rec.Breach)
 	}
 }
@@ -186,7 +187,7 @@ func TestOrdersCap(t *testing.T) {
 	e.check["10000000109"] = struct {
 		status string
 		breach *rule.Breach
-	}{"REQ_NOT_FOUND", &rule.Breach{Rule: "EPGU-2.1.3", Expected: "req.xml", Observed: "none"}}
+	}{"REQ_NOT_FOUND", &rule.Breach{Rule: "EPGU-2.1.3", Expected: msg.Raw("req.xml"), Observed: msg.Raw("none")}}
 	sfr := `{"region":"45","serviceCode":"10000000109","targetCode":"-10000000109"}`
 	ids := func() []int64 {
 		var out []int64
@@ -224,7 +225,7 @@ func TestAppendix4Codes(t *testing.T) {
 	e := newEnv(t, nil, WithLimits(smallChunks()))
 	id := e.createOrder("alice", fsspMeta)
 	e.chunk("bob", id, 0, 2, make([]byte, 150)).errorCode(t, http.StatusForbidden, CodeOrderAccess)
-	if rec := e.lastRequest(); rec.Breach == nil || rec.Breach.Rule != "EPGU-A4" || rec.Breach.Field != "orderId" {
+	if rec := e.lastRequest(); rec.Breach == nil || rec.Breach.Rule != "EPGU-A4" || rec.Breach.Field.String() != "orderId" {
 		t.Errorf("chunked order_access without its breach: %+v", rec)
 	}
 
@@ -241,7 +242,7 @@ func TestAppendix4Codes(t *testing.T) {
 
 	// 1.13 without eserviceCode: the breach names eserviceCode.
 	e.do("GET", fmt.Sprintf("/api/gusmev/files/download/%d/3?mnemonic=%s", objectID, mnemonic), "alice", "", nil).errorCode(t, http.StatusBadRequest, CodeBadRequest)
-	if rec := e.lastRequest(); rec.Breach == nil || rec.Breach.Field != "eserviceCode" || rec.Breach.Rule != "EPGU-1.13" {
+	if rec := e.lastRequest(); rec.Breach == nil || rec.Breach.Field.String() != "eserviceCode" || rec.Breach.Rule != "EPGU-1.13" {
 		t.Errorf("breach %+v", rec.Breach)
 	}
 
@@ -333,21 +334,21 @@ func TestSnapshotsAreCopies(t *testing.T) {
 	e.check["10000000109"] = struct {
 		status string
 		breach *rule.Breach
-	}{"REQ_NOT_FOUND", &rule.Breach{Rule: "EPGU-2.1.3", Observed: "none"}}
+	}{"REQ_NOT_FOUND", &rule.Breach{Rule: "EPGU-2.1.3", Observed: msg.Raw("none")}}
 	id := orderIDOf(t, e.push("alice", metaPart(`{"region":"45","serviceCode":"10000000109","targetCode":"-10000000109"}`), filePart(makeZip(t, 0, "x.xml"))))
 	e.clk.Advance(time.Minute)
 	e.do("POST", "/api/gusmev/order", "nobody", "", nil)
 
 	s, _ := e.api.Order(id)
-	s.Breach.Observed = "changed"
+	s.Breach.Observed = msg.Raw("changed")
 	all := e.api.Orders()
-	all[0].Breach.Observed = "changed"
-	if s, _ := e.api.Order(id); s.Breach.Observed != "none" {
+	all[0].Breach.Observed = msg.Raw("changed")
+	if s, _ := e.api.Order(id); s.Breach.Observed.String() != "none" {
 		t.Errorf("the order's breach was changed through a snapshot: %q", s.Breach.Observed)
 	}
 	rs := e.api.Requests()
-	rs[len(rs)-1].Breach.Observed = "changed"
-	if rec := e.lastRequest(); rec.Breach.Observed == "changed" {
+	rs[len(rs)-1].Breach.Observed = msg.Raw("changed")
+	if rec := e.lastRequest(); rec.Breach.Observed.String() == "changed" {
 		t.Error("the log's breach was changed through Requests")
 	}
 

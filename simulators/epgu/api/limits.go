@@ -1,9 +1,10 @@
 package api
 
 import (
-	"fmt"
 	"sync"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Limits are the figures the API enforces. SpecLimits gives the specification's; the harness may
@@ -72,7 +73,7 @@ type rateLimiter struct {
 }
 
 // admit counts a request of a system, or says which limit it would cross and when to retry.
-func (l *rateLimiter) admit(system string, now time.Time, lim Limits) (retry time.Duration, crossed string) {
+func (l *rateLimiter) admit(system string, now time.Time, lim Limits) (retry time.Duration, crossed msg.Text) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.meters == nil {
@@ -87,11 +88,11 @@ func (l *rateLimiter) admit(system string, now time.Time, lim Limits) (retry tim
 		w     *window
 		span  time.Duration
 		limit int
-		name  string
+		name  func(int) msg.Text
 	}{
-		{&m.minute, time.Minute, lim.RequestsPerMinute, "в минуту"},
-		{&m.hour, time.Hour, lim.RequestsPerHour, "в час"},
-		{&m.day, 24 * time.Hour, lim.RequestsPerDay, "в день"},
+		{&m.minute, time.Minute, lim.RequestsPerMinute, perMinute},
+		{&m.hour, time.Hour, lim.RequestsPerHour, perHour},
+		{&m.day, 24 * time.Hour, lim.RequestsPerDay, perDay},
 	}
 	for _, c := range checks {
 		if c.w.start.IsZero() || !now.Before(c.w.start.Add(c.span)) {
@@ -100,11 +101,16 @@ func (l *rateLimiter) admit(system string, now time.Time, lim Limits) (retry tim
 	}
 	for _, c := range checks {
 		if c.limit > 0 && c.w.n >= c.limit {
-			return c.w.start.Add(c.span).Sub(now), fmt.Sprintf("%d запросов %s", c.limit, c.name)
+			return c.w.start.Add(c.span).Sub(now), c.name(c.limit)
 		}
 	}
 	for _, c := range checks {
 		c.w.n++
 	}
-	return 0, ""
+	return 0, msg.Text{}
 }
+
+// The limits as Appendix 3 words them, which the English texts quote as they are.
+func perMinute(n int) msg.Text { return msg.F("%d запросов в минуту", n) }
+func perHour(n int) msg.Text   { return msg.F("%d запросов в час", n) }
+func perDay(n int) msg.Text    { return msg.F("%d запросов в день", n) }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -18,7 +19,7 @@ var okato = regexp.MustCompile(`^[0-9]{2,11}$`)
 func parseMeta(body []byte, id string) (Meta, *rule.Breach) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
-		return Meta{}, br(id, "meta", `a JSON object {"region","serviceCode","targetCode"}`, "not a JSON object: "+err.Error(), "send the metadata as JSON")
+		return Meta{}, br(id, "meta", msg.F(`a JSON object {"region","serviceCode","targetCode"}`), msg.F("not a JSON object: %v", err), msg.F("send the metadata as JSON"))
 	}
 	var m Meta
 	for _, f := range []struct {
@@ -27,27 +28,27 @@ func parseMeta(body []byte, id string) (Meta, *rule.Breach) {
 	}{{"region", &m.Region}, {"serviceCode", &m.ServiceCode}, {"targetCode", &m.TargetCode}} {
 		v, ok := raw[f.name]
 		if !ok {
-			observed := "no field " + f.name
+			observed := msg.F("no field %s", f.name)
 			for k := range raw {
 				if strings.EqualFold(k, f.name) {
-					observed = "field " + k + " (names are case-sensitive)"
+					observed = msg.F("field %s (names are case-sensitive)", k)
 				}
 			}
-			return Meta{}, br(id, f.name, "the string field "+f.name, observed, "send region, serviceCode and targetCode as the samples write them")
+			return Meta{}, br(id, f.name, msg.F("the string field %s", f.name), observed, msg.F("send region, serviceCode and targetCode as the samples write them"))
 		}
 		if err := json.Unmarshal(v, f.dst); err != nil || *f.dst == "" {
-			return Meta{}, br(id, f.name, "a non-empty string", string(v), "send "+f.name+" as a JSON string")
+			return Meta{}, br(id, f.name, msg.F("a non-empty string"), msg.Raw(string(v)), msg.F("send %s as a JSON string", f.name))
 		}
 	}
 	if !okato.MatchString(m.Region) {
-		return Meta{}, br(id, "region", "an OKATO code of 2 to 11 digits", fmt.Sprintf("%q", m.Region), "send the user's OKATO code, or the region's")
+		return Meta{}, br(id, "region", msg.F("an OKATO code of 2 to 11 digits"), msg.Raw(fmt.Sprintf("%q", m.Region)), msg.F("send the user's OKATO code, or the region's"))
 	}
 	return m, nil
 }
 
 // br is a rule.Breach written on one line.
-func br(id, field, expected, observed, fix string) *rule.Breach {
-	return &rule.Breach{Rule: id, Field: field, Expected: expected, Observed: observed, Fix: fix}
+func br(id, field string, expected, observed, fix msg.Text) *rule.Breach {
+	return &rule.Breach{Rule: id, Field: msg.Raw(field), Expected: expected, Observed: observed, Fix: fix}
 }
 
 // serviceFor checks that the caller may order the service of meta: a known service (400
@@ -57,17 +58,17 @@ func (a *API) serviceFor(w http.ResponseWriter, r *http.Request, tok AccessToken
 	s, ok := a.services[m.ServiceCode]
 	switch {
 	case !ok:
-		refuse(w, r, http.StatusBadRequest, CodeServiceNotFound, &rule.Breach{Rule: "EPGU-A4", Field: "serviceCode",
-			Expected: "the code of a service offered through the API", Observed: m.ServiceCode, Fix: "take serviceCode from the service's specification"})
+		refuse(w, r, http.StatusBadRequest, CodeServiceNotFound, &rule.Breach{Rule: "EPGU-A4", Field: msg.Raw("serviceCode"),
+			Expected: msg.F("the code of a service offered through the API"), Observed: msg.Raw(m.ServiceCode), Fix: msg.F("take serviceCode from the service's specification")})
 	case m.TargetCode != s.TargetCode:
-		refuse(w, r, http.StatusBadRequest, CodeBadRequest, &rule.Breach{Rule: "EPGU-T6", Field: "targetCode",
-			Expected: s.TargetCode + " for service " + s.Code, Observed: m.TargetCode, Fix: "take targetCode from the service's specification"})
+		refuse(w, r, http.StatusBadRequest, CodeBadRequest, &rule.Breach{Rule: "EPGU-T6", Field: msg.Raw("targetCode"),
+			Expected: msg.F("%s for service %s", s.TargetCode, s.Code), Observed: msg.Raw(m.TargetCode), Fix: msg.F("take targetCode from the service's specification")})
 	case !s.grants(tok.ClientID):
-		refuse(w, r, http.StatusForbidden, CodeAccessDeniedService, &rule.Breach{Rule: "EPGU-A4", Field: "serviceCode",
-			Expected: "a service the system is granted", Observed: "system " + tok.ClientID + " is not granted " + s.Code, Fix: "apply for access to the service"})
+		refuse(w, r, http.StatusForbidden, CodeAccessDeniedService, &rule.Breach{Rule: "EPGU-A4", Field: msg.Raw("serviceCode"),
+			Expected: msg.F("a service the system is granted"), Observed: msg.F("system %s is not granted %s", tok.ClientID, s.Code), Fix: msg.F("apply for access to the service")})
 	case !s.accepts(ownerOf(tok).personType()):
-		refuse(w, r, http.StatusForbidden, CodeAccessDeniedUser, &rule.Breach{Rule: "EPGU-A4", Field: "serviceCode",
-			Expected: "an applicant of type " + strings.Join(s.PersonTypes, "/"), Observed: ownerOf(tok).personType(), Fix: "get the token for an applicant the service accepts"})
+		refuse(w, r, http.StatusForbidden, CodeAccessDeniedUser, &rule.Breach{Rule: "EPGU-A4", Field: msg.Raw("serviceCode"),
+			Expected: msg.F("an applicant of type %s", strings.Join(s.PersonTypes, "/")), Observed: msg.Raw(ownerOf(tok).personType()), Fix: msg.F("get the token for an applicant the service accepts")})
 	default:
 		return s, true
 	}

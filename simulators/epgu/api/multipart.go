@@ -2,10 +2,11 @@ package api
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // form is a push's multipart body (EPGU-T10, EPGU-T14).
@@ -27,7 +28,7 @@ var formFields = map[string]bool{"meta": true, "orderId": true, "chunk": true, "
 func readForm(w http.ResponseWriter, r *http.Request, fileLimit int64) (*form, error) {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		return nil, fmt.Errorf("Content-Type %q is not multipart/form-data", r.Header.Get("Content-Type"))
+		return nil, msg.Errorf("Content-Type %q is not multipart/form-data", r.Header.Get("Content-Type"))
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, fileLimit+1<<20)
 	mr, err := r.MultipartReader()
@@ -44,18 +45,18 @@ func readForm(w http.ResponseWriter, r *http.Request, fileLimit int64) (*form, e
 			if f.tooLarge {
 				return f, nil // the body limit cut an oversized file: the caller answers the size rule
 			}
-			return nil, fmt.Errorf("multipart body: %w", err)
+			return nil, msg.Errorf("multipart body: %w", err)
 		}
 		name := p.FormName()
 		switch {
 		case name == "file":
 			if f.hasFile {
-				return nil, errors.New("the part file is sent twice")
+				return nil, msg.Errorf("the part file is sent twice")
 			}
 			f.hasFile, f.fileName = true, p.FileName()
 			f.file, err = io.ReadAll(io.LimitReader(p, fileLimit+1))
 			if err != nil {
-				return nil, fmt.Errorf("part file: %w", err)
+				return nil, msg.Errorf("part file: %w", err)
 			}
 			if int64(len(f.file)) > fileLimit {
 				f.file, f.tooLarge = f.file[:fileLimit], true
@@ -63,11 +64,11 @@ func readForm(w http.ResponseWriter, r *http.Request, fileLimit int64) (*form, e
 			}
 		case formFields[name]:
 			if _, dup := f.fields[name]; dup {
-				return nil, fmt.Errorf("the part %s is sent twice", name)
+				return nil, msg.Errorf("the part %s is sent twice", name)
 			}
 			b, err := io.ReadAll(io.LimitReader(p, fieldLimit))
 			if err != nil {
-				return nil, fmt.Errorf("part %s: %w", name, err)
+				return nil, msg.Errorf("part %s: %w", name, err)
 			}
 			f.fields[name] = string(b)
 			if name == "meta" {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -105,7 +106,7 @@ func TestProcessingFailures(t *testing.T) {
 	e.check["10000000109"] = struct {
 		status string
 		breach *rule.Breach
-	}{"REQ_NOT_FOUND", &rule.Breach{Rule: "EPGU-2.1.3", Expected: "req.xml", Observed: "no such file"}}
+	}{"REQ_NOT_FOUND", &rule.Breach{Rule: "EPGU-2.1.3", Expected: msg.Raw("req.xml"), Observed: msg.Raw("no such file")}}
 	sfr := `{"region":"45","serviceCode":"10000000109","targetCode":"-10000000109"}`
 
 	cases := []struct {

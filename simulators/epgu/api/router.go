@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -51,13 +52,13 @@ func (rt *router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case best == nil:
-		refuse(w, r, http.StatusNotFound, CodeNotFound, &rule.Breach{Rule: "EPGU-T3", Field: "path",
-			Expected: "a method of Table 3 (/api/gusmev/…, /api/nsi/v1/dictionary/{code}, the file download)",
-			Observed: r.Method + " " + r.URL.Path, Fix: "check the path against Table 3 of the specification"})
+		refuse(w, r, http.StatusNotFound, CodeNotFound, &rule.Breach{Rule: "EPGU-T3", Field: msg.Raw("path"),
+			Expected: msg.F("a method of Table 3 (/api/gusmev/…, /api/nsi/v1/dictionary/{code}, the file download)"),
+			Observed: msg.Raw(r.Method + " " + r.URL.Path), Fix: msg.F("check the path against Table 3 of the specification")})
 	case best.method != r.Method:
 		w.Header().Set("Allow", best.method)
-		refuse(w, r, http.StatusMethodNotAllowed, CodeBadRequest, &rule.Breach{Rule: "EPGU-T3", Field: "method",
-			Expected: best.method + " for this path", Observed: r.Method + " " + r.URL.Path, Fix: "send the request with " + best.method})
+		refuse(w, r, http.StatusMethodNotAllowed, CodeBadRequest, &rule.Breach{Rule: "EPGU-T3", Field: msg.Raw("method"),
+			Expected: msg.F("%s for this path", best.method), Observed: msg.Raw(r.Method + " " + r.URL.Path), Fix: msg.F("send the request with %s", best.method)})
 	default:
 		for i, s := range best.segments {
 			if isWild(s) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -32,8 +33,8 @@ func (a *API) submit(o *order, archive []byte) {
 		outcome, b = ProcessingLimitationException, lb
 	} else if outcome == ProcessingDone && slices.Contains(o.service.NoPowers, o.owner.clientID) {
 		outcome, b = ProcessingCreateOrderForbidden, br("EPGU-1.13", "serviceCode",
-			"a system with powers and settings for service "+o.service.Code, "system "+o.owner.clientID+" has none",
-			"ask the service desk (#createorderforbidden) to set up the powers")
+			msg.F("a system with powers and settings for service %s", o.service.Code), msg.F("system %s has none", o.owner.clientID),
+			msg.F("ask the service desk (#createorderforbidden) to set up the powers"))
 	}
 	o.phase, o.submitted, o.files, o.outcome, o.breach = phaseSubmitted, now, files, outcome, b
 	// A checker that answers DONE rather than FILES_VERIFICATION_SUCCESS (or nothing) checked no
@@ -76,8 +77,8 @@ func (a *API) countOrder(o *order, now time.Time) *rule.Breach {
 	}
 	if len(kept) >= lim.OrdersPerUser {
 		a.submissions[key] = kept
-		return br("EPGU-A3", "serviceCode", fmt.Sprintf("at most %d orders of service %s per user in %s", lim.OrdersPerUser, o.meta.ServiceCode, lim.OrdersWindow),
-			fmt.Sprintf("order %d is number %d", o.id, len(kept)+1), "wait for the window to pass before ordering again")
+		return br("EPGU-A3", "serviceCode", msg.F("at most %d orders of service %s per user in %s", lim.OrdersPerUser, o.meta.ServiceCode, lim.OrdersWindow),
+			msg.F("order %d is number %d", o.id, len(kept)+1), msg.F("wait for the window to pass before ordering again"))
 	}
 	a.submissions[key] = append(kept, now)
 	return nil

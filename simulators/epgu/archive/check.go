@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 )
@@ -33,11 +34,11 @@ func Check(zip []byte, s Service, v cms.Verifier) Result {
 
 	// Appendix 1: REQ_NOT_FOUND when the transport XML is absent, MPC_NOT_FOUND when the XML of
 	// business data the service's specification names is absent.
-	transport, b := find(entries, s.TransportFile, "transport file", ReqNotFound)
+	transport, b := find(entries, s.TransportFile, msg.F("transport file"), ReqNotFound)
 	if b != nil {
 		return fail(statusOf(b, ReqNotFound), b)
 	}
-	business, b := find(entries, s.BusinessFile, "business file (the service's XML of business data)", MPCNotFound)
+	business, b := find(entries, s.BusinessFile, msg.F("business file (the service's XML of business data)"), MPCNotFound)
 	if b != nil {
 		return fail(statusOf(b, MPCNotFound), b)
 	}
@@ -67,10 +68,10 @@ func Check(zip []byte, s Service, v cms.Verifier) Result {
 	v.RequireTimestamp = true
 	if s.SignConfig {
 		if config == nil {
-			return fail(FilesVerificationFailed, &rule.Breach{Rule: ruleSignConfig, Field: SignConfigFile,
-				Expected: "sign_config.xml listing the documents signed several times and their signature files",
-				Observed: "no sign_config.xml in the archive", Note: "status " + FilesVerificationFailed + " (" + ruleStatuses + ")",
-				Fix: "add sign_config.xml (spec v1.13, Appendix 5): a <signedDocument> per document, a <signData><signFileName> per signature"})
+			return fail(FilesVerificationFailed, &rule.Breach{Rule: ruleSignConfig, Field: msg.Raw(SignConfigFile),
+				Expected: msg.F("sign_config.xml listing the documents signed several times and their signature files"),
+				Observed: msg.F("no sign_config.xml in the archive"), Note: statusNote(FilesVerificationFailed),
+				Fix: msg.F("add sign_config.xml (spec v1.13, Appendix 5): a <signedDocument> per document, a <signData><signFileName> per signature")})
 		}
 		if b := config.verify(files, v); b != nil {
 			return fail(FilesVerificationFailed, b)
@@ -87,7 +88,7 @@ func Check(zip []byte, s Service, v cms.Verifier) Result {
 
 // find is the one entry whose name matches pattern; none is the status given, several an
 // INVALID_FILES_STRUCTURE (the portal could not tell which file is meant).
-func find(entries []entry, pattern, what, status string) (entry, *rule.Breach) {
+func find(entries []entry, pattern string, what msg.Text, status string) (entry, *rule.Breach) {
 	var found []entry
 	for _, e := range entries {
 		if ok, _ := path.Match(pattern, e.name); ok {
@@ -98,16 +99,16 @@ func find(entries []entry, pattern, what, status string) (entry, *rule.Breach) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return entry{}, &rule.Breach{Rule: ruleStatuses, Field: pattern, Expected: "the " + what + " " + quote(pattern),
-			Observed: "no such file among " + list(entries), Note: "status " + status,
-			Fix: "add the " + what + " named as the service's specification names it (" + quote(pattern) + ")"}
+		return entry{}, &rule.Breach{Rule: ruleStatuses, Field: msg.Raw(pattern), Expected: msg.F("the %s %s", what, quote(pattern)),
+			Observed: msg.F("no such file among %s", list(entries)), Note: msg.F("status %s", status),
+			Fix: msg.F("add the %s named as the service's specification names it (%s)", what, quote(pattern))}
 	}
 	var names []string
 	for _, e := range found {
 		names = append(names, e.name)
 	}
-	return entry{}, structure(pattern, "one "+what+" "+quote(pattern), fmt.Sprintf("%d: %s", len(found), strings.Join(names, ", ")),
-		"send one "+what+" per order")
+	return entry{}, structure(pattern, msg.F("one %s %s", what, quote(pattern)), msg.Raw(fmt.Sprintf("%d: %s", len(found), strings.Join(names, ", "))),
+		msg.F("send one %s per order", what))
 }
 
 // statusOf is the status a find breach stands for: the missing-file status, unless the breach is
@@ -145,16 +146,17 @@ func validate(e entry, x *schema.XSD) *rule.Breach {
 	case first.Found != "":
 		field += ": " + first.Found // libxml2 writes "*" for elements in a default namespace
 	}
-	expected := "a document valid against the service's schema"
+	expected := msg.F("a document valid against the service's schema")
 	if len(first.Expected) > 0 {
-		expected += " (expected here: " + strings.Join(first.Expected, ", ") + ")"
+		expected = msg.F("a document valid against the service's schema (expected here: %s)", strings.Join(first.Expected, ", "))
 	}
-	observed := strings.TrimSuffix(first.Message, ".")
+	// libxml2's message is quoted as it is.
+	observed := msg.Raw(strings.TrimSuffix(first.Message, "."))
 	if len(vs) > 1 {
-		observed += fmt.Sprintf(" (and %d more)", len(vs)-1)
+		observed = msg.F("%s (and %d more)", observed, len(vs)-1)
 	}
-	return &rule.Breach{Rule: ruleStatuses, Field: field, Line: first.Line, Expected: expected, Observed: observed,
-		Note: "status " + ValidationError, Fix: "make " + e.name + " valid against the service's XSD before packing it"}
+	return &rule.Breach{Rule: ruleStatuses, Field: msg.Raw(field), Line: first.Line, Expected: expected, Observed: observed,
+		Note: msg.F("status %s", ValidationError), Fix: msg.F("make %s valid against the service's XSD before packing it", e.name)}
 }
 
 // relevant drops libxml2's complaint that a namespace name is not a valid URI: real services use

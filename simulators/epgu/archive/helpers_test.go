@@ -140,7 +140,7 @@ func expect(t testing.TB, got archive.Result, status, rule string, words ...stri
 	if got.Breach.Rule != rule {
 		t.Errorf("breach cites %q, want %q: %v", got.Breach.Rule, rule, got.Breach)
 	}
-	if got.Breach.Fix == "" {
+	if got.Breach.Fix.String() == "" {
 		t.Errorf("breach says no fix: %v", got.Breach)
 	}
 	text := got.Breach.Error()

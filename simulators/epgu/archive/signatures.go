@@ -2,10 +2,10 @@ package archive
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -23,10 +23,10 @@ func verifyEach(entries []entry, files map[string][]byte, config *signConfig, v 
 		sigName := e.name + sigSuffix
 		sig, ok := files[sigName]
 		if !ok {
-			return &rule.Breach{Rule: ruleArchive, Field: sigName,
-				Expected: "a detached signature " + quote(sigName) + " of " + quote(e.name),
-				Observed: "no " + quote(sigName) + " in the archive", Note: "status " + FilesVerificationFailed + " (" + ruleStatuses + ")",
-				Fix: "sign " + e.name + " (detached CMS with a signature time-stamp) and add the signature as " + sigName}
+			return &rule.Breach{Rule: ruleArchive, Field: msg.Raw(sigName),
+				Expected: msg.F("a detached signature %s of %s", quote(sigName), quote(e.name)),
+				Observed: msg.F("no %s in the archive", quote(sigName)), Note: statusNote(FilesVerificationFailed),
+				Fix: msg.F("sign %s (detached CMS with a signature time-stamp) and add the signature as %s", e.name, sigName)}
 		}
 		if b := verifyOne(ruleArchive, sigName, e.name, sig, e.data, v); b != nil {
 			return b
@@ -46,28 +46,50 @@ func verifyOne(clause, sigName, docName string, sig, doc []byte, v cms.Verifier)
 	if errors.As(err, &ce) {
 		problem, detail = ce.Problem, ce.Detail
 	}
-	return &rule.Breach{Rule: clause, Field: sigName,
-		Expected: "a valid detached CMS signature of " + quote(docName) + " by a trusted certificate, with a signature time-stamp",
-		Observed: fmt.Sprintf("%s: %s", problem, detail), Note: "status " + FilesVerificationFailed + " (" + ruleStatuses + ")",
+	return &rule.Breach{Rule: clause, Field: msg.Raw(sigName),
+		Expected: msg.F("a valid detached CMS signature of %s by a trusted certificate, with a signature time-stamp", quote(docName)),
+		Observed: msg.F("%s: %s", problemText(problem), detail), Note: statusNote(FilesVerificationFailed),
 		Fix: fixFor(problem, docName)}
 }
 
-func fixFor(p cms.Problem, doc string) string {
+// problemText is cms's name of a problem, in the reader's language; the verifier's detail after
+// it is quoted as cms words it.
+func problemText(p cms.Problem) msg.Text {
 	switch p {
 	case cms.Malformed:
-		return "the .sig file must be the DER (or base64) of a detached CMS SignedData over " + doc
+		return msg.F("malformed")
 	case cms.NotSupported:
-		return "the simulator verifies RSA or ECDSA with SHA-256: sign with a test certificate of the simulated CA"
+		return msg.F("not supported")
 	case cms.BadSignature:
-		return "sign exactly the bytes of " + doc + " as packed into the archive, after its last change"
+		return msg.F("bad signature")
 	case cms.Untrusted:
-		return "sign with a certificate issued by the CA the portal trusts (the simulated NCA), valid now"
+		return msg.F("untrusted")
 	case cms.NoTimestamp:
-		return "ask the time-stamp service for a token over the signature value and add it (CAdES-T)"
+		return msg.F("no timestamp")
 	case cms.BadTimestamp:
-		return "take the time-stamp token from the trusted time-stamp service, over this signature's value"
+		return msg.F("bad timestamp")
+	case "error":
+		return msg.F("error")
 	}
-	return "sign " + doc + " again with a certificate of the simulated CA"
+	return msg.Raw(string(p))
+}
+
+func fixFor(p cms.Problem, doc string) msg.Text {
+	switch p {
+	case cms.Malformed:
+		return msg.F("the .sig file must be the DER (or base64) of a detached CMS SignedData over %s", doc)
+	case cms.NotSupported:
+		return msg.F("the simulator verifies RSA or ECDSA with SHA-256: sign with a test certificate of the simulated CA")
+	case cms.BadSignature:
+		return msg.F("sign exactly the bytes of %s as packed into the archive, after its last change", doc)
+	case cms.Untrusted:
+		return msg.F("sign with a certificate issued by the CA the portal trusts (the simulated NCA), valid now")
+	case cms.NoTimestamp:
+		return msg.F("ask the time-stamp service for a token over the signature value and add it (CAdES-T)")
+	case cms.BadTimestamp:
+		return msg.F("take the time-stamp token from the trusted time-stamp service, over this signature's value")
+	}
+	return msg.F("sign %s again with a certificate of the simulated CA", doc)
 }
 
 // signatureBytes is the DER of a .sig file. Crypto tools write detached signatures as DER or as

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -16,8 +17,8 @@ func buildArchive(files map[string][]byte) ([]byte, error) {
 	names := make([]string, 0, len(files))
 	for n := range files {
 		if n == "" || strings.ContainsAny(n, `/\`) {
-			return nil, &rule.Breach{Rule: "EPGU-2.1.3", Field: "archive", Expected: "a flat archive: file names without folders",
-				Observed: fmt.Sprintf("file name %q", n), Fix: "name the file without a folder"}
+			return nil, &rule.Breach{Rule: "EPGU-2.1.3", Field: msg.Raw("archive"), Expected: msg.F("a flat archive: file names without folders"),
+				Observed: msg.F("file name %q", n), Fix: msg.F("name the file without a folder")}
 		}
 		names = append(names, n)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -18,13 +19,13 @@ func (c *Client) Cancel(ctx context.Context, orderID int64) error {
 		return fmt.Errorf("cancel: %w", err)
 	}
 	if s.Order == nil || !s.Order.CurrentStatusHistory.CancelAllowed {
-		observed := "no order on the portal yet"
+		observed := msg.F("no order on the portal yet")
 		if s.Order != nil {
-			observed = fmt.Sprintf("status %d %q with cancelAllowed false", s.Order.CurrentStatusHistory.StatusID, s.Order.CurrentStatusHistory.Title)
+			observed = msg.F("status %d %q with cancelAllowed false", s.Order.CurrentStatusHistory.StatusID, s.Order.CurrentStatusHistory.Title)
 		}
-		return fmt.Errorf("cancel order %d: not sent: %w", orderID, &rule.Breach{Rule: "EPGU-2.2", Field: "cancelAllowed",
-			Expected: "true in the order's current status", Observed: observed,
-			Fix: "wait for a status that allows cancelling, or for the final status"})
+		return fmt.Errorf("cancel order %d: not sent: %w", orderID, &rule.Breach{Rule: "EPGU-2.2", Field: msg.Raw("cancelAllowed"),
+			Expected: msg.F("true in the order's current status"), Observed: observed,
+			Fix: msg.F("wait for a status that allows cancelling, or for the final status")})
 	}
 	path := "/api/gusmev/order/" + strconv.FormatInt(orderID, 10) + "/cancel"
 	if _, err := c.do(ctx, call{method: http.MethodPost, path: path}); err != nil {

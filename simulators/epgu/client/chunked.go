@@ -9,15 +9,16 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
 // checkChunkSize keeps every non-last chunk within 5 000 000..50 000 000 bytes (EPGU-2.1.3).
 func checkChunkSize(n int) error {
 	if n < MinChunkSize || n > MaxChunkSize {
-		return &rule.Breach{Rule: "EPGU-2.1.3", Field: "ChunkSize",
-			Expected: fmt.Sprintf("%d to %d bytes for every non-last chunk", MinChunkSize, MaxChunkSize),
-			Observed: fmt.Sprintf("%d bytes", n), Fix: "set Config.ChunkSize within the bounds"}
+		return &rule.Breach{Rule: "EPGU-2.1.3", Field: msg.Raw("ChunkSize"),
+			Expected: msg.F("%d to %d bytes for every non-last chunk", MinChunkSize, MaxChunkSize),
+			Observed: msg.F("%d bytes", n), Fix: msg.F("set Config.ChunkSize within the bounds")}
 	}
 	return nil
 }
@@ -71,10 +72,10 @@ func (c *Client) pushChunked(ctx context.Context, m meta, orderID int64, archive
 		default:
 			deadline = first.Add(c.cfg.ChunkWindow)
 			if now := c.cfg.Clock.Now(); !now.Before(deadline) {
-				return fmt.Errorf("chunk %d of %d: not sent: %w", i, n, &rule.Breach{Rule: "EPGU-2.1.3", Field: "chunk",
-					Expected: fmt.Sprintf("every chunk within %s of the first", c.cfg.ChunkWindow),
-					Observed: fmt.Sprintf("%s since the first", now.Sub(first)),
-					Fix:      "send the chunks faster, or the archive by /push when it is small enough"})
+				return fmt.Errorf("chunk %d of %d: not sent: %w", i, n, &rule.Breach{Rule: "EPGU-2.1.3", Field: msg.Raw("chunk"),
+					Expected: msg.F("every chunk within %s of the first", c.cfg.ChunkWindow),
+					Observed: msg.F("%s since the first", now.Sub(first)),
+					Fix:      msg.F("send the chunks faster, or the archive by /push when it is small enough")})
 			}
 		}
 		name := "archive.zip"

@@ -74,7 +74,7 @@ func TestAPIKeyTokenRefusals(t *testing.T) {
 			if ev.Grant != esia.GrantAPIKey || ev.Outcome == esia.Issued || ev.Breach == nil || ev.Breach.Rule != esia.RuleB12 || ev.Code != c.code {
 				t.Fatalf("event %+v (breach %+v), want a refusal under %s with code %q", ev, ev.Breach, esia.RuleB12, c.code)
 			}
-			for _, text := range []string{got.ErrorDescription, ev.Breach.Field, ev.Breach.Expected, ev.Breach.Observed, ev.Breach.Note, ev.Breach.Fix} {
+			for _, text := range []string{got.ErrorDescription, ev.Breach.Field.String(), ev.Breach.Expected.String(), ev.Breach.Observed.String(), ev.Breach.Note.String(), ev.Breach.Fix.String()} {
 				if strings.Contains(text, "client_secret") {
 					t.Errorf("%q speaks of client_secret; Б.12's parameter is signature", text)
 				}

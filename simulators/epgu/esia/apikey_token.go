@@ -2,6 +2,8 @@ package esia
 
 import (
 	"net/http"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // apiKeyTokenResponse is Б.12's answer: the token under accessTkn, as every client seen reads it
@@ -34,8 +36,8 @@ func (e *ESIA) serveAPIKeyToken(w http.ResponseWriter, req *http.Request) {
 	}
 	rec, ok := e.lookupAPIKey(key)
 	if !ok {
-		r := refuse(apiKeyUnknown, RuleB12, "apiKey", "an API key created on the technological portal", key,
-			"use the key from the file the portal gave (its UUID), not a placeholder; create a new one if it was deleted")
+		r := refuse(apiKeyUnknown, RuleB12, "apiKey", msg.F("an API key created on the technological portal"), msg.Raw(key),
+			msg.F("use the key from the file the portal gave (its UUID), not a placeholder; create a new one if it was deleted"))
 		r.status = http.StatusNotFound
 		fail(r)
 		return

@@ -1,11 +1,12 @@
 package esia
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // codeGrant is an authorisation code waiting for its exchange.
@@ -58,9 +59,9 @@ func (e *ESIA) serveAuthorize(w http.ResponseWriter, req *http.Request) {
 	denied := e.consentDenied
 	e.mu.Unlock()
 	if denied {
-		r := refuse(ESIA007004, RuleOAuth, "scope", "the user's consent to "+p.v.Get("scope"),
-			"the simulated user refused", "nothing to fix in the request: handle the refusal and let the user try again")
-		r.breach.Note = "the refusal was scripted (SetConsent(false)); the system is judged on handling it"
+		r := refuse(ESIA007004, RuleOAuth, "scope", msg.F("the user's consent to %s", p.v.Get("scope")),
+			msg.F("the simulated user refused"), msg.F("nothing to fix in the request: handle the refusal and let the user try again"))
+		r.breach.Note = msg.F("the refusal was scripted (SetConsent(false)); the system is judged on handling it")
 		back(r)
 		return
 	}
@@ -76,10 +77,10 @@ func (e *ESIA) checkAuthorize(sys *System, p params) *refusal {
 		return r
 	}
 	if rt := p.v.Get("response_type"); rt != "code" {
-		return refuse(ESIA007009, RuleOAuth, "response_type", "code", rt, "ask for response_type=code")
+		return refuse(ESIA007009, RuleOAuth, "response_type", msg.Raw("code"), msg.Raw(rt), msg.F("ask for response_type=code"))
 	}
 	if at := p.v.Get("access_type"); at != "" && at != "online" && at != "offline" {
-		return refuse(ESIA007003, RuleOAuth, "access_type", "online or offline", at, "send access_type=online (or offline)")
+		return refuse(ESIA007003, RuleOAuth, "access_type", msg.F("online or offline"), msg.Raw(at), msg.F("send access_type=online (or offline)"))
 	}
 	if r := p.state(); r != nil {
 		return r
@@ -98,8 +99,8 @@ func (e *ESIA) checkAuthorize(sys *System, p params) *refusal {
 
 // unknownClient refuses a client_id no system is registered under (ESIA-008010).
 func unknownClient(mnemonic, ruleID string) *refusal {
-	return refuse(ESIA008010, ruleID, "client_id", "the mnemonic of a registered system",
-		fmt.Sprintf("%q, not registered", mnemonic), "send the system's mnemonic as registered on the technological portal")
+	return refuse(ESIA008010, ruleID, "client_id", msg.F("the mnemonic of a registered system"),
+		msg.F("%q, not registered", mnemonic), msg.F("send the system's mnemonic as registered on the technological portal"))
 }
 
 // storeCode keeps g under a new code for codeLifetime and returns the code. A code that is never

@@ -106,7 +106,7 @@ func TestAuthorizeGOSTSecretNotSupported(t *testing.T) {
 		t.Fatalf("error %q %q, want server_error naming the GOST algorithm as not supported", q.Get("error"), d)
 	}
 	ev := f.lastEvent(t)
-	if ev.Outcome != esia.NotSupported || ev.Code != "" || ev.Breach == nil || !strings.Contains(ev.Breach.Note, "not a fault") {
+	if ev.Outcome != esia.NotSupported || ev.Code != "" || ev.Breach == nil || !strings.Contains(ev.Breach.Note.String(), "not a fault") {
 		t.Fatalf("event %+v (breach %+v), want NotSupported without an ESIA code", ev, ev.Breach)
 	}
 }

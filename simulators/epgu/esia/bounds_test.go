@@ -52,7 +52,7 @@ func TestJTIStoreBounded(t *testing.T) {
 			t.Fatal(r.breach)
 		}
 	}
-	if r := e.spendJTI("S", "a", until); r == nil || r.breach.Field != "assertion.jti" {
+	if r := e.spendJTI("S", "a", until); r == nil || r.breach.Field.String() != "assertion.jti" {
 		t.Fatal("a replayed jti was taken")
 	}
 	if r := e.spendJTI("S", "c", until); r == nil || r.status != http.StatusServiceUnavailable {

@@ -3,6 +3,7 @@ package esia
 import (
 	"net/http"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -100,7 +101,7 @@ type refusal struct {
 // developer.
 func (r *refusal) description() string {
 	if r.notSupported {
-		return "simulator: " + r.breach.Observed + ": not supported by the simulator"
+		return "simulator: " + r.breach.Observed.String() + ": not supported by the simulator"
 	}
 	d := r.code.Description
 	if r.code.ID != "" {
@@ -120,19 +121,19 @@ func (r *refusal) oauthError() string {
 }
 
 // refuse builds a refusal of code, breaking clause ruleID at field.
-func refuse(code Code, ruleID, field, expected, observed, fix string) *refusal {
+func refuse(code Code, ruleID, field string, expected, observed, fix msg.Text) *refusal {
 	return &refusal{code: code, status: http.StatusBadRequest, breach: &rule.Breach{
-		Rule: ruleID, Field: field, Expected: expected, Observed: observed, Fix: fix,
+		Rule: ruleID, Field: msg.Raw(field), Expected: expected, Observed: observed, Fix: fix,
 	}}
 }
 
 // notSupported builds the answer to a request the simulator cannot judge: a signature in field.
 func notSupported(ruleID, field, observed string) *refusal {
 	return &refusal{status: http.StatusNotImplemented, notSupported: true, breach: &rule.Breach{
-		Rule: ruleID, Field: field,
-		Expected: "a " + field + " signed with RSA or ECDSA and SHA-256 (what the simulator verifies)",
-		Observed: observed,
-		Note:     "not a fault of the system: real ESIA takes GOST R 34.10-2012 signatures, the simulator does not implement GOST",
-		Fix:      "for the simulated exchange, sign with the RSA or ECDSA key of a certificate from the simulated CA",
+		Rule: ruleID, Field: msg.Raw(field),
+		Expected: msg.F("a %s signed with RSA or ECDSA and SHA-256 (what the simulator verifies)", field),
+		Observed: msg.Raw(observed),
+		Note:     msg.F("not a fault of the system: real ESIA takes GOST R 34.10-2012 signatures, the simulator does not implement GOST"),
+		Fix:      msg.F("for the simulated exchange, sign with the RSA or ECDSA key of a certificate from the simulated CA"),
 	}}
 }

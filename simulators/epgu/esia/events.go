@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -17,6 +18,21 @@ const (
 	Denied       Outcome = "denied"        // the simulated user refused consent (ESIA-007004): no fault of the system
 	NotSupported Outcome = "not supported" // the simulator cannot judge the request (a GOST signature)
 )
+
+// Text is the outcome in the reader's language.
+func (o Outcome) Text() msg.Text {
+	switch o {
+	case Issued:
+		return msg.F("issued")
+	case Refused:
+		return msg.F("refused")
+	case Denied:
+		return msg.F("denied")
+	case NotSupported:
+		return msg.F("not supported")
+	}
+	return msg.Raw(string(o))
+}
 
 // Grant names what a request asked for.
 const (
@@ -82,7 +98,8 @@ func (e *ESIA) record(ev Event) {
 	ev.Mnemonic, ev.Endpoint, ev.Grant, ev.Code = clip(ev.Mnemonic), clip(ev.Endpoint), clip(ev.Grant), clip(ev.Code)
 	if ev.Breach != nil {
 		b := *ev.Breach
-		b.Rule, b.Field, b.Expected, b.Observed, b.Note, b.Fix = clip(b.Rule), clip(b.Field), clip(b.Expected), clip(b.Observed), clip(b.Note), clip(b.Fix)
+		b.Rule, b.Field = clip(b.Rule), clipText(b.Field)
+		b.Expected, b.Observed, b.Note, b.Fix = clipText(b.Expected), clipText(b.Observed), clipText(b.Note), clipText(b.Fix)
 		ev.Breach = &b
 	}
 	e.mu.Lock()
@@ -98,6 +115,11 @@ func clip(s string) string {
 	mark := fmt.Sprintf("… (%d bytes cut)", len(s))
 	keep := strings.ToValidUTF8(s[:maxEventField-len(mark)], "")
 	return keep + fmt.Sprintf("… (%d bytes cut)", len(s)-len(keep))
+}
+
+// clipText is t with each value it quotes clipped: its own words are the harness's, of bounded length.
+func clipText(t msg.Text) msg.Text {
+	return t.Cut(maxEventField, func(s string, _ int) string { return clip(s) })
 }
 
 // recordRefusal records r against the request.

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // tokenResponse is the token endpoint's answer to a code (go-api-epgu esia/aas
@@ -56,9 +58,9 @@ func (e *ESIA) serveToken(w http.ResponseWriter, req *http.Request) {
 		return
 	case GrantAuthorizationCode:
 	default:
-		fail(refuse(ESIA007012, RuleOAuth, "grant_type", GrantAuthorizationCode+", "+GrantJWTBearer+" or "+GrantRefreshToken, grantType,
-			"exchange a code with grant_type=authorization_code, a JWT assertion with "+GrantJWTBearer+
-				", a refresh token with refresh_token; an API key is exchanged at "+PathAPIKeyToken))
+		fail(refuse(ESIA007012, RuleOAuth, "grant_type", msg.F("%s, %s or %s", GrantAuthorizationCode, GrantJWTBearer, GrantRefreshToken), msg.Raw(grantType),
+			msg.F("exchange a code with grant_type=authorization_code, a JWT assertion with %s, a refresh token with refresh_token; an API key is exchanged at %s",
+				GrantJWTBearer, PathAPIKeyToken)))
 		return
 	}
 	if r := p.missing("client_id", "code", "client_secret", "scope", "timestamp", "state", "redirect_uri"); r != nil {
@@ -71,7 +73,7 @@ func (e *ESIA) serveToken(w http.ResponseWriter, req *http.Request) {
 		return
 	}
 	if tt := p.v.Get("token_type"); tt != "" && tt != "Bearer" {
-		fail(refuse(ESIA007003, RuleOAuth, "token_type", "Bearer", tt, "send token_type=Bearer"))
+		fail(refuse(ESIA007003, RuleOAuth, "token_type", msg.Raw("Bearer"), msg.Raw(tt), msg.F("send token_type=Bearer")))
 		return
 	}
 	if r := p.state(); r != nil {
@@ -113,12 +115,12 @@ func (e *ESIA) serveToken(w http.ResponseWriter, req *http.Request) {
 func readForm(w http.ResponseWriter, req *http.Request) *refusal {
 	ct, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	if ct != "application/x-www-form-urlencoded" {
-		return refuse(ESIA007038, RuleOAuth, "Content-Type", "application/x-www-form-urlencoded", req.Header.Get("Content-Type"),
-			"send the parameters as a form-urlencoded body")
+		return refuse(ESIA007038, RuleOAuth, "Content-Type", msg.Raw("application/x-www-form-urlencoded"), msg.Raw(req.Header.Get("Content-Type")),
+			msg.F("send the parameters as a form-urlencoded body"))
 	}
 	req.Body = http.MaxBytesReader(w, req.Body, maxForm)
 	if err := req.ParseForm(); err != nil {
-		return refuse(ESIA007038, RuleOAuth, "body", "a form-urlencoded body", err.Error(), "encode the parameters with application/x-www-form-urlencoded")
+		return refuse(ESIA007038, RuleOAuth, "body", msg.F("a form-urlencoded body"), msg.Of(err), msg.F("encode the parameters with application/x-www-form-urlencoded"))
 	}
 	return nil
 }
@@ -134,20 +136,20 @@ func (e *ESIA) redeem(sys *System, code, redirect, scope string) *refusal {
 	e.mu.Unlock()
 	switch {
 	case !ok:
-		return refuse(ESIA007011, RuleOAuth, "code", "a code ESIA issued and not yet exchanged", "unknown or already exchanged",
-			"exchange each code once, right after the redirect")
+		return refuse(ESIA007011, RuleOAuth, "code", msg.F("a code ESIA issued and not yet exchanged"), msg.F("unknown or already exchanged"),
+			msg.F("exchange each code once, right after the redirect"))
 	case !e.clock.Now().Before(g.expires):
-		return refuse(ESIA007011, RuleOAuth, "code", "a code exchanged before "+Timestamp(g.expires.UTC()), "expired",
-			"exchange the code at once (it lives "+codeLifetime.String()+")")
+		return refuse(ESIA007011, RuleOAuth, "code", msg.F("a code exchanged before %s", Timestamp(g.expires.UTC())), msg.F("expired"),
+			msg.F("exchange the code at once (it lives %s)", codeLifetime.String()))
 	case g.mnemonic != sys.Mnemonic:
-		return refuse(ESIA007011, RuleOAuth, "code", "a code issued to "+sys.Mnemonic, "a code issued to "+g.mnemonic,
-			"exchange only the codes issued to this system")
+		return refuse(ESIA007011, RuleOAuth, "code", msg.F("a code issued to %s", sys.Mnemonic), msg.F("a code issued to %s", g.mnemonic),
+			msg.F("exchange only the codes issued to this system"))
 	case g.redirect != redirect:
-		return refuse(ESIA007011, RuleOAuth, "redirect_uri", "the redirect_uri of the authorisation request "+g.redirect, redirect,
-			"send the same redirect_uri as in the authorisation request")
+		return refuse(ESIA007011, RuleOAuth, "redirect_uri", msg.F("the redirect_uri of the authorisation request %s", g.redirect), msg.Raw(redirect),
+			msg.F("send the same redirect_uri as in the authorisation request"))
 	case g.scope != scope:
-		return refuse(ESIA007006, RuleOAuth, "scope", "the scope of the authorisation request "+g.scope, scope,
-			"send the same scope as in the authorisation request")
+		return refuse(ESIA007006, RuleOAuth, "scope", msg.F("the scope of the authorisation request %s", g.scope), msg.Raw(scope),
+			msg.F("send the same scope as in the authorisation request"))
 	}
 	return nil
 }

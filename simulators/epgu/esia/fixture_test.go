@@ -250,7 +250,7 @@ func (f *fixture) lastEvent(t *testing.T) esia.Event {
 func (f *fixture) checkRefusalEvent(t *testing.T, code, ruleID string) {
 	t.Helper()
 	ev := f.lastEvent(t)
-	if ev.Code != code || ev.Breach == nil || ev.Breach.Rule != ruleID || ev.Breach.Expected == "" || ev.Breach.Observed == "" || ev.Breach.Fix == "" {
+	if ev.Code != code || ev.Breach == nil || ev.Breach.Rule != ruleID || ev.Breach.Expected.String() == "" || ev.Breach.Observed.String() == "" || ev.Breach.Fix.String() == "" {
 		t.Fatalf("event = %+v (breach %+v), want a refusal %s under %s with expected, observed and fix", ev, ev.Breach, code, ruleID)
 	}
 }

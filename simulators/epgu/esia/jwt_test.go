@@ -224,7 +224,7 @@ func TestAssertionRefusals(t *testing.T) {
 			}
 			ev := f.lastEvent(t)
 			if ev.Grant != esia.GrantJWTBearer || ev.Outcome != esia.Refused || ev.Code != c.code || ev.Breach == nil || ev.Breach.Rule != esia.RuleJWT ||
-				ev.Breach.Field != c.field || ev.Breach.Expected == "" || ev.Breach.Observed == "" || ev.Breach.Fix == "" {
+				ev.Breach.Field.String() != c.field || ev.Breach.Expected.String() == "" || ev.Breach.Observed.String() == "" || ev.Breach.Fix.String() == "" {
 				t.Fatalf("event %+v (breach %+v), want a refusal under %s at %s", ev, ev.Breach, esia.RuleJWT, c.field)
 			}
 		})
@@ -235,7 +235,7 @@ func TestAssertionRefusals(t *testing.T) {
 		if !errors.As(err, &re) || re.StatusCode != 400 || re.Code() != "ESIA-007006" {
 			t.Fatalf("%v, want a *ResponseError ESIA-007006", err)
 		}
-		if b := f.lastEvent(t).Breach; !strings.Contains(b.Expected, "a role the system holds") || !strings.Contains(b.Expected, "operator, client") {
+		if b := f.lastEvent(t).Breach; !strings.Contains(b.Expected.String(), "a role the system holds") || !strings.Contains(b.Expected.String(), "operator, client") {
 			t.Fatalf("breach expected %q", b.Expected)
 		}
 	})
@@ -265,7 +265,7 @@ func TestAssertionReplay(t *testing.T) {
 	if got := decodeError(t, body); status != 400 || got.Error != "invalid_grant" || !strings.Contains(got.ErrorDescription, "replay") {
 		t.Fatalf("replay: %d %+v, want 400 invalid_grant naming the replay", status, got)
 	}
-	if b := f.lastEvent(t).Breach; b == nil || b.Rule != esia.RuleJWT || b.Field != "assertion.jti" {
+	if b := f.lastEvent(t).Breach; b == nil || b.Rule != esia.RuleJWT || b.Field.String() != "assertion.jti" {
 		t.Fatalf("breach %+v, want ESIA-JWT at assertion.jti", b)
 	}
 	// The same jti from another system is its own.
@@ -313,7 +313,7 @@ func TestRefreshRotation(t *testing.T) {
 		t.Fatalf("spent refresh token: %v, want 400 invalid_grant", err)
 	}
 	if ev := f.lastEvent(t); ev.Grant != esia.GrantRefreshToken || ev.Outcome != esia.Refused || ev.Breach == nil ||
-		ev.Breach.Rule != esia.RuleJWT || ev.Breach.Field != "refresh_token" {
+		ev.Breach.Rule != esia.RuleJWT || ev.Breach.Field.String() != "refresh_token" {
 		t.Fatalf("event %+v, want a refusal under %s at refresh_token", ev, esia.RuleJWT)
 	}
 	// Another system cannot use it, and trying does not spend it.

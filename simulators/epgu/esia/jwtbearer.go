@@ -10,6 +10,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // The JWT assertion grant (RuleJWT). The walkthrough (seed 003, GP-W-AUTH) has the system get its
@@ -80,15 +82,15 @@ func (e *ESIA) serveJWTBearer(w http.ResponseWriter, p params, fail func(*refusa
 // iss and sub the client, aud the token endpoint (or ESIA), exp in the future, iat not in it, jti.
 func (e *ESIA) checkAssertion(sys *System, raw string) (jwt.Claims, *refusal) {
 	var c jwt.Claims
-	bad := func(field, expected, observed, fix string) *refusal {
+	bad := func(field string, expected, observed, fix msg.Text) *refusal {
 		r := refuse(assertionInvalid, RuleJWT, field, expected, observed, fix)
-		r.detail = field + ": " + observed
+		r.detail = field + ": " + observed.String()
 		return r
 	}
 	tok, err := jwt.ParseSigned(strings.TrimSpace(raw), assertionAlgs)
 	if err != nil {
-		return c, bad("assertion", "a JWT in JWS compact serialisation (header.payload.signature) signed RS256, ES256 or PS256",
-			err.Error(), "sign the claims with the system's key and send the compact form; HS256 and alg none are not taken")
+		return c, bad("assertion", msg.F("a JWT in JWS compact serialisation (header.payload.signature) signed RS256, ES256 or PS256"),
+			msg.Of(err), msg.F("sign the claims with the system's key and send the compact form; HS256 and alg none are not taken"))
 	}
 	var signer *x509.Certificate
 	for _, cert := range sys.Certificates {
@@ -98,9 +100,9 @@ func (e *ESIA) checkAssertion(sys *System, raw string) (jwt.Claims, *refusal) {
 		}
 	}
 	if signer == nil {
-		r := refuse(ESIA007002, RuleJWT, "assertion", "a signature by the key of a certificate registered for "+sys.Mnemonic,
-			fmt.Sprintf("%s signature no registered certificate's key verifies", tok.Headers[0].Algorithm),
-			"sign with the key of the certificate uploaded for this mnemonic on the technological portal, or upload its certificate")
+		r := refuse(ESIA007002, RuleJWT, "assertion", msg.F("a signature by the key of a certificate registered for %s", sys.Mnemonic),
+			msg.F("%s signature no registered certificate's key verifies", tok.Headers[0].Algorithm),
+			msg.F("sign with the key of the certificate uploaded for this mnemonic on the technological portal, or upload its certificate"))
 		r.detail = "assertion is not signed by the key of a certificate registered for " + sys.Mnemonic
 		return c, r
 	}
@@ -108,43 +110,43 @@ func (e *ESIA) checkAssertion(sys *System, raw string) (jwt.Claims, *refusal) {
 	roots, intermediates := e.trust()
 	if _, err := signer.Verify(x509.VerifyOptions{Roots: roots, Intermediates: intermediates, CurrentTime: now,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}); err != nil {
-		r := refuse(malformedSignature("assertion"), RuleJWT, "assertion", "a signature by a certificate in force that chains to a trusted CA",
-			fmt.Sprintf("signed by %q: %v", signer.Subject.CommonName, err), "sign with a certificate in force, issued by an accredited CA")
+		r := refuse(malformedSignature("assertion"), RuleJWT, "assertion", msg.F("a signature by a certificate in force that chains to a trusted CA"),
+			msg.F("signed by %q: %v", signer.Subject.CommonName, err), msg.F("sign with a certificate in force, issued by an accredited CA"))
 		r.detail = "assertion's certificate: " + err.Error()
 		return c, r
 	}
 	switch {
 	case c.Issuer != sys.Mnemonic:
-		return c, bad("assertion.iss", "the client_id "+sys.Mnemonic, fmt.Sprintf("%q", c.Issuer), "set iss to the system's mnemonic")
+		return c, bad("assertion.iss", msg.F("the client_id %s", sys.Mnemonic), msg.Raw(fmt.Sprintf("%q", c.Issuer)), msg.F("set iss to the system's mnemonic"))
 	case c.Subject != sys.Mnemonic:
-		return c, bad("assertion.sub", "the client_id "+sys.Mnemonic, fmt.Sprintf("%q", c.Subject), "set sub to the system's mnemonic")
+		return c, bad("assertion.sub", msg.F("the client_id %s", sys.Mnemonic), msg.Raw(fmt.Sprintf("%q", c.Subject)), msg.F("set sub to the system's mnemonic"))
 	case !slices.ContainsFunc(c.Audience, e.audience):
-		return c, bad("assertion.aud", "the token endpoint's URL (ending in "+PathToken+") or ESIA's issuer "+e.issuer,
-			fmt.Sprintf("%q", []string(c.Audience)), "set aud to the URL the assertion is posted to")
+		return c, bad("assertion.aud", msg.F("the token endpoint's URL (ending in %s) or ESIA's issuer %s", PathToken, e.issuer),
+			msg.Raw(fmt.Sprintf("%q", []string(c.Audience))), msg.F("set aud to the URL the assertion is posted to"))
 	case c.ID == "":
-		return c, bad("assertion.jti", "a unique id (a UUID)", "absent or empty", "give every assertion a fresh jti, e.g. a UUID")
+		return c, bad("assertion.jti", msg.F("a unique id (a UUID)"), msg.F("absent or empty"), msg.F("give every assertion a fresh jti, e.g. a UUID"))
 	case len(c.ID) > maxJTI:
-		return c, bad("assertion.jti", fmt.Sprintf("an id of at most %d bytes (a UUID)", maxJTI), fmt.Sprintf("%d bytes", len(c.ID)), "use a UUID as jti")
+		return c, bad("assertion.jti", msg.F("an id of at most %d bytes (a UUID)", maxJTI), msg.F("%d bytes", len(c.ID)), msg.F("use a UUID as jti"))
 	case c.Expiry == nil:
-		return c, bad("assertion.exp", "an expiry time", "absent", "set exp a few minutes after iat")
+		return c, bad("assertion.exp", msg.F("an expiry time"), msg.F("absent"), msg.F("set exp a few minutes after iat"))
 	case c.IssuedAt == nil:
-		return c, bad("assertion.iat", "the time of signing", "absent", "set iat to the time the assertion is signed")
+		return c, bad("assertion.iat", msg.F("the time of signing"), msg.F("absent"), msg.F("set iat to the time the assertion is signed"))
 	}
 	exp, iat := c.Expiry.Time(), c.IssuedAt.Time()
 	stamp := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 	switch {
 	case !now.Before(exp.Add(e.skew)):
-		return c, bad("assertion.exp", fmt.Sprintf("a time after ESIA's %s (within %v)", stamp(now), e.skew), stamp(exp)+", expired",
-			"sign a fresh assertion for each token request and keep the system clock synchronised (NTP)")
+		return c, bad("assertion.exp", msg.F("a time after ESIA's %s (within %v)", stamp(now), e.skew), msg.F("%s, expired", stamp(exp)),
+			msg.F("sign a fresh assertion for each token request and keep the system clock synchronised (NTP)"))
 	case iat.After(now.Add(e.skew)):
-		return c, bad("assertion.iat", fmt.Sprintf("not after ESIA's %s (within %v)", stamp(now), e.skew), stamp(iat)+", in the future",
-			"set iat to the signing time and keep the system clock synchronised (NTP)")
+		return c, bad("assertion.iat", msg.F("not after ESIA's %s (within %v)", stamp(now), e.skew), msg.F("%s, in the future", stamp(iat)),
+			msg.F("set iat to the signing time and keep the system clock synchronised (NTP)"))
 	case !exp.After(iat) || exp.Sub(iat) > maxAssertionLifetime:
-		return c, bad("assertion.exp", fmt.Sprintf("after iat and at most %v after it", maxAssertionLifetime),
-			fmt.Sprintf("exp − iat = %v", exp.Sub(iat)), "let the assertion live a few minutes (e.g. exp = iat + 5 min)")
+		return c, bad("assertion.exp", msg.F("after iat and at most %v after it", maxAssertionLifetime),
+			msg.F("exp − iat = %v", exp.Sub(iat)), msg.F("let the assertion live a few minutes (e.g. exp = iat + 5 min)"))
 	case c.NotBefore != nil && c.NotBefore.Time().After(now.Add(e.skew)):
-		return c, bad("assertion.nbf", fmt.Sprintf("not after ESIA's %s (within %v)", stamp(now), e.skew), stamp(c.NotBefore.Time()),
-			"leave nbf out or set it to the signing time")
+		return c, bad("assertion.nbf", msg.F("not after ESIA's %s (within %v)", stamp(now), e.skew), msg.Raw(stamp(c.NotBefore.Time())),
+			msg.F("leave nbf out or set it to the signing time"))
 	}
 	return c, nil
 }
@@ -167,12 +169,12 @@ func pickRole(sys *System, role string) ([]string, *refusal) {
 		return []string{sys.Roles[0]}, nil
 	}
 	if !slices.Contains(sys.Roles, role) {
-		held := strings.Join(sys.Roles, ", ")
-		if held == "" {
-			held = "none registered"
+		held := msg.Raw(strings.Join(sys.Roles, ", "))
+		if len(sys.Roles) == 0 {
+			held = msg.F("none registered")
 		}
-		r := refuse(ESIA007006, RuleJWT, "role", "a role the system holds ("+held+")", role,
-			"ask for a role registered for "+sys.Mnemonic+", or have the system registered for this one")
+		r := refuse(ESIA007006, RuleJWT, "role", msg.F("a role the system holds (%s)", held), msg.Raw(role),
+			msg.F("ask for a role registered for %s, or have the system registered for this one", sys.Mnemonic))
 		r.detail = fmt.Sprintf("role %q is not one of %s's", role, sys.Mnemonic)
 		return nil, r
 	}
@@ -189,8 +191,8 @@ func (e *ESIA) spendJTI(mnemonic, jti string, until time.Time) *refusal {
 	defer e.mu.Unlock()
 	sweep(e.jtis, &e.jtisNext, now)
 	if _, seen := e.jtis[k]; seen {
-		r := refuse(assertionInvalid, RuleJWT, "assertion.jti", "an id "+mnemonic+" has not used before",
-			fmt.Sprintf("%q, already used", jti), "sign a fresh assertion with a new jti (a UUID) for every token request; never replay one")
+		r := refuse(assertionInvalid, RuleJWT, "assertion.jti", msg.F("an id %s has not used before", mnemonic),
+			msg.F("%q, already used", jti), msg.F("sign a fresh assertion with a new jti (a UUID) for every token request; never replay one"))
 		r.detail = "assertion.jti was used before (a replay)"
 		return r
 	}
@@ -199,10 +201,10 @@ func (e *ESIA) spendJTI(mnemonic, jti string, until time.Time) *refusal {
 		sweep(e.jtis, &e.jtisNext, now)
 	}
 	if len(e.jtis) >= e.jtiLimit {
-		r := refuse(jtiStoreFull, RuleJWT, "assertion.jti", fmt.Sprintf("fewer than %d assertions in force", e.jtiLimit),
-			fmt.Sprintf("%d assertions in force", len(e.jtis)), "get a token once and renew it with its refresh token rather than by new assertions")
+		r := refuse(jtiStoreFull, RuleJWT, "assertion.jti", msg.F("fewer than %d assertions in force", e.jtiLimit),
+			msg.F("%d assertions in force", len(e.jtis)), msg.F("get a token once and renew it with its refresh token rather than by new assertions"))
 		r.status = http.StatusServiceUnavailable
-		r.breach.Note = "the simulator's bound on remembered assertion ids; not necessarily a fault of this request"
+		r.breach.Note = msg.F("the simulator's bound on remembered assertion ids; not necessarily a fault of this request")
 		return r
 	}
 	e.jtis[k] = until

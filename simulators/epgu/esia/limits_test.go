@@ -38,7 +38,7 @@ func TestEventsKeepTheNewest(t *testing.T) {
 		t.Fatalf("%d events kept, want the newest 3", len(ev))
 	}
 	for i, e := range ev {
-		if want := keys[4+i]; e.Breach == nil || e.Breach.Observed != want {
+		if want := keys[4+i]; e.Breach == nil || e.Breach.Observed.String() != want {
 			t.Fatalf("event %d: %+v, want the refusal of key %s (oldest first)", i, e.Breach, want)
 		}
 	}
@@ -62,7 +62,7 @@ func TestEventFieldsTruncated(t *testing.T) {
 		send  func()
 		field func(esia.Event) string
 	}{
-		{"API key in the path", func() { f.getAPIKeyToken(t, long) }, func(e esia.Event) string { return e.Breach.Observed }},
+		{"API key in the path", func() { f.getAPIKeyToken(t, long) }, func(e esia.Event) string { return e.Breach.Observed.String() }},
 		{"client_id of /ac", func() {
 			resp := f.authorize(t, url.Values{"client_id": {long}, "redirect_uri": {redirectA}})
 			_, _ = io.Copy(io.Discard, resp.Body)

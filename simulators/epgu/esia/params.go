@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // params are a request's parameters under the clause ruleID.
@@ -26,7 +28,7 @@ func (p params) duplicated() *refusal {
 	sort.Strings(names)
 	for _, k := range names {
 		if n := len(p.v[k]); n > 1 {
-			r := refuse(ESIA007003, p.ruleID, k, "the parameter once", fmt.Sprintf("%d times", n), "send each parameter once")
+			r := refuse(ESIA007003, p.ruleID, k, msg.F("the parameter once"), msg.F("%d times", n), msg.F("send each parameter once"))
 			r.detail = fmt.Sprintf("%s sent %d times", k, n)
 			return r
 		}
@@ -45,7 +47,7 @@ func (p params) missing(names ...string) *refusal {
 		if k == "scope" {
 			code = ESIA007013
 		}
-		r := refuse(code, p.ruleID, k, "the mandatory parameter "+k, "absent or empty", "send "+k)
+		r := refuse(code, p.ruleID, k, msg.F("the mandatory parameter %s", k), msg.F("absent or empty"), msg.F("send %s", k))
 		r.detail = k + " is absent or empty"
 		return r
 	}
@@ -57,8 +59,8 @@ func (p params) missing(names ...string) *refusal {
 func (p params) state() *refusal {
 	s := p.v.Get("state")
 	if _, err := uuid.Parse(s); err != nil || len(s) != 36 {
-		return refuse(ESIA007003, p.ruleID, "state", "a UUID, e.g. 48d1a8dc-0b7d-418a-b4ef-2c7797f77dc9", fmt.Sprintf("%q", s),
-			"generate a fresh UUID for every request")
+		return refuse(ESIA007003, p.ruleID, "state", msg.F("a UUID, e.g. 48d1a8dc-0b7d-418a-b4ef-2c7797f77dc9"), msg.Raw(fmt.Sprintf("%q", s)),
+			msg.F("generate a fresh UUID for every request"))
 	}
 	return nil
 }
@@ -68,14 +70,14 @@ func (p params) timestamp(now time.Time, skew time.Duration) *refusal {
 	ts := p.v.Get("timestamp")
 	t, err := time.Parse(TimestampLayout, ts)
 	if err != nil {
-		return refuse(ESIA007003, p.ruleID, "timestamp", "the time as "+TimestampLayout+", e.g. "+Timestamp(now.UTC()),
-			fmt.Sprintf("%q", ts), "write the request time in ESIA's layout with its offset")
+		return refuse(ESIA007003, p.ruleID, "timestamp", msg.F("the time as %s, e.g. %s", TimestampLayout, Timestamp(now.UTC())),
+			msg.Raw(fmt.Sprintf("%q", ts)), msg.F("write the request time in ESIA's layout with its offset"))
 	}
 	if d := t.Sub(now); d > skew || d < -skew {
 		return refuse(ESIA007015, p.ruleID, "timestamp",
-			fmt.Sprintf("within %v of ESIA's time %s", skew, Timestamp(now.UTC())),
-			fmt.Sprintf("%s (%v off)", ts, d.Round(time.Second)),
-			"sign a fresh timestamp for each request and keep the system clock synchronised (NTP)")
+			msg.F("within %v of ESIA's time %s", skew, Timestamp(now.UTC())),
+			msg.F("%s (%v off)", ts, d.Round(time.Second)),
+			msg.F("sign a fresh timestamp for each request and keep the system clock synchronised (NTP)"))
 	}
 	return nil
 }
@@ -86,8 +88,8 @@ func redirectAllowed(sys *System, redirect, ruleID string) *refusal {
 		return nil
 	}
 	return refuse(ESIA007023, ruleID, "redirect_uri",
-		fmt.Sprintf("one of the redirect_uri registered for %s: %s", sys.Mnemonic, strings.Join(sys.RedirectURIs, ", ")),
-		redirect, "send a registered redirect_uri exactly, or register this one on the technological portal")
+		msg.F("one of the redirect_uri registered for %s: %s", sys.Mnemonic, strings.Join(sys.RedirectURIs, ", ")),
+		msg.Raw(redirect), msg.F("send a registered redirect_uri exactly, or register this one on the technological portal"))
 }
 
 // checkScopes checks every scope is one the system may ask for (ESIA-007006) and that an
@@ -96,20 +98,20 @@ func checkScopes(sys *System, scopes []string, ruleID string) *refusal {
 	for _, s := range scopes {
 		name, query, _ := strings.Cut(s, "?")
 		if !slices.Contains(sys.Scopes, name) {
-			return refuse(ESIA007006, ruleID, "scope", "scopes granted to "+sys.Mnemonic+": "+strings.Join(sys.Scopes, " "),
-				s, "ask only for scopes the system's application to ESIA was granted")
+			return refuse(ESIA007006, ruleID, "scope", msg.F("scopes granted to %s: %s", sys.Mnemonic, strings.Join(sys.Scopes, " ")),
+				msg.Raw(s), msg.F("ask only for scopes the system's application to ESIA was granted"))
 		}
 		if query == "" {
 			continue
 		}
 		q, err := url.ParseQuery(query)
 		if err != nil {
-			return refuse(ESIA007006, ruleID, "scope", "a scope of the form name?org_oid=<oid>", s, "write the scope's parameters as a query")
+			return refuse(ESIA007006, ruleID, "scope", msg.F("a scope of the form name?org_oid=<oid>"), msg.Raw(s), msg.F("write the scope's parameters as a query"))
 		}
 		if oid := q.Get("org_oid"); oid != "" && oid != sys.OrgOID {
 			return refuse(ESIA007194, ruleID, "scope",
-				"org_oid of the user's organisation "+sys.OrgOID, "org_oid="+oid,
-				"ask the organisation scope for the organisation the user works for")
+				msg.F("org_oid of the user's organisation %s", sys.OrgOID), msg.Raw("org_oid="+oid),
+				msg.F("ask the organisation scope for the organisation the user works for"))
 		}
 	}
 	return nil

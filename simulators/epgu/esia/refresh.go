@@ -1,9 +1,10 @@
 package esia
 
 import (
-	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // refreshGrant is what a refresh token renews: a token of the same system, scopes and roles.
@@ -42,21 +43,21 @@ func (e *ESIA) spendRefresh(tok, mnemonic string) (refreshGrant, *refusal) {
 	now := e.clock.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	bad := func(observed string) *refusal {
-		r := refuse(refreshInvalid, RuleJWT, "refresh_token", "a refresh token ESIA gave "+mnemonic+" and not yet used", observed,
-			"send the refresh_token of the latest token answer (each is good once); when refused, get a token by a new assertion")
-		r.detail = "refresh_token " + observed
+	bad := func(observed msg.Text) *refusal {
+		r := refuse(refreshInvalid, RuleJWT, "refresh_token", msg.F("a refresh token ESIA gave %s and not yet used", mnemonic), observed,
+			msg.F("send the refresh_token of the latest token answer (each is good once); when refused, get a token by a new assertion"))
+		r.detail = "refresh_token " + observed.String()
 		return r
 	}
 	g, ok := e.refresh[tok]
 	switch {
 	case !ok:
-		return g, bad("unknown or already used")
+		return g, bad(msg.F("unknown or already used"))
 	case g.mnemonic != mnemonic:
-		return g, bad("issued to another system")
+		return g, bad(msg.F("issued to another system"))
 	case !now.Before(g.expires):
 		delete(e.refresh, tok)
-		return g, bad(fmt.Sprintf("expired at %s", g.expires.UTC().Format(time.RFC3339)))
+		return g, bad(msg.F("expired at %s", g.expires.UTC().Format(time.RFC3339)))
 	}
 	delete(e.refresh, tok)
 	return g, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/digitorus/pkcs7"
 
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 )
 
@@ -69,8 +70,8 @@ func (e *ESIA) checkSecret(sys *System, s signed) *refusal {
 	bad := malformedSignature(s.field)
 	sig, err := cms.Decode(s.secret)
 	if err != nil {
-		r := refuse(bad, s.rule, s.field, "the base64url of a detached CMS signature", "text that is not base64: "+err.Error(),
-			"send base64url(DER of the detached signature)")
+		r := refuse(bad, s.rule, s.field, msg.F("the base64url of a detached CMS signature"), msg.F("text that is not base64: %v", err),
+			msg.F("send base64url(DER of the detached signature)"))
 		r.detail = s.field + " is not base64url"
 		return r
 	}
@@ -79,9 +80,9 @@ func (e *ESIA) checkSecret(sys *System, s signed) *refusal {
 			return unregistered(sys, s, signer)
 		}
 		if len(p7.Content) > 0 {
-			r := refuse(bad, s.rule, s.field, "a detached signature (the signed text left out, as openssl cms -sign does by default)",
-				fmt.Sprintf("an attached signature carrying %d bytes of content", len(p7.Content)),
-				"sign without -nodetach (or with the detached flag of the crypto provider) and send only the signature")
+			r := refuse(bad, s.rule, s.field, msg.F("a detached signature (the signed text left out, as openssl cms -sign does by default)"),
+				msg.F("an attached signature carrying %d bytes of content", len(p7.Content)),
+				msg.F("sign without -nodetach (or with the detached flag of the crypto provider) and send only the signature"))
 			r.detail = s.field + " carries the signed text: a detached signature is expected"
 			return r
 		}
@@ -95,8 +96,8 @@ func (e *ESIA) checkSecret(sys *System, s signed) *refusal {
 			return notSupported(s.rule, s.field, ce.Detail)
 		}
 		r := refuse(bad, s.rule, s.field,
-			fmt.Sprintf("a valid detached signature over %q by a certificate registered for %s", s.data, sys.Mnemonic),
-			err.Error(), "sign exactly "+s.what+", detached, with the system's registered certificate")
+			msg.F("a valid detached signature over %q by a certificate registered for %s", string(s.data), sys.Mnemonic),
+			msg.Of(err), msg.F("sign exactly %s, detached, with the system's registered certificate", s.what))
 		if errors.As(err, &ce) {
 			r.detail = s.field + ": " + string(ce.Problem)
 		}
@@ -107,8 +108,8 @@ func (e *ESIA) checkSecret(sys *System, s signed) *refusal {
 	}
 	if s.certHash != "" && !strings.EqualFold(s.certHash, CertificateHash(got.Signer)) {
 		return refuse(ESIA007002, s.rule, "client_certificate_hash",
-			"the hash of the signing certificate "+CertificateHash(got.Signer),
-			s.certHash, "send the hash of the certificate that signed "+s.field)
+			msg.F("the hash of the signing certificate %s", CertificateHash(got.Signer)),
+			msg.Raw(s.certHash), msg.F("send the hash of the certificate that signed %s", s.field))
 	}
 	return nil
 }
@@ -116,9 +117,9 @@ func (e *ESIA) checkSecret(sys *System, s signed) *refusal {
 // unregistered refuses a signature by a certificate not registered for sys (ESIA-007002).
 func unregistered(sys *System, s signed, c *x509.Certificate) *refusal {
 	r := refuse(ESIA007002, s.rule, s.field,
-		"a signature by a certificate registered for "+sys.Mnemonic,
-		fmt.Sprintf("signed by %q (serial %s, issued by %q), not registered for %s", c.Subject.CommonName, c.SerialNumber.Text(16), c.Issuer.CommonName, sys.Mnemonic),
-		"sign with the certificate uploaded for this mnemonic on the technological portal, or upload this one")
+		msg.F("a signature by a certificate registered for %s", sys.Mnemonic),
+		msg.F("signed by %q (serial %s, issued by %q), not registered for %s", c.Subject.CommonName, c.SerialNumber.Text(16), c.Issuer.CommonName, sys.Mnemonic),
+		msg.F("sign with the certificate uploaded for this mnemonic on the technological portal, or upload this one"))
 	r.detail = s.field + " is signed by a certificate not registered for " + sys.Mnemonic
 	return r
 }

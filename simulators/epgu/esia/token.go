@@ -14,6 +14,8 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // AccessToken is what an access token says, as the EPGU simulator needs it.
@@ -31,8 +33,8 @@ type AccessToken struct {
 // VerifyAccessToken's errors wrap one of these: EPGU answers both with 401 (EPGU-A4), the
 // client's cue to get a new token.
 var (
-	ErrTokenExpired = errors.New("esia: access token expired")
-	ErrTokenInvalid = errors.New("esia: access token invalid")
+	ErrTokenExpired = msg.Errorf("esia: access token expired")
+	ErrTokenInvalid = msg.Errorf("esia: access token invalid")
 )
 
 // claims are the token's payload, named as ESIA's tokens name them (methodical recommendations
@@ -195,20 +197,20 @@ func (e *ESIA) VerifyAccessToken(raw string) (AccessToken, error) {
 	raw = strings.TrimSpace(raw)
 	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{e.jwtAlg})
 	if err != nil {
-		return AccessToken{}, fmt.Errorf("%w: not a signed JWT: %v", ErrTokenInvalid, err)
+		return AccessToken{}, msg.Errorf("%w: not a signed JWT: %v", ErrTokenInvalid, err)
 	}
 	if typ, _ := tok.Headers[0].ExtraHeaders["sbt"].(string); typ != "access" {
-		return AccessToken{}, fmt.Errorf("%w: header sbt is %q, not access (an id_token is no access token)", ErrTokenInvalid, typ)
+		return AccessToken{}, msg.Errorf("%w: header sbt is %q, not access (an id_token is no access token)", ErrTokenInvalid, typ)
 	}
 	var c claims
 	if err := tok.Claims(e.jwtKey, &c); err != nil {
-		return AccessToken{}, fmt.Errorf("%w: signature does not verify with ESIA's key: %v", ErrTokenInvalid, err)
+		return AccessToken{}, msg.Errorf("%w: signature does not verify with ESIA's key: %v", ErrTokenInvalid, err)
 	}
 	if c.Issuer != e.issuer {
-		return AccessToken{}, fmt.Errorf("%w: issuer %q, expected %q", ErrTokenInvalid, c.Issuer, e.issuer)
+		return AccessToken{}, msg.Errorf("%w: issuer %q, expected %q", ErrTokenInvalid, c.Issuer, e.issuer)
 	}
 	if c.IssuedAt == nil || c.Expiry == nil || c.ClientID == "" || c.SID == "" {
-		return AccessToken{}, fmt.Errorf("%w: iat, exp, client_id or urn:esia:sid missing", ErrTokenInvalid)
+		return AccessToken{}, msg.Errorf("%w: iat, exp, client_id or urn:esia:sid missing", ErrTokenInvalid)
 	}
 	at := AccessToken{
 		ClientID:    c.ClientID,
@@ -222,20 +224,20 @@ func (e *ESIA) VerifyAccessToken(raw string) (AccessToken, error) {
 	}
 	now := e.clock.Now()
 	if c.NotBefore != nil && now.Before(c.NotBefore.Time()) {
-		return at, fmt.Errorf("%w: not valid before %s (now %s)", ErrTokenInvalid, c.NotBefore.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return at, msg.Errorf("%w: not valid before %s (now %s)", ErrTokenInvalid, c.NotBefore.Time().UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	if !now.Before(at.ExpiresAt) {
-		return at, fmt.Errorf("%w: at %s (now %s)", ErrTokenExpired, at.ExpiresAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+		return at, msg.Errorf("%w: at %s (now %s)", ErrTokenExpired, at.ExpiresAt.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
 	}
 	e.mu.Lock()
 	_, revoked := e.revoked[c.SID]
 	_, expired := e.expired[c.SID]
 	e.mu.Unlock()
 	if revoked {
-		return at, fmt.Errorf("%w: revoked (every token of %s was revoked)", ErrTokenInvalid, c.ClientID)
+		return at, msg.Errorf("%w: revoked (every token of %s was revoked)", ErrTokenInvalid, c.ClientID)
 	}
 	if expired {
-		return at, fmt.Errorf("%w: expired before its exp %s (every token of %s was expired early)", ErrTokenExpired,
+		return at, msg.Errorf("%w: expired before its exp %s (every token of %s was expired early)", ErrTokenExpired,
 			at.ExpiresAt.UTC().Format(time.RFC3339), c.ClientID)
 	}
 	return at, nil

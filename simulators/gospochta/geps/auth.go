@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
 )
@@ -21,8 +22,8 @@ func (s *Service) authorized(endpoint string, h func(http.ResponseWriter, *http.
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="geps"`)
 			refuse(w, r, http.StatusUnauthorized, wire.CodeUnauthorized, breach("GP-R-AUTH", "Authorization",
-				"Authorization: Bearer <маркер доступа ЕСИА>", describeHeader(r.Header.Get("Authorization")),
-				"get an access token from ESIA by the system's API key and send it as a Bearer token"))
+				msg.F("Authorization: Bearer <маркер доступа ЕСИА>"), describeHeader(r.Header.Get("Authorization")),
+				msg.F("get an access token from ESIA by the system's API key and send it as a Bearer token")))
 			return
 		}
 		caller, err := s.auth(raw)
@@ -31,21 +32,21 @@ func (s *Service) authorized(endpoint string, h func(http.ResponseWriter, *http.
 		}
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
-			code, fix := wire.CodeUnauthorized, "send an access token ESIA issued to the system"
+			code, fix := wire.CodeUnauthorized, msg.F("send an access token ESIA issued to the system")
 			if errors.Is(err, wire.ErrTokenExpired) {
-				code, fix = wire.CodeTokenExpired, "get a new access token from ESIA and repeat the request"
+				code, fix = wire.CodeTokenExpired, msg.F("get a new access token from ESIA and repeat the request")
 			}
 			refuse(w, r, http.StatusUnauthorized, code, breach("GP-R-AUTH", "Authorization",
-				"a valid, unexpired ESIA access token", err.Error(), fix))
+				msg.F("a valid, unexpired ESIA access token"), msg.Of(err), fix))
 			return
 		}
 		rec.System, rec.Org = caller.System, orgOf(caller)
 		// GP-R-ROLE: «Руководитель организации» or «Администратор» of the organisation.
 		if !caller.HasRole(wire.RoleHead, wire.RoleAdministrator) {
 			refuse(w, r, http.StatusForbidden, wire.CodeAccessDenied, breach("GP-R-ROLE", "roles",
-				"the token's roles include "+wire.RoleHead+" («Руководитель организации») or "+wire.RoleAdministrator+" («Администратор»)",
-				"roles ["+strings.Join(caller.Roles, ", ")+"]",
-				"get the token for an employee who is the organisation's head or administrator"))
+				msg.F("the token's roles include %s («Руководитель организации») or %s («Администратор»)", wire.RoleHead, wire.RoleAdministrator),
+				msg.F("roles [%s]", strings.Join(caller.Roles, ", ")),
+				msg.F("get the token for an employee who is the organisation's head or administrator")))
 			return
 		}
 		h(w, r, caller)
@@ -61,10 +62,10 @@ func orgOf(c wire.Caller) string {
 	return c.System
 }
 
-func describeHeader(h string) string {
+func describeHeader(h string) msg.Text {
 	if h == "" {
-		return "no Authorization header"
+		return msg.F("no Authorization header")
 	}
 	scheme, _, _ := strings.Cut(h, " ")
-	return "Authorization with scheme " + scheme
+	return msg.F("Authorization with scheme %s", scheme)
 }

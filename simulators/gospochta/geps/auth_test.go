@@ -38,7 +38,7 @@ func TestEveryCallNeedsTokenAndRole(t *testing.T) {
 				t.Errorf("an expired token's call logged for %q/%q, want whose token it was", rec.System, rec.Org)
 			}
 			e.do(c.method, c.path, "operator", nil).refusal(t, http.StatusForbidden, wire.CodeAccessDenied, "GP-R-ROLE")
-			if rec := e.last(); rec.Breach == nil || rec.Breach.Rule != "GP-R-ROLE" || rec.Breach.Field != "roles" || rec.Code != wire.CodeAccessDenied {
+			if rec := e.last(); rec.Breach == nil || rec.Breach.Rule != "GP-R-ROLE" || rec.Breach.Field.String() != "roles" || rec.Code != wire.CodeAccessDenied {
 				t.Errorf("logged %+v", rec)
 			}
 		})

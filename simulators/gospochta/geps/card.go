@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
 )
@@ -41,8 +42,8 @@ func (s *Service) card(w http.ResponseWriter, r *http.Request, caller wire.Calle
 	if m == nil || m.ThreadUUID != thread {
 		s.mu.Unlock()
 		refuse(w, r, http.StatusNotFound, wire.CodeMessageNotFound, breach("GP-R-CARD", "messageUuid",
-			"a message of the organisation's Gospochta in that thread", "no message "+id+" in thread "+thread,
-			"open the threadUuid and messageUuid a search listed"))
+			msg.F("a message of the organisation's Gospochta in that thread"), msg.F("no message %s in thread %s", id, thread),
+			msg.F("open the threadUuid and messageUuid a search listed")))
 		return
 	}
 	now := s.now()
@@ -86,7 +87,7 @@ func (s *Service) attachment(w http.ResponseWriter, r *http.Request, caller wire
 	}
 	if part != PartFile && part != PartSig {
 		refuse(w, r, http.StatusNotFound, wire.CodeInvalid, breach("GP-R-CARD", "part",
-			PartFile+" or "+PartSig, strconv.Quote(clip(part)), "ask for …/"+PartFile+" or …/"+PartSig))
+			msg.F("%s or %s", PartFile, PartSig), quoted(part), msg.F("ask for …/%s or …/%s", PartFile, PartSig)))
 		return
 	}
 	s.mu.Lock()
@@ -94,15 +95,15 @@ func (s *Service) attachment(w http.ResponseWriter, r *http.Request, caller wire
 	if m == nil {
 		s.mu.Unlock()
 		refuse(w, r, http.StatusNotFound, wire.CodeMessageNotFound, breach("GP-R-CARD", "messageUuid",
-			"a message of the organisation's Gospochta", "no message "+id, "download the attachments of a card the search listed"))
+			msg.F("a message of the organisation's Gospochta"), msg.F("no message %s", id), msg.F("download the attachments of a card the search listed")))
 		return
 	}
 	i := slices.IndexFunc(m.Attachments, func(f File) bool { return f.UUID == fileID })
 	if i < 0 {
 		s.mu.Unlock()
 		refuse(w, r, http.StatusNotFound, codeAttachmentNotFound, breach("GP-R-CARD", "attachmentUuid",
-			"an attachment of the message", "message "+id+" has no attachment "+fileID,
-			"download the attachmentUuid of the message's card"))
+			msg.F("an attachment of the message"), msg.F("message %s has no attachment %s", id, fileID),
+			msg.F("download the attachmentUuid of the message's card")))
 		return
 	}
 	f := &m.Attachments[i]
@@ -111,22 +112,22 @@ func (s *Service) attachment(w http.ResponseWriter, r *http.Request, caller wire
 	switch file.Status {
 	case wire.AttachmentDeleted:
 		refuse(w, r, http.StatusGone, wire.CodeAttachmentGone, breach("GP-R-CARD", "attachmentUuid",
-			"an attachment in status "+wire.AttachmentReady, "status "+wire.AttachmentDeleted,
-			"skip attachments in status DELETED: they are no longer kept"))
+			msg.F("an attachment in status %s", wire.AttachmentReady), msg.F("status %s", wire.AttachmentDeleted),
+			msg.F("skip attachments in status DELETED: they are no longer kept")))
 		return
 	case wire.AttachmentDownloading:
 		w.Header().Set("Retry-After", "60")
 		refuse(w, r, http.StatusConflict, wire.CodeAttachmentBusy, breach("GP-R-CARD", "attachmentUuid",
-			"an attachment in status "+wire.AttachmentReady, "status "+wire.AttachmentDownloading,
-			"open the card again later and download the attachment once it is READY"))
+			msg.F("an attachment in status %s", wire.AttachmentReady), msg.F("status %s", wire.AttachmentDownloading),
+			msg.F("open the card again later and download the attachment once it is READY")))
 		return
 	}
 	body, ctype, name := file.Content, file.MimeType, file.Name
 	if part == PartSig {
 		if len(file.Signature) == 0 {
 			refuse(w, r, http.StatusNotFound, wire.CodeNoSignature, breach("GP-R-CARD", "part",
-				"sig of a signed attachment (signed: true on the card)", "attachment "+fileID+" is not signed",
-				"ask for the sig only of attachments the card marks signed"))
+				msg.F("sig of a signed attachment (signed: true on the card)"), msg.F("attachment %s is not signed", fileID),
+				msg.F("ask for the sig only of attachments the card marks signed")))
 			return
 		}
 		body, ctype, name = file.Signature, wire.SignatureType, file.Name+".sig"

@@ -3,7 +3,9 @@ package geps
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
@@ -19,9 +21,12 @@ func refuse(w http.ResponseWriter, r *http.Request, status int, code string, b *
 }
 
 // breach is a shorthand for the refusals.
-func breach(ruleID, field, expected, observed, fix string) *rule.Breach {
-	return &rule.Breach{Rule: ruleID, Field: field, Expected: expected, Observed: observed, Fix: fix}
+func breach(ruleID, field string, expected, observed, fix msg.Text) *rule.Breach {
+	return &rule.Breach{Rule: ruleID, Field: msg.Raw(field), Expected: expected, Observed: observed, Fix: fix}
 }
+
+// quoted is a value the client sent, quoted and clipped.
+func quoted(v string) msg.Text { return msg.Raw(strconv.Quote(clip(v))) }
 
 // recovered answers a handler's panic: 500 with the error body when nothing was answered yet, a
 // note in the call's log entry, and the stack in the process log. The panic of

@@ -63,7 +63,7 @@ func TestPageRefusals(t *testing.T) {
 		for k := range q {
 			field = k
 		}
-		if rec := e.last(); rec.Breach.Field != field {
+		if rec := e.last(); rec.Breach.Field.String() != field {
 			t.Errorf("%v: breach names %q", q, rec.Breach.Field)
 		}
 	}

@@ -3,7 +3,6 @@ package geps
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
 )
@@ -91,13 +91,13 @@ func (s *Service) search(w http.ResponseWriter, r *http.Request, caller wire.Cal
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxSearchBody+1))
 	if err != nil {
 		refuse(w, r, http.StatusBadRequest, wire.CodeInvalid, breach("GP-R-TASK", "body",
-			"a JSON body {startDateTime, endDateTime, statusFilter}", "the body could not be read: "+err.Error(), "send the whole body"))
+			msg.F("a JSON body {startDateTime, endDateTime, statusFilter}"), msg.F("the body could not be read: %s", msg.Of(err)), msg.F("send the whole body")))
 		return
 	}
 	if len(body) > maxSearchBody {
 		refuse(w, r, http.StatusRequestEntityTooLarge, wire.CodeTooLarge, breach("GP-R-TASK", "body",
-			fmt.Sprintf("a search body of at most %d bytes", maxSearchBody), fmt.Sprintf("more than %d bytes", maxSearchBody),
-			"send only {startDateTime, endDateTime, statusFilter}"))
+			msg.F("a search body of at most %d bytes", maxSearchBody), msg.F("more than %d bytes", maxSearchBody),
+			msg.F("send only {startDateTime, endDateTime, statusFilter}")))
 		return
 	}
 	var req wire.SearchRequest
@@ -108,8 +108,8 @@ func (s *Service) search(w http.ResponseWriter, r *http.Request, caller wire.Cal
 			field = te.Field
 		}
 		refuse(w, r, http.StatusBadRequest, wire.CodeInvalid, breach("GP-R-TASK", field,
-			`a JSON object {"startDateTime": "2026-12-01T00:00:00+03:00", "endDateTime": "…", "statusFilter": "ANY"}`,
-			"not one: "+err.Error(), "send the search as that JSON object with string fields"))
+			msg.F(`a JSON object {"startDateTime": "2026-12-01T00:00:00+03:00", "endDateTime": "…", "statusFilter": "ANY"}`),
+			msg.F("not one: %s", msg.Of(err)), msg.F("send the search as that JSON object with string fields")))
 		return
 	}
 	from, ok := searchTime(w, r, "startDateTime", req.StartDateTime)
@@ -127,7 +127,7 @@ func (s *Service) search(w http.ResponseWriter, r *http.Request, caller wire.Cal
 	}
 	if filter != wire.FilterAny && filter != wire.FilterRead && filter != wire.FilterUnread {
 		refuse(w, r, http.StatusBadRequest, wire.CodeInvalid, breach("GP-R-TASK", "statusFilter",
-			wire.FilterAny+", "+wire.FilterRead+" or "+wire.FilterUnread, strconv.Quote(clip(filter)), "send one of the three, or none for ANY"))
+			msg.F("%s, %s or %s", wire.FilterAny, wire.FilterRead, wire.FilterUnread), quoted(filter), msg.F("send one of the three, or none for ANY")))
 		return
 	}
 	// GP-R-RANGE: a search covers at most a day, no deeper than 30 days, not into the future.
@@ -135,20 +135,20 @@ func (s *Service) search(w http.ResponseWriter, r *http.Request, caller wire.Cal
 	switch {
 	case !to.After(from):
 		refuse(w, r, http.StatusBadRequest, wire.CodeInvalid, breach("GP-R-RANGE", "endDateTime",
-			"an end after the start", req.EndDateTime+" is not after "+req.StartDateTime, "send the range's start and end in order"))
+			msg.F("an end after the start"), msg.F("%s is not after %s", req.EndDateTime, req.StartDateTime), msg.F("send the range's start and end in order")))
 		return
 	case to.Sub(from) > wire.MaxRange:
 		refuse(w, r, http.StatusUnprocessableEntity, wire.CodeRangeExceeded, breach("GP-R-RANGE", "endDateTime",
-			"a range of at most a day", "a range of "+to.Sub(from).String(), "split the period into searches of a day at most"))
+			msg.F("a range of at most a day"), msg.F("a range of %s", to.Sub(from).String()), msg.F("split the period into searches of a day at most")))
 		return
 	case from.Before(now.Add(-wire.MaxDepth)):
 		refuse(w, r, http.StatusUnprocessableEntity, wire.CodeDepthExceeded, breach("GP-R-RANGE", "startDateTime",
-			"a start no earlier than 30 days ago ("+moscow(now.Add(-wire.MaxDepth))+")", req.StartDateTime,
-			"search only the last 30 days"))
+			msg.F("a start no earlier than 30 days ago (%s)", moscow(now.Add(-wire.MaxDepth))), msg.Raw(req.StartDateTime),
+			msg.F("search only the last 30 days")))
 		return
 	case to.After(now):
 		refuse(w, r, http.StatusUnprocessableEntity, wire.CodeFuture, breach("GP-R-RANGE", "endDateTime",
-			"an end no later than now ("+moscow(now)+")", req.EndDateTime, "end the range at the present moment at the latest"))
+			msg.F("an end no later than now (%s)", moscow(now)), msg.Raw(req.EndDateTime), msg.F("end the range at the present moment at the latest")))
 		return
 	}
 
@@ -162,16 +162,16 @@ func (s *Service) search(w http.ResponseWriter, r *http.Request, caller wire.Cal
 	if s.searches > 0 && q.searches >= s.searches {
 		w.Header().Set("Retry-After", untilMidnight(now))
 		refuse(w, r, http.StatusTooManyRequests, wire.CodeQuotaExceeded, breach("GP-R-QUOTA", "",
-			fmt.Sprintf("at most %d searches per organisation per day", s.searches),
-			fmt.Sprintf("organisation %s has made %d today (%s, Moscow)", org, q.searches, q.day),
-			"search each day once, and fetch the result of the tasks already made"))
+			msg.F("at most %d searches per organisation per day", s.searches),
+			msg.F("organisation %s has made %d today (%s, Moscow)", org, q.searches, q.day),
+			msg.F("search each day once, and fetch the result of the tasks already made")))
 		return
 	}
 	if len(b.tasks) >= MaxTasksPerOrg {
 		w.Header().Set("Retry-After", "3600")
 		refuse(w, r, http.StatusServiceUnavailable, wire.CodeBusy, breach("GP-R-TASK", "",
-			fmt.Sprintf("at most %d search tasks kept per organisation (the simulator's bound)", MaxTasksPerOrg),
-			fmt.Sprintf("organisation %s has %d", org, len(b.tasks)), "fetch the results of the tasks already made"))
+			msg.F("at most %d search tasks kept per organisation (the simulator's bound)", MaxTasksPerOrg),
+			msg.F("organisation %s has %d", org, len(b.tasks)), msg.F("fetch the results of the tasks already made")))
 		return
 	}
 	q.searches++
@@ -190,14 +190,14 @@ func (s *Service) search(w http.ResponseWriter, r *http.Request, caller wire.Cal
 func searchTime(w http.ResponseWriter, r *http.Request, field, v string) (time.Time, bool) {
 	if v == "" {
 		refuse(w, r, http.StatusBadRequest, wire.CodeInvalid, breach("GP-R-RANGE", field,
-			"a time with its offset, e.g. 2026-12-01T00:00:00+03:00", "none", "send "+field))
+			msg.F("a time with its offset, e.g. 2026-12-01T00:00:00+03:00"), msg.F("none"), msg.F("send %s", field)))
 		return time.Time{}, false
 	}
 	t, err := time.Parse(wire.TimeLayout, v)
 	if err != nil {
 		refuse(w, r, http.StatusBadRequest, wire.CodeInvalid, breach("GP-R-RANGE", field,
-			"a time with its offset, e.g. 2026-12-01T00:00:00+03:00", strconv.Quote(clip(v)),
-			"write the time in RFC 3339 with the offset +03:00"))
+			msg.F("a time with its offset, e.g. 2026-12-01T00:00:00+03:00"), quoted(v),
+			msg.F("write the time in RFC 3339 with the offset +03:00")))
 		return time.Time{}, false
 	}
 	return t, true
@@ -237,9 +237,9 @@ func (s *Service) searchTask(w http.ResponseWriter, r *http.Request, caller wire
 	if s.fetches > 0 && q.fetches >= s.fetches {
 		w.Header().Set("Retry-After", untilMidnight(now))
 		refuse(w, r, http.StatusTooManyRequests, wire.CodeQuotaExceeded, breach("GP-R-QUOTA", "",
-			fmt.Sprintf("at most %d result fetches per organisation per day", s.fetches),
-			fmt.Sprintf("organisation %s has made %d today (%s, Moscow)", org, q.fetches, q.day),
-			"wait for the task's preparation (about an hour) before fetching, and page with limit 1000"))
+			msg.F("at most %d result fetches per organisation per day", s.fetches),
+			msg.F("organisation %s has made %d today (%s, Moscow)", org, q.fetches, q.day),
+			msg.F("wait for the task's preparation (about an hour) before fetching, and page with limit 1000")))
 		return
 	}
 	q.fetches++
@@ -250,8 +250,8 @@ func (s *Service) searchTask(w http.ResponseWriter, r *http.Request, caller wire
 	}
 	if t == nil || t.org != org {
 		refuse(w, r, http.StatusNotFound, wire.CodeTaskNotFound, breach("GP-R-TASK", "searchTaskUuid",
-			"a search task of the organisation made within 7 days", "no such task: "+id,
-			"fetch the uuid POST search answered; after 7 days make a new search"))
+			msg.F("a search task of the organisation made within 7 days"), msg.F("no such task: %s", id),
+			msg.F("fetch the uuid POST search answered; after 7 days make a new search")))
 		return
 	}
 	state := s.stateOf(t, now)
@@ -282,7 +282,7 @@ func page(w http.ResponseWriter, r *http.Request) (offset, limit int, ok bool) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 {
 			refuse(w, r, http.StatusBadRequest, wire.CodeInvalid, breach("GP-R-PAGE", "offset",
-				"a whole number of 0 or more", strconv.Quote(clip(v)), "page with offset 0, limit, 2×limit … below total"))
+				msg.F("a whole number of 0 or more"), quoted(v), msg.F("page with offset 0, limit, 2×limit … below total")))
 			return 0, 0, false
 		}
 		offset = n
@@ -291,8 +291,8 @@ func page(w http.ResponseWriter, r *http.Request) (offset, limit int, ok bool) {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > wire.MaxPage {
 			refuse(w, r, http.StatusBadRequest, wire.CodeInvalid, breach("GP-R-PAGE", "limit",
-				fmt.Sprintf("a whole number from 1 to %d", wire.MaxPage), strconv.Quote(clip(v)),
-				fmt.Sprintf("ask for pages of at most %d messages", wire.MaxPage)))
+				msg.F("a whole number from 1 to %d", wire.MaxPage), quoted(v),
+				msg.F("ask for pages of at most %d messages", wire.MaxPage)))
 			return 0, 0, false
 		}
 		limit = n
@@ -310,6 +310,6 @@ func pathUUID(w http.ResponseWriter, r *http.Request, field, v, ruleID string) b
 		return true
 	}
 	refuse(w, r, http.StatusBadRequest, wire.CodeInvalid, breach(ruleID, field,
-		"a UUID, e.g. 3f2b1c9e-8d4a-4e6b-9c1d-2a7f5e0b6c3d", strconv.Quote(clip(v)), "send the "+field+" the API answered"))
+		msg.F("a UUID, e.g. 3f2b1c9e-8d4a-4e6b-9c1d-2a7f5e0b6c3d"), quoted(v), msg.F("send the %s the API answered", field)))
 	return false
 }

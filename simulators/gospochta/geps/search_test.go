@@ -40,7 +40,7 @@ func TestSearchRefusals(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			e := newEnv(t)
 			e.do("POST", wire.PathSearch, "head", c.body).refusal(t, c.status, c.code, c.ruleID)
-			if rec := e.last(); rec.Breach == nil || rec.Breach.Field != c.field || rec.Endpoint != EndpointSearch {
+			if rec := e.last(); rec.Breach == nil || rec.Breach.Field.String() != c.field || rec.Endpoint != EndpointSearch {
 				t.Errorf("logged breach %+v at %q, want field %s", rec.Breach, rec.Endpoint, c.field)
 			}
 		})

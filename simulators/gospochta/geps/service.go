@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/clock"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/ring"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
@@ -117,12 +118,12 @@ func (s *Service) routes() http.Handler {
 		if _, pattern := shapes.Handler(r); pattern != "" {
 			w.Header().Set("Allow", allow[pattern])
 			refuse(w, r, http.StatusMethodNotAllowed, wire.CodeInvalid, breach("GP-R-TASK", "method",
-				allow[pattern]+" for this path", r.Method+" "+r.URL.Path, "send the request with "+allow[pattern]))
+				msg.F("%s for this path", allow[pattern]), msg.Raw(r.Method+" "+r.URL.Path), msg.F("send the request with %s", allow[pattern])))
 			return
 		}
 		refuse(w, r, http.StatusNotFound, wire.CodeInvalid, breach("GP-R-TASK", "path",
-			"a call of the reading API under "+wire.ReadBase+" (search, search/{searchTaskUuid}, message/{threadUuid}/{messageUuid}, attachment/{messageUuid}/{attachmentUuid}/{file|sig})",
-			r.Method+" "+r.URL.Path, "check the path against the specification of the API ГЭПС v1.0"))
+			msg.F("a call of the reading API under %s (search, search/{searchTaskUuid}, message/{threadUuid}/{messageUuid}, attachment/{messageUuid}/{attachmentUuid}/{file|sig})", wire.ReadBase),
+			msg.Raw(r.Method+" "+r.URL.Path), msg.F("check the path against the specification of the API ГЭПС v1.0")))
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The mux would redirect a path with empty or dot segments (text/html); the API answers
@@ -130,7 +131,7 @@ func (s *Service) routes() http.Handler {
 		if p := r.URL.Path; p == "" || path.Clean(p) != p {
 			s.serve(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				refuse(w, r, http.StatusNotFound, wire.CodeInvalid, breach("GP-R-TASK", "path",
-					"a path without empty, . or .. segments", strconv.Quote(rule.Cut(p, 200)), "send the path as the specification writes it"))
+					msg.F("a path without empty, . or .. segments"), msg.Raw(strconv.Quote(rule.Cut(p, 200))), msg.F("send the path as the specification writes it")))
 			}), w, r)
 			return
 		}

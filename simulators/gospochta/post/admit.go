@@ -4,13 +4,13 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/google/uuid"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
 )
@@ -80,8 +80,8 @@ func (s *Service) admit(w http.ResponseWriter, req *http.Request, c *call) bool 
 	sys, problem := s.systemOf(req.TLS)
 	if sys == nil {
 		refuse(w, req, http.StatusUnauthorized, wire.CodeClientCert, breach("GP-W-MTLS", "TLS",
-			"TLS 1.3 with the client certificate registered for the system", problem,
-			"connect with TLS 1.3 and present the system's registered certificate (and its chain) as the client certificate"))
+			msg.F("TLS 1.3 with the client certificate registered for the system"), problem,
+			msg.F("connect with TLS 1.3 and present the system's registered certificate (and its chain) as the client certificate")))
 		return false
 	}
 	c.system, e.System = sys, sys.Mnemonic
@@ -99,16 +99,16 @@ func (s *Service) admit(w http.ResponseWriter, req *http.Request, c *call) bool 
 	switch {
 	case id == "":
 		refuse(w, req, http.StatusBadRequest, wire.CodeRequestID, breach("GP-W-AUDIT", wire.HeaderRequestID,
-			"a UUID unique to this request", "no "+wire.HeaderRequestID, "send a new UUID (e.g. 8-4-4-4-12 hex) in "+wire.HeaderRequestID+" with every request"))
+			msg.F("a UUID unique to this request"), msg.F("no %s", wire.HeaderRequestID), msg.F("send a new UUID (e.g. 8-4-4-4-12 hex) in %s with every request", wire.HeaderRequestID)))
 		return false
 	case !canonicalUUID(id):
 		refuse(w, req, http.StatusBadRequest, wire.CodeRequestID, breach("GP-W-AUDIT", wire.HeaderRequestID,
-			"a UUID in its 36-character form (8-4-4-4-12 hex)", quoteOrNone(id), "send a new UUID in "+wire.HeaderRequestID))
+			msg.F("a UUID in its 36-character form (8-4-4-4-12 hex)"), quoteOrNone(id), msg.F("send a new UUID in %s", wire.HeaderRequestID)))
 		return false
 	case seen:
 		refuse(w, req, http.StatusBadRequest, wire.CodeRequestID, breach("GP-W-AUDIT", wire.HeaderRequestID,
-			"a request id this system has not sent before", quoteOrNone(id)+", sent before",
-			"make a new UUID for every request, a retry included (and compute its "+wire.HeaderHMAC+" with it)"))
+			msg.F("a request id this system has not sent before"), msg.F("%s, sent before", quoteOrNone(id)),
+			msg.F("make a new UUID for every request, a retry included (and compute its %s with it)", wire.HeaderHMAC)))
 		return false
 	}
 
@@ -119,8 +119,8 @@ func (s *Service) admit(w http.ResponseWriter, req *http.Request, c *call) bool 
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		refuse(w, req, http.StatusUnauthorized, wire.CodeUnauthorized, breach("GP-W-AUTH", "Authorization",
-			"Authorization: Bearer <an access token ESIA issued to the system>", describeAuthorization(req),
-			"get an access token from ESIA (grant_type jwt-bearer with an assertion signed by the system's key) and send it as Bearer"))
+			msg.F("Authorization: Bearer <an access token ESIA issued to the system>"), describeAuthorization(req),
+			msg.F("get an access token from ESIA (grant_type jwt-bearer with an assertion signed by the system's key) and send it as Bearer")))
 		return false
 	}
 	e.TokenID = fingerprint(raw)
@@ -129,29 +129,29 @@ func (s *Service) admit(w http.ResponseWriter, req *http.Request, c *call) bool 
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		if errors.Is(err, wire.ErrTokenExpired) {
 			refuse(w, req, http.StatusUnauthorized, wire.CodeTokenExpired, breach("GP-W-REFRESH", "Authorization",
-				"a live access token", "an expired token: "+err.Error(),
-				"refresh the token (grant_type=refresh_token with the refresh token ESIA gave) and repeat the request with the new one and a new request id"))
+				msg.F("a live access token"), msg.F("an expired token: %s", msg.Of(err)),
+				msg.F("refresh the token (grant_type=refresh_token with the refresh token ESIA gave) and repeat the request with the new one and a new request id")))
 			return false
 		}
 		refuse(w, req, http.StatusUnauthorized, wire.CodeUnauthorized, breach("GP-W-AUTH", "Authorization",
-			"an access token ESIA issued to the system", err.Error(),
-			"get an access token from ESIA (grant_type jwt-bearer with an assertion signed by the system's key)"))
+			msg.F("an access token ESIA issued to the system"), msg.Of(err),
+			msg.F("get an access token from ESIA (grant_type jwt-bearer with an assertion signed by the system's key)")))
 		return false
 	}
 	e.TokenRole = strings.Join(caller.Roles, ",")
 	if caller.System != sys.Mnemonic {
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 		refuse(w, req, http.StatusUnauthorized, wire.CodeUnauthorized, breach("GP-W-AUTH", "Authorization",
-			"a token of system "+sys.Mnemonic+", whose certificate opened the connection", "a token of system "+quoteOrNone(caller.System),
-			"use the token ESIA issued to the system whose certificate the client presents"))
+			msg.F("a token of system %s, whose certificate opened the connection", sys.Mnemonic), msg.F("a token of system %s", quoteOrNone(caller.System)),
+			msg.F("use the token ESIA issued to the system whose certificate the client presents")))
 		return false
 	}
 
 	// GP-W-ROLE: sending needs the operator's or the administrator's role; a client's is refused.
 	if !caller.HasRole(wire.RoleOperator, wire.RoleAdministrator) {
 		refuse(w, req, http.StatusForbidden, wire.CodeAccessDenied, breach("GP-W-ROLE", "Authorization",
-			"a token with role "+wire.RoleOperator+" or "+wire.RoleAdministrator, "roles "+quoteOrNone(e.TokenRole),
-			"ask ESIA for the token with role="+wire.RoleOperator+" (a role the system is registered for)"))
+			msg.F("a token with role %s or %s", wire.RoleOperator, wire.RoleAdministrator), msg.F("roles %s", quoteOrNone(e.TokenRole)),
+			msg.F("ask ESIA for the token with role=%s (a role the system is registered for)", wire.RoleOperator)))
 		return false
 	}
 
@@ -162,11 +162,11 @@ func (s *Service) admit(w http.ResponseWriter, req *http.Request, c *call) bool 
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
 			refuse(w, req, http.StatusRequestEntityTooLarge, wire.CodeTooLarge, breach("GP-W-KIND", "body",
-				fmt.Sprintf("a body of at most %d bytes", s.limits.MaxBodyBytes), "more", "send a smaller document"))
+				msg.F("a body of at most %d bytes", s.limits.MaxBodyBytes), msg.F("more"), msg.F("send a smaller document")))
 			return false
 		}
 		refuse(w, req, http.StatusBadRequest, wire.CodeInvalid, breach("GP-W-HMAC", "body",
-			"the whole body", "a body that could not be read: "+err.Error(), "send the body whole, with its Content-Length or chunked"))
+			msg.F("the whole body"), msg.F("a body that could not be read: %s", msg.Of(err)), msg.F("send the body whole, with its Content-Length or chunked")))
 		return false
 	}
 	c.body = body
@@ -174,13 +174,13 @@ func (s *Service) admit(w http.ResponseWriter, req *http.Request, c *call) bool 
 	macKey := sys.HMACKey
 	s.mu.Unlock()
 	if !wire.VerifyPacket(macKey, req, body) {
-		observed := "no " + wire.HeaderHMAC
+		observed := msg.F("no %s", wire.HeaderHMAC)
 		if req.Header.Get(wire.HeaderHMAC) != "" {
-			observed = quoteOrNone(req.Header.Get(wire.HeaderHMAC)) + ", not the HMAC of this packet under the system's key"
+			observed = msg.F("%s, not the HMAC of this packet under the system's key", quoteOrNone(req.Header.Get(wire.HeaderHMAC)))
 		}
-		b := breach("GP-W-HMAC", wire.HeaderHMAC, "base64 of HMAC-SHA-256 under the system's key over METHOD \\n PATH?QUERY \\n X-Request-Id \\n BODY",
-			observed, "compute the HMAC over the exact bytes sent (the path with its query as sent, this request's id, the body as sent) with the key registered for the system")
-		b.Note = fmt.Sprintf("signed here: %s %s, request id %s, %d bytes of body", req.Method, quoteOrNone(req.URL.RequestURI()), quoteOrNone(id), len(body))
+		b := breach("GP-W-HMAC", wire.HeaderHMAC, msg.F("base64 of HMAC-SHA-256 under the system's key over METHOD \\n PATH?QUERY \\n X-Request-Id \\n BODY"),
+			observed, msg.F("compute the HMAC over the exact bytes sent (the path with its query as sent, this request's id, the body as sent) with the key registered for the system"))
+		b.Note = msg.F("signed here: %s %s, request id %s, %d bytes of body", req.Method, quoteOrNone(req.URL.RequestURI()), quoteOrNone(id), len(body))
 		refuse(w, req, http.StatusUnauthorized, wire.CodeHMAC, b)
 		return false
 	}
@@ -189,28 +189,28 @@ func (s *Service) admit(w http.ResponseWriter, req *http.Request, c *call) bool 
 
 // systemOf is the registered system whose certificate the client presented over TLS 1.3, or why
 // there is none.
-func (s *Service) systemOf(st *tls.ConnectionState) (*system, string) {
+func (s *Service) systemOf(st *tls.ConnectionState) (*system, msg.Text) {
 	switch {
 	case st == nil:
-		return nil, "plain HTTP, no TLS"
+		return nil, msg.F("plain HTTP, no TLS")
 	case st.Version < tls.VersionTLS13:
-		return nil, tls.VersionName(st.Version)
+		return nil, msg.Raw(tls.VersionName(st.Version))
 	case len(st.PeerCertificates) == 0:
-		return nil, "TLS 1.3 without a client certificate"
+		return nil, msg.F("TLS 1.3 without a client certificate")
 	}
 	leaf := st.PeerCertificates[0]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sys := s.systems[s.byCert[sha256.Sum256(leaf.Raw)]]
 	if sys == nil {
-		return nil, fmt.Sprintf("client certificate %q (serial %s), registered for no system", leaf.Subject.String(), leaf.SerialNumber.Text(16))
+		return nil, msg.F("client certificate %q (serial %s), registered for no system", leaf.Subject.String(), leaf.SerialNumber.Text(16))
 	}
 	now := s.now()
 	if now.Before(leaf.NotBefore) || now.After(leaf.NotAfter) {
-		return nil, fmt.Sprintf("client certificate %q valid from %s to %s, not now", leaf.Subject.String(),
+		return nil, msg.F("client certificate %q valid from %s to %s, not now", leaf.Subject.String(),
 			stamp(leaf.NotBefore), stamp(leaf.NotAfter))
 	}
-	return sys, ""
+	return sys, msg.Text{}
 }
 
 // canonicalUUID says id is a UUID in its 36-character form (any version, either case).
@@ -223,13 +223,13 @@ func canonicalUUID(id string) bool {
 }
 
 // describeAuthorization says what the Authorization header held, without the credentials.
-func describeAuthorization(req *http.Request) string {
+func describeAuthorization(req *http.Request) msg.Text {
 	h := strings.TrimSpace(req.Header.Get("Authorization"))
 	if h == "" {
-		return "no Authorization header"
+		return msg.F("no Authorization header")
 	}
 	scheme, _, _ := strings.Cut(h, " ")
-	return fmt.Sprintf("Authorization with scheme %s", quoteOrNone(scheme))
+	return msg.F("Authorization with scheme %s", quoteOrNone(scheme))
 }
 
 // unknown answers a path or method the API does not have.
@@ -245,10 +245,10 @@ func (s *Service) unknown(w http.ResponseWriter, req *http.Request) {
 	if len(allow) > 0 {
 		w.Header().Set("Allow", strings.Join(allow, ", "))
 		refuse(w, req, http.StatusMethodNotAllowed, wire.CodeInvalid, breach("GP-W-KIND", "method",
-			strings.Join(allow, " or ")+" for this path", req.Method+" "+quoteOrNone(req.URL.Path), "send the request with "+strings.Join(allow, " or ")))
+			msg.F("%s for this path", msg.Or(allow...)), msg.F("%s %s", req.Method, quoteOrNone(req.URL.Path)), msg.F("send the request with %s", msg.Or(allow...))))
 		return
 	}
 	refuse(w, req, http.StatusNotFound, wire.CodeInvalid, breach("GP-W-KIND", "path",
-		"a path of the sending API ("+wire.SendBase+"/recipients/{id}, /messages, /messages/{id}, /messages/{id}/receipt, /registry/{hash})",
-		req.Method+" "+quoteOrNone(req.URL.Path), "check the path against the sending API"))
+		msg.F("a path of the sending API (%s/recipients/{id}, /messages, /messages/{id}, /messages/{id}/receipt, /registry/{hash})", wire.SendBase),
+		msg.F("%s %s", req.Method, quoteOrNone(req.URL.Path)), msg.F("check the path against the sending API")))
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
@@ -21,8 +22,8 @@ func refuse(w http.ResponseWriter, req *http.Request, status int, code string, b
 const codeInternal = wire.CodeInternal
 
 // breach is a shorthand for the refusals.
-func breach(ruleID, field, expected, observed, fix string) *rule.Breach {
-	return &rule.Breach{Rule: ruleID, Field: field, Expected: expected, Observed: observed, Fix: fix}
+func breach(ruleID, field string, expected, observed, fix msg.Text) *rule.Breach {
+	return &rule.Breach{Rule: ruleID, Field: msg.Raw(field), Expected: expected, Observed: observed, Fix: fix}
 }
 
 // recovered answers a handler's panic: 500 with the error body when nothing was answered yet, a
@@ -39,9 +40,9 @@ func (s *Service) recovered(w *server.StatusWriter, req *http.Request, v any) {
 }
 
 // quoteOrNone shows a client's value in a breach, cut so a breach stays readable.
-func quoteOrNone(v string) string {
+func quoteOrNone(v string) msg.Text {
 	if v == "" {
-		return "none"
+		return msg.F("none")
 	}
-	return fmt.Sprintf("%q", rule.Cut(v, 200))
+	return msg.Raw(fmt.Sprintf("%q", rule.Cut(v, 200)))
 }

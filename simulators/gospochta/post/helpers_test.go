@@ -221,7 +221,7 @@ func (e *env) refusal(r reply, status int, code, ruleID, field string) {
 	if last.Status != status || last.Code != code || last.Rule != ruleID || last.Breach == nil {
 		e.t.Errorf("audit entry %+v, want status %d code %s rule %s", last, status, code, ruleID)
 	}
-	if field != "" && (last.Breach == nil || last.Breach.Field != field) {
+	if field != "" && (last.Breach == nil || last.Breach.Field.String() != field) {
 		e.t.Errorf("the breach names field %q, want %q", last.Breach.Field, field)
 	}
 }

@@ -3,7 +3,6 @@ package post
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -13,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
 )
@@ -56,17 +56,17 @@ func (s *Service) accept(m *message) (int, string, *rule.Breach) {
 	for nk := range m.nonces {
 		if s.nonces.has(nk) {
 			return http.StatusUnprocessableEntity, wire.CodeNonce, breach("GP-W-ENC", "personalData.fields",
-				"nonces never used before under the recipient's key", "a nonce another message used",
-				"make a new random nonce for every field of every message")
+				msg.F("nonces never used before under the recipient's key"), msg.F("a nonce another message used"),
+				msg.F("make a new random nonce for every field of every message"))
 		}
 	}
 	if len(s.order) >= s.limits.MaxMessages {
 		s.evictLocked()
 	}
 	if len(s.order) >= s.limits.MaxMessages {
-		b := breach("GP-W-FAILRATE", "", fmt.Sprintf("room for the message (the simulator holds at most %d unsettled messages)", s.limits.MaxMessages),
-			"none left", "send again once earlier messages are read")
-		b.Note = "a limit of the simulator, not a breach by the system"
+		b := breach("GP-W-FAILRATE", "", msg.F("room for the message (the simulator holds at most %d unsettled messages)", s.limits.MaxMessages),
+			msg.F("none left"), msg.F("send again once earlier messages are read"))
+		b.Note = msg.F("a limit of the simulator, not a breach by the system")
 		return http.StatusServiceUnavailable, wire.CodeBusy, b
 	}
 	for nk := range m.nonces {
@@ -193,7 +193,7 @@ func (s *Service) queuePushLocked(m *message, state string, at time.Time) {
 		return
 	}
 	if s.closed {
-		m.notifications[len(m.notifications)-1].Err = "not pushed: the service was closed"
+		m.notifications[len(m.notifications)-1].Err = msg.F("not pushed: the service was closed")
 		m.nextPush = len(m.notifications)
 		return
 	}
@@ -222,16 +222,16 @@ func (s *Service) pushAll(m *message) {
 		for attempt := 1; attempt <= PushAttempts; attempt++ {
 			if attempt > 1 && !s.pause() {
 				s.mu.Lock()
-				m.notifications[i].Err = "push stopped: the service was closed"
+				m.notifications[i].Err = msg.F("push stopped: the service was closed")
 				s.mu.Unlock()
 				break
 			}
 			status, problem := s.pushOnce(m, n, key)
 			s.mu.Lock()
 			p := &m.notifications[i]
-			p.Attempts, p.Status, p.Acknowledged, p.Err = attempt, status, problem == "", problem
+			p.Attempts, p.Status, p.Acknowledged, p.Err = attempt, status, problem.IsZero(), problem
 			s.mu.Unlock()
-			if problem == "" || s.ctx.Err() != nil {
+			if problem.IsZero() || s.ctx.Err() != nil {
 				break
 			}
 		}
@@ -256,22 +256,22 @@ func (s *Service) pause() bool {
 // pushOnce POSTs one notification to the sender's notifyUrl with a request id of its own and the
 // packet's HMAC under the system's key, as the sender's requests carry them (GP-W-AUDIT,
 // GP-W-HMAC), and audits it. It returns the status answered and, unless 2xx, why it failed.
-func (s *Service) pushOnce(m *message, n Notification, key []byte) (status int, problem string) {
+func (s *Service) pushOnce(m *message, n Notification, key []byte) (status int, problem msg.Text) {
 	body, _ := json.Marshal(wire.Notification{MessageID: m.id, State: n.State, At: stamp(n.At)})
 	e := AuditEntry{RequestID: uuid.NewString(), Time: s.now(), System: m.sender, Direction: DirectionOut,
 		Method: http.MethodPost, Path: m.notifyURL, Endpoint: "notify", MessageID: m.id}
 	defer func() {
 		e.Status = status
-		if problem != "" {
-			e.Error, e.Rule = problem, "GP-W-STATES"
-			e.Breach = breach("GP-W-STATES", "notifyUrl", "a 2xx answer acknowledging the notification of state "+n.State,
-				problem, "take the notification at notifyUrl and answer it 2xx")
+		if !problem.IsZero() {
+			e.Error, e.Rule = problem.String(), "GP-W-STATES"
+			e.Breach = breach("GP-W-STATES", "notifyUrl", msg.F("a 2xx answer acknowledging the notification of state %s", n.State),
+				problem, msg.F("take the notification at notifyUrl and answer it 2xx"))
 		}
 		s.audit.Add(bounded(e))
 	}()
 	req, err := http.NewRequestWithContext(s.ctx, http.MethodPost, m.notifyURL, bytes.NewReader(body))
 	if err != nil {
-		return 0, "the notifyUrl cannot be requested: " + err.Error()
+		return 0, msg.F("the notifyUrl cannot be requested: %s", msg.Of(err))
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(wire.HeaderRequestID, e.RequestID)
@@ -280,12 +280,12 @@ func (s *Service) pushOnce(m *message, n Notification, key []byte) (status int, 
 	}
 	resp, err := s.notify.Do(req)
 	if err != nil {
-		return 0, "no answer: " + err.Error()
+		return 0, msg.F("no answer: %s", msg.Of(err))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	_ = resp.Body.Close()
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.StatusCode, fmt.Sprintf("answered %d", resp.StatusCode)
+		return resp.StatusCode, msg.F("answered %d", resp.StatusCode)
 	}
-	return resp.StatusCode, ""
+	return resp.StatusCode, msg.Text{}
 }

@@ -147,7 +147,7 @@ func TestPushRetries(t *testing.T) {
 		return len(m.Notifications) == 2 && m.Notifications[1].Acknowledged
 	})
 	m, _ := e.s.Message(a.MessageID)
-	if n := m.Notifications[0]; n.State != wire.StateDelivered || n.Attempts != 3 || !n.Acknowledged || n.Err != "" {
+	if n := m.Notifications[0]; n.State != wire.StateDelivered || n.Attempts != 3 || !n.Acknowledged || !n.Err.IsZero() {
 		t.Errorf("first push %+v", n)
 	}
 	if got := e.notify.received(); len(got) != 2 || got[0].State != wire.StateDelivered {
@@ -186,7 +186,7 @@ func TestPushGivesUp(t *testing.T) {
 	})
 	m, _ := e.s.Message(a.MessageID)
 	for _, n := range m.Notifications {
-		if n.Acknowledged || n.Attempts != PushAttempts || n.Status != http.StatusServiceUnavailable || n.Err == "" {
+		if n.Acknowledged || n.Attempts != PushAttempts || n.Status != http.StatusServiceUnavailable || n.Err.IsZero() {
 			t.Errorf("notification %+v", n)
 		}
 	}

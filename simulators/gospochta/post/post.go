@@ -14,6 +14,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/clock"
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/ring"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
@@ -109,7 +110,7 @@ type Notification struct {
 	Attempts     int
 	Status       int
 	Acknowledged bool
-	Err          string // why the last attempt failed, "" when acknowledged or not tried yet
+	Err          msg.Text // why the last attempt failed, empty when acknowledged or not tried yet
 }
 
 // Option configures the Service.

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -18,6 +17,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/simulators/gospochta/wire"
@@ -41,7 +41,7 @@ func (s *Service) recipient(w http.ResponseWriter, req *http.Request) {
 	s.mu.Unlock()
 	if r == nil {
 		refuse(w, req, http.StatusNotFound, wire.CodeRecipientUnknown, breach("GP-W-KIND", "recipientId",
-			"a recipient of Gospochta", quoteOrNone(id)+", unknown", "check the recipient's id"))
+			msg.F("a recipient of Gospochta"), msg.F("%s, unknown", quoteOrNone(id)), msg.F("check the recipient's id")))
 		return
 	}
 	server.WriteJSON(w, http.StatusOK, wire.Recipient{ID: r.ID, Name: r.Name, Kind: r.Kind, KeyID: r.KeyID,
@@ -80,19 +80,19 @@ func (s *Service) check(sys *system, in *wire.OutgoingMessage) (*message, int, s
 	// GP-W-KIND: a kind of the three, a subject, a known recipient, and where the states go.
 	if !slices.Contains(wire.Kinds, in.Kind) {
 		return nil, http.StatusUnprocessableEntity, wire.CodeKind, breach("GP-W-KIND", "kind",
-			"one of "+strings.Join(wire.Kinds, ", "), quoteOrNone(in.Kind), "send the kind of the message (судебное извещение: "+wire.KindCourtNotice+", …)")
+			msg.F("one of %s", strings.Join(wire.Kinds, ", ")), quoteOrNone(in.Kind), msg.F("send the kind of the message (судебное извещение: %s, …)", wire.KindCourtNotice))
 	}
 	subject := strings.TrimSpace(in.Subject)
 	switch {
 	case subject == "":
 		return nil, http.StatusUnprocessableEntity, wire.CodeKind, breach("GP-W-KIND", "subject",
-			"the message's subject", "none", "give the message a subject")
+			msg.F("the message's subject"), msg.F("none"), msg.F("give the message a subject"))
 	case utf8.RuneCountInString(subject) > maxSubject:
 		return nil, http.StatusUnprocessableEntity, wire.CodeKind, breach("GP-W-KIND", "subject",
-			fmt.Sprintf("at most %d characters", maxSubject), fmt.Sprintf("%d characters", utf8.RuneCountInString(subject)), "shorten the subject")
+			msg.F("at most %d characters", maxSubject), msg.F("%d characters", utf8.RuneCountInString(subject)), msg.F("shorten the subject"))
 	case in.RecipientID == "":
 		return nil, http.StatusUnprocessableEntity, wire.CodeKind, breach("GP-W-KIND", "recipientId",
-			"the recipient's id", "none", "name the recipient (GET recipients/{id} gives its key)")
+			msg.F("the recipient's id"), msg.F("none"), msg.F("name the recipient (GET recipients/{id} gives its key)"))
 	}
 	s.mu.Lock()
 	var rcpt Recipient
@@ -102,14 +102,14 @@ func (s *Service) check(sys *system, in *wire.OutgoingMessage) (*message, int, s
 	s.mu.Unlock()
 	if rcpt.ID == "" {
 		return nil, http.StatusNotFound, wire.CodeRecipientUnknown, breach("GP-W-KIND", "recipientId",
-			"a recipient of Gospochta", quoteOrNone(in.RecipientID)+", unknown", "check the recipient's id")
+			msg.F("a recipient of Gospochta"), msg.F("%s, unknown", quoteOrNone(in.RecipientID)), msg.F("check the recipient's id"))
 	}
 	if b := checkNotifyURL(in.NotifyURL); b != nil {
 		return nil, http.StatusBadRequest, wire.CodeInvalid, b
 	}
 	if len(in.Document.FileName) > maxFileName || len(in.Document.MimeType) > maxMimeType {
 		return nil, http.StatusBadRequest, wire.CodeInvalid, breach("GP-W-KIND", "document.fileName",
-			fmt.Sprintf("a file name and a MIME type of at most %d bytes each", maxFileName), "longer", "shorten them")
+			msg.F("a file name and a MIME type of at most %d bytes each", maxFileName), msg.F("longer"), msg.F("shorten them"))
 	}
 
 	// GP-W-SIGN: the document signed, detached, by the system's own certificate; the registry
@@ -118,47 +118,47 @@ func (s *Service) check(sys *system, in *wire.OutgoingMessage) (*message, int, s
 	switch {
 	case err != nil:
 		return nil, http.StatusBadRequest, wire.CodeInvalid, breach("GP-W-SIGN", "document.content",
-			"the document, base64 (standard alphabet, padded)", "not base64: "+err.Error(), "encode the document's bytes in base64")
+			msg.F("the document, base64 (standard alphabet, padded)"), msg.F("not base64: %s", msg.Of(err)), msg.F("encode the document's bytes in base64"))
 	case len(content) == 0:
 		return nil, http.StatusBadRequest, wire.CodeInvalid, breach("GP-W-SIGN", "document.content",
-			"the document, base64", "none", "send the document's bytes")
+			msg.F("the document, base64"), msg.F("none"), msg.F("send the document's bytes"))
 	case strings.TrimSpace(in.Document.Signature) == "":
 		return nil, http.StatusUnprocessableEntity, wire.CodeUnsigned, breach("GP-W-SIGN", "document.signature",
-			"a detached CMS signature (DER, base64) over the document by the system's certificate", "none",
-			"sign the document's bytes (detached CMS, SHA-256) with the system's key and send the signature")
+			msg.F("a detached CMS signature (DER, base64) over the document by the system's certificate"), msg.F("none"),
+			msg.F("sign the document's bytes (detached CMS, SHA-256) with the system's key and send the signature"))
 	}
 	sig, err := cms.Decode(in.Document.Signature)
 	if err != nil {
 		return nil, http.StatusUnprocessableEntity, wire.CodeSignature, breach("GP-W-SIGN", "document.signature",
-			"a detached CMS signature, base64", err.Error(), "send the DER signature in base64")
+			msg.F("a detached CMS signature, base64"), msg.Of(err), msg.F("send the DER signature in base64"))
 	}
 	verified, err := s.verifier.VerifyDetached(sig, content)
 	if err != nil {
-		b := breach("GP-W-SIGN", "document.signature", "a valid detached CMS signature over document.content by the system's certificate",
-			err.Error(), "sign exactly the bytes sent in document.content with the system's registered certificate")
+		b := breach("GP-W-SIGN", "document.signature", msg.F("a valid detached CMS signature over document.content by the system's certificate"),
+			msg.Of(err), msg.F("sign exactly the bytes sent in document.content with the system's registered certificate"))
 		var ce *cms.Error
 		if errors.As(err, &ce) && ce.Problem == cms.NotSupported {
-			b.Note = "the simulator verifies RSA and ECDSA with SHA-256 only"
+			b.Note = msg.F("the simulator verifies RSA and ECDSA with SHA-256 only")
 		}
 		return nil, http.StatusUnprocessableEntity, wire.CodeSignature, b
 	}
 	if !slices.ContainsFunc(sys.Certificates, func(c2 *x509.Certificate) bool { return bytes.Equal(c2.Raw, verified.Signer.Raw) }) {
 		return nil, http.StatusUnprocessableEntity, wire.CodeSignature, breach("GP-W-SIGN", "document.signature",
-			"a signature by a certificate registered for system "+sys.Mnemonic,
-			fmt.Sprintf("signed by %q (serial %s), not one of the system's", verified.Signer.Subject.String(), verified.Signer.SerialNumber.Text(16)),
-			"sign with the system's own certificate, the one registered for it")
+			msg.F("a signature by a certificate registered for system %s", sys.Mnemonic),
+			msg.F("signed by %q (serial %s), not one of the system's", verified.Signer.Subject.String(), verified.Signer.SerialNumber.Text(16)),
+			msg.F("sign with the system's own certificate, the one registered for it"))
 	}
 
 	// GP-W-ENC: the personal data sealed for this recipient, field by field, each with a nonce of
 	// its own; a nonce used twice under one key breaks AES-GCM's confidentiality and integrity.
 	if in.PersonalData.KeyID != rcpt.KeyID {
 		return nil, http.StatusUnprocessableEntity, wire.CodeKey, breach("GP-W-ENC", "personalData.keyId",
-			"the key id of recipient "+rcpt.ID+" ("+rcpt.KeyID+")", quoteOrNone(in.PersonalData.KeyID),
-			"encrypt with the key GET recipients/"+rcpt.ID+" gives and name its keyId")
+			msg.F("the key id of recipient %s (%s)", rcpt.ID, rcpt.KeyID), quoteOrNone(in.PersonalData.KeyID),
+			msg.F("encrypt with the key GET recipients/%s gives and name its keyId", rcpt.ID))
 	}
 	if _, ok := in.PersonalData.Fields[wire.FieldFullName]; !ok {
 		return nil, http.StatusUnprocessableEntity, wire.CodeKind, breach("GP-W-KIND", "personalData.fields."+wire.FieldFullName,
-			"the recipient's full name, encrypted", "none", "send the recipient's full name in personalData.fields."+wire.FieldFullName)
+			msg.F("the recipient's full name, encrypted"), msg.F("none"), msg.F("send the recipient's full name in personalData.fields.%s", wire.FieldFullName))
 	}
 	names := make([]string, 0, len(in.PersonalData.Fields))
 	for name := range in.PersonalData.Fields {
@@ -172,20 +172,20 @@ func (s *Service) check(sys *system, in *wire.OutgoingMessage) (*message, int, s
 		field := "personalData.fields." + name
 		if !slices.Contains(wire.PersonalFields, name) {
 			return nil, http.StatusBadRequest, wire.CodeInvalid, breach("GP-W-ENC", rule.Cut(field, 200),
-				"one of the personal-data fields "+strings.Join(wire.PersonalFields, ", "), "another name", "send only those fields")
+				msg.F("one of the personal-data fields %s", strings.Join(wire.PersonalFields, ", ")), msg.F("another name"), msg.F("send only those fields"))
 		}
 		plain, err := wire.OpenField(rcpt.Key, rcpt.ID, name, f)
 		switch {
 		case errors.Is(err, wire.ErrNonce):
 			return nil, http.StatusUnprocessableEntity, wire.CodeNonce, breach("GP-W-ENC", field+".nonce",
-				fmt.Sprintf("a fresh %d-byte nonce, base64", wire.NonceSize), quoteOrNone(f.Nonce), "make a new random 12-byte nonce for every field")
+				msg.F("a fresh %d-byte nonce, base64", wire.NonceSize), quoteOrNone(f.Nonce), msg.F("make a new random 12-byte nonce for every field"))
 		case err != nil:
 			return nil, http.StatusUnprocessableEntity, wire.CodeCiphertext, breach("GP-W-ENC", field+".ciphertext",
-				"the field sealed with AES-256-GCM under the recipient's key, with additional data \""+rcpt.ID+"/"+name+"\"", err.Error(),
-				"encrypt the field with the recipient's key, its nonce, and the recipient id and field name as additional data (wire.SealField)")
+				msg.F("the field sealed with AES-256-GCM under the recipient's key, with additional data \"%s/%s\"", rcpt.ID, name), msg.Of(err),
+				msg.F("encrypt the field with the recipient's key, its nonce, and the recipient id and field name as additional data (wire.SealField)"))
 		case len(plain) > maxField:
 			return nil, http.StatusUnprocessableEntity, wire.CodeCiphertext, breach("GP-W-ENC", field,
-				fmt.Sprintf("at most %d bytes", maxField), fmt.Sprintf("%d bytes", len(plain)), "shorten the field")
+				msg.F("at most %d bytes", maxField), msg.F("%d bytes", len(plain)), msg.F("shorten the field"))
 		}
 		nk := nonceKey(rcpt.KeyID, f.Nonce)
 		s.mu.Lock()
@@ -193,8 +193,8 @@ func (s *Service) check(sys *system, in *wire.OutgoingMessage) (*message, int, s
 		s.mu.Unlock()
 		if reused || nonces[nk] {
 			return nil, http.StatusUnprocessableEntity, wire.CodeNonce, breach("GP-W-ENC", field+".nonce",
-				"a nonce never used before under the recipient's key", quoteOrNone(f.Nonce)+", used before",
-				"make a new random nonce for every field of every message, a resend included")
+				msg.F("a nonce never used before under the recipient's key"), msg.F("%s, used before", quoteOrNone(f.Nonce)),
+				msg.F("make a new random nonce for every field of every message, a resend included"))
 		}
 		nonces[nk] = true
 		fields[name] = plain
@@ -216,13 +216,13 @@ func nonceKey(keyID, nonce string) string {
 
 // checkNotifyURL checks where the states are pushed (GP-W-STATES): an absolute http(s) URL.
 func checkNotifyURL(raw string) *rule.Breach {
-	fix := "give the absolute http(s) URL where the system takes the notifications of the message's states"
+	fix := msg.F("give the absolute http(s) URL where the system takes the notifications of the message's states")
 	if raw == "" {
-		return breach("GP-W-KIND", "notifyUrl", "an absolute http or https URL", "none", fix)
+		return breach("GP-W-KIND", "notifyUrl", msg.F("an absolute http or https URL"), msg.F("none"), fix)
 	}
 	u, err := url.Parse(raw)
 	if len(raw) > maxNotifyURL || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return breach("GP-W-KIND", "notifyUrl", fmt.Sprintf("an absolute http or https URL without credentials, at most %d bytes", maxNotifyURL),
+		return breach("GP-W-KIND", "notifyUrl", msg.F("an absolute http or https URL without credentials, at most %d bytes", maxNotifyURL),
 			quoteOrNone(raw), fix)
 	}
 	return nil
@@ -234,7 +234,7 @@ func decodeJSON(body []byte, v any) *rule.Breach {
 	err := dec.Decode(v)
 	if err == nil {
 		if _, extra := dec.Token(); extra != io.EOF {
-			return breach("GP-W-KIND", "body", "one JSON object", "more after it", "send one JSON object")
+			return breach("GP-W-KIND", "body", msg.F("one JSON object"), msg.F("more after it"), msg.F("send one JSON object"))
 		}
 		return nil
 	}
@@ -242,13 +242,13 @@ func decodeJSON(body []byte, v any) *rule.Breach {
 	var syntaxErr *json.SyntaxError
 	switch {
 	case errors.As(err, &typeErr):
-		return breach("GP-W-KIND", typeErr.Field, "a JSON "+typeErr.Type.Kind().String(), "a JSON "+typeErr.Value, "send the field with its type")
+		return breach("GP-W-KIND", typeErr.Field, msg.F("a JSON %s", typeErr.Type.Kind().String()), msg.F("a JSON %s", typeErr.Value), msg.F("send the field with its type"))
 	case errors.As(err, &syntaxErr):
-		return breach("GP-W-KIND", "body", "a JSON object", fmt.Sprintf("malformed JSON at byte %d: %v", syntaxErr.Offset, err), "send well-formed JSON")
+		return breach("GP-W-KIND", "body", msg.F("a JSON object"), msg.F("malformed JSON at byte %d: %s", syntaxErr.Offset, msg.Of(err)), msg.F("send well-formed JSON"))
 	case errors.Is(err, io.EOF):
-		return breach("GP-W-KIND", "body", "a JSON object", "an empty body", "send the message as JSON")
+		return breach("GP-W-KIND", "body", msg.F("a JSON object"), msg.F("an empty body"), msg.F("send the message as JSON"))
 	}
-	return breach("GP-W-KIND", "body", "a JSON object", err.Error(), "send well-formed JSON")
+	return breach("GP-W-KIND", "body", msg.F("a JSON object"), msg.Of(err), msg.F("send well-formed JSON"))
 }
 
 // message answers GET messages/{messageId}: its states, to its sender only.
@@ -290,7 +290,7 @@ func (s *Service) receipt(w http.ResponseWriter, req *http.Request) {
 		state := m.states[len(m.states)-1].State
 		s.mu.Unlock()
 		refuse(w, req, http.StatusConflict, wire.CodeReceiptNotReady, breach("GP-W-RECEIPT", "messageId",
-			"a delivered message", "state "+state, "fetch the receipt after the notification of state "+wire.StateDelivered+" (or after GET messages/{id} says so)"))
+			msg.F("a delivered message"), msg.F("state %s", state), msg.F("fetch the receipt after the notification of state %s (or after GET messages/{id} says so)", wire.StateDelivered)))
 		return
 	}
 	m.receiptFetches++
@@ -308,7 +308,7 @@ func (s *Service) registryEntry(w http.ResponseWriter, req *http.Request) {
 	e, ok := s.Registry(hash)
 	if !ok {
 		refuse(w, req, http.StatusNotFound, wire.CodeMessageNotFound, breach("GP-W-SIGN", "documentHash",
-			"the SHA-256 (hex) of a document sent", quoteOrNone(hash)+", not registered", "hash the document's bytes as sent (SHA-256, hex)"))
+			msg.F("the SHA-256 (hex) of a document sent"), msg.F("%s, not registered", quoteOrNone(hash)), msg.F("hash the document's bytes as sent (SHA-256, hex)")))
 		return
 	}
 	callOf(req).entry.MessageID = e.MessageID
@@ -317,5 +317,5 @@ func (s *Service) registryEntry(w http.ResponseWriter, req *http.Request) {
 
 func notFound(w http.ResponseWriter, req *http.Request, id string) {
 	refuse(w, req, http.StatusNotFound, wire.CodeMessageNotFound, breach("GP-W-STATES", "messageId",
-		"a message this system sent", quoteOrNone(id)+", unknown to the system", "use the messageId the send answered"))
+		msg.F("a message this system sent"), msg.F("%s, unknown to the system", quoteOrNone(id)), msg.F("use the messageId the send answered")))
 }

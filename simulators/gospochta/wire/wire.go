@@ -18,11 +18,12 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // The reading API (published): base path and the four endpoints below it.
@@ -363,7 +364,7 @@ func SealField(key []byte, recipientID, field, plaintext string) (EncryptedField
 }
 
 // ErrNonce is a nonce that is not base64 of 12 bytes.
-var ErrNonce = errors.New("the nonce is not base64 of 12 bytes")
+var ErrNonce = msg.Errorf("the nonce is not base64 of 12 bytes")
 
 // OpenField decrypts a field sealed by SealField; an altered ciphertext, nonce, field name or
 // recipient fails GCM's authentication.
@@ -378,18 +379,18 @@ func OpenField(key []byte, recipientID, field string, f EncryptedField) (string,
 	}
 	ct, err := base64.StdEncoding.DecodeString(f.Ciphertext)
 	if err != nil {
-		return "", fmt.Errorf("the ciphertext is not base64: %w", err)
+		return "", msg.Errorf("the ciphertext is not base64: %w", err)
 	}
 	pt, err := aead.Open(nil, nonce, ct, fieldAAD(recipientID, field))
 	if err != nil {
-		return "", fmt.Errorf("AES-256-GCM authentication failed: the ciphertext, its nonce, its field name or the key is not the one sealed")
+		return "", msg.Errorf("AES-256-GCM authentication failed: the ciphertext, its nonce, its field name or the key is not the one sealed")
 	}
 	return string(pt), nil
 }
 
 func gcm(key []byte) (cipher.AEAD, error) {
 	if len(key) != KeySize {
-		return nil, fmt.Errorf("AES-256 needs a %d-byte key, not %d bytes", KeySize, len(key))
+		return nil, msg.Errorf("AES-256 needs a %d-byte key, not %d bytes", KeySize, len(key))
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
@@ -458,4 +459,4 @@ func (c Caller) HasRole(roles ...string) bool {
 type Authenticate func(token string) (Caller, error)
 
 // ErrTokenExpired is the error an Authenticate wraps for a token that was valid and has expired.
-var ErrTokenExpired = errors.New("the access token has expired")
+var ErrTokenExpired = msg.Errorf("the access token has expired")

@@ -14,6 +14,7 @@ import (
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/store"
@@ -183,9 +184,9 @@ func (a *Async) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			out, f = a.sendDeliveryNotification(ctx, x, m)
 		default:
 			f = &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-				Rule: "A1-T1 row 1", Field: m.Payload.Tag, Expected: envelope.AsyncGatewayMsg.Desc,
-				Observed: m.Payload.Tag + ", which is not an operation of the gateway's asynchronous interface",
-				Fix:      "send one of the four operations of Appendix 1 section 1.1"}}
+				Rule: "A1-T1 row 1", Field: msg.Raw(m.Payload.Tag), Expected: envelope.AsyncGatewayMsg.Desc,
+				Observed: msg.F("%s, which is not an operation of the gateway's asynchronous interface", m.Payload.Tag),
+				Fix:      msg.F("send one of the four operations of Appendix 1 section 1.1")}}
 		}
 	}
 	if f != nil {
@@ -193,7 +194,7 @@ func (a *Async) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.code == envelope.SCE909 {
 			kind = journal.Faulted
 		}
-		_ = x.record(ctx, kind, f.code.ID, f.breach.Rule, f.breach.Error())
+		_ = x.record(ctx, kind, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 		writeXML(w, http.StatusInternalServerError, asyncFault(x, *f, faultElement))
 		return
 	}
@@ -238,13 +239,13 @@ func (a *Async) admit(ctx context.Context, x *exchange, body []byte, readErr err
 	m, parseErr := envelope.Parse(body)
 	if parseErr != nil {
 		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T1 row 1", Expected: envelope.AsyncGatewayMsg.Desc, Observed: parseErr.Error()}}
+			Rule: "A1-T1 row 1", Expected: envelope.AsyncGatewayMsg.Desc, Observed: msg.Of(parseErr)}}
 	}
 	if m.Payload.NamespaceURI() != envelope.AsyncNS {
 		return m, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T1 row 1", Field: m.Payload.Tag, Expected: envelope.AsyncGatewayMsg.Desc,
-			Observed: fmt.Sprintf("%s in %s", m.Payload.Tag, m.Payload.NamespaceURI()),
-			Fix:      "send an operation of the gateway's asynchronous interface to " + envelope.AsyncPath}}
+			Rule: "A1-T1 row 1", Field: msg.Raw(m.Payload.Tag), Expected: envelope.AsyncGatewayMsg.Desc,
+			Observed: msg.F("%s in %s", m.Payload.Tag, m.Payload.NamespaceURI()),
+			Fix:      msg.F("send an operation of the gateway's asynchronous interface to %s", envelope.AsyncPath)}}
 	}
 	return m, nil
 }
@@ -262,7 +263,7 @@ func (a *Async) verifyTransport(ctx context.Context, x *exchange, sys System) *f
 	if d := envelope.ReadCredentials(x.body).MessageDate; d != "" {
 		_ = date.UnmarshalText([]byte(d)) // the schema has checked it
 	}
-	evidence, f := a.g.judgeSigned(ctx, a.g.verifyOnce(x.body, x.senderID), x.senderID, sys.Identifier, "",
+	evidence, f := a.g.judgeSigned(ctx, a.g.verifyOnce(x.body, x.senderID), x.senderID, sys.Identifier, msg.Text{},
 		messageDateRemark(date.Time, time.Now(), "A1-T1 row 8")...)
 	x.signature = evidence
 	return f
@@ -275,9 +276,9 @@ func (a *Async) verifyTransport(ctx context.Context, x *exchange, sys System) *f
 func (a *Async) authenticate(ctx context.Context, x *exchange, s *envelope.SenderInfo, where, table string) (System, *failure) {
 	if s == nil {
 		return System{}, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
-			Rule: "R-53", Field: where, Expected: "the sender (senderId and password) to authenticate the request",
-			Observed: "no sender", Note: table + " makes sender optional (O-12), but the gateway cannot authorise an anonymous request",
-			Fix: "send sender with the senderId and password issued by the operator"}}
+			Rule: "R-53", Field: msg.Raw(where), Expected: msg.F("the sender (senderId and password) to authenticate the request"),
+			Observed: msg.F("no sender"), Note: msg.F("%s makes sender optional (O-12), but the gateway cannot authorise an anonymous request", table),
+			Fix: msg.F("send sender with the senderId and password issued by the operator")}}
 	}
 	x.senderID = s.SenderID
 	if s.Password == "" {
@@ -292,7 +293,7 @@ func (a *Async) authenticate(ctx context.Context, x *exchange, s *envelope.Sende
 
 // asyncNoPassword refuses a sender without a password: the answer depends on the request alone.
 func asyncNoPassword(where string) *failure {
-	return noPassword("R-53", where+"/password", "the password issued by the operator (optional in the tables, O-11, but required by R-53(2))")
+	return noPassword("R-53", where+"/password", msg.F("the password issued by the operator (optional in the tables, O-11, but required by R-53(2))"))
 }
 
 // sendMessage accepts a message into the channel (A1-T1) and answers with the gateway's identifiers
@@ -300,7 +301,7 @@ func asyncNoPassword(where string) *failure {
 func (a *Async) sendMessage(ctx context.Context, x *exchange, m *envelope.Message) ([]byte, *failure) {
 	var req envelope.AsyncSendMessage
 	if err := m.Decode(&req); err != nil {
-		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: "A1-T1 row 1", Expected: envelope.AsyncSendMessageMsg.Desc, Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: "A1-T1 row 1", Expected: envelope.AsyncSendMessageMsg.Desc, Observed: msg.Of(err)}}
 	}
 	info := &req.Request.MessageInfo
 	x.serviceID = info.ServiceID
@@ -336,9 +337,9 @@ func (a *Async) sendMessage(ctx context.Context, x *exchange, m *envelope.Messag
 	x.messageID = info.MessageID
 	delivery, err := envelope.Marshal(req)
 	if err != nil {
-		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T13", Expected: "a message the gateway can deliver", Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T13", Expected: msg.F("a message the gateway can deliver"), Observed: msg.Of(err)}}
 	}
-	msg := store.Message{
+	message := store.Message{
 		MessageID: info.MessageID, CorrelationID: info.CorrelationID, SessionID: x.sessionID,
 		ServiceID: info.ServiceID, MessageType: info.MessageType, SenderID: sender.ID, RecipientID: recipient,
 		Endpoint: a.pushEndpoint(recipient), Envelope: delivery,
@@ -348,18 +349,18 @@ func (a *Async) sendMessage(ctx context.Context, x *exchange, m *envelope.Messag
 	// the message is stored under its replay key in one transaction: of copies sent at
 	// once, or again after a lost answer, exactly one is stored and delivered.
 	var replay *store.ReplayError
-	if err := a.store.AcceptOnce(ctx, key, msg, chain); errors.As(err, &replay) {
+	if err := a.store.AcceptOnce(ctx, key, message, chain); errors.As(err, &replay) {
 		x.messageID = replay.First
 		return nil, replayFailure("request/messageInfo", sender.ID,
-			fmt.Sprintf("the same message (content %s) was accepted as messageId %s at %s", key.Digest, replay.First, astana(replay.At)),
-			"nothing to resend: the message was accepted as messageId "+replay.First+"; a new message has a messageDate of its own")
+			msg.F("the same message (content %s) was accepted as messageId %s at %s", key.Digest, replay.First, astana(replay.At)),
+			msg.F("nothing to resend: the message was accepted as messageId %s; a new message has a messageDate of its own", replay.First))
 	} else if err != nil {
-		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "R-47", Expected: "the message stored durably before it is accepted",
-			Observed: err.Error(), Fix: "retry later; the gateway accepts no message it cannot keep"}}
+		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "R-47", Expected: msg.F("the message stored durably before it is accepted"),
+			Observed: msg.Of(err), Fix: msg.F("retry later; the gateway accepts no message it cannot keep")}}
 	}
 	mode := "pull (GetMessages)"
-	if msg.Endpoint != "" {
-		mode = "push to " + msg.Endpoint
+	if message.Endpoint != "" {
+		mode = "push to " + message.Endpoint
 	}
 	if err := x.record(ctx, journal.Accepted, "", "R-47", fmt.Sprintf("%s %s stored for %s by %s%s%s", info.MessageType, info.MessageID, recipient, mode, notes, x.signatureNote())); err != nil {
 		return nil, ptr(journalFailure(err))
@@ -374,7 +375,7 @@ func (a *Async) sendMessage(ctx context.Context, x *exchange, m *envelope.Messag
 		out, err = a.g.sign(out) // the gateway signs everything it sends
 	}
 	if err != nil {
-		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T2", Expected: "an answer the gateway can send", Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T2", Expected: msg.F("an answer the gateway can send"), Observed: msg.Of(err)}}
 	}
 	// the asynchronous exchange is confirmed by the sender receiving the message's identifier.
 	// Unrecorded, the answer is not sent: the sender's retry is then refused as a replay naming the
@@ -392,53 +393,53 @@ func (a *Async) route(ctx context.Context, sender System, info *envelope.AsyncMe
 	svc, published := a.g.registry.Service(info.ServiceID)
 	if !published {
 		return "", nil, &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
-			Rule: "R-6", Field: "request/messageInfo/serviceId", Expected: "a service in the service registry",
-			Observed: fmt.Sprintf("serviceId %q is not in the registry", info.ServiceID),
-			Fix:      "call a published service (publication follows clauses 10-31)"}}
+			Rule: "R-6", Field: msg.Raw("request/messageInfo/serviceId"), Expected: msg.F("a service in the service registry"),
+			Observed: msg.F("serviceId %q is not in the registry", info.ServiceID),
+			Fix:      msg.F("call a published service (publication follows clauses 10-31)")}}
 	}
 	if info.RouteID != "" {
 		if _, ok := svc.Routes[info.RouteID]; !ok {
 			return "", nil, &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
-				Rule: "A1-T1 row 7", Field: "request/messageInfo/routeId", Expected: "a route of the service in the registry",
-				Observed: fmt.Sprintf("routeId %q is not a route of %s", info.RouteID, svc.ID), Fix: "omit routeId or use one from the registry"}}
+				Rule: "A1-T1 row 7", Field: msg.Raw("request/messageInfo/routeId"), Expected: msg.F("a route of the service in the registry"),
+				Observed: msg.F("routeId %q is not a route of %s", info.RouteID, svc.ID), Fix: msg.F("omit routeId or use one from the registry")}}
 		}
 	}
 	if info.MessageType == envelope.TypeRequest {
 		// only systems granted the service may start an interaction with it.
 		if !svc.Granted[sender.ID] {
 			return "", nil, &failure{code: envelope.SCE003, client: true, breach: &rule.Breach{
-				Rule: "R-61", Field: "request/messageInfo/serviceId", Expected: fmt.Sprintf("a sender granted access to %s", svc.ID),
-				Observed: fmt.Sprintf("%s has no access to %s", sender.ID, svc.ID), Fix: "apply for connection to the service (clauses 32-45)"}}
+				Rule: "R-61", Field: msg.Raw("request/messageInfo/serviceId"), Expected: msg.F("a sender granted access to %s", svc.ID),
+				Observed: msg.F("%s has no access to %s", sender.ID, svc.ID), Fix: msg.F("apply for connection to the service (clauses 32-45)")}}
 		}
 		return svc.Owner, &store.Chain{CorrelationID: envelope.NewGUID(), ServiceID: svc.ID, InitiatorID: sender.ID, OwnerID: svc.Owner}, nil
 	}
 	// A1-T13 row 4: every message after the REQUEST carries the chain's correlationId.
 	if info.CorrelationID == "" {
 		return "", nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T13 row 4", Field: "request/messageInfo/correlationId",
-			Expected: "the correlationId the gateway returned for the chain's REQUEST", Observed: "no correlationId in a " + info.MessageType,
-			Fix: "send the correlationId of the chain, or messageType REQUEST to start a new one"}}
+			Rule: "A1-T13 row 4", Field: msg.Raw("request/messageInfo/correlationId"),
+			Expected: msg.F("the correlationId the gateway returned for the chain's REQUEST"), Observed: msg.F("no correlationId in a %s", info.MessageType),
+			Fix: msg.F("send the correlationId of the chain, or messageType REQUEST to start a new one")}}
 	}
 	chain, err := a.store.Chain(ctx, info.CorrelationID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		return "", nil, &failure{code: envelope.SCE020, client: true, breach: &rule.Breach{
-			Rule: "A1-T13 row 4", Field: "request/messageInfo/correlationId", Expected: "the correlationId of a chain the gateway started",
-			Observed: fmt.Sprintf("no chain %q", info.CorrelationID), Fix: "send the correlationId from the answer to the chain's REQUEST"}}
+			Rule: "A1-T13 row 4", Field: msg.Raw("request/messageInfo/correlationId"), Expected: msg.F("the correlationId of a chain the gateway started"),
+			Observed: msg.F("no chain %q", info.CorrelationID), Fix: msg.F("send the correlationId from the answer to the chain's REQUEST")}}
 	case err != nil:
-		return "", nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "R-47", Expected: "the message store readable", Observed: err.Error()}}
+		return "", nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "R-47", Expected: msg.F("the message store readable"), Observed: msg.Of(err)}}
 	case chain.ServiceID != info.ServiceID:
 		return "", nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T1 row 5", Field: "request/messageInfo/serviceId", Expected: "the service of the chain, " + chain.ServiceID,
-			Observed: info.ServiceID, Fix: "send the chain's serviceId"}}
+			Rule: "A1-T1 row 5", Field: msg.Raw("request/messageInfo/serviceId"), Expected: msg.F("the service of the chain, %s", chain.ServiceID),
+			Observed: msg.Raw(info.ServiceID), Fix: msg.F("send the chain's serviceId")}}
 	case sender.ID == chain.OwnerID:
 		return chain.InitiatorID, nil, nil
 	case sender.ID == chain.InitiatorID:
 		return chain.OwnerID, nil, nil
 	}
 	return "", nil, &failure{code: envelope.SCE021, client: true, breach: &rule.Breach{
-		Rule: "R-61", Field: "request/messageInfo/sender/senderId", Expected: fmt.Sprintf("%s or %s, the parties of chain %s", chain.InitiatorID, chain.OwnerID, chain.CorrelationID),
-		Observed: sender.ID, Fix: "only the initiator and the owner of a chain send messages in it"}}
+		Rule: "R-61", Field: msg.Raw("request/messageInfo/sender/senderId"), Expected: msg.F("%s or %s, the parties of chain %s", chain.InitiatorID, chain.OwnerID, chain.CorrelationID),
+		Observed: msg.Raw(sender.ID), Fix: msg.F("only the initiator and the owner of a chain send messages in it")}}
 }
 
 // getMessageStatus answers the state of a message and its last status (A1-T7, A1-T8). The Rules do
@@ -446,45 +447,45 @@ func (a *Async) route(ctx context.Context, sender System, info *envelope.AsyncMe
 func (a *Async) getMessageStatus(ctx context.Context, x *exchange, m *envelope.Message) ([]byte, *failure) {
 	var req envelope.AsyncGetMessageStatus
 	if err := m.Decode(&req); err != nil {
-		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: "A1-T7 row 1", Expected: envelope.AsyncGetStatusMsg.Desc, Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: "A1-T7 row 1", Expected: envelope.AsyncGetStatusMsg.Desc, Observed: msg.Of(err)}}
 	}
 	x.messageID = req.Request.MessageID
 	sys, f := a.authenticate(ctx, x, &req.Request.Sender, "request/sender", "A1-T7")
 	if f != nil {
 		return nil, f
 	}
-	msg, f := a.messageOf(ctx, req.Request.MessageID, "request/messageId", "A1-T7 row 2")
+	message, f := a.messageOf(ctx, req.Request.MessageID, "request/messageId", "A1-T7 row 2")
 	if f != nil {
 		return nil, f
 	}
-	x.serviceID = msg.ServiceID
-	if sys.ID != msg.SenderID && sys.ID != msg.RecipientID {
+	x.serviceID = message.ServiceID
+	if sys.ID != message.SenderID && sys.ID != message.RecipientID {
 		return nil, &failure{code: envelope.SCE021, client: true, breach: &rule.Breach{
-			Rule: "A1-T7 row 2", Field: "request/messageId", Expected: "a message the requester sent or receives",
-			Observed: fmt.Sprintf("%s is neither the sender nor the recipient of %s", sys.ID, msg.MessageID),
-			Note:     "The Rules do not say who may ask (O-22); the gateway tells only the parties of the message"}}
+			Rule: "A1-T7 row 2", Field: msg.Raw("request/messageId"), Expected: msg.F("a message the requester sent or receives"),
+			Observed: msg.F("%s is neither the sender nor the recipient of %s", sys.ID, message.MessageID),
+			Note:     msg.F("The Rules do not say who may ask (O-22); the gateway tells only the parties of the message")}}
 	}
 	var answer envelope.AsyncGetMessageStatusAnswer
-	answer.Response.MessageState = msg.State
-	answer.Response.Status = envelope.MessageStatusInfo{StatusCode: msg.StatusCode, StatusMessage: msg.StatusMessage,
-		StatusDate: envelope.DateTime{Time: msg.StatusDate}}
+	answer.Response.MessageState = message.State
+	answer.Response.Status = envelope.MessageStatusInfo{StatusCode: message.StatusCode, StatusMessage: message.StatusMessage,
+		StatusDate: envelope.DateTime{Time: message.StatusDate}}
 	answer.Response.ResponseDate = envelope.Now()
 	answer.Response.SessionID = x.sessionID
-	return a.answer(ctx, x, answer, "state "+msg.State+" of "+msg.MessageID)
+	return a.answer(ctx, x, answer, "state "+message.State+" of "+message.MessageID)
 }
 
 // messageOf reads a message the request names.
 func (a *Async) messageOf(ctx context.Context, id, field, ruleID string) (store.Message, *failure) {
-	msg, err := a.store.Get(ctx, id)
+	message, err := a.store.Get(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return msg, &failure{code: envelope.SCE020, client: true, breach: &rule.Breach{
-			Rule: ruleID, Field: field, Expected: "the messageId the gateway gave the message", Observed: fmt.Sprintf("no message %q", id),
-			Fix: "send the messageId from the gateway's answer to sendMessage"}}
+		return message, &failure{code: envelope.SCE020, client: true, breach: &rule.Breach{
+			Rule: ruleID, Field: msg.Raw(field), Expected: msg.F("the messageId the gateway gave the message"), Observed: msg.F("no message %q", id),
+			Fix: msg.F("send the messageId from the gateway's answer to sendMessage")}}
 	}
 	if err != nil {
-		return msg, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: ruleID, Expected: "the message store readable", Observed: err.Error()}}
+		return message, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: ruleID, Expected: msg.F("the message store readable"), Observed: msg.Of(err)}}
 	}
-	return msg, nil
+	return message, nil
 }
 
 // answer marshals an answer, signs it and journals that it was sent.
@@ -494,7 +495,7 @@ func (a *Async) answer(ctx context.Context, x *exchange, p envelope.Payload, det
 		out, err = a.g.sign(out)
 	}
 	if err != nil {
-		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T1", Expected: "an answer the gateway can send", Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T1", Expected: msg.F("an answer the gateway can send"), Observed: msg.Of(err)}}
 	}
 	if err := x.record(ctx, journal.Answered, "", "", detail); err != nil {
 		f := journalFailure(err)
@@ -510,7 +511,7 @@ func (a *Async) answer(ctx context.Context, x *exchange, p envelope.Payload, det
 func (a *Async) getMessages(ctx context.Context, x *exchange, m *envelope.Message) ([]byte, *failure) {
 	var req envelope.AsyncGetMessages
 	if err := m.Decode(&req); err != nil {
-		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: "A1-T10 row 1", Expected: envelope.AsyncGetMessagesMsg.Desc, Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: "A1-T10 row 1", Expected: envelope.AsyncGetMessagesMsg.Desc, Observed: msg.Of(err)}}
 	}
 	r := req.Request
 	x.serviceID = r.ServiceID
@@ -520,14 +521,14 @@ func (a *Async) getMessages(ctx context.Context, x *exchange, m *envelope.Messag
 	}
 	if _, ok := a.g.registry.Service(r.ServiceID); !ok {
 		return nil, &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
-			Rule: "R-6", Field: "request/serviceId", Expected: "a service in the service registry",
-			Observed: fmt.Sprintf("serviceId %q is not in the registry", r.ServiceID), Fix: "ask for the messages of a published service"}}
+			Rule: "R-6", Field: msg.Raw("request/serviceId"), Expected: msg.F("a service in the service registry"),
+			Observed: msg.F("serviceId %q is not in the registry", r.ServiceID), Fix: msg.F("ask for the messages of a published service")}}
 	}
 	amount := a.amount
 	if r.Amount != nil && *r.Amount < 0 {
 		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T10 row 9", Field: "request/amount", Expected: "the largest number of messages wanted, or 0 for the gateway's default",
-			Observed: fmt.Sprint(*r.Amount), Fix: "send a positive amount, 0, or none"}}
+			Rule: "A1-T10 row 9", Field: msg.Raw("request/amount"), Expected: msg.F("the largest number of messages wanted, or 0 for the gateway's default"),
+			Observed: msg.Raw(fmt.Sprint(*r.Amount)), Fix: msg.F("send a positive amount, 0, or none")}}
 	}
 	if r.Amount != nil && *r.Amount > 0 { // L-11: absent or 0 takes the gateway's value
 		amount = *r.Amount
@@ -535,23 +536,23 @@ func (a *Async) getMessages(ctx context.Context, x *exchange, m *envelope.Messag
 	msgs, err := a.store.Pending(ctx, store.Selection{RecipientID: sys.ID, ServiceID: r.ServiceID,
 		MessageID: r.MessageID, CorrelationID: r.CorrelationID, Limit: amount})
 	if err != nil {
-		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T10", Expected: "the message store readable", Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T10", Expected: msg.F("the message store readable"), Observed: msg.Of(err)}}
 	}
 	var answer envelope.AsyncGetMessagesAnswer
 	answer.Response.ResponseDate = envelope.Now()
 	answer.Response.SessionID = x.sessionID
-	for _, msg := range msgs {
+	for _, message := range msgs {
 		var stored envelope.AsyncSendMessage
-		if err := decodeStored(msg.Envelope, &stored); err != nil {
-			return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T11", Expected: "stored messages readable", Observed: err.Error()}}
+		if err := decodeStored(message.Envelope, &stored); err != nil {
+			return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T11", Expected: msg.F("stored messages readable"), Observed: msg.Of(err)}}
 		}
 		answer.Response.Messages = append(answer.Response.Messages, stored.Request)
-		c := store.Change{At: time.Now(), State: msg.State, StatusCode: msg.StatusCode, StatusMessage: msg.StatusMessage,
-			Detail: fmt.Sprintf("handed to %s by getMessages (session %s)", sys.ID, x.sessionID)}
-		if err := a.store.Update(ctx, msg.MessageID, c, msg.Attempts+1, msg.NextAttempt, nil); err != nil {
-			return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T11", Expected: "the hand-out recorded", Observed: err.Error()}}
+		c := store.Change{At: time.Now(), State: message.State, StatusCode: message.StatusCode, StatusMessage: message.StatusMessage,
+			Detail: said(msg.F("handed to %s by getMessages (session %s)", sys.ID, x.sessionID))}
+		if err := a.store.Update(ctx, message.MessageID, c, message.Attempts+1, message.NextAttempt, nil); err != nil {
+			return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T11", Expected: msg.F("the hand-out recorded"), Observed: msg.Of(err)}}
 		}
-		a.recordFor(ctx, msg, journal.Pulled, "", "", c.Detail)
+		a.recordFor(ctx, message, journal.Pulled, "", "", c.Detail)
 	}
 	return a.answer(ctx, x, answer, fmt.Sprintf("%d message(s) of %s handed to %s (amount %d)", len(msgs), r.ServiceID, sys.ID, amount))
 }
@@ -562,7 +563,7 @@ func (a *Async) getMessages(ctx context.Context, x *exchange, m *envelope.Messag
 func (a *Async) sendDeliveryNotification(ctx context.Context, x *exchange, m *envelope.Message) ([]byte, *failure) {
 	var req envelope.AsyncSendDeliveryNotification
 	if err := m.Decode(&req); err != nil {
-		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: "A1-T4 row 1", Expected: envelope.AsyncDeliveryNotifMsg.Desc, Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: "A1-T4 row 1", Expected: envelope.AsyncDeliveryNotifMsg.Desc, Observed: msg.Of(err)}}
 	}
 	n := req.Request.Notification
 	x.messageID, x.serviceID = n.MessageID, n.ServiceID
@@ -570,24 +571,24 @@ func (a *Async) sendDeliveryNotification(ctx context.Context, x *exchange, m *en
 	if f != nil {
 		return nil, f
 	}
-	msg, f := a.messageOf(ctx, n.MessageID, "request/notification/messageId", "A1-T4 row 3")
+	message, f := a.messageOf(ctx, n.MessageID, "request/notification/messageId", "A1-T4 row 3")
 	if f != nil {
 		return nil, f
 	}
 	switch {
-	case msg.RecipientID != sys.ID:
+	case message.RecipientID != sys.ID:
 		return nil, &failure{code: envelope.SCE021, client: true, breach: &rule.Breach{
-			Rule: "A1-T4 row 3", Field: "request/notification/messageId", Expected: "a message addressed to the notifier",
-			Observed: fmt.Sprintf("%s is addressed to %s, not to %s", msg.MessageID, msg.RecipientID, sys.ID),
-			Fix:      "only the recipient of a message reports its delivery"}}
-	case msg.ServiceID != n.ServiceID:
+			Rule: "A1-T4 row 3", Field: msg.Raw("request/notification/messageId"), Expected: msg.F("a message addressed to the notifier"),
+			Observed: msg.F("%s is addressed to %s, not to %s", message.MessageID, message.RecipientID, sys.ID),
+			Fix:      msg.F("only the recipient of a message reports its delivery")}}
+	case message.ServiceID != n.ServiceID:
 		return nil, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T4 row 4", Field: "request/notification/serviceId", Expected: "the service of the message, " + msg.ServiceID,
-			Observed: n.ServiceID, Fix: "send the message's serviceId"}}
+			Rule: "A1-T4 row 4", Field: msg.Raw("request/notification/serviceId"), Expected: msg.F("the service of the message, %s", message.ServiceID),
+			Observed: msg.Raw(n.ServiceID), Fix: msg.F("send the message's serviceId")}}
 	}
 	st := n.DeliveryStatus
 	c := store.Change{At: time.Now()}
-	next := msg.NextAttempt
+	next := message.NextAttempt
 	switch {
 	case st.ReceiveStatus == envelope.MessageAccepted:
 		c.State, c.StatusCode, c.StatusMessage = store.Delivered, StatusConfirmed, sys.ID+" confirmed MESSAGE_ACCEPTED"
@@ -604,46 +605,46 @@ func (a *Async) sendDeliveryNotification(ctx context.Context, x *exchange, m *en
 	// a notification is taken once; a replayed one (a captured RESEND, say) changes nothing.
 	notificationID := envelope.NewGUID()
 	var replay *store.ReplayError
-	if err := a.changeStateOnce(ctx, notificationKey(sys.ID, n), notificationID, msg, c, msg.Attempts, next); errors.As(err, &replay) {
+	if err := a.changeStateOnce(ctx, notificationKey(sys.ID, n), notificationID, message, c, message.Attempts, next); errors.As(err, &replay) {
 		return nil, replayFailure("request/notification", sys.ID,
-			fmt.Sprintf("the same notification (%s/%s of %s, content %s) was taken as notificationId %s at %s",
-				st.ReceiveStatus, st.ResendMessage, msg.MessageID, replay.Key.Digest, replay.First, astana(replay.At)),
-			"send a new notification, with its own notificationDate and statusDate, to report a new delivery status")
+			msg.F("the same notification (%s/%s of %s, content %s) was taken as notificationId %s at %s",
+				st.ReceiveStatus, st.ResendMessage, message.MessageID, replay.Key.Digest, replay.First, astana(replay.At)),
+			msg.F("send a new notification, with its own notificationDate and statusDate, to report a new delivery status"))
 	} else if err != nil {
-		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T4", Expected: "the notification recorded", Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T4", Expected: msg.F("the notification recorded"), Observed: msg.Of(err)}}
 	}
-	a.recordFor(ctx, msg, journal.Notified, "", "A1-T4", fmt.Sprintf("%s/%s from %s: %s -> %s", st.ReceiveStatus, st.ResendMessage, sys.ID, msg.State, c.State))
+	a.recordFor(ctx, message, journal.Notified, "", "A1-T4", fmt.Sprintf("%s/%s from %s: %s -> %s", st.ReceiveStatus, st.ResendMessage, sys.ID, message.State, c.State))
 	a.nudge()
 	var answer envelope.AsyncSendDeliveryNotificationAnswer
 	answer.Response.NotificationID = notificationID
 	answer.Response.ResponseDate = envelope.Now()
 	answer.Response.SessionID = x.sessionID
-	return a.answer(ctx, x, answer, "notification "+answer.Response.NotificationID+" on "+msg.MessageID)
+	return a.answer(ctx, x, answer, "notification "+answer.Response.NotificationID+" on "+message.MessageID)
 }
 
 // changeState records a message's new state and, when the state changes and the sender takes
 // notifications by push, queues changeMassageStatusNotification in the same transaction (A1-T16).
-func (a *Async) changeState(ctx context.Context, msg store.Message, c store.Change, attempts int, next time.Time) error {
+func (a *Async) changeState(ctx context.Context, message store.Message, c store.Change, attempts int, next time.Time) error {
 	var n *store.Notification
-	if c.State != msg.State {
-		if ep := a.pushEndpoint(msg.SenderID); ep != "" {
-			n = &store.Notification{ID: envelope.NewGUID(), MessageID: msg.MessageID, SystemID: msg.SenderID, Endpoint: ep,
+	if c.State != message.State {
+		if ep := a.pushEndpoint(message.SenderID); ep != "" {
+			n = &store.Notification{ID: envelope.NewGUID(), MessageID: message.MessageID, SystemID: message.SenderID, Endpoint: ep,
 				State: c.State, StatusCode: c.StatusCode, StatusMsg: c.StatusMessage, StatusDate: c.At}
 		}
 	}
-	if err := a.store.Update(ctx, msg.MessageID, c, attempts, next, n); err != nil {
+	if err := a.store.Update(ctx, message.MessageID, c, attempts, next, n); err != nil {
 		return err
 	}
-	if c.State != msg.State {
-		a.recordFor(ctx, msg, journal.StateChanged, "", "", fmt.Sprintf("%s -> %s: %s %s", msg.State, c.State, c.StatusCode, c.StatusMessage))
+	if c.State != message.State {
+		a.recordFor(ctx, message, journal.StateChanged, "", "", fmt.Sprintf("%s -> %s: %s %s", message.State, c.State, c.StatusCode, c.StatusMessage))
 	}
 	return nil
 }
 
 // recordFor journals an event of a message's life in the session that brought the message.
-func (a *Async) recordFor(ctx context.Context, msg store.Message, kind journal.Kind, code, ruleID, detail string) {
-	x := &exchange{g: a.g, channel: "async", sessionID: msg.SessionID, messageID: msg.MessageID,
-		senderID: msg.SenderID, serviceID: msg.ServiceID}
+func (a *Async) recordFor(ctx context.Context, message store.Message, kind journal.Kind, code, ruleID, detail string) {
+	x := &exchange{g: a.g, channel: "async", sessionID: message.SessionID, messageID: message.MessageID,
+		senderID: message.SenderID, serviceID: message.ServiceID}
 	_ = x.record(ctx, kind, code, ruleID, detail)
 }
 

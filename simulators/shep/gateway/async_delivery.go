@@ -10,6 +10,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/store"
 )
@@ -169,10 +170,10 @@ func (a *Async) pushOne(ctx context.Context, m store.Message) {
 		a.recordFor(ctx, m, journal.Delivered, "", "A1-T14", c.StatusMessage+signature)
 		return
 	}
-	a.recordFor(ctx, m, journal.DeliveryFailed, f.code.ID, f.breach.Rule, fmt.Sprintf("attempt %d: %s", attempt, f.breach.Error()))
+	a.recordFor(ctx, m, journal.DeliveryFailed, f.code.ID, f.breach.Rule, said(msg.F("attempt %d: %s", attempt, f.breach)))
 	c := store.Change{At: now, State: store.OnDelivery, StatusCode: StatusAttemptFailed,
 		StatusMessage: fmt.Sprintf("push %d to %s failed: %s %s", attempt, m.RecipientID, f.code.ID, f.breach.Observed),
-		Detail:        f.breach.Error()}
+		Detail:        said(f.breach.Text())}
 	next := now.Add(a.backoff(attempt))
 	if attempt >= a.maxAttempts {
 		c.State, c.StatusCode = store.DeliveryStopped, StatusAttemptsSpent
@@ -185,7 +186,7 @@ func (a *Async) pushOne(ctx context.Context, m store.Message) {
 
 // notifyOne sends one changeMassageStatusNotification (A1-T16) to the message's sender.
 func (a *Async) notifyOne(ctx context.Context, n store.Notification) {
-	msg, err := a.store.Get(ctx, n.MessageID)
+	message, err := a.store.Get(ctx, n.MessageID)
 	if err != nil {
 		return
 	}
@@ -194,7 +195,7 @@ func (a *Async) notifyOne(ctx context.Context, n store.Notification) {
 		NotificationDate: envelope.Now(), MessageState: n.State,
 		Status: envelope.MessageStatusInfo{StatusCode: n.StatusCode, StatusMessage: n.StatusMsg, StatusDate: envelope.DateTime{Time: n.StatusDate}}}
 	req.Request.RequestDate = envelope.Now()
-	req.Request.SessionID = msg.SessionID
+	req.Request.SessionID = message.SessionID
 	out, err := envelope.Marshal(req)
 	if err == nil {
 		out, err = a.g.sign(out) // the gateway signs everything it sends
@@ -210,9 +211,9 @@ func (a *Async) notifyOne(ctx context.Context, n store.Notification) {
 	signature, f := a.checkAnswer(ctx, status, body, err, envelope.AsyncStatusAnswerMsg, "changeMassageStatusNotificationResponse", n.SystemID, n.Endpoint)
 	done := f == nil || attempt >= a.maxAttempts
 	if f == nil {
-		a.recordFor(ctx, msg, journal.StatusSent, "", "A1-T16", fmt.Sprintf("%s (%s) told to %s", n.State, n.StatusCode, n.SystemID)+signature)
+		a.recordFor(ctx, message, journal.StatusSent, "", "A1-T16", fmt.Sprintf("%s (%s) told to %s", n.State, n.StatusCode, n.SystemID)+signature)
 	} else {
-		a.recordFor(ctx, msg, journal.DeliveryFailed, f.code.ID, f.breach.Rule, fmt.Sprintf("status notification %d to %s: %s", attempt, n.SystemID, f.breach.Error()))
+		a.recordFor(ctx, message, journal.DeliveryFailed, f.code.ID, f.breach.Rule, said(msg.F("status notification %d to %s: %s", attempt, n.SystemID, f.breach)))
 	}
 	if err := a.store.NotificationAttempted(ctx, n.ID, attempt, done, time.Now().Add(a.backoff(attempt))); err != nil {
 		a.g.log.Error("record notification", "id", n.ID, "err", err)
@@ -244,23 +245,23 @@ func (a *Async) post(ctx context.Context, endpoint string, body []byte) (int, []
 // a failed attempt. signature is the evidence of the answer's signature, for the journal.
 func (a *Async) checkAnswer(ctx context.Context, status int, body []byte, err error, kind envelope.MessageKind, element, systemID, endpoint string) (string, *failure) {
 	if err != nil {
-		return "", &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: "an HTTP answer from the participant's endpoint " + endpoint,
-			Observed: err.Error(), Fix: "keep the participant's endpoint reachable (R-49)"}}
+		return "", &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: msg.F("an HTTP answer from the participant's endpoint %s", endpoint),
+			Observed: msg.Of(err), Fix: msg.F("keep the participant's endpoint reachable (R-49)")}}
 	}
 	if v := a.xsd.Validate(body); len(v) > 0 {
 		if status != http.StatusOK && status != http.StatusInternalServerError {
-			return "", &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: "HTTP 200 with " + element + ", or HTTP 500 with a SOAP fault",
-				Observed: fmt.Sprintf("HTTP %d: %.200s", status, body)}}
+			return "", &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: msg.F("HTTP 200 with %s, or HTTP 500 with a SOAP fault", element),
+				Observed: msg.F("HTTP %d: %s", status, msg.Quoted(fmt.Sprintf("%.200s", body)))}}
 		}
 		b := envelope.ExplainAsync(v[0], kind)
-		b.Observed = "in the participant's answer, " + b.Observed
+		b.Observed = msg.F("in the participant's answer, %s", b.Observed)
 		return "", &failure{code: envelope.SCE010, breach: b}
 	}
 	// the participant signs its answer, faults included, with its own registered certificate.
 	var signature string
 	if a.g.sig != nil {
 		sys, _ := a.g.registry.System(systemID)
-		evidence, f := a.g.verifySigned(ctx, body, systemID, sys.Identifier, "in the participant's answer, ")
+		evidence, f := a.g.verifySigned(ctx, body, systemID, sys.Identifier, msg.F("in the participant's answer"))
 		if f != nil {
 			f.client = false
 			return "", f
@@ -269,7 +270,7 @@ func (a *Async) checkAnswer(ctx context.Context, status int, body []byte, err er
 	}
 	m, err := envelope.Parse(body)
 	if err != nil {
-		return "", &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: kind.Desc, Observed: err.Error()}}
+		return "", &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: kind.Desc, Observed: msg.Of(err)}}
 	}
 	if m.IsFault() {
 		fault, _ := m.Fault()
@@ -278,11 +279,11 @@ func (a *Async) checkAnswer(ctx context.Context, status int, body []byte, err er
 			faultTable = "A1-T18"
 		}
 		return "", &failure{code: envelope.Code{ID: fault.Detail.ErrorCode, Message: fault.Detail.ErrorMessage}, breach: &rule.Breach{
-			Rule: faultTable, Expected: element, Observed: fmt.Sprintf("the participant's fault %s: %s", fault.Detail.ErrorCode, fault.Detail.ErrorMessage)}}
+			Rule: faultTable, Expected: msg.Raw(element), Observed: msg.F("the participant's fault %s: %s", fault.Detail.ErrorCode, fault.Detail.ErrorMessage)}}
 	}
 	if m.Payload.Tag != element || status != http.StatusOK {
-		return "", &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: "HTTP 200 with " + element,
-			Observed: fmt.Sprintf("HTTP %d with %s", status, m.Payload.Tag)}}
+		return "", &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: msg.F("HTTP 200 with %s", element),
+			Observed: msg.F("HTTP %d with %s", status, m.Payload.Tag)}}
 	}
 	return signature, nil
 }
@@ -290,15 +291,15 @@ func (a *Async) checkAnswer(ctx context.Context, status int, body []byte, err er
 // AcceptanceBreach judges a message's acceptance time as the journal measured it: nil when it
 // was accepted within the limit in force, a breach with the measured time otherwise.
 func AcceptanceBreach(x journal.Exchange, l rule.Limits) *rule.Breach {
-	limit := l.Describe(rule.Acceptance)
+	expected := msg.F("acceptance within %s", l.Describe(rule.Acceptance))
 	switch {
 	case x.Received.IsZero():
-		return &rule.Breach{Rule: "R-47", Expected: "acceptance within " + limit, Observed: "no receipt in the journal for session " + x.SessionID}
+		return &rule.Breach{Rule: "R-47", Expected: expected, Observed: msg.F("no receipt in the journal for session %s", x.SessionID)}
 	case x.Accepted.IsZero():
-		return &rule.Breach{Rule: "R-47", Expected: "acceptance within " + limit, Observed: "the message was never accepted (session " + x.SessionID + ")"}
+		return &rule.Breach{Rule: "R-47", Expected: expected, Observed: msg.F("the message was never accepted (session %s)", x.SessionID)}
 	case x.AcceptanceTime() > l.Acceptance:
-		return &rule.Breach{Rule: "R-47", Expected: "acceptance within " + limit,
-			Observed: fmt.Sprintf("accepted %s after receipt (session %s)", x.AcceptanceTime().Round(time.Millisecond), x.SessionID)}
+		return &rule.Breach{Rule: "R-47", Expected: expected,
+			Observed: msg.F("accepted %s after receipt (session %s)", x.AcceptanceTime().Round(time.Millisecond), x.SessionID)}
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package gateway_test
 import (
 	"bytes"
 	"context"
-	"github.com/shepconf/shepconf/internal/racedetect"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/racedetect"
 
 	"github.com/shepconf/shepconf/assembly/testbed"
 	"github.com/shepconf/shepconf/internal/envelope"

@@ -15,6 +15,7 @@ import (
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 	"github.com/shepconf/shepconf/internal/wire"
@@ -120,6 +121,7 @@ func (x *exchange) record(ctx context.Context, kind journal.Kind, code, ruleID, 
 
 // faultBytes renders a failure as the channel's SOAP fault.
 func (x *exchange) faultBytes(f failure) []byte {
+	explained.remember(f.breach)
 	soapCode := "Server"
 	if f.client {
 		soapCode = "Client"
@@ -152,10 +154,10 @@ func readFailure(ruleID string, err error) *failure {
 	if err == nil {
 		return nil
 	}
-	b := &rule.Breach{Rule: ruleID, Expected: "a SOAP 1.1 message the gateway can read", Observed: err.Error(), Fix: "send the message again"}
+	b := &rule.Breach{Rule: ruleID, Expected: msg.F("a SOAP 1.1 message the gateway can read"), Observed: msg.Of(err), Fix: msg.F("send the message again")}
 	var e *wire.Error
 	if errors.As(err, &e) {
-		b = &rule.Breach{Rule: ruleID, Field: e.Field, Expected: e.Expected, Observed: e.Observed, Fix: e.Fix}
+		b = &rule.Breach{Rule: ruleID, Field: msg.Raw(e.Field), Expected: e.Expected, Observed: e.Observed, Fix: e.Fix}
 	}
 	return &failure{code: envelope.SCE001, client: true, breach: b}
 }

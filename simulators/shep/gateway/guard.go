@@ -14,6 +14,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/xmlguard"
 )
@@ -254,10 +255,10 @@ func fromClient(addr string) string {
 // depends on the request alone, never on what the registry holds.
 func credentialsRefused(field string) *failure {
 	return &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
-		Rule: "R-53", Field: field, Expected: "the senderId and password the operator issued to a registered system",
-		Observed: "the senderId and password do not authenticate a registered system",
-		Note:     "The gateway does not say which of the two is wrong, so that its answers do not reveal the registry",
-		Fix:      "send the system identifier and the password issued by the operator"}}
+		Rule: "R-53", Field: msg.Raw(field), Expected: msg.F("the senderId and password the operator issued to a registered system"),
+		Observed: msg.F("the senderId and password do not authenticate a registered system"),
+		Note:     msg.F("The gateway does not say which of the two is wrong, so that its answers do not reveal the registry"),
+		Fix:      msg.F("send the system identifier and the password issued by the operator")}}
 }
 
 // lockedOutFailure refuses an authentication during a lock-out. It names the wait, not whether the
@@ -265,16 +266,16 @@ func credentialsRefused(field string) *failure {
 func lockedOutFailure(field string, left time.Duration) *failure {
 	secs := int(left.Round(time.Second) / time.Second)
 	return &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
-		Rule: "R-53", Field: field, Expected: "an authentication attempt outside a lock-out",
-		Observed: fmt.Sprintf("too many failed authentications for this senderId or from this address: locked out for another %d s", secs),
-		Fix:      fmt.Sprintf("retry after %d s with the system identifier and password issued by the operator", secs)}}
+		Rule: "R-53", Field: msg.Raw(field), Expected: msg.F("an authentication attempt outside a lock-out"),
+		Observed: msg.F("too many failed authentications for this senderId or from this address: locked out for another %d s", secs),
+		Fix:      msg.F("retry after %d s with the system identifier and password issued by the operator", secs)}}
 }
 
 // noPassword refuses a request whose sender carries no password: it depends on the request alone.
-func noPassword(ruleID, field, expected string) *failure {
+func noPassword(ruleID, field string, expected msg.Text) *failure {
 	return &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
-		Rule: ruleID, Field: field, Expected: expected, Observed: "no password",
-		Fix: "send the password issued by the operator"}}
+		Rule: ruleID, Field: msg.Raw(field), Expected: expected, Observed: msg.F("no password"),
+		Fix: msg.F("send the password issued by the operator")}}
 }
 
 // scanFailure turns a pre-scan violation into the SCE001 refusal of the channel's format row
@@ -283,7 +284,7 @@ func (g *Gateway) scanFailure(ruleID string, err error) *failure {
 	g.guard().counts.scanRefused.Add(1)
 	var v *xmlguard.Violation
 	if !errors.As(err, &v) {
-		return &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: ruleID, Expected: "a readable XML document", Observed: err.Error()}}
+		return &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{Rule: ruleID, Expected: msg.F("a readable XML document"), Observed: msg.Of(err)}}
 	}
 	return &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
 		Rule: ruleID, Line: v.Line, Expected: v.Expected(), Observed: v.Observed, Fix: v.Fix}}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/store"
 )
@@ -90,9 +91,9 @@ func (d digest) add(fields ...string) {
 func (d digest) sum() string { return "sha256:" + hex.EncodeToString(d.h.Sum(nil)) }
 
 // replayFailure is the refusal of a replay.
-func replayFailure(field, senderID, observed, fix string) *failure {
+func replayFailure(field, senderID string, observed, fix msg.Text) *failure {
 	return &failure{code: envelope.SCE022, client: true, breach: &rule.Breach{
-		Rule: "R-61", Field: field, Expected: "a message not accepted before from " + senderID,
+		Rule: "R-61", Field: msg.Raw(field), Expected: msg.F("a message not accepted before from %s", senderID),
 		Observed: observed, Fix: fix}}
 }
 
@@ -108,8 +109,8 @@ func (x *exchange) acceptOnce(ctx context.Context, field, detail string) *failur
 		return ptr(journalFailure(err))
 	case replay != nil:
 		return replayFailure(field, x.senderID,
-			fmt.Sprintf("messageId %q was already accepted at %s (session %s)", x.messageID, astana(replay.Time), replay.SessionID),
-			"give every message a new identifier; a replayed message is refused")
+			msg.F("messageId %q was already accepted at %s (session %s)", x.messageID, astana(replay.Time), replay.SessionID),
+			msg.F("give every message a new identifier; a replayed message is refused"))
 	}
 	return nil
 }
@@ -117,19 +118,19 @@ func (x *exchange) acceptOnce(ctx context.Context, field, detail string) *failur
 // changeStateOnce is changeState under a replay key: the key is claimed for ref in the
 // transaction that changes the message, so a replayed delivery notification changes nothing and
 // gets a *store.ReplayError.
-func (a *Async) changeStateOnce(ctx context.Context, key store.Key, ref string, msg store.Message, c store.Change, attempts int, next time.Time) error {
+func (a *Async) changeStateOnce(ctx context.Context, key store.Key, ref string, message store.Message, c store.Change, attempts int, next time.Time) error {
 	var n *store.Notification
-	if c.State != msg.State {
-		if ep := a.pushEndpoint(msg.SenderID); ep != "" {
-			n = &store.Notification{ID: envelope.NewGUID(), MessageID: msg.MessageID, SystemID: msg.SenderID, Endpoint: ep,
+	if c.State != message.State {
+		if ep := a.pushEndpoint(message.SenderID); ep != "" {
+			n = &store.Notification{ID: envelope.NewGUID(), MessageID: message.MessageID, SystemID: message.SenderID, Endpoint: ep,
 				State: c.State, StatusCode: c.StatusCode, StatusMsg: c.StatusMessage, StatusDate: c.At}
 		}
 	}
-	if err := a.store.UpdateOnce(ctx, key, ref, msg.MessageID, c, attempts, next, n); err != nil {
+	if err := a.store.UpdateOnce(ctx, key, ref, message.MessageID, c, attempts, next, n); err != nil {
 		return err
 	}
-	if c.State != msg.State {
-		a.recordFor(ctx, msg, journal.StateChanged, "", "", fmt.Sprintf("%s -> %s: %s %s", msg.State, c.State, c.StatusCode, c.StatusMessage))
+	if c.State != message.State {
+		a.recordFor(ctx, message, journal.StateChanged, "", "", fmt.Sprintf("%s -> %s: %s %s", message.State, c.State, c.StatusCode, c.StatusMessage))
 	}
 	return nil
 }

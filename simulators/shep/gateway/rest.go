@@ -15,6 +15,7 @@ import (
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/jose"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
@@ -128,9 +129,10 @@ func (x *exchange) writeRESTFault(w http.ResponseWriter, f failure) {
 		w.Header().Set("Upgrade", "TLS/1.2, HTTP/1.1")
 		w.Header().Set("Connection", "Upgrade")
 	}
+	explained.remember(f.breach)
 	body, _ := json.Marshal(RESTFault{RESTError{
 		ErrorCode: f.code.ID, ErrorMessage: f.code.Message, ErrorData: f.breach.Error(), ErrorDate: envelope.Now(),
-		SessionID: x.sessionID, Rule: f.breach.Rule, Field: f.breach.Field, Line: f.breach.Line,
+		SessionID: x.sessionID, Rule: f.breach.Rule, Field: f.breach.Field.String(), Line: f.breach.Line,
 	}})
 	writeJSON(w, status, x.sessionID, body)
 }
@@ -150,35 +152,35 @@ func (g *Gateway) serveREST(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		x.writeRESTFault(w, failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T22 row 1", Expected: "POST with a JSON body (A1-T22)", Observed: r.Method + " " + r.URL.Path,
-			Fix: "POST the request to " + RESTPath}})
+			Rule: "A1-T22 row 1", Expected: msg.F("POST with a JSON body (A1-T22)"), Observed: msg.Raw(r.Method + " " + r.URL.Path),
+			Fix: msg.F("POST the request to %s", RESTPath)}})
 		return
 	}
 	ctx := r.Context()
 	body, readErr := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxMessageSize))
 	// the acceptance clock starts when the message is read.
-	if err := x.record(ctx, journal.Received, "", "", fmt.Sprintf("%d bytes from %s over %s", len(body), r.RemoteAddr, transportOf(r))); err != nil {
+	if err := x.record(ctx, journal.Received, "", "", said(msg.F("%d bytes from %s over %s", len(body), r.RemoteAddr, transportOf(r)))); err != nil {
 		x.writeRESTFault(w, journalFailure(err))
 		return
 	}
 	req, to, evidence, f := g.admitREST(ctx, x, r, body, readErr)
 	if f != nil {
-		_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, f.breach.Error())
+		_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 		x.writeRESTFault(w, *f)
 		return
 	}
 	// the ACCEPTED record is the replay check, in one transaction: a messageId the
 	// sender used before is refused, and of copies sent at once exactly one is accepted and routed.
-	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", "checks passed, routing to "+to.endpoint+evidence); f != nil {
+	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", said(msg.F("checks passed, routing to %s%s", to.endpoint, evidence))); f != nil {
 		if f.code == envelope.SCE022 {
-			_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, f.breach.Error())
+			_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 		}
 		x.writeRESTFault(w, *f)
 		return
 	}
 	out, f := g.routeREST(ctx, x, req, to)
 	if f != nil {
-		_ = x.record(ctx, journal.Faulted, f.code.ID, f.breach.Rule, f.breach.Error())
+		_ = x.record(ctx, journal.Faulted, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 		x.writeRESTFault(w, *f)
 		return
 	}
@@ -190,35 +192,34 @@ func (g *Gateway) serveREST(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, x.sessionID, out)
 }
 
-func transportOf(r *http.Request) string {
+func transportOf(r *http.Request) msg.Text {
 	if r.TLS == nil {
-		return "plain HTTP"
+		return msg.F("plain HTTP")
 	}
-	s := tls.VersionName(r.TLS.Version)
 	if len(r.TLS.PeerCertificates) > 0 {
-		s += " with client certificate " + r.TLS.PeerCertificates[0].Subject.CommonName
+		return msg.F("%s with client certificate %s", tls.VersionName(r.TLS.Version), r.TLS.PeerCertificates[0].Subject.CommonName)
 	}
-	return s
+	return msg.Raw(tls.VersionName(r.TLS.Version))
 }
 
 // admitREST checks a REST request before routing: HTTPS, the sealed message if it is one
 // (A6-S3), the body against A1-T22, the user's authentication (R-53(2)), the service and access.
 // The evidence it returns goes into the journal's ACCEPTED entry.
-func (g *Gateway) admitREST(ctx context.Context, x *exchange, r *http.Request, body []byte, readErr error) (envelope.RESTRequest, target, string, *failure) {
+func (g *Gateway) admitREST(ctx context.Context, x *exchange, r *http.Request, body []byte, readErr error) (envelope.RESTRequest, target, msg.Text, *failure) {
 	var req envelope.RESTRequest
 	var to target
-	var evidence strings.Builder
+	var evidence []msg.Text
 	// R-53(2): REST is secured by HTTPS and user authentication instead of the transport
 	// signature, so a request over plain HTTP has neither and is refused before it is read further.
 	if r.TLS == nil {
-		return req, to, "", &failure{code: envelope.SCE031, client: true, breach: &rule.Breach{
-			Rule: "R-2.7", Expected: "a REST request over HTTPS (clauses 2.7 and 53: REST services are secured by HTTPS and user authentication)",
-			Observed: "the request came over plain HTTP", Fix: "send REST requests to the gateway's https:// address"}}
+		return req, to, msg.Text{}, &failure{code: envelope.SCE031, client: true, breach: &rule.Breach{
+			Rule: "R-2.7", Expected: msg.F("a REST request over HTTPS (clauses 2.7 and 53: REST services are secured by HTTPS and user authentication)"),
+			Observed: msg.F("the request came over plain HTTP"), Fix: msg.F("send REST requests to the gateway's https:// address")}}
 	}
 	if readErr != nil {
-		return req, to, "", &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T22 row 1", Expected: fmt.Sprintf("a message of at most %d bytes", MaxMessageSize),
-			Observed: readErr.Error(), Fix: "send a smaller message"}}
+		return req, to, msg.Text{}, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
+			Rule: "A1-T22 row 1", Expected: msg.F("a message of at most %d bytes", MaxMessageSize),
+			Observed: msg.Of(readErr), Fix: msg.F("send a smaller message")}}
 	}
 
 	// A6-S3 steps 3-4: a sealed message is decrypted, then its signature verified; the signer is
@@ -227,10 +228,10 @@ func (g *Gateway) admitREST(ctx context.Context, x *exchange, r *http.Request, b
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == jose.MediaType {
 		o, err := jose.Open(string(body), g.rest.Identity.Key, g.rest.Identity.Certificate)
 		if err != nil && !(jose.ProblemOf(err) == jose.Invalid && skipped(g.rest.Off, xsig.Invalid)) {
-			return req, to, "", sealFailure(err)
+			return req, to, msg.Text{}, sealFailure(err)
 		}
 		opened, body = &o, o.Payload
-		fmt.Fprintf(&evidence, "; A6-S3 sealed message: %s/%s, signed %s by %s", o.KeyAlgorithm, o.ContentEncryption, o.SignatureAlgorithm, o.Signer.Subject)
+		evidence = append(evidence, msg.F("; A6-S3 sealed message: %s/%s, signed %s by %q", o.KeyAlgorithm, o.ContentEncryption, o.SignatureAlgorithm, o.Signer.Subject.String()))
 	}
 
 	// R-53(2): the user is authenticated before the body is validated, as on the SOAP channels (see
@@ -243,7 +244,7 @@ func (g *Gateway) admitREST(ctx context.Context, x *exchange, r *http.Request, b
 			x.senderID = req.Request.RequestInfo.Sender.SenderID
 			var f *failure
 			if sys, f = g.authenticateREST(ctx, x, r, req.Request.RequestInfo.Sender); f != nil {
-				return req, to, "", f
+				return req, to, msg.Text{}, f
 			}
 			authenticated = true
 		}
@@ -252,44 +253,44 @@ func (g *Gateway) admitREST(ctx context.Context, x *exchange, r *http.Request, b
 	// A1-T22: the body follows the REST format of Appendix 1.
 	g.validating()
 	if v := g.rest.request.Validate(body); len(v) > 0 {
-		return req, to, "", &failure{code: envelope.SCE001, client: true, breach: envelope.Explain(v[0], envelope.RESTRequestMsg)}
+		return req, to, msg.Text{}, &failure{code: envelope.SCE001, client: true, breach: envelope.Explain(v[0], envelope.RESTRequestMsg)}
 	}
 	req = envelope.RESTRequest{}
 	if err := json.Unmarshal(body, &req); err != nil {
-		return req, to, "", &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T22 row 1", Expected: envelope.RESTRequestMsg.Desc, Observed: err.Error(), Fix: "send " + envelope.RESTRequestMsg.Desc}}
+		return req, to, msg.Text{}, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
+			Rule: "A1-T22 row 1", Expected: envelope.RESTRequestMsg.Desc, Observed: msg.Of(err), Fix: msg.F("send %s", envelope.RESTRequestMsg.Desc)}}
 	}
 	info := req.Request.RequestInfo
 	x.messageID, x.senderID, x.serviceID = info.MessageID, info.Sender.SenderID, info.ServiceID
 	if rest, ok := strings.CutPrefix(r.URL.Path, RESTPath+"/"); ok && rest != "" && rest != info.ServiceID {
-		return req, to, "", &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T22 row 4", Field: "request/requestInfo/serviceid",
-			Expected: "the serviceid named in the URL, " + rest, Observed: fmt.Sprintf("serviceid %q", info.ServiceID),
-			Fix: "POST to " + RESTPath + " or to " + RESTPath + "/{serviceid} of the service called"}}
+		return req, to, msg.Text{}, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
+			Rule: "A1-T22 row 4", Field: msg.Raw("request/requestInfo/serviceid"),
+			Expected: msg.F("the serviceid named in the URL, %s", rest), Observed: msg.F("serviceid %q", info.ServiceID),
+			Fix: msg.F("POST to %s or to %s/{serviceid} of the service called", RESTPath, RESTPath)}}
 	}
 
 	if !authenticated {
 		var f *failure
 		if sys, f = g.authenticateREST(ctx, x, r, info.Sender); f != nil {
-			return req, to, "", f
+			return req, to, msg.Text{}, f
 		}
 	}
 	if len(r.TLS.PeerCertificates) > 0 {
-		fmt.Fprintf(&evidence, "; client certificate %s", r.TLS.PeerCertificates[0].Subject)
+		evidence = append(evidence, msg.F("; client certificate %q", r.TLS.PeerCertificates[0].Subject.String()))
 	}
 	if opened != nil {
 		st, err := g.rest.Checker.Judge(ctx, opened.Signer, info.Sender.SenderID, sys.Identifier, g.rest.Off...)
 		report, _ := json.Marshal(st)
-		fmt.Fprintf(&evidence, "; transport signature %s", report)
+		evidence = append(evidence, msg.F("; transport signature %s", report))
 		if err != nil {
-			f := signatureFailure(err, "in the sealed message, ")
-			f.breach.Field, f.breach.Expected = "JWS x5c", "the signature of the registered sender with a valid certificate (A6-S3 step 4)"
-			return req, to, "", f
+			f := signatureFailure(err, msg.F("in the sealed message"))
+			f.breach.Field, f.breach.Expected = msg.Raw("JWS x5c"), msg.F("the signature of the registered sender with a valid certificate (A6-S3 step 4)")
+			return req, to, msg.Text{}, f
 		}
 	}
 
 	to, f := g.restService(info, sys)
-	return req, to, evidence.String(), f
+	return req, to, msg.Join(evidence, ""), f
 }
 
 // authenticateREST is the user authentication of and R-53(2): the login and password issued
@@ -299,22 +300,22 @@ func (g *Gateway) admitREST(ctx context.Context, x *exchange, r *http.Request, b
 // unknown system and a wrong password (checkCredentials). No header value is echoed: an
 // Authorization header is named by its scheme only.
 func (g *Gateway) authenticateREST(ctx context.Context, x *exchange, r *http.Request, s envelope.SenderInfo) (System, *failure) {
-	refuse := func(ruleID, field, expected, observed, fix string) (System, *failure) {
+	refuse := func(ruleID string, field, expected, observed, fix msg.Text) (System, *failure) {
 		return System{}, &failure{code: envelope.SCE002, client: true, breach: &rule.Breach{
 			Rule: ruleID, Field: field, Expected: expected, Observed: observed, Fix: fix}}
 	}
 	user, basicPassword, basic := r.BasicAuth()
 	if h := r.Header.Get("Authorization"); h != "" && !basic {
-		return refuse("R-2.7", "Authorization", "HTTP Basic credentials (RFC 7617) of the sending system",
-			"an Authorization header of "+authScheme(h), "send Authorization: Basic base64(senderId:password), or leave it out")
+		return refuse("R-2.7", msg.Raw("Authorization"), msg.F("HTTP Basic credentials (RFC 7617) of the sending system"),
+			msg.F("an Authorization header of %s", authScheme(h)), msg.F("send Authorization: Basic base64(senderId:password), or leave it out"))
 	}
 	if basic && user != s.SenderID {
-		return refuse("R-53", "Authorization", fmt.Sprintf("the HTTP Basic user %.100q, the request's senderId", s.SenderID),
-			fmt.Sprintf("user %.100q", user), "authenticate as the system that sends the request")
+		return refuse("R-53", msg.Raw("Authorization"), msg.F("the HTTP Basic user %.100q, the request's senderId", s.SenderID),
+			msg.F("user %.100q", user), msg.F("authenticate as the system that sends the request"))
 	}
 	if s.Password == "" && !basic {
-		return refuse("A1-T22 row 9", "request/requestInfo/sender/password", "password (string, required)",
-			"no password in the body and no HTTP Basic credentials", "send the password issued by the operator")
+		return refuse("A1-T22 row 9", msg.Raw("request/requestInfo/sender/password"), msg.F("password (string, required)"),
+			msg.F("no password in the body and no HTTP Basic credentials"), msg.F("send the password issued by the operator"))
 	}
 	client := hostOf(r.RemoteAddr)
 	var sys System
@@ -333,15 +334,15 @@ func (g *Gateway) authenticateREST(ctx context.Context, x *exchange, r *http.Req
 	certs := r.TLS.PeerCertificates
 	if len(certs) == 0 {
 		if g.rest.RequireClientCertificate {
-			return refuse("R-2.7", "TLS client certificate", "a client certificate of "+sys.ID+" issued by the NCA (mutual TLS)",
-				"no client certificate", "present the system's NCA certificate in the TLS handshake")
+			return refuse("R-2.7", msg.F("TLS client certificate"), msg.F("a client certificate of %s issued by the NCA (mutual TLS)", sys.ID),
+				msg.F("no client certificate"), msg.F("present the system's NCA certificate in the TLS handshake"))
 		}
 		return sys, nil
 	}
 	if _, err := g.rest.Checker.Judge(ctx, certs[0], s.SenderID, sys.Identifier, g.rest.Off...); err != nil {
 		p := xsig.ProblemOf(err)
-		return refuse("R-2.7", "TLS client certificate", fmt.Sprintf("a valid NCA certificate of %s (BIN/IIN %s)", sys.ID, sys.Identifier),
-			string(p)+": "+err.Error(), "present the system's own valid NCA certificate in the TLS handshake")
+		return refuse("R-2.7", msg.F("TLS client certificate"), msg.F("a valid NCA certificate of %s (BIN/IIN %s)", sys.ID, sys.Identifier),
+			msg.F("%s: %s", p, msg.Of(err)), msg.F("present the system's own valid NCA certificate in the TLS handshake"))
 	}
 	return sys, nil
 }
@@ -352,25 +353,25 @@ func (g *Gateway) restService(info envelope.RESTRequestInfo, sys System) (target
 	svc, published := g.registry.Service(info.ServiceID)
 	if !published {
 		return target{}, &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
-			Rule: "R-6", Field: "request/requestInfo/serviceid",
-			Expected: "a service in the service registry", Observed: fmt.Sprintf("serviceid %q is not in the registry", info.ServiceID),
-			Fix: "call a published service (publication follows clauses 10-31)"}}
+			Rule: "R-6", Field: msg.Raw("request/requestInfo/serviceid"),
+			Expected: msg.F("a service in the service registry"), Observed: msg.F("serviceid %q is not in the registry", info.ServiceID),
+			Fix: msg.F("call a published service (publication follows clauses 10-31)")}}
 	}
 	to := target{endpoint: svc.Endpoint, owner: svc.Owner}
 	if info.RouteID != "" {
 		var ok bool
 		if to.endpoint, ok = svc.Routes[info.RouteID]; !ok {
 			return to, &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
-				Rule: "A1-T22 row 6", Field: "request/requestInfo/routeId",
-				Expected: "a route of the service in the registry", Observed: fmt.Sprintf("routeId %q is not a route of %s", info.RouteID, svc.ID),
-				Fix: "omit routeId or use one from the registry"}}
+				Rule: "A1-T22 row 6", Field: msg.Raw("request/requestInfo/routeId"),
+				Expected: msg.F("a route of the service in the registry"), Observed: msg.F("routeId %q is not a route of %s", info.RouteID, svc.ID),
+				Fix: msg.F("omit routeId or use one from the registry")}}
 		}
 	}
 	if !svc.Granted[sys.ID] {
 		return to, &failure{code: envelope.SCE003, client: true, breach: &rule.Breach{
-			Rule: "R-61", Field: "request/requestInfo/serviceid",
-			Expected: fmt.Sprintf("a sender granted access to %s", svc.ID), Observed: fmt.Sprintf("%s has no access to %s", sys.ID, svc.ID),
-			Fix: "apply for connection to the service (clauses 32-45)"}}
+			Rule: "R-61", Field: msg.Raw("request/requestInfo/serviceid"),
+			Expected: msg.F("a sender granted access to %s", svc.ID), Observed: msg.F("%s has no access to %s", sys.ID, svc.ID),
+			Fix: msg.F("apply for connection to the service (clauses 32-45)")}}
 	}
 	return to, nil
 }
@@ -386,14 +387,14 @@ var sealCodes = map[jose.Problem]envelope.Code{
 	jose.Invalid:       envelope.SCE006,
 }
 
-var sealFixes = map[jose.Problem]string{
-	jose.NotSealed:     "send " + jose.MediaType + " bodies as a compact JWE, or send the plain JSON as application/json",
-	jose.WrongKey:      "encrypt to the gateway's certificate, exported with the NCA material",
-	jose.Undecryptable: "encrypt to the gateway's certificate and send the JWE exactly as produced",
-	jose.Unsupported:   "encrypt with RSA-OAEP-256 or ECDH-ES+A256KW and A256GCM; sign with RS256, PS256 or ES256",
-	jose.Unsigned:      "sign the message (compact JWS with x5c) before encrypting it (A6-S3 steps 1-2)",
-	jose.Malformed:     "put the signer's NCA certificate chain in the JWS header x5c",
-	jose.Invalid:       "sign the message as finally sent; nothing may change it after signing",
+var sealFixes = map[jose.Problem]msg.Text{
+	jose.NotSealed:     msg.F("send %s bodies as a compact JWE, or send the plain JSON as application/json", jose.MediaType),
+	jose.WrongKey:      msg.F("encrypt to the gateway's certificate, exported with the NCA material"),
+	jose.Undecryptable: msg.F("encrypt to the gateway's certificate and send the JWE exactly as produced"),
+	jose.Unsupported:   msg.F("encrypt with RSA-OAEP-256 or ECDH-ES+A256KW and A256GCM; sign with RS256, PS256 or ES256"),
+	jose.Unsigned:      msg.F("sign the message (compact JWS with x5c) before encrypting it (A6-S3 steps 1-2)"),
+	jose.Malformed:     msg.F("put the signer's NCA certificate chain in the JWS header x5c"),
+	jose.Invalid:       msg.F("sign the message as finally sent; nothing may change it after signing"),
 }
 
 func sealFailure(err error) *failure {
@@ -403,9 +404,9 @@ func sealFailure(err error) *failure {
 		code = envelope.SCE909
 	}
 	return &failure{code: code, client: true, breach: &rule.Breach{
-		Rule: "A6-S3", Field: "JWE",
-		Expected: "a message signed by the sender, then encrypted to the gateway (Appendix 6, scenario 3)",
-		Observed: err.Error(), Fix: sealFixes[p]}}
+		Rule: "A6-S3", Field: msg.Raw("JWE"),
+		Expected: msg.F("a message signed by the sender, then encrypted to the gateway (Appendix 6, scenario 3)"),
+		Observed: msg.Of(err), Fix: sealFixes[p]}}
 }
 
 func skipped(off []xsig.Problem, p xsig.Problem) bool {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -24,7 +25,7 @@ func (g *Gateway) routeREST(ctx context.Context, x *exchange, req envelope.RESTR
 	req.Request.RequestInfo.Sender.Password = ""
 	out, err := json.Marshal(req)
 	if err != nil {
-		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T22", Expected: "a request the gateway can forward", Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T22", Expected: msg.F("a request the gateway can forward"), Observed: msg.Of(err)}}
 	}
 
 	// A2-T1 row 1 applies to REST as to SOAP: the owner has at most 30 s, judged on the measured time.
@@ -33,7 +34,7 @@ func (g *Gateway) routeREST(ctx context.Context, x *exchange, req envelope.RESTR
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(octx, http.MethodPost, to.endpoint, bytes.NewReader(out))
 	if err != nil {
-		return nil, &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P5", Expected: "a valid owner endpoint in the registry", Observed: err.Error()}}
+		return nil, &failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P5", Expected: msg.F("a valid owner endpoint in the registry"), Observed: msg.Of(err)}}
 	}
 	hreq.Header.Set("Content-Type", "application/json; charset=utf-8")
 	hreq.Header.Set("Bip-Session-Id", x.sessionID)
@@ -61,24 +62,20 @@ func (g *Gateway) routeREST(ctx context.Context, x *exchange, req envelope.RESTR
 	var f *failure
 	switch {
 	case elapsed >= limit || errors.Is(octx.Err(), context.DeadlineExceeded):
-		observed := fmt.Sprintf("the owner answered after %s", g.inRulesTime(elapsed))
-		if err != nil {
-			observed = fmt.Sprintf("no answer after %s", g.inRulesTime(elapsed))
-		}
 		f = &failure{code: envelope.SCE008, breach: &rule.Breach{
-			Rule: "A2-T1 row 1", Expected: "the owner's answer within " + g.limits.Describe(rule.SyncMaxProcessing),
-			Observed: observed, Fix: "the owner must answer a REST request within 30 s, as a synchronous one"}}
+			Rule: "A2-T1 row 1", Expected: msg.F("the owner's answer within %s", g.limits.Describe(rule.SyncMaxProcessing)),
+			Observed: g.ownerTooSlow(elapsed, err), Fix: msg.F("the owner must answer a REST request within 30 s, as a synchronous one")}}
 	case err != nil:
 		f = &failure{code: envelope.SCE009, breach: &rule.Breach{
-			Rule: "A1-P5", Expected: "an HTTPS answer from the owner's endpoint " + to.endpoint, Observed: err.Error(),
-			Fix: "keep the owner's endpoint reachable over HTTPS with an NCA certificate (R-2.7, R-49)"}}
+			Rule: "A1-P5", Expected: msg.F("an HTTPS answer from the owner's endpoint %s", to.endpoint), Observed: msg.Of(err),
+			Fix: msg.F("keep the owner's endpoint reachable over HTTPS with an NCA certificate (R-2.7, R-49)")}}
 	case status != http.StatusOK:
 		f = &failure{code: envelope.SCE009, breach: &rule.Breach{
-			Rule: "A1-P5", Expected: "HTTP 200 with a REST response (A1-T23)",
-			Observed: fmt.Sprintf("HTTP %d: %.200s", status, body), Fix: "answer the REST request with HTTP 200 and the A1-T23 body"}}
+			Rule: "A1-P5", Expected: msg.F("HTTP 200 with a REST response (A1-T23)"),
+			Observed: msg.F("HTTP %d: %s", status, msg.Quoted(fmt.Sprintf("%.200s", body))), Fix: msg.F("answer the REST request with HTTP 200 and the A1-T23 body")}}
 	}
 	if f != nil {
-		_ = x.record(ctx, journal.OwnerAnswered, f.code.ID, f.breach.Rule, f.breach.Error())
+		_ = x.record(ctx, journal.OwnerAnswered, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 		return nil, f
 	}
 	_ = x.record(ctx, journal.OwnerAnswered, "", "", fmt.Sprintf("HTTP %d after %s", status, elapsed))
@@ -86,7 +83,7 @@ func (g *Gateway) routeREST(ctx context.Context, x *exchange, req envelope.RESTR
 	// The owner's answer follows A1-T23.
 	if v := g.rest.response.Validate(body); len(v) > 0 {
 		b := envelope.Explain(v[0], envelope.RESTResponseMsg)
-		b.Observed = "in the owner's answer, " + b.Observed
+		b.Observed = msg.F("in the owner's answer, %s", b.Observed)
 		return nil, &failure{code: envelope.SCE010, breach: b}
 	}
 	return body, nil

@@ -3,10 +3,10 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/xsig"
@@ -44,24 +44,25 @@ var signatureCodes = map[xsig.Problem]envelope.Code{
 }
 
 // inlineCertificate lists the ways a signature carries its certificate, for the fixes below.
-const inlineCertificate = "wsse:KeyIdentifier X509v3, a wsse:BinarySecurityToken reference or ds:X509Data/ds:X509Certificate"
+var inlineCertificate = msg.F("wsse:KeyIdentifier X509v3, a wsse:BinarySecurityToken reference or ds:X509Data/ds:X509Certificate")
 
-var signatureFixes = map[xsig.Problem]string{
-	xsig.Unsigned:      "sign every message with the system's EDS: wsse:Security with ds:Signature over the Body (Appendix 6)",
-	xsig.Malformed:     "sign as WS-Security has it: exclusive C14N, a Reference to the Body's wsu:Id, ds:KeyInfo naming the certificate (" + inlineCertificate + ", or ds:X509IssuerSerial of a registered certificate)",
-	xsig.Unregistered:  "register the certificate for the system with the operator, or send it in the signature (" + inlineCertificate + ")",
-	xsig.Invalid:       "sign the message as it is finally sent; nothing may change it after signing",
-	xsig.Wrapped:       "sign the Body the message carries, referenced by its wsu:Id; the Envelope holds one Header and one Body",
-	xsig.Unsupported:   "sign with RSA-SHA256 or ECDSA-SHA256 and SHA-256 digests under exclusive C14N; RSA-SHA1 is accepted with a remark",
-	xsig.NotTheSender:  "sign with the EDS registration certificate of the system named in senderId (its BIN)",
-	xsig.Expired:       "renew the system's EDS certificate at the NCA",
-	xsig.Revoked:       "obtain a new EDS certificate from the NCA; the revoked one may not sign",
-	xsig.Untrusted:     "use a certificate issued by the NCA of the Republic of Kazakhstan",
-	xsig.StatusUnknown: "retry later when the NCA's OCSP responder and CRL were unreachable or answered stale or for another request; when the responder does not know the certificate, sign with one the NCA issued and records",
+var signatureFixes = map[xsig.Problem]msg.Text{
+	xsig.Unsigned:      msg.F("sign every message with the system's EDS: wsse:Security with ds:Signature over the Body (Appendix 6)"),
+	xsig.Malformed:     msg.F("sign as WS-Security has it: exclusive C14N, a Reference to the Body's wsu:Id, ds:KeyInfo naming the certificate (%s, or ds:X509IssuerSerial of a registered certificate)", inlineCertificate),
+	xsig.Unregistered:  msg.F("register the certificate for the system with the operator, or send it in the signature (%s)", inlineCertificate),
+	xsig.Invalid:       msg.F("sign the message as it is finally sent; nothing may change it after signing"),
+	xsig.Wrapped:       msg.F("sign the Body the message carries, referenced by its wsu:Id; the Envelope holds one Header and one Body"),
+	xsig.Unsupported:   msg.F("sign with RSA-SHA256 or ECDSA-SHA256 and SHA-256 digests under exclusive C14N; RSA-SHA1 is accepted with a remark"),
+	xsig.NotTheSender:  msg.F("sign with the EDS registration certificate of the system named in senderId (its BIN)"),
+	xsig.Expired:       msg.F("renew the system's EDS certificate at the NCA"),
+	xsig.Revoked:       msg.F("obtain a new EDS certificate from the NCA; the revoked one may not sign"),
+	xsig.Untrusted:     msg.F("use a certificate issued by the NCA of the Republic of Kazakhstan"),
+	xsig.StatusUnknown: msg.F("retry later when the NCA's OCSP responder and CRL were unreachable or answered stale or for another request; when the responder does not know the certificate, sign with one the NCA issued and records"),
 }
 
-// signatureFailure turns a failed check into the fault the sender gets.
-func signatureFailure(err error, where string) *failure {
+// signatureFailure turns a failed check into the fault the sender gets; where says which message
+// was checked when it is not the request itself ("in the owner's answer").
+func signatureFailure(err error, where msg.Text) *failure {
 	p := xsig.ProblemOf(err)
 	code, ok := signatureCodes[p]
 	if !ok {
@@ -72,15 +73,23 @@ func signatureFailure(err error, where string) *failure {
 		ruleID = e.Rule
 	}
 	return &failure{code: code, client: true, breach: &rule.Breach{
-		Rule: ruleID, Field: "Envelope/Header/Security",
-		Expected: "a valid transport signature of the sender (clauses 54, 58, 59; Appendix 6)",
-		Observed: where + string(p) + ": " + err.Error(), Fix: signatureFixes[p]}}
+		Rule: ruleID, Field: msg.Raw("Envelope/Header/Security"),
+		Expected: msg.F("a valid transport signature of the sender (clauses 54, 58, 59; Appendix 6)"),
+		Observed: signatureObserved(where, p, err), Fix: signatureFixes[p]}}
+}
+
+// signatureObserved is what the check found: the problem and the check's own words, and where.
+func signatureObserved(where msg.Text, p xsig.Problem, err error) msg.Text {
+	if where.IsZero() {
+		return msg.F("%s: %s", p, msg.Of(err))
+	}
+	return msg.F("%s, %s: %s", where, p, msg.Of(err))
 }
 
 // verifySigned checks the transport signature of a message from the system registered as
 // registered (its BIN or IIN). It returns the evidence for the journal: the Report, with the way
 // KeyInfo named the certificate and any remarks.
-func (g *Gateway) verifySigned(ctx context.Context, body []byte, senderID, registered, where string) (string, *failure) {
+func (g *Gateway) verifySigned(ctx context.Context, body []byte, senderID, registered string, where msg.Text) (string, *failure) {
 	return g.judgeSigned(ctx, g.verifyOnce(body, senderID), senderID, registered, where)
 }
 
@@ -101,7 +110,7 @@ func (g *Gateway) verifyOnce(body []byte, senderID string) verified {
 // judgeSigned finishes the check of a verified signature as xsig.Checker.CheckMessageFrom does: the
 // signer must be the registered sender with a valid certificate (R-58 2). remarks are added
 // to the evidence (e.g. a far messageDate), which the journal keeps and the report lists.
-func (g *Gateway) judgeSigned(ctx context.Context, v verified, senderID, registered, where string, remarks ...xsig.Remark) (string, *failure) {
+func (g *Gateway) judgeSigned(ctx context.Context, v verified, senderID, registered string, where msg.Text, remarks ...xsig.Remark) (string, *failure) {
 	r := xsig.ReportOf(v.signed)
 	r.Remarks = append(r.Remarks, remarks...)
 	err := v.err
@@ -141,8 +150,7 @@ func messageDateRemark(date, now time.Time, ruleID string) []xsig.Remark {
 	if skew <= MessageDateSkew {
 		return nil
 	}
-	return []xsig.Remark{{Code: RemarkMessageDate, Rule: ruleID, Reason: fmt.Sprintf("messageDate %s is %s from the gateway's clock "+
-		"(more than %s): accepted, as the Rules set no window; set messageDate to the time the message is sent, from a synchronised clock",
+	return []xsig.Remark{{Code: RemarkMessageDate, Rule: ruleID, Reason: msg.F("messageDate %s is %s from the gateway's clock (more than %s): accepted, as the Rules set no window; set messageDate to the time the message is sent, from a synchronised clock",
 		date.Format(time.RFC3339), skew.Round(time.Hour), MessageDateSkew)}}
 }
 
@@ -154,7 +162,7 @@ func (g *Gateway) sign(doc []byte) ([]byte, error) {
 	}
 	out, err := xsig.Sign(doc, g.sig.Identity)
 	if err != nil {
-		return nil, fmt.Errorf("gateway signature: %w", err)
+		return nil, msg.Errorf("gateway signature: %w", err)
 	}
 	return out, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/shepconf/shepconf/internal/envelope"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/wire"
 	"github.com/shepconf/shepconf/internal/xmlguard"
@@ -45,15 +46,15 @@ func (g *Gateway) serveSync(w http.ResponseWriter, r *http.Request) {
 		req, to, f = g.admitSync(ctx, x, body, readErr)
 	}
 	if f != nil {
-		_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, f.breach.Error())
+		_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 		writeXML(w, http.StatusInternalServerError, x.faultBytes(*f))
 		return
 	}
 	// R-47, R-61: the ACCEPTED record is the replay check too, in one transaction, so that of copies
 	// of one message sent at once exactly one is accepted and routed.
-	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", "checks passed, routing to "+to.endpoint+x.signatureNote()); f != nil {
+	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", said(msg.F("checks passed, routing to %s%s", to.endpoint, x.signatureNote()))); f != nil {
 		if f.code == envelope.SCE022 {
-			_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, f.breach.Error())
+			_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 		}
 		writeXML(w, http.StatusInternalServerError, x.faultBytes(*f))
 		return
@@ -76,8 +77,8 @@ func soapContentType(ct string) *failure {
 		return nil
 	}
 	return &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-		Rule: "A1-T19 row 1", Field: "Content-Type", Expected: "SOAP 1.1 over HTTP: Content-Type text/xml",
-		Observed: fmt.Sprintf("Content-Type %q", ct), Fix: "send the envelope as text/xml; the channel speaks SOAP 1.1, not SOAP 1.2"}}
+		Rule: "A1-T19 row 1", Field: msg.Raw("Content-Type"), Expected: msg.F("SOAP 1.1 over HTTP: Content-Type text/xml"),
+		Observed: msg.F("Content-Type %q", ct), Fix: msg.F("send the envelope as text/xml; the channel speaks SOAP 1.1, not SOAP 1.2")}}
 }
 
 // target is where an admitted request goes: the owner's endpoint and the owner's system.
@@ -143,15 +144,15 @@ func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readE
 	}
 	m, err := envelope.Parse(body)
 	if err == nil && m.Name() != (envelope.SendMessage{}).Element() {
-		err = fmt.Errorf("the Body holds %s", m.Payload.Tag)
+		err = msg.Errorf("the Body holds %s", m.Payload.Tag)
 	}
 	if err == nil {
 		err = m.Decode(&req)
 	}
 	if err != nil {
 		return req, to, &failure{code: envelope.SCE001, client: true, breach: &rule.Breach{
-			Rule: "A1-T19 row 1", Expected: envelope.SyncRequestMsg.Desc, Observed: err.Error(),
-			Fix: "send SendMessage on the synchronous channel"}}
+			Rule: "A1-T19 row 1", Expected: envelope.SyncRequestMsg.Desc, Observed: msg.Of(err),
+			Fix: msg.F("send SendMessage on the synchronous channel")}}
 	}
 	info := req.Request.RequestInfo
 	x.messageID, x.senderID, x.serviceID = info.MessageID, info.Sender.SenderID, info.ServiceID
@@ -184,7 +185,7 @@ func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readE
 	// R-56, R-58, R-59: the signature belongs to the registered sender (R-54) and its certificate is
 	// valid (R-58 2). A messageDate far from the gateway's clock is remarked (A1-T19 row 6).
 	if g.sig != nil {
-		evidence, f := g.judgeSigned(ctx, signature, info.Sender.SenderID, sys.Identifier, "",
+		evidence, f := g.judgeSigned(ctx, signature, info.Sender.SenderID, sys.Identifier, msg.Text{},
 			messageDateRemark(info.MessageDate.Time, time.Now(), "A1-T19 row 6")...)
 		x.signature = evidence
 		if f != nil {
@@ -200,33 +201,33 @@ func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readE
 		return req, to, &f
 	} else if seen {
 		return req, to, replayFailure("request/requestInfo/messageId", info.Sender.SenderID,
-			fmt.Sprintf("messageId %q was already accepted", info.MessageID), "give every message a new identifier; a replayed message is refused")
+			msg.F("messageId %q was already accepted", info.MessageID), msg.F("give every message a new identifier; a replayed message is refused"))
 	}
 
 	// R-6: only services in the registry are integrated.
 	svc, published := g.registry.Service(info.ServiceID)
 	if !published {
 		return req, to, &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
-			Rule: "R-6", Field: "request/requestInfo/serviceId",
-			Expected: "a service in the service registry", Observed: fmt.Sprintf("serviceId %q is not in the registry", info.ServiceID),
-			Fix: "call a published service (publication follows clauses 10-31)"}}
+			Rule: "R-6", Field: msg.Raw("request/requestInfo/serviceId"),
+			Expected: msg.F("a service in the service registry"), Observed: msg.F("serviceId %q is not in the registry", info.ServiceID),
+			Fix: msg.F("call a published service (publication follows clauses 10-31)")}}
 	}
 	to = target{endpoint: svc.Endpoint, owner: svc.Owner}
 	if info.RouteID != "" {
 		var ok bool
 		if to.endpoint, ok = svc.Routes[info.RouteID]; !ok {
 			return req, to, &failure{code: envelope.SCE004, client: true, breach: &rule.Breach{
-				Rule: "A1-T19 row 7", Field: "request/requestInfo/routeId",
-				Expected: "a route of the service in the registry", Observed: fmt.Sprintf("routeId %q is not a route of %s", info.RouteID, svc.ID),
-				Fix: "omit routeId or use one from the registry"}}
+				Rule: "A1-T19 row 7", Field: msg.Raw("request/requestInfo/routeId"),
+				Expected: msg.F("a route of the service in the registry"), Observed: msg.F("routeId %q is not a route of %s", info.RouteID, svc.ID),
+				Fix: msg.F("omit routeId or use one from the registry")}}
 		}
 	}
 	// R-61: calls from systems not granted the service are refused (access per R-19, R-37, R-45).
 	if !svc.Granted[sys.ID] {
 		return req, to, &failure{code: envelope.SCE003, client: true, breach: &rule.Breach{
-			Rule: "R-61", Field: "request/requestInfo/serviceId",
-			Expected: fmt.Sprintf("a sender granted access to %s", svc.ID), Observed: fmt.Sprintf("%s has no access to %s", sys.ID, svc.ID),
-			Fix: "apply for connection to the service (clauses 32-45)"}}
+			Rule: "R-61", Field: msg.Raw("request/requestInfo/serviceId"),
+			Expected: msg.F("a sender granted access to %s", svc.ID), Observed: msg.F("%s has no access to %s", sys.ID, svc.ID),
+			Fix: msg.F("apply for connection to the service (clauses 32-45)")}}
 	}
 	return req, to, nil
 }
@@ -249,7 +250,7 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 		out, err = g.sign(out) // A6-S1: the gateway re-signs what it hands on
 	}
 	if err != nil {
-		return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T19", Expected: "a request the gateway can forward", Observed: err.Error()}})
+		return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T19", Expected: msg.F("a request the gateway can forward"), Observed: msg.Of(err)}})
 	}
 
 	// A2-T1 row 1: the owner has at most 30 s. The limit is enforced on the measured time, so a
@@ -259,7 +260,7 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 	defer cancel()
 	hreq, err := http.NewRequestWithContext(octx, http.MethodPost, endpoint, bytes.NewReader(out))
 	if err != nil {
-		return g.failed(x, failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: "a valid owner endpoint in the registry", Observed: err.Error()}})
+		return g.failed(x, failure{code: envelope.SCE009, breach: &rule.Breach{Rule: "A1-P4", Expected: msg.F("a valid owner endpoint in the registry"), Observed: msg.Of(err)}})
 	}
 	hreq.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	hreq.Header.Set("SOAPAction", `""`)
@@ -281,28 +282,24 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 
 	switch {
 	case elapsed >= limit || errors.Is(octx.Err(), context.DeadlineExceeded):
-		observed := fmt.Sprintf("the owner answered after %s", g.inRulesTime(elapsed))
-		if err != nil {
-			observed = fmt.Sprintf("no answer after %s", g.inRulesTime(elapsed))
-		}
 		return g.ownerFailed(ctx, x, failure{code: envelope.SCE008, breach: &rule.Breach{
-			Rule: "A2-T1 row 1", Expected: "the owner's answer within " + g.limits.Describe(rule.SyncMaxProcessing),
-			Observed: observed, Fix: "the owner must process a synchronous request within 30 s; longer work belongs on the asynchronous channel"}})
+			Rule: "A2-T1 row 1", Expected: msg.F("the owner's answer within %s", g.limits.Describe(rule.SyncMaxProcessing)),
+			Observed: g.ownerTooSlow(elapsed, err), Fix: msg.F("the owner must process a synchronous request within 30 s; longer work belongs on the asynchronous channel")}})
 	case err != nil:
 		return g.ownerFailed(ctx, x, failure{code: envelope.SCE009, breach: &rule.Breach{
-			Rule: "A1-P4", Expected: "an HTTP answer from the owner's endpoint " + endpoint, Observed: err.Error(),
-			Fix: "keep the owner's endpoint reachable (R-49)"}})
+			Rule: "A1-P4", Expected: msg.F("an HTTP answer from the owner's endpoint %s", endpoint), Observed: msg.Of(err),
+			Fix: msg.F("keep the owner's endpoint reachable (R-49)")}})
 	case status != http.StatusOK && status != http.StatusInternalServerError:
 		return g.ownerFailed(ctx, x, failure{code: envelope.SCE009, breach: &rule.Breach{
-			Rule: "A1-P4", Expected: "HTTP 200 with SendMessageResponse, or HTTP 500 with a SOAP fault",
-			Observed: fmt.Sprintf("HTTP %d: %.200s", status, body), Fix: "answer SendMessage with a SOAP envelope"}})
+			Rule: "A1-P4", Expected: msg.F("HTTP 200 with SendMessageResponse, or HTTP 500 with a SOAP fault"),
+			Observed: msg.F("HTTP %d: %s", status, msg.Quoted(fmt.Sprintf("%.200s", body))), Fix: msg.F("answer SendMessage with a SOAP envelope")}})
 	}
 	_ = x.record(ctx, journal.OwnerAnswered, "", "", fmt.Sprintf("HTTP %d after %s", status, elapsed))
 
 	// The owner's answer follows Appendix 1 too (A1-T20, A1-T21).
 	if v := g.syncXSD.Validate(body); len(v) > 0 {
 		b := envelope.Explain(v[0], envelope.SyncResponseMsg)
-		b.Observed = "in the owner's answer, " + b.Observed
+		b.Observed = msg.F("in the owner's answer, %s", b.Observed)
 		return g.failed(x, failure{code: envelope.SCE010, breach: b})
 	}
 	// R-59: the owner signs its answer too, with its own registered certificate. Its evidence ends
@@ -310,7 +307,7 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 	var answerSignature string
 	if g.sig != nil {
 		owner, _ := g.registry.System(to.owner)
-		evidence, f := g.verifySigned(ctx, body, to.owner, owner.Identifier, "in the owner's answer, ")
+		evidence, f := g.verifySigned(ctx, body, to.owner, owner.Identifier, msg.F("in the owner's answer"))
 		if f != nil {
 			f.client = false
 			return g.failed(x, *f)
@@ -319,12 +316,12 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 	}
 	m, err := envelope.Parse(body)
 	if err != nil {
-		return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T20 row 1", Expected: envelope.SyncResponseMsg.Desc, Observed: err.Error()}})
+		return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T20 row 1", Expected: envelope.SyncResponseMsg.Desc, Observed: msg.Of(err)}})
 	}
 	if m.IsFault() {
 		f, err := m.Fault()
 		if err != nil {
-			return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T21", Expected: "a fault carrying ErrorInfo", Observed: err.Error()}})
+			return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T21", Expected: msg.F("a fault carrying ErrorInfo"), Observed: msg.Of(err)}})
 		}
 		// A1-T21: the owner's fault reaches the initiator as the owner wrote it, in the gateway's session.
 		f.Detail.SessionID = x.sessionID
@@ -334,20 +331,20 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 			out, err = g.sign(out)
 		}
 		if err != nil {
-			return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T21", Expected: "a fault the gateway can forward", Observed: err.Error()}})
+			return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T21", Expected: msg.F("a fault the gateway can forward"), Observed: msg.Of(err)}})
 		}
 		return http.StatusInternalServerError, out, outcome{journal.Faulted, f.Detail.ErrorCode, "A1-T21", "owner's fault: " + f.Detail.ErrorMessage + answerSignature}
 	}
 	var answer envelope.SendMessageResponse
 	if m.Name() != (envelope.SendMessageResponse{}).Element() {
-		err = fmt.Errorf("the Body holds %s", m.Payload.Tag)
+		err = msg.Errorf("the Body holds %s", m.Payload.Tag)
 	} else if status != http.StatusOK {
-		err = fmt.Errorf("SendMessageResponse came with HTTP %d", status)
+		err = msg.Errorf("SendMessageResponse came with HTTP %d", status)
 	} else {
 		err = m.Decode(&answer)
 	}
 	if err != nil {
-		return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T20 row 1", Expected: "HTTP 200 with SendMessageResponse", Observed: err.Error()}})
+		return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T20 row 1", Expected: msg.F("HTTP 200 with SendMessageResponse"), Observed: msg.Of(err)}})
 	}
 	answer.Response.ResponseInfo.SessionID = x.sessionID // A1-T20 row 6: set by the gateway
 	out, err = envelope.Marshal(answer)
@@ -355,47 +352,55 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 		out, err = g.sign(out)
 	}
 	if err != nil {
-		return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T20", Expected: "an answer the gateway can forward", Observed: err.Error()}})
+		return g.failed(x, failure{code: envelope.SCE909, breach: &rule.Breach{Rule: "A1-T20", Expected: msg.F("an answer the gateway can forward"), Observed: msg.Of(err)}})
 	}
 	// R-22, R-40: the synchronous exchange is confirmed by the response reaching the initiator.
 	return http.StatusOK, out, outcome{kind: journal.Answered, detail: "owner's answer sent to the initiator" + answerSignature}
 }
 
 // signatureNote is the sender's signature check for the journal's ACCEPTED entry.
-func (x *exchange) signatureNote() string {
+func (x *exchange) signatureNote() msg.Text {
 	if x.signature == "" {
-		return ""
+		return msg.Text{}
 	}
-	return "; transport signature " + x.signature
+	return msg.F("; transport signature %s", x.signature)
 }
 
 // ownerFailed journals the owner's failure on the hop itself, then fails the exchange.
 func (g *Gateway) ownerFailed(ctx context.Context, x *exchange, f failure) (int, []byte, outcome) {
-	_ = x.record(ctx, journal.OwnerAnswered, f.code.ID, f.breach.Rule, f.breach.Error())
+	_ = x.record(ctx, journal.OwnerAnswered, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 	return g.failed(x, f)
 }
 
 func (g *Gateway) failed(x *exchange, f failure) (int, []byte, outcome) {
-	return http.StatusInternalServerError, x.faultBytes(f), outcome{journal.Faulted, f.code.ID, f.breach.Rule, f.breach.Error()}
+	return http.StatusInternalServerError, x.faultBytes(f), outcome{journal.Faulted, f.code.ID, f.breach.Rule, said(f.breach.Text())}
 }
 
 // inRulesTime states a measured duration in Rules time, with the real measurement when scaled.
-func (g *Gateway) inRulesTime(d time.Duration) string {
+func (g *Gateway) inRulesTime(d time.Duration) msg.Text {
 	if g.limits.Scale == 1 {
-		return d.Round(time.Millisecond).String()
+		return msg.Raw(d.Round(time.Millisecond).String())
 	}
-	return fmt.Sprintf("%s (measured %s at time scale %g)",
+	return msg.F("%s (measured %s at time scale %g)",
 		g.limits.InRulesTime(d).Round(10*time.Millisecond), d.Round(time.Millisecond), g.limits.Scale)
+}
+
+// ownerTooSlow is what the owner's answer (or its absence) took, beyond the limit of A2-T1 row 1.
+func (g *Gateway) ownerTooSlow(elapsed time.Duration, err error) msg.Text {
+	if err != nil {
+		return msg.F("no answer after %s", g.inRulesTime(elapsed))
+	}
+	return msg.F("the owner answered after %s", g.inRulesTime(elapsed))
 }
 
 func journalFailure(err error) failure {
 	return failure{code: envelope.SCE909, breach: &rule.Breach{
-		Rule: "R-53", Expected: "every event logged in the gateway's journal (R-53(3))", Observed: err.Error(),
-		Fix: "retry later; the gateway cannot accept a message it cannot journal"}}
+		Rule: "R-53", Expected: msg.F("every event logged in the gateway's journal (R-53(3))"), Observed: msg.Of(err),
+		Fix: msg.F("retry later; the gateway cannot accept a message it cannot journal")}}
 }
 
 // syncNoPassword refuses a synchronous request without a password (A1-T19 row 11): the answer
 // depends on the request alone.
 func syncNoPassword() *failure {
-	return noPassword("A1-T19 row 11", "request/requestInfo/sender/password", "password (xsd:string, required on the synchronous channel)")
+	return noPassword("A1-T19 row 11", "request/requestInfo/sender/password", msg.F("password (xsd:string, required on the synchronous channel)"))
 }

@@ -3,7 +3,6 @@ package owner
 import (
 	"context"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
 )
@@ -286,7 +286,7 @@ func (p *Participant) Post(ctx context.Context, body []byte) AsyncExchange {
 		return x
 	}
 	if x.Message, x.Err = envelope.Parse(x.Response); x.Err != nil {
-		x.Err = fmt.Errorf("gateway answer (HTTP %d): %w", x.Status, x.Err)
+		x.Err = msg.Errorf("gateway answer (HTTP %d): %w", x.Status, x.Err)
 		return x
 	}
 	if x.Message.IsFault() {
@@ -302,7 +302,7 @@ func (x AsyncExchange) Decode(v any) error {
 	case x.Err != nil:
 		return x.Err
 	case x.Fault != nil:
-		return fmt.Errorf("the gateway answered the fault %s: %s (%s)", x.Fault.Detail.ErrorCode, x.Fault.Detail.ErrorMessage, x.Fault.Detail.ErrorData)
+		return msg.Errorf("the gateway answered the fault %s: %s (%s)", x.Fault.Detail.ErrorCode, x.Fault.Detail.ErrorMessage, x.Fault.Detail.ErrorData)
 	}
 	return x.Message.Decode(v)
 }

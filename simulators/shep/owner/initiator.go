@@ -2,7 +2,6 @@ package owner
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/xsig"
 )
@@ -68,7 +68,7 @@ func (x Exchange) Answer() (*envelope.SendMessageResponse, *envelope.Fault, erro
 	}
 	m, err := envelope.Parse(x.Response)
 	if err != nil {
-		return nil, nil, fmt.Errorf("gateway answer (HTTP %d): %w", x.Status, err)
+		return nil, nil, msg.Errorf("gateway answer (HTTP %d): %w", x.Status, err)
 	}
 	if m.IsFault() {
 		f, err := m.Fault()

@@ -5,7 +5,6 @@
 package owner
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/tamper"
 	"github.com/shepconf/shepconf/internal/xsig"
@@ -188,7 +188,7 @@ func decodeRequest(body []byte, into *envelope.SendMessage) error {
 		return err
 	}
 	if m.Name() != (envelope.SendMessage{}).Element() {
-		return fmt.Errorf("expected SendMessage, got %s", m.Payload.Tag)
+		return msg.Errorf("expected SendMessage, got %s", m.Payload.Tag)
 	}
 	return m.Decode(into)
 }

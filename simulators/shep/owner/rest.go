@@ -2,7 +2,6 @@ package owner
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/xsig"
 )
 
@@ -65,7 +65,7 @@ func (o *RESTOwner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if rec.Err == nil && o.Checker != nil {
 		if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
-			rec.Err, status = fmt.Errorf("no client certificate: the gateway must present its NCA certificate"), http.StatusForbidden
+			rec.Err, status = msg.Errorf("no client certificate: the gateway must present its NCA certificate"), http.StatusForbidden
 		} else if _, err := o.Checker.Judge(r.Context(), r.TLS.PeerCertificates[0], "the gateway", o.GatewayID); err != nil {
 			rec.Err, status = err, http.StatusForbidden
 		}

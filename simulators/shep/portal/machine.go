@@ -6,6 +6,8 @@
 // every event is kept as evidence.
 package portal
 
+import "github.com/shepconf/shepconf/internal/msg"
+
 // Actor is a party of the procedures (requirements §0).
 type Actor string
 
@@ -75,7 +77,7 @@ type Wait struct {
 // Machine is one procedure (one paragraph of chapter 2).
 type Machine struct {
 	Name        string
-	Paragraph   string
+	Paragraph   msg.Text
 	Start       State
 	Waits       map[State]Wait
 	Terminal    map[State]string // final state -> clause that ends there
@@ -140,7 +142,7 @@ const (
 
 // PublicationByInitiator is §1, clauses 10-27.
 var PublicationByInitiator = &Machine{
-	Name: "publication of a service on the initiator's initiative", Paragraph: "§1 (clauses 10-27)",
+	Name: "publication of a service on the initiator's initiative", Paragraph: msg.F("§1 (clauses 10-27)"),
 	Start: AwaitingRecommendation,
 	Waits: map[State]Wait{
 		AwaitingRecommendation:   {Integrator, "R-11", 2, 0},
@@ -183,7 +185,7 @@ var PublicationByInitiator = &Machine{
 // goes on under clauses 14-27: the portal moves it into PublicationByInitiator at the
 // operator's check of R-17.
 var PublicationByOwner = &Machine{
-	Name: "publication of a service on the owner's initiative", Paragraph: "§2 (clauses 28-31)",
+	Name: "publication of a service on the owner's initiative", Paragraph: msg.F("§2 (clauses 28-31)"),
 	Start: OperatorChecksOwnerPub,
 	Waits: map[State]Wait{
 		OperatorChecksOwnerPub: {Operator, "R-29", 3, 0},
@@ -201,7 +203,7 @@ var PublicationByOwner = &Machine{
 
 // Connection is §3, clauses 32-45.
 var Connection = &Machine{
-	Name: "connection to an integration service", Paragraph: "§3 (clauses 32-45)",
+	Name: "connection to an integration service", Paragraph: msg.F("§3 (clauses 32-45)"),
 	Start: OwnerReviewsConnection,
 	Waits: map[State]Wait{
 		OwnerReviewsConnection:     {Owner, "R-34", 2, 0},

@@ -3,7 +3,7 @@ package portal
 import (
 	"crypto/x509"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -11,6 +11,7 @@ import (
 	"github.com/shepconf/shepconf/internal/clock"
 	"github.com/shepconf/shepconf/internal/forms"
 	"github.com/shepconf/shepconf/internal/journal"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/simulators/shep/gateway"
 )
@@ -57,8 +58,8 @@ type Event struct {
 	Action      Action
 	Clause      string
 	From, To    State
-	WorkingDays int    // working days the actor took in the waiting state
-	Note        string // reasons, findings, the hand-over of R-31
+	WorkingDays int      // working days the actor took in the waiting state
+	Note        msg.Text // reasons, findings, the hand-over of R-31
 }
 
 // Missed is a deadline that ran out: reported with the working days elapsed, never hidden.
@@ -69,12 +70,15 @@ type Missed struct {
 	Since       time.Time // notification: the wait began
 	Deadline    time.Time // the end of the last day allowed
 	At          time.Time // when the actor acted, or when the overrun was observed
-	Limit       string    // "2 working days", "3 months"
+	Limit       msg.Text  // "2 working days", "3 months"
 	WorkingDays int       // working days elapsed
 }
 
-func (m Missed) String() string {
-	return fmt.Sprintf("%s: the %s had %s from %s (due by the end of %s) and took %d working days",
+func (m Missed) String() string { return m.Text().String() }
+
+// Text is the missed deadline as an explanation, in the reader's language.
+func (m Missed) Text() msg.Text {
+	return msg.F("%s: the %s had %s from %s (due by the end of %s) and took %d working days",
 		m.Clause, m.Actor, m.Limit, m.Since.Format(time.DateOnly), m.Deadline.AddDate(0, 0, -1).Format(time.DateOnly), m.WorkingDays)
 }
 
@@ -83,7 +87,7 @@ type Notification struct {
 	Time   time.Time
 	To     Actor
 	Clause string
-	Text   string
+	Text   msg.Text
 }
 
 // Application is one procedure in progress.
@@ -166,11 +170,11 @@ func (p *Portal) newApp(m *Machine, key string) *Application {
 	return a
 }
 
-func (a *Application) event(at time.Time, by Actor, act Action, clause string, from, to State, wd int, note string) {
+func (a *Application) event(at time.Time, by Actor, act Action, clause string, from, to State, wd int, note msg.Text) {
 	a.History = append(a.History, Event{Time: at, Actor: by, Action: act, Clause: clause, From: from, To: to, WorkingDays: wd, Note: note})
 }
 
-func (a *Application) notify(at time.Time, to Actor, clause, text string) {
+func (a *Application) notify(at time.Time, to Actor, clause string, text msg.Text) {
 	a.Notifications = append(a.Notifications, Notification{Time: at, To: to, Clause: clause, Text: text})
 }
 
@@ -180,13 +184,13 @@ func (p *Portal) RequestRecommendation(init Party, key string) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.passports[key]; ok {
-		return "", &rule.Breach{Rule: "R-10", Field: "service key", Expected: "a service absent from the registry",
-			Observed: fmt.Sprintf("%s is published", key), Fix: "apply for connection to it instead (clauses 32-45)"}
+		return "", &rule.Breach{Rule: "R-10", Field: msg.F("service key"), Expected: msg.F("a service absent from the registry"),
+			Observed: msg.F("%s is published", key), Fix: msg.F("apply for connection to it instead (clauses 32-45)")}
 	}
 	a := p.newApp(PublicationByInitiator, key)
 	a.Initiator = init
-	a.event(a.Entered, Initiator, AskRecommendation, "R-10", "", a.State, 0, "service key "+key)
-	a.notify(a.Entered, Integrator, "R-11", "a request for a recommendation awaits review")
+	a.event(a.Entered, Initiator, AskRecommendation, "R-10", "", a.State, 0, msg.F("service key %s", key))
+	a.notify(a.Entered, Integrator, "R-11", msg.F("a request for a recommendation awaits review"))
 	return a.ID, nil
 }
 
@@ -197,11 +201,11 @@ func (p *Portal) SubmitOwnerPublication(req forms.Requirements, pub forms.Public
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.passports[pub.ServiceKey]; ok {
-		return "", &rule.Breach{Rule: "R-28", Field: "A3-F field 22", Expected: "a service absent from the published registry",
-			Observed: fmt.Sprintf("%s is already published", pub.ServiceKey), Fix: "choose another key or modify the published service"}
+		return "", &rule.Breach{Rule: "R-28", Field: forms.Field("A3-F", "22"), Expected: msg.F("a service absent from the published registry"),
+			Observed: msg.F("%s is already published", pub.ServiceKey), Fix: msg.F("choose another key or modify the published service")}
 	}
 	if !pub.AcceptsConditions {
-		return "", &rule.Breach{Rule: "R-28", Field: "integration conditions", Expected: "accepted", Observed: "not accepted", Fix: "accept the integration conditions"}
+		return "", &rule.Breach{Rule: "R-28", Field: msg.F("integration conditions"), Expected: msg.F("accepted"), Observed: msg.F("not accepted"), Fix: msg.F("accept the integration conditions")}
 	}
 	if err := checkPublication(&req, &pub); err != nil {
 		return "", err
@@ -209,15 +213,15 @@ func (p *Portal) SubmitOwnerPublication(req forms.Requirements, pub forms.Public
 	a := p.newApp(PublicationByOwner, pub.ServiceKey)
 	a.Requirements, a.Publication = &req, &pub
 	a.Owner = ownerOf(pub)
-	a.event(a.Entered, Owner, SendPublication, "R-28", "", a.State, 0, "")
+	a.event(a.Entered, Owner, SendPublication, "R-28", "", a.State, 0, msg.Text{})
 	if pub.Client != "" {
 		// a named client makes this the procedure of clauses 14-27, from the operator's check.
 		from := a.State
 		a.Machine, a.State = PublicationByInitiator, OperatorChecksPub
 		a.Initiator = Party{Name: pub.Client}
-		a.event(a.Entered, Owner, SendPublication, "R-31", from, a.State, 0, "client named in A3 field 34: continues under clauses 14-27")
+		a.event(a.Entered, Owner, SendPublication, "R-31", from, a.State, 0, msg.F("client named in A3 field 34: continues under clauses 14-27"))
 	}
-	a.notify(a.Entered, Operator, a.Machine.Waits[a.State].Clause, "an application for publication awaits checking")
+	a.notify(a.Entered, Operator, a.Machine.Waits[a.State].Clause, msg.F("an application for publication awaits checking"))
 	return a.ID, nil
 }
 
@@ -228,7 +232,7 @@ func (p *Portal) SetInitiatorSystem(id string, init Party) error {
 	defer p.mu.Unlock()
 	a, ok := p.apps[id]
 	if !ok {
-		return fmt.Errorf("no application %s", id)
+		return msg.Errorf("no application %s", id)
 	}
 	a.Initiator = init
 	return nil
@@ -240,8 +244,8 @@ func (p *Portal) ApplyForConnection(conn forms.Connection) (string, error) {
 	defer p.mu.Unlock()
 	pp, ok := p.passports[conn.ServiceKey]
 	if !ok {
-		return "", &rule.Breach{Rule: "R-32", Field: "A5-F field 24", Expected: "the key of a published service",
-			Observed: fmt.Sprintf("%q is not in the registry", conn.ServiceKey), Fix: "search the registry; an unpublished service needs publication first (clauses 10-31)"}
+		return "", &rule.Breach{Rule: "R-32", Field: forms.Field("A5-F", "24"), Expected: msg.F("the key of a published service"),
+			Observed: msg.F("%q is not in the registry", conn.ServiceKey), Fix: msg.F("search the registry; an unpublished service needs publication first (clauses 10-31)")}
 	}
 	if err := checkConnection(&conn, pp); err != nil {
 		return "", err
@@ -250,8 +254,8 @@ func (p *Portal) ApplyForConnection(conn forms.Connection) (string, error) {
 	a.Connection = &conn
 	a.Owner = pp.Owner
 	a.Initiator = initiatorOf(conn)
-	a.event(a.Entered, Initiator, SendConnection, "R-33", "", a.State, 0, "")
-	a.notify(a.Entered, Owner, "R-34", "an application for connection awaits review")
+	a.event(a.Entered, Initiator, SendConnection, "R-33", "", a.State, 0, msg.Text{})
+	a.notify(a.Entered, Owner, "R-34", msg.F("an application for connection awaits review"))
 	return a.ID, nil
 }
 
@@ -263,21 +267,21 @@ func (p *Portal) Act(id string, by Actor, act Action, in Input) error {
 	defer p.mu.Unlock()
 	a, ok := p.apps[id]
 	if !ok {
-		return fmt.Errorf("no application %s", id)
+		return msg.Errorf("no application %s", id)
 	}
 	if clause, done := a.Machine.Terminal[a.State]; done {
-		return &rule.Breach{Rule: clause, Field: a.ID, Expected: "no further action: the procedure has ended",
-			Observed: fmt.Sprintf("the %s tried to %s in the final state %q", by, act, a.State), Fix: "start a new application"}
+		return &rule.Breach{Rule: clause, Field: msg.Raw(a.ID), Expected: msg.F("no further action: the procedure has ended"),
+			Observed: msg.F("the %s tried to %s in the final state %q", by, act, a.State), Fix: msg.F("start a new application")}
 	}
 	t, ok := a.Machine.find(a.State, act)
 	if !ok {
 		wait := a.Machine.Waits[a.State]
-		return &rule.Breach{Rule: wait.Clause, Field: a.ID, Expected: "one of: " + describe(a.Machine.allowed(a.State)),
-			Observed: fmt.Sprintf("the %s tried to %s while %s", by, act, a.State), Fix: "take one of the actions open in this state"}
+		return &rule.Breach{Rule: wait.Clause, Field: msg.Raw(a.ID), Expected: msg.F("one of: %s", describe(a.Machine.allowed(a.State))),
+			Observed: msg.F("the %s tried to %s while %s", by, act, a.State), Fix: msg.F("take one of the actions open in this state")}
 	}
 	if t.By != by {
-		return &rule.Breach{Rule: t.Clause, Field: a.ID, Expected: fmt.Sprintf("only the %s may %s (%s)", t.By, act, t.Clause),
-			Observed: fmt.Sprintf("the %s tried to", by), Fix: fmt.Sprintf("wait for the %s", t.By)}
+		return &rule.Breach{Rule: t.Clause, Field: msg.Raw(a.ID), Expected: msg.F("only the %s may %s (%s)", t.By, act, t.Clause),
+			Observed: msg.F("the %s tried to", by), Fix: msg.F("wait for the %s", t.By)}
 	}
 	now := p.Now()
 	note, err := p.guard(a, t, in, now)
@@ -302,7 +306,7 @@ func (p *Portal) Act(id string, by Actor, act Action, in Input) error {
 	if t.To != t.From {
 		a.State, a.Entered = t.To, now
 		if w, ok := a.Machine.Waits[t.To]; ok {
-			a.notify(now, w.Actor, w.Clause, fmt.Sprintf("%s: action needed", t.To))
+			a.notify(now, w.Actor, w.Clause, msg.F("%s: action needed", t.To))
 		}
 	}
 	return nil
@@ -314,7 +318,7 @@ func (p *Portal) Overdue(id string) (Missed, bool, error) {
 	defer p.mu.Unlock()
 	a, ok := p.apps[id]
 	if !ok {
-		return Missed{}, false, fmt.Errorf("no application %s", id)
+		return Missed{}, false, msg.Errorf("no application %s", id)
 	}
 	return p.deadline(a, p.Now())
 }
@@ -330,11 +334,11 @@ func (p *Portal) deadline(a *Application, at time.Time) (Missed, bool, error) {
 	if w.Months > 0 {
 		m.Since = a.TestingStarted
 		m.Deadline = clock.MonthsDeadline(a.TestingStarted, w.Months)
-		m.Limit = fmt.Sprintf("%d months", w.Months)
+		m.Limit = msg.F("%d months", w.Months)
 	} else if m.Deadline, err = p.cfg.Calendar.Deadline(a.Entered, w.WorkingDays); err != nil {
 		return m, false, err
 	} else {
-		m.Limit = fmt.Sprintf("%d working days", w.WorkingDays)
+		m.Limit = msg.F("%d working days", w.WorkingDays)
 	}
 	if m.WorkingDays, err = p.cfg.Calendar.WorkingDaysBetween(m.Since, at); err != nil {
 		return m, false, err
@@ -342,13 +346,14 @@ func (p *Portal) deadline(a *Application, at time.Time) (Missed, bool, error) {
 	return m, !at.Before(m.Deadline), nil
 }
 
-func describe(ts []Transition) string {
-	parts := make([]string, len(ts))
+// describe lists transitions as "the operator approves ... (R-17)", in the order of their English.
+func describe(ts []Transition) msg.Text {
+	parts := make([]msg.Text, len(ts))
 	for i, t := range ts {
-		parts[i] = fmt.Sprintf("the %s %s (%s)", t.By, t.Action, t.Clause)
+		parts[i] = msg.F("the %s %s (%s)", t.By, t.Action, t.Clause)
 	}
-	sort.Strings(parts)
-	return strings.Join(parts, "; ")
+	slices.SortFunc(parts, func(a, b msg.Text) int { return strings.Compare(a.String(), b.String()) })
+	return msg.Join(parts, "; ")
 }
 
 func ownerOf(pub forms.Publication) Party {

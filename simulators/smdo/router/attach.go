@@ -2,7 +2,6 @@ package router
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
@@ -50,14 +50,14 @@ func (r *Router) attach(w http.ResponseWriter, req *http.Request, caller *Subscr
 	}
 	for _, a := range p.attachments {
 		if a.name == name {
-			refuse(w, req, http.StatusBadRequest, breach("SMDO-FORMAT", "file", "a file name not yet attached to the package (each docTransfer names one file by it)",
-				fmt.Sprintf("the name %q is already attachment %s", name, a.id), "give each file its own name, or delete the attachment first"))
+			refuse(w, req, http.StatusBadRequest, breach("SMDO-FORMAT", "file", msg.F("a file name not yet attached to the package (each docTransfer names one file by it)"),
+				msg.F("the name %q is already attachment %s", name, a.id), msg.F("give each file its own name, or delete the attachment first")))
 			return
 		}
 	}
 	if len(p.attachments) >= r.limits.MaxAttachments {
-		refuse(w, req, http.StatusBadRequest, breach("SMDO-SEND", "file", fmt.Sprintf("at most %d files in a package", r.limits.MaxAttachments),
-			fmt.Sprintf("%d files attached", len(p.attachments)), "send the files in more packages"))
+		refuse(w, req, http.StatusBadRequest, breach("SMDO-SEND", "file", msg.F("at most %d files in a package", r.limits.MaxAttachments),
+			msg.F("%d files attached", len(p.attachments)), msg.F("send the files in more packages")))
 		return
 	}
 	if b := r.roomBreach("file", int64(len(data)), p.id); b != nil {
@@ -82,7 +82,7 @@ func (r *Router) reserve(w http.ResponseWriter, req *http.Request, p *pkg) (int6
 		n = req.ContentLength // the server reads no more of the body than its Content-Length
 	}
 	if b := r.roomBreach("file", n, p.id); b != nil {
-		b.Note = "an upload holds room for its Content-Length (or for the largest file, without one) while it is read"
+		b.Note = msg.F("an upload holds room for its Content-Length (or for the largest file, without one) while it is read")
 		refuse(w, req, http.StatusRequestEntityTooLarge, b)
 		return 0, false
 	}
@@ -119,8 +119,8 @@ func (r *Router) outgoingAttachment(w http.ResponseWriter, req *http.Request, ca
 	id := req.PathValue("attachId")
 	a := p.attachment(id)
 	if a == nil {
-		refuse(w, req, http.StatusNotFound, breach("SMDO-SEND", "attachId", "the id the attach call answered for a file of package "+p.id,
-			quoteOrNone(id)+", not a file of the package", "use the id of the attach call's answer"))
+		refuse(w, req, http.StatusNotFound, breach("SMDO-SEND", "attachId", msg.F("the id the attach call answered for a file of package %s", p.id),
+			msg.F("%s, not a file of the package", quoteOrNone(id)), msg.F("use the id of the attach call's answer")))
 		return nil, nil
 	}
 	return p, a
@@ -128,32 +128,32 @@ func (r *Router) outgoingAttachment(w http.ResponseWriter, req *http.Request, ca
 
 // readFile reads the part "file" of a multipart body, holding at most limit bytes of it.
 func readFile(w http.ResponseWriter, req *http.Request, limit int64) (name string, data []byte, status int, b *rule.Breach) {
-	fail := func(status int, field, expected, observed, fix string) (string, []byte, int, *rule.Breach) {
+	fail := func(status int, field string, expected, observed, fix msg.Text) (string, []byte, int, *rule.Breach) {
 		return "", nil, status, breach("SMDO-SEND", field, expected, observed, fix)
 	}
 	mt, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" {
-		return fail(http.StatusBadRequest, "Content-Type", "multipart/form-data with the part file",
-			quoteOrNone(req.Header.Get("Content-Type")), "send the file as multipart/form-data, field file")
+		return fail(http.StatusBadRequest, "Content-Type", msg.F("multipart/form-data with the part file"),
+			quoteOrNone(req.Header.Get("Content-Type")), msg.F("send the file as multipart/form-data, field file"))
 	}
 	req.Body = http.MaxBytesReader(w, req.Body, limit+1<<20)
 	mr, err := req.MultipartReader()
 	if err != nil {
-		return fail(http.StatusBadRequest, "request body", "a multipart/form-data body", err.Error(), "send a multipart body with its boundary")
+		return fail(http.StatusBadRequest, "request body", msg.F("a multipart/form-data body"), msg.Of(err), msg.F("send a multipart body with its boundary"))
 	}
 	for parts := 0; ; parts++ {
 		part, err := mr.NextPart()
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.Is(err, io.EOF):
-			return fail(http.StatusBadRequest, "file", "the part file (the file's bytes, filename = the attachment's name)",
-				"no part file", "send the file in a part named file")
+			return fail(http.StatusBadRequest, "file", msg.F("the part file (the file's bytes, filename = the attachment's name)"),
+				msg.F("no part file"), msg.F("send the file in a part named file"))
 		case errors.As(err, &tooLarge):
-			return fail(http.StatusRequestEntityTooLarge, "file", fmt.Sprintf("a file of at most %d bytes", limit), "a larger body", "send a smaller file")
+			return fail(http.StatusRequestEntityTooLarge, "file", msg.F("a file of at most %d bytes", limit), msg.F("a larger body"), msg.F("send a smaller file"))
 		case err != nil:
-			return fail(http.StatusBadRequest, "request body", "a well-formed multipart body", err.Error(), "send a well-formed multipart body")
+			return fail(http.StatusBadRequest, "request body", msg.F("a well-formed multipart body"), msg.Of(err), msg.F("send a well-formed multipart body"))
 		case parts >= 16:
-			return fail(http.StatusBadRequest, "request body", "the part file among at most 16 parts", "more parts", "send the part file")
+			return fail(http.StatusBadRequest, "request body", msg.F("the part file among at most 16 parts"), msg.F("more parts"), msg.F("send the part file"))
 		}
 		if part.FormName() != "file" {
 			_, _ = io.Copy(io.Discard, io.LimitReader(part, 64<<10))
@@ -162,19 +162,19 @@ func readFile(w http.ResponseWriter, req *http.Request, limit int64) (name strin
 		name = part.FileName()
 		switch {
 		case name == "":
-			return fail(http.StatusBadRequest, "file", "a filename in the part's Content-Disposition (the referenceid its docTransfer names)",
-				"no filename", "send the attachment's name as the part's filename")
+			return fail(http.StatusBadRequest, "file", msg.F("a filename in the part's Content-Disposition (the referenceid its docTransfer names)"),
+				msg.F("no filename"), msg.F("send the attachment's name as the part's filename"))
 		case len(name) > maxNameBytes || !utf8.ValidString(name):
-			return fail(http.StatusBadRequest, "file", fmt.Sprintf("a UTF-8 filename of at most %d bytes", maxNameBytes),
-				fmt.Sprintf("a filename of %d bytes", len(name)), "give the file a shorter name")
+			return fail(http.StatusBadRequest, "file", msg.F("a UTF-8 filename of at most %d bytes", maxNameBytes),
+				msg.F("a filename of %d bytes", len(name)), msg.F("give the file a shorter name"))
 		}
 		data, err = io.ReadAll(io.LimitReader(part, limit+1))
 		if errors.As(err, &tooLarge) || int64(len(data)) > limit {
-			return fail(http.StatusRequestEntityTooLarge, "file", fmt.Sprintf("a file of at most %d bytes", limit),
-				"a larger file", "send a smaller file")
+			return fail(http.StatusRequestEntityTooLarge, "file", msg.F("a file of at most %d bytes", limit),
+				msg.F("a larger file"), msg.F("send a smaller file"))
 		}
 		if err != nil {
-			return fail(http.StatusBadRequest, "file", "the whole file", err.Error(), "send the whole file")
+			return fail(http.StatusBadRequest, "file", msg.F("the whole file"), msg.Of(err), msg.F("send the whole file"))
 		}
 		return name, data, 0, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
@@ -90,20 +91,20 @@ func (r *Router) token(w http.ResponseWriter, req *http.Request) {
 	}
 	if grant != "client_credentials" {
 		refuseAs(w, req, http.StatusBadRequest, "unsupported_grant_type", breach("SMDO-TOKEN", "grant_type",
-			"grant_type=client_credentials", quoteOrNone(grant), "ask for the token with token?scope=application&grant_type=client_credentials"))
+			msg.Raw("grant_type=client_credentials"), quoteOrNone(grant), msg.F("ask for the token with token?scope=application&grant_type=client_credentials")))
 		return
 	}
 	if scope != "" && scope != "application" {
 		refuseAs(w, req, http.StatusBadRequest, "invalid_scope", breach("SMDO-TOKEN", "scope",
-			"scope=application", quoteOrNone(scope), "ask for the scope application"))
+			msg.Raw("scope=application"), quoteOrNone(scope), msg.F("ask for the scope application")))
 		return
 	}
 	user, pass, ok := req.BasicAuth()
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="SMDO"`)
 		refuseAs(w, req, http.StatusUnauthorized, "invalid_client", breach("SMDO-TOKEN", "Authorization",
-			"Authorization: Basic base64(username:password) of the subscriber's client credentials", describeAuthorization(req),
-			"send the client credentials the router issued with HTTP Basic"))
+			msg.F("Authorization: Basic base64(username:password) of the subscriber's client credentials"), describeAuthorization(req),
+			msg.F("send the client credentials the router issued with HTTP Basic")))
 		return
 	}
 	r.mu.Lock()
@@ -112,8 +113,8 @@ func (r *Router) token(w http.ResponseWriter, req *http.Request) {
 		r.mu.Unlock()
 		w.Header().Set("WWW-Authenticate", `Basic realm="SMDO"`)
 		refuseAs(w, req, http.StatusUnauthorized, "invalid_client", breach("SMDO-TOKEN", "Authorization",
-			"the client credentials of a subscriber", "an unknown username or a wrong password",
-			"use the username and password the router issued to the subscriber"))
+			msg.F("the client credentials of a subscriber"), msg.F("an unknown username or a wrong password"),
+			msg.F("use the username and password the router issued to the subscriber")))
 		return
 	}
 	now := r.now()
@@ -144,7 +145,7 @@ func (r *Router) authorized(h handler) http.HandlerFunc {
 		if caller != nil {
 			rec.Subscriber = caller.ID
 		}
-		if problem != "" {
+		if !problem.IsZero() {
 			if fault {
 				injected(req)
 			}
@@ -157,37 +158,37 @@ func (r *Router) authorized(h handler) http.HandlerFunc {
 
 // admit checks a token and counts the call against ExpireTokenAfter. It returns the caller (also
 // for an expired token, for the log), or why the token is refused and whether that is injected.
-func (r *Router) admit(raw string) (caller *Subscriber, problem string, fault bool) {
+func (r *Router) admit(raw string) (caller *Subscriber, problem msg.Text, fault bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	t := r.tokens.byValue[raw]
 	if t == nil {
-		return nil, "a token the router did not issue (or no longer keeps)", false
+		return nil, msg.F("a token the router did not issue (or no longer keeps)"), false
 	}
 	caller = r.subscribers[t.subscriber]
 	now := r.now()
 	switch {
 	case t.revoked:
-		return caller, "the token expired", true
+		return caller, msg.F("the token expired"), true
 	case !now.Before(t.expires):
-		return caller, fmt.Sprintf("the token expired at %s on the router's clock", t.expires.UTC().Format(time.RFC3339)), false
+		return caller, msg.F("the token expired at %s on the router's clock", t.expires.UTC().Format(time.RFC3339)), false
 	}
 	if left, ok := r.expiries[t.subscriber]; ok {
 		if left <= 0 {
 			delete(r.expiries, t.subscriber)
 			r.tokens.revokeAll(t.subscriber)
-			return caller, "the token expired", true
+			return caller, msg.F("the token expired"), true
 		}
 		r.expiries[t.subscriber] = left - 1
 	}
-	return caller, "", false
+	return caller, msg.Text{}, false
 }
 
-func unauthorized(w http.ResponseWriter, req *http.Request, observed string) {
+func unauthorized(w http.ResponseWriter, req *http.Request, observed msg.Text) {
 	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token"`)
 	refuseAs(w, req, http.StatusUnauthorized, "invalid_token", breach("SMDO-TOKEN", "Authorization",
-		"Authorization: Bearer <a valid access token of the token endpoint>", observed,
-		"get a new token (POST token with HTTP Basic) and repeat the call"))
+		msg.F("Authorization: Bearer <a valid access token of the token endpoint>"), observed,
+		msg.F("get a new token (POST token with HTTP Basic) and repeat the call")))
 }
 
 // ExpireTokenAfter makes the tokens subscriberID holds expire after that many more authorised
@@ -199,13 +200,13 @@ func (r *Router) ExpireTokenAfter(subscriberID string, calls int) {
 	r.expiries[subscriberID] = max(calls, 0)
 }
 
-func describeAuthorization(req *http.Request) string {
+func describeAuthorization(req *http.Request) msg.Text {
 	h := req.Header.Get("Authorization")
 	if h == "" {
-		return "no Authorization header"
+		return msg.F("no Authorization header")
 	}
 	scheme, _, _ := strings.Cut(h, " ")
-	return "Authorization with scheme " + rule.Cut(scheme, 32)
+	return msg.F("Authorization with scheme %s", rule.Cut(scheme, 32))
 }
 
 func firstNonEmpty(a, b string) string {
@@ -215,9 +216,9 @@ func firstNonEmpty(a, b string) string {
 	return b
 }
 
-func quoteOrNone(s string) string {
+func quoteOrNone(s string) msg.Text {
 	if s == "" {
-		return "none"
+		return msg.F("none")
 	}
-	return fmt.Sprintf("%q", rule.Cut(s, 64))
+	return msg.Raw(fmt.Sprintf("%q", rule.Cut(s, 64)))
 }

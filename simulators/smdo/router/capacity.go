@@ -1,8 +1,7 @@
 package router
 
 import (
-	"fmt"
-
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -12,8 +11,7 @@ import (
 // nothing is settled the router refuses new work instead, naming the limit and the fix.
 
 // capacityFix is how a subscriber makes room in the router.
-const capacityFix = "confirm the packages received (GET …/confirm/{confirmId} or POST …/confirm/batch) " +
-	"or delete unsent ones (DELETE …/package/{packageId}), then try again"
+var capacityFix = msg.F("confirm the packages received (GET …/confirm/{confirmId} or POST …/confirm/batch) or delete unsent ones (DELETE …/package/{packageId}), then try again")
 
 // capacityBreach refuses new work (create, send, Deliver) while the router holds MaxPackages
 // unsettled packages other than sending, the package a send would take further (r.mu held).
@@ -26,8 +24,8 @@ func (r *Router) capacityBreach(sending *pkg) *rule.Breach {
 	if n < r.limits.MaxPackages {
 		return nil
 	}
-	return breach("SMDO-SEND", "package", fmt.Sprintf("room in the router: at most %d unsettled packages (Limits.MaxPackages)", r.limits.MaxPackages),
-		fmt.Sprintf("%d packages unsettled (unsent, not confirmed by every receiver, or refused with the notice not confirmed)", n),
+	return breach("SMDO-SEND", "package", msg.F("room in the router: at most %d unsettled packages (Limits.MaxPackages)", r.limits.MaxPackages),
+		msg.F("%d packages unsettled (unsent, not confirmed by every receiver, or refused with the notice not confirmed)", n),
 		capacityFix)
 }
 
@@ -43,9 +41,9 @@ func (r *Router) unsentBreach(sender string) *rule.Breach {
 	if n < r.limits.MaxUnsent {
 		return nil
 	}
-	return breach("SMDO-SEND", "package", fmt.Sprintf("at most %d unsent packages of a subscriber (Limits.MaxUnsent)", r.limits.MaxUnsent),
-		fmt.Sprintf("%d packages of subscriber %s created and not sent", n, sender),
-		"send or delete (DELETE …/package/{packageId}) the unsent packages, then create again")
+	return breach("SMDO-SEND", "package", msg.F("at most %d unsent packages of a subscriber (Limits.MaxUnsent)", r.limits.MaxUnsent),
+		msg.F("%d packages of subscriber %s created and not sent", n, sender),
+		msg.F("send or delete (DELETE …/package/{packageId}) the unsent packages, then create again"))
 }
 
 // roomBreach refuses n more bytes of packages or files that do not fit MaxStoredBytes once the
@@ -56,8 +54,8 @@ func (r *Router) roomBreach(field string, n int64, keep string) *rule.Breach {
 	if n <= 0 || r.makeRoom(n, keep) {
 		return nil
 	}
-	return breach("SMDO-SEND", field, fmt.Sprintf("room in the router: at most %d bytes of packages and files (Limits.MaxStoredBytes)", r.limits.MaxStoredBytes),
-		fmt.Sprintf("%d bytes held, %d more sent", r.stored+r.reserved, n), capacityFix)
+	return breach("SMDO-SEND", field, msg.F("room in the router: at most %d bytes of packages and files (Limits.MaxStoredBytes)", r.limits.MaxStoredBytes),
+		msg.F("%d bytes held, %d more sent", r.stored+r.reserved, n), capacityFix)
 }
 
 // unsettled counts the packages the caps may not drop (r.mu held).

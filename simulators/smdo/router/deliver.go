@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -27,7 +28,7 @@ func (r *Router) Deliver(from string, raw json.RawMessage, files map[string][]by
 	}
 	r.mu.Unlock()
 	if sender == nil {
-		return Package{}, fmt.Errorf("router: no subscriber %s", from)
+		return Package{}, msg.Errorf("router: no subscriber %s", from)
 	}
 	// Signatures are verified before the lock is taken: the files do not change.
 	signed, b := r.verifyDelivered(raw, files, certs)
@@ -89,15 +90,15 @@ func (r *Router) takeLocked(sender *Subscriber, raw json.RawMessage, files map[s
 		return Package{}, b
 	}
 	if len(files) > r.limits.MaxAttachments {
-		return Package{}, breach("SMDO-SEND", "files", fmt.Sprintf("at most %d files", r.limits.MaxAttachments), fmt.Sprintf("%d files", len(files)),
-			"send fewer files")
+		return Package{}, breach("SMDO-SEND", "files", msg.F("at most %d files", r.limits.MaxAttachments), msg.F("%d files", len(files)),
+			msg.F("send fewer files"))
 	}
 	var size int64
 	names := make([]string, 0, len(files))
 	for name, data := range files {
 		if int64(len(data)) > r.limits.MaxFileBytes {
-			return Package{}, breach("SMDO-SEND", "files["+name+"]", fmt.Sprintf("a file of at most %d bytes", r.limits.MaxFileBytes),
-				fmt.Sprintf("%d bytes", len(data)), "send a smaller file")
+			return Package{}, breach("SMDO-SEND", "files["+name+"]", msg.F("a file of at most %d bytes", r.limits.MaxFileBytes),
+				msg.F("%d bytes", len(data)), msg.F("send a smaller file"))
 		}
 		size += int64(len(data))
 		names = append(names, name)

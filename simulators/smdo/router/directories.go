@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	smdofixtures "github.com/shepconf/shepconf/fixtures/smdo"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/server"
 )
 
@@ -195,8 +196,8 @@ func (r *Router) searchSubscribers(w http.ResponseWriter, req *http.Request, _ *
 		if field == "" {
 			field = "request body"
 		}
-		refuse(w, req, http.StatusBadRequest, breach("SMDO-DIR", field, "{\"paging\": {\"page\": 1, \"limit\": 1000}}", err.Error(),
-			"send page and limit as whole numbers"))
+		refuse(w, req, http.StatusBadRequest, breach("SMDO-DIR", field, msg.Raw(`{"paging": {"page": 1, "limit": 1000}}`), msg.Of(err),
+			msg.F("send page and limit as whole numbers")))
 		return
 	}
 	page, limit := int64(1), int64(maxSubscriberPage)
@@ -207,13 +208,13 @@ func (r *Router) searchSubscribers(w http.ResponseWriter, req *http.Request, _ *
 		limit = *q.Paging.Limit
 	}
 	if page < 1 {
-		refuse(w, req, http.StatusBadRequest, breach("SMDO-DIR", "paging.page", "a page number from 1", fmt.Sprint(page),
-			"ask for page 1 first: the subscriber directory counts pages from 1"))
+		refuse(w, req, http.StatusBadRequest, breach("SMDO-DIR", "paging.page", msg.F("a page number from 1"), msg.Raw(fmt.Sprint(page)),
+			msg.F("ask for page 1 first: the subscriber directory counts pages from 1")))
 		return
 	}
 	if limit < 1 || limit > maxSubscriberPage {
-		refuse(w, req, http.StatusBadRequest, breach("SMDO-DIR", "paging.limit", fmt.Sprintf("a limit of 1 to %d", maxSubscriberPage),
-			fmt.Sprint(limit), "ask for at most 1000 subscribers a page"))
+		refuse(w, req, http.StatusBadRequest, breach("SMDO-DIR", "paging.limit", msg.F("a limit of 1 to %d", maxSubscriberPage),
+			msg.Raw(fmt.Sprint(limit)), msg.F("ask for at most 1000 subscribers a page")))
 		return
 	}
 	r.mu.Lock()

@@ -34,7 +34,7 @@ func refuseAs(w http.ResponseWriter, req *http.Request, status int, code string,
 		rec.Error, rec.Rule = b.Error(), b.Rule
 		rec.Breach = b
 	}
-	body := errorBody{Status: status, Error: code, Message: b.Error(), Rule: b.Rule, Field: b.Field}
+	body := errorBody{Status: status, Error: code, Message: b.Error(), Rule: b.Rule, Field: b.Field.String()}
 	if code != http.StatusText(status) {
 		body.ErrorDescription = body.Message
 	}

@@ -3,6 +3,7 @@ package router
 import (
 	"net/http"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -44,9 +45,9 @@ func (r *Router) RefuseNext(subscriberID string, stage Stage, n int) {
 func (r *Router) refusedStage(w http.ResponseWriter, req *http.Request, caller *Subscriber, stage Stage) bool {
 	r.mu.Lock()
 	due := r.refusalDue(caller.ID, stage)
-	b := breach("SMDO-HALT", string(stage), "the router accepts the "+string(stage)+" call",
-		"the router answered the "+string(stage)+" call negatively (an injected fault of the scenario)",
-		"stop the sending thread: send nothing more of this package until the fault is handled")
+	b := breach("SMDO-HALT", string(stage), msg.F("the router accepts the %s call", string(stage)),
+		msg.F("the router answered the %s call negatively (an injected fault of the scenario)", string(stage)),
+		msg.F("stop the sending thread: send nothing more of this package until the fault is handled"))
 	if due && stage == StageSend {
 		if p := r.packages[req.PathValue("packageId")]; p != nil && p.from == caller.ID && !p.sent() {
 			p.refusal = b
@@ -78,7 +79,7 @@ func (r *Router) refusalDue(subscriberID string, stage Stage) bool {
 
 // injectedFormatFault is the refusal of a package after its 204 that StageRoute injects.
 func injectedFormatFault() *rule.Breach {
-	return breach("SMDO-FORMAT", "body.envelop", "a package the router's format checks accept",
-		"a format fault the router found after accepting the package (an injected fault of the scenario)",
-		"correct the package and send the document again")
+	return breach("SMDO-FORMAT", "body.envelop", msg.F("a package the router's format checks accept"),
+		msg.F("a format fault the router found after accepting the package (an injected fault of the scenario)"),
+		msg.F("correct the package and send the document again"))
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
 )
@@ -83,10 +84,11 @@ type transfer struct {
 }
 
 const (
-	envPath   = "body.envelop"
-	bodyPath  = "body.envelop.body"
-	schemaFix = "correct the field as the exchange format states it (fixtures/smdo/packet.schema.json)"
+	envPath  = "body.envelop"
+	bodyPath = "body.envelop.body"
 )
+
+var schemaFix = msg.F("correct the field as the exchange format states it (fixtures/smdo/packet.schema.json)")
 
 // checkFormat is the router's check of a sent package (SMDO-FORMAT and the rules of its kind),
 // in the order: the schema, the sender, the receivers, msg_id, the kind of message, the
@@ -104,7 +106,7 @@ func (r *Router) checkFormat(p *pkg) *rule.Breach {
 		if errors.As(err, &te) && te.Field != "" {
 			field = "body." + te.Field
 		}
-		return breach("SMDO-FORMAT", field, "the kind of value the exchange format states", err.Error(), schemaFix)
+		return breach("SMDO-FORMAT", field, msg.F("the kind of value the exchange format states"), msg.Of(err), schemaFix)
 	}
 	env := outer.Envelop
 	sender := r.subscribers[p.from]
@@ -134,14 +136,14 @@ func (r *Router) schemaBreach(p *pkg) *rule.Breach {
 	}
 	first := mostSpecific(v)
 	field := dotted(first.Path)
-	b := breach("SMDO-FORMAT", field, "a value the exchange format allows: "+first.Message, valueAt(doc, first.Path), schemaFix)
+	b := breach("SMDO-FORMAT", field, msg.F("a value the exchange format allows: %s", first.Message), valueAt(doc, first.Path), schemaFix)
 	if first.Kind == schema.Missing && len(first.Expected) > 0 {
 		name := first.Expected[0]
-		b = breach("SMDO-FORMAT", strings.TrimPrefix(field+"."+name, "."), "the field "+name+", which the exchange format requires",
-			"no "+name, "add "+name+" as the exchange format states it (fixtures/smdo/packet.schema.json)")
+		b = breach("SMDO-FORMAT", strings.TrimPrefix(field+"."+name, "."), msg.F("the field %s, which the exchange format requires", name),
+			msg.F("no %s", name), msg.F("add %s as the exchange format states it (fixtures/smdo/packet.schema.json)", name))
 	}
 	if len(v) > 1 {
-		b.Note = fmt.Sprintf("%d more violations of the schema", len(v)-1)
+		b.Note = msg.F("%d more violations of the schema", len(v)-1)
 	}
 	return b
 }
@@ -197,10 +199,10 @@ func dotted(path string) string {
 }
 
 // valueAt describes the value at a schema path of doc.
-func valueAt(doc []byte, path string) string {
+func valueAt(doc []byte, path string) msg.Text {
 	var v any = nil
 	if err := json.Unmarshal(doc, &v); err != nil {
-		return "unreadable"
+		return msg.F("unreadable")
 	}
 	for _, seg := range strings.Split(path, "/") {
 		if seg == "" {
@@ -212,11 +214,11 @@ func valueAt(doc []byte, path string) string {
 		case []any:
 			i, err := strconv.Atoi(seg)
 			if err != nil || i < 0 || i >= len(c) {
-				return "absent"
+				return msg.F("absent")
 			}
 			v = c[i]
 		default:
-			return "absent"
+			return msg.F("absent")
 		}
 	}
 	b, _ := json.Marshal(v)
@@ -227,15 +229,15 @@ func valueAt(doc []byte, path string) string {
 func (r *Router) checkSender(env envelope, sender *Subscriber) *rule.Breach {
 	const field = envPath + ".header.sender.id"
 	if sender == nil {
-		return breach("SMDO-FORMAT", field, "a subscriber of the router", "the sender is no longer a subscriber", "register the subscriber")
+		return breach("SMDO-FORMAT", field, msg.F("a subscriber of the router"), msg.F("the sender is no longer a subscriber"), msg.F("register the subscriber"))
 	}
 	if env.Header.Sender.ID != sender.Code {
-		return breach("SMDO-FORMAT", field, "the smdoCode of the caller, "+sender.Code, quoteOrNone(env.Header.Sender.ID),
-			"put the system's own smdoCode in header.sender.id")
+		return breach("SMDO-FORMAT", field, msg.F("the smdoCode of the caller, %s", sender.Code), quoteOrNone(env.Header.Sender.ID),
+			msg.F("put the system's own smdoCode in header.sender.id"))
 	}
 	if !sender.active() {
-		return breach("SMDO-FORMAT", field, "an active subscriber", "subscriber "+sender.Code+" is "+sender.Status,
-			"have the subscriber restored before sending")
+		return breach("SMDO-FORMAT", field, msg.F("an active subscriber"), msg.F("subscriber %s is %s", sender.Code, sender.Status),
+			msg.F("have the subscriber restored before sending"))
 	}
 	return nil
 }
@@ -249,16 +251,16 @@ func (r *Router) checkReceivers(p *pkg, env envelope, sender *Subscriber) *rule.
 		sub := r.subscribers[id]
 		switch {
 		case sub == nil:
-			return breach("SMDO-FORMAT", field, "the idAbonent of a subscriber (organization.id of the subscriber directory)",
-				quoteOrNone(id)+", no subscriber", "take the receiver's organization.id from the subscriber directory")
+			return breach("SMDO-FORMAT", field, msg.F("the idAbonent of a subscriber (organization.id of the subscriber directory)"),
+				msg.F("%s, no subscriber", quoteOrNone(id)), msg.F("take the receiver's organization.id from the subscriber directory"))
 		case !sub.active():
-			return breach("SMDO-FORMAT", field, "an active receiver", "subscriber "+id+" is "+sub.Status,
-				"send only to subscribers whose subscriberStatus is ACTIVE")
+			return breach("SMDO-FORMAT", field, msg.F("an active receiver"), msg.F("subscriber %s is %s", id, sub.Status),
+				msg.F("send only to subscribers whose subscriberStatus is ACTIVE"))
 		case id == sender.ID:
-			return breach("SMDO-FORMAT", field, "a receiver other than the sender", quoteOrNone(id)+", the sender itself",
-				"send to another subscriber")
+			return breach("SMDO-FORMAT", field, msg.F("a receiver other than the sender"), msg.F("%s, the sender itself", quoteOrNone(id)),
+				msg.F("send to another subscriber"))
 		case codes[sub.Code]:
-			return breach("SMDO-FORMAT", field, "each receiver once", quoteOrNone(id)+" again", "name each receiver once")
+			return breach("SMDO-FORMAT", field, msg.F("each receiver once"), msg.F("%s again", quoteOrNone(id)), msg.F("name each receiver once"))
 		}
 		codes[sub.Code] = true
 	}
@@ -266,15 +268,15 @@ func (r *Router) checkReceivers(p *pkg, env envelope, sender *Subscriber) *rule.
 	for i, rc := range env.Header.Receiver {
 		field := fmt.Sprintf("%s.header.receiver[%d].id", envPath, i)
 		if !codes[rc.ID] || named[rc.ID] {
-			return breach("SMDO-FORMAT", field, "the smdoCode of a receiver of to[], once", quoteOrNone(rc.ID),
-				"list in header.receiver[] the smdoCode of each subscriber of to[]")
+			return breach("SMDO-FORMAT", field, msg.F("the smdoCode of a receiver of to[], once"), quoteOrNone(rc.ID),
+				msg.F("list in header.receiver[] the smdoCode of each subscriber of to[]"))
 		}
 		named[rc.ID] = true
 	}
 	for code := range codes {
 		if !named[code] {
-			return breach("SMDO-FORMAT", envPath+".header.receiver", "every receiver of to[] named by its smdoCode",
-				"no receiver "+code, "add {\"id\": \""+code+"\"} to header.receiver[]")
+			return breach("SMDO-FORMAT", envPath+".header.receiver", msg.F("every receiver of to[] named by its smdoCode"),
+				msg.F("no receiver %s", code), msg.F("add {\"id\": \"%s\"} to header.receiver[]", code))
 		}
 	}
 	return nil
@@ -283,8 +285,8 @@ func (r *Router) checkReceivers(p *pkg, env envelope, sender *Subscriber) *rule.
 // checkMsgID: SMDO-FORMAT, msg_id unique across every package the router took.
 func (r *Router) checkMsgID(env envelope) *rule.Breach {
 	if r.msgIDs.has(env.MsgID) {
-		return breach("SMDO-FORMAT", envPath+".msg_id", "a msg_id the router never took", env.MsgID+", taken already",
-			"give each package a new UUID")
+		return breach("SMDO-FORMAT", envPath+".msg_id", msg.F("a msg_id the router never took"), msg.F("%s, taken already", env.MsgID),
+			msg.F("give each package a new UUID"))
 	}
 	return nil
 }
@@ -303,8 +305,8 @@ func checkKind(env envelope) *rule.Breach {
 		has = "acknowledgement"
 	}
 	if want != has {
-		return breach("SMDO-FORMAT", envPath+".header.msg_type", fmt.Sprintf("msg_type %d with body.%s", env.Header.MsgType, want),
-			"body."+has, "set msg_type 1 for a document, 2 for additional materials, 0 for an acknowledgement")
+		return breach("SMDO-FORMAT", envPath+".header.msg_type", msg.F("msg_type %d with body.%s", env.Header.MsgType, want),
+			msg.Raw("body."+has), msg.F("set msg_type 1 for a document, 2 for additional materials, 0 for an acknowledgement"))
 	}
 	return nil
 }
@@ -313,13 +315,13 @@ func checkKind(env envelope) *rule.Breach {
 // directories.
 func (r *Router) checkDirectories(env envelope) *rule.Breach {
 	if d := env.Body.Document; d != nil && !r.known.kinds[d.Kind] {
-		return breach("SMDO-DIR", bodyPath+".document.kind", "the name (or docCode) of an active document type of the directory",
-			quoteOrNone(d.Kind), "take the kind from GET smdo_nsi_doc_type/1.0.0/smdo_nsi/doc_type/v1")
+		return breach("SMDO-DIR", bodyPath+".document.kind", msg.F("the name (or docCode) of an active document type of the directory"),
+			quoteOrNone(d.Kind), msg.F("take the kind from GET smdo_nsi_doc_type/1.0.0/smdo_nsi/doc_type/v1"))
 	}
 	for _, t := range transfersOf(env) {
 		if !r.known.extensions[strings.ToLower(t.Type)] {
-			return breach("SMDO-DIR", t.path+".type", "the extension of an active file type of the directory (\".pdf\")",
-				quoteOrNone(t.Type), "take the type from GET smdo_nsi_file_type/1.0.0/smdo_nsi/file_type/v1")
+			return breach("SMDO-DIR", t.path+".type", msg.F("the extension of an active file type of the directory (\".pdf\")"),
+				quoteOrNone(t.Type), msg.F("take the type from GET smdo_nsi_file_type/1.0.0/smdo_nsi/file_type/v1"))
 		}
 	}
 	return nil
@@ -354,19 +356,19 @@ func checkFiles(p *pkg, transfers []transfer) *rule.Breach {
 	for _, t := range transfers {
 		ref := t.Data.ReferenceID
 		if p.attachmentNamed(ref) == nil {
-			return breach("SMDO-FORMAT", t.path+".data.referenceid", "the name of a file attached to the package ("+orNone(names)+")",
-				quoteOrNone(ref), "attach the file with this name as the part's filename, or name the attached file")
+			return breach("SMDO-FORMAT", t.path+".data.referenceid", msg.F("the name of a file attached to the package (%s)", orNone(names)),
+				quoteOrNone(ref), msg.F("attach the file with this name as the part's filename, or name the attached file"))
 		}
 		if prev, dup := named[ref]; dup {
-			return breach("SMDO-FORMAT", t.path+".data.referenceid", "each file named by one docTransfer",
-				quoteOrNone(ref)+", named by "+prev+" too", "describe each file once")
+			return breach("SMDO-FORMAT", t.path+".data.referenceid", msg.F("each file named by one docTransfer"),
+				msg.F("%s, named by %s too", quoteOrNone(ref), prev), msg.F("describe each file once"))
 		}
 		named[ref] = t.path
 	}
 	for i, a := range p.attachments {
 		if _, ok := named[a.name]; !ok {
-			return breach("SMDO-FORMAT", fmt.Sprintf("attachments[%d]", i), "every attached file named by a docTransfer's data.referenceid",
-				fmt.Sprintf("the file %q (attachment %s) is named by none", a.name, a.id), "describe the file in a docTransfer, or detach it")
+			return breach("SMDO-FORMAT", fmt.Sprintf("attachments[%d]", i), msg.F("every attached file named by a docTransfer's data.referenceid"),
+				msg.F("the file %q (attachment %s) is named by none", a.name, a.id), msg.F("describe the file in a docTransfer, or detach it"))
 		}
 	}
 	return nil
@@ -381,11 +383,11 @@ func (p *pkg) attachmentNamed(name string) *attachment {
 	return nil
 }
 
-func orNone(s []string) string {
+func orNone(s []string) msg.Text {
 	if len(s) == 0 {
-		return "none attached"
+		return msg.F("none attached")
 	}
-	return strings.Join(s, ", ")
+	return msg.Raw(strings.Join(s, ", "))
 }
 
 // checkRelations: the package an acknowledgement answers (SMDO-ACK), the document a reply answers
@@ -401,29 +403,29 @@ func (r *Router) checkRelations(p *pkg, env envelope) *rule.Breach {
 	case b.AddDocuments != nil:
 		return r.checkAdditions(p, b.AddDocuments.Folder)
 	case p.parentID != "" && r.relatedTo(p.from, p.parentID) == nil:
-		return breach("SMDO-REPLY", "parentId", "the packageId of a package the sender sent or received", quoteOrNone(p.parentID),
-			"leave parentId out of a document that answers nothing")
+		return breach("SMDO-REPLY", "parentId", msg.F("the packageId of a package the sender sent or received"), quoteOrNone(p.parentID),
+			msg.F("leave parentId out of a document that answers nothing"))
 	}
 	return nil
 }
 
 func (r *Router) checkAcknowledgement(p *pkg, ack *acknowledgement) *rule.Breach {
 	if p.parentID == "" {
-		return breach("SMDO-ACK", "parentId", "the packageId of the package acknowledged (its id in the incoming list)", "none",
-			"set parentId to the id of the package acknowledged")
+		return breach("SMDO-ACK", "parentId", msg.F("the packageId of the package acknowledged (its id in the incoming list)"), msg.F("none"),
+			msg.F("set parentId to the id of the package acknowledged"))
 	}
 	parent := r.received(p.from, p.parentID)
 	if parent == nil {
-		return breach("SMDO-ACK", "parentId", "the id of a package in the sender's incoming list", quoteOrNone(p.parentID),
-			"set parentId to the id of the package acknowledged")
+		return breach("SMDO-ACK", "parentId", msg.F("the id of a package in the sender's incoming list"), quoteOrNone(p.parentID),
+			msg.F("set parentId to the id of the package acknowledged"))
 	}
 	if ack.MsgID != parent.facts.msgID {
-		return breach("SMDO-ACK", bodyPath+".acknowledgement.msg_id", "the msg_id of the package acknowledged, "+parent.facts.msgID,
-			quoteOrNone(ack.MsgID), "copy body.envelop.msg_id of the package acknowledged")
+		return breach("SMDO-ACK", bodyPath+".acknowledgement.msg_id", msg.F("the msg_id of the package acknowledged, %s", parent.facts.msgID),
+			quoteOrNone(ack.MsgID), msg.F("copy body.envelop.msg_id of the package acknowledged"))
 	}
 	if len(p.to) != 1 || p.to[0] != parent.from {
-		return breach("SMDO-ACK", "to", "the sender of the package acknowledged, "+parent.from, "to "+strings.Join(p.to, ", "),
-			"send the acknowledgement to the package's sender only")
+		return breach("SMDO-ACK", "to", msg.F("the sender of the package acknowledged, %s", parent.from), msg.F("to %s", strings.Join(p.to, ", ")),
+			msg.F("send the acknowledgement to the package's sender only"))
 	}
 	return nil
 }
@@ -434,27 +436,26 @@ func (r *Router) checkAcknowledgement(p *pkg, ack *acknowledgement) *rule.Breach
 // idAbonent in parorg_id, and says so when it refuses.
 func (r *Router) checkReply(p *pkg, dp *docParent) *rule.Breach {
 	const field = bodyPath + ".document.docParent"
-	const note = "reconstructed: the router's own check of docParent is not public"
 	parent := r.receivedDocument(p.from, p.parentID)
 	if parent == nil {
-		return breach("SMDO-REPLY", "parentId", "the id of the package of the document answered, in the sender's incoming list",
-			quoteOrNone(p.parentID), "set parentId to the id of the package answered")
+		return breach("SMDO-REPLY", "parentId", msg.F("the id of the package of the document answered, in the sender's incoming list"),
+			quoteOrNone(p.parentID), msg.F("set parentId to the id of the package answered"))
 	}
 	var b *rule.Breach
 	switch {
 	case dp.IDNumber != parent.facts.idNumber:
-		b = breach("SMDO-REPLY", field+".idnumber", "the idnumber of the document answered, "+parent.facts.idNumber,
-			quoteOrNone(dp.IDNumber), "copy document.idnumber of the document answered")
+		b = breach("SMDO-REPLY", field+".idnumber", msg.F("the idnumber of the document answered, %s", parent.facts.idNumber),
+			quoteOrNone(dp.IDNumber), msg.F("copy document.idnumber of the document answered"))
 	case dp.LastMsgID != parent.facts.msgID && dp.ParMsgID != parent.facts.msgID:
-		b = breach("SMDO-REPLY", field+".lastmsg_id", "the msg_id of the package answered, "+parent.facts.msgID+", in lastmsg_id or parmsg_id",
-			fmt.Sprintf("lastmsg_id %s, parmsg_id %s", quoteOrNone(dp.LastMsgID), quoteOrNone(dp.ParMsgID)),
-			"copy body.envelop.msg_id of the package answered")
+		b = breach("SMDO-REPLY", field+".lastmsg_id", msg.F("the msg_id of the package answered, %s, in lastmsg_id or parmsg_id", parent.facts.msgID),
+			msg.F("lastmsg_id %s, parmsg_id %s", quoteOrNone(dp.LastMsgID), quoteOrNone(dp.ParMsgID)),
+			msg.F("copy body.envelop.msg_id of the package answered"))
 	case !namesSender(dp.ParOrgID, parent.from, r.subscribers[parent.from]):
-		b = breach("SMDO-REPLY", field+".parorg_id", "the document's sender, "+senderNames(parent.from, r.subscribers[parent.from]),
-			quoteOrNone(dp.ParOrgID), "copy header.sender.id of the package answered")
+		b = breach("SMDO-REPLY", field+".parorg_id", msg.F("the document's sender, %s", senderNames(parent.from, r.subscribers[parent.from])),
+			quoteOrNone(dp.ParOrgID), msg.F("copy header.sender.id of the package answered"))
 	}
 	if b != nil {
-		b.Note = note
+		b.Note = msg.F("reconstructed: the router's own check of docParent is not public")
 	}
 	return b
 }
@@ -465,25 +466,25 @@ func namesSender(parOrgID, id string, sender *Subscriber) bool {
 }
 
 // senderNames is how a reply may name the document's sender.
-func senderNames(id string, sender *Subscriber) string {
+func senderNames(id string, sender *Subscriber) msg.Text {
 	if sender == nil {
-		return id + " (idAbonent)"
+		return msg.F("%s (idAbonent)", id)
 	}
-	return sender.Code + " (smdoCode) or " + id + " (idAbonent)"
+	return msg.F("%s (smdoCode) or %s (idAbonent)", sender.Code, id)
 }
 
 func (r *Router) checkAdditions(p *pkg, folders []folder) *rule.Breach {
 	for i, f := range folders {
 		if r.sentDocument(p.from, f.Referred.IDNumber) == nil {
 			return breach("SMDO-ADD", fmt.Sprintf("%s.addDocuments.folder[%d].referred.idnumber", bodyPath, i),
-				"the idnumber of a document the sender sent", quoteOrNone(f.Referred.IDNumber),
-				"refer to the idnumber of a document sent before")
+				msg.F("the idnumber of a document the sender sent"), quoteOrNone(f.Referred.IDNumber),
+				msg.F("refer to the idnumber of a document sent before"))
 		}
 	}
 	if p.parentID != "" {
 		if parent := r.packages[p.parentID]; parent == nil || parent.from != p.from || !parent.delivering() {
-			return breach("SMDO-ADD", "parentId", "the packageId of a package the sender sent", quoteOrNone(p.parentID),
-				"set parentId to the package of the document completed, or leave it out")
+			return breach("SMDO-ADD", "parentId", msg.F("the packageId of a package the sender sent"), quoteOrNone(p.parentID),
+				msg.F("set parentId to the package of the document completed, or leave it out"))
 		}
 	}
 	return nil

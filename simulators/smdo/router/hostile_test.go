@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Hostile input over real HTTP: what a broken or malicious client sends is answered 400 or 413
@@ -100,8 +102,8 @@ func TestRequestLogBounded(t *testing.T) {
 		t.Errorf("path of %d bytes, error of %d", len(rec.Path), len(rec.Error))
 	}
 	rs = e.r.Requests()
-	rs[len(rs)-1].Breach.Observed = "changed"
-	if rec := e.lastRequest(); rec.Breach.Observed == "changed" {
+	rs[len(rs)-1].Breach.Observed = msg.Raw("changed")
+	if rec := e.lastRequest(); rec.Breach.Observed.String() == "changed" {
 		t.Error("the log's breach was changed through Requests")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
@@ -37,8 +38,8 @@ func (r *Router) list(w http.ResponseWriter, req *http.Request, caller *Subscrib
 		if field == "" {
 			field = "request body"
 		}
-		refuse(w, req, http.StatusBadRequest, breach("SMDO-POLL", field, "{\"page\": 0, \"size\": 100, \"onlyNew\": true}",
-			err.Error(), "send page and size as whole numbers and onlyNew as a boolean"))
+		refuse(w, req, http.StatusBadRequest, breach("SMDO-POLL", field, msg.Raw(`{"page": 0, "size": 100, "onlyNew": true}`),
+			msg.Of(err), msg.F("send page and size as whole numbers and onlyNew as a boolean")))
 		return
 	}
 	page, size := int64(0), int64(maxPageSize)
@@ -49,12 +50,12 @@ func (r *Router) list(w http.ResponseWriter, req *http.Request, caller *Subscrib
 		size = *q.Size
 	}
 	if page < 0 {
-		refuse(w, req, http.StatusBadRequest, breach("SMDO-POLL", "page", "a page number from 0", strconv.FormatInt(page, 10), "ask for page 0 first"))
+		refuse(w, req, http.StatusBadRequest, breach("SMDO-POLL", "page", msg.F("a page number from 0"), msg.Raw(strconv.FormatInt(page, 10)), msg.F("ask for page 0 first")))
 		return
 	}
 	if size < 1 || size > maxPageSize {
-		refuse(w, req, http.StatusBadRequest, breach("SMDO-POLL", "size", fmt.Sprintf("a page size of 1 to %d", maxPageSize),
-			strconv.FormatInt(size, 10), "ask for pages of at most 100"))
+		refuse(w, req, http.StatusBadRequest, breach("SMDO-POLL", "size", msg.F("a page size of 1 to %d", maxPageSize),
+			msg.Raw(strconv.FormatInt(size, 10)), msg.F("ask for pages of at most 100")))
 		return
 	}
 	onlyNew := q.OnlyNew != nil && *q.OnlyNew
@@ -117,15 +118,15 @@ func (r *Router) download(w http.ResponseWriter, req *http.Request, caller *Subs
 	}
 	if d == nil {
 		r.mu.Unlock()
-		refuse(w, req, http.StatusNotFound, breach("SMDO-CONFIRM", "packageId", "the id of a package in the caller's incoming list",
-			quoteOrNone(id), "take the id from the incoming list"))
+		refuse(w, req, http.StatusNotFound, breach("SMDO-CONFIRM", "packageId", msg.F("the id of a package in the caller's incoming list"),
+			quoteOrNone(id), msg.F("take the id from the incoming list")))
 		return
 	}
 	a := p.attachment(attachID)
 	if a == nil {
 		r.mu.Unlock()
-		refuse(w, req, http.StatusNotFound, breach("SMDO-CONFIRM", "attachId", "the id of one of the package's attachments",
-			quoteOrNone(attachID), "take the id from the package's attachments"))
+		refuse(w, req, http.StatusNotFound, breach("SMDO-CONFIRM", "attachId", msg.F("the id of one of the package's attachments"),
+			quoteOrNone(attachID), msg.F("take the id from the package's attachments")))
 		return
 	}
 	if _, seen := d.downloaded[a.id]; !seen {
@@ -175,13 +176,13 @@ func (r *Router) confirmBatch(w http.ResponseWriter, req *http.Request, caller *
 		if field == "" {
 			field = "request body"
 		}
-		refuse(w, req, http.StatusBadRequest, breach("SMDO-CONFIRM", field, "{\"ids\": [\"<confirmId>\", …]}", err.Error(),
-			"send the confirmIds as an array of text"))
+		refuse(w, req, http.StatusBadRequest, breach("SMDO-CONFIRM", field, msg.Raw(`{"ids": ["<confirmId>", …]}`), msg.Of(err),
+			msg.F("send the confirmIds as an array of text")))
 		return
 	}
 	if len(q.IDs) == 0 || len(q.IDs) > maxBatch {
-		refuse(w, req, http.StatusBadRequest, breach("SMDO-CONFIRM", "ids", fmt.Sprintf("1 to %d confirmIds", maxBatch),
-			fmt.Sprintf("%d ids", len(q.IDs)), "send the confirmIds of the packages taken"))
+		refuse(w, req, http.StatusBadRequest, breach("SMDO-CONFIRM", "ids", msg.F("1 to %d confirmIds", maxBatch),
+			msg.F("%d ids", len(q.IDs)), msg.F("send the confirmIds of the packages taken")))
 		return
 	}
 	recordOf(req).ConfirmIDs = q.IDs
@@ -206,8 +207,8 @@ func (r *Router) confirmBatch(w http.ResponseWriter, req *http.Request, caller *
 func (r *Router) confirmable(caller *Subscriber, id, field string) (*delivery, *rule.Breach) {
 	d := r.confirms[id]
 	if d == nil || d.to != caller.ID {
-		return nil, breach("SMDO-CONFIRM", field, "the confirmId of a package in the caller's incoming list", quoteOrNone(id),
-			"confirm with the confirmId the incoming list gave")
+		return nil, breach("SMDO-CONFIRM", field, msg.F("the confirmId of a package in the caller's incoming list"), quoteOrNone(id),
+			msg.F("confirm with the confirmId the incoming list gave"))
 	}
 	return d, nil
 }

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // route is one call of the API: a method, a path whose {name} segments are path values, and the
@@ -71,12 +73,12 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		best.handle(w, req)
 	case len(allow) > 0:
 		w.Header().Set("Allow", strings.Join(allow, ", "))
-		refuse(w, req, http.StatusMethodNotAllowed, breach(areaRule(path), "method", strings.Join(allow, " or ")+" for this path",
-			req.Method+" "+req.URL.Path, "send the request with "+strings.Join(allow, " or ")))
+		refuse(w, req, http.StatusMethodNotAllowed, breach(areaRule(path), "method", msg.F("%s for this path", msg.Or(allow...)),
+			msg.Raw(req.Method+" "+req.URL.Path), msg.F("send the request with %s", msg.Or(allow...))))
 	default:
 		refuse(w, req, http.StatusNotFound, breach(areaRule(path), "path",
-			"a path of the router's API (token, receiver/1.0.0/org/SMDO~1.0.0/package…, sender/1.0.0/org/SMDO~1.0.0/package…, smdo_nsi_…)",
-			req.Method+" "+req.URL.Path, "check the path against the router's API; the base URL ends with \"/\""))
+			msg.F("a path of the router's API (token, receiver/1.0.0/org/SMDO~1.0.0/package…, sender/1.0.0/org/SMDO~1.0.0/package…, smdo_nsi_…)"),
+			msg.Raw(req.Method+" "+req.URL.Path), msg.F("check the path against the router's API; the base URL ends with \"/\"")))
 	}
 }
 

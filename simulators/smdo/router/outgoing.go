@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
@@ -130,8 +131,8 @@ func (r *Router) remove(w http.ResponseWriter, req *http.Request, caller *Subscr
 func (r *Router) outgoing(w http.ResponseWriter, req *http.Request, caller *Subscriber, id string) *pkg {
 	p := r.packages[id]
 	if p == nil || p.from != caller.ID {
-		refuse(w, req, http.StatusNotFound, breach("SMDO-SEND", "packageId", "the packageId of a package the caller created",
-			quoteOrNone(id)+", unknown to the router", "use the packageId the create call answered"))
+		refuse(w, req, http.StatusNotFound, breach("SMDO-SEND", "packageId", msg.F("the packageId of a package the caller created"),
+			msg.F("%s, unknown to the router", quoteOrNone(id)), msg.F("use the packageId the create call answered")))
 		return nil
 	}
 	return p
@@ -142,7 +143,7 @@ func (r *Router) alreadySent(w http.ResponseWriter, req *http.Request, p *pkg) b
 	if !p.sent() {
 		return false
 	}
-	refuse(w, req, http.StatusConflict, breach("SMDO-SEND", "packageId", "a package not sent yet",
-		"package "+p.id+" in state "+p.state, "create a new package; a sent one cannot change"))
+	refuse(w, req, http.StatusConflict, breach("SMDO-SEND", "packageId", msg.F("a package not sent yet"),
+		msg.F("package %s in state %s", p.id, p.state), msg.F("create a new package; a sent one cannot change")))
 	return true
 }

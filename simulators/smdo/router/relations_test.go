@@ -18,7 +18,7 @@ func (e *env) expectRefused(tok string, from party, p packet, files map[string][
 	e.t.Helper()
 	id := e.sendAll(tok, from, p, files)
 	got := e.pkg(id)
-	if got.State != StateRefused || got.Refusal == nil || got.Refusal.Rule != ruleID || got.Refusal.Field != field {
+	if got.State != StateRefused || got.Refusal == nil || got.Refusal.Rule != ruleID || got.Refusal.Field.String() != field {
 		e.t.Fatalf("state %s, refusal %+v; want %s at %s", got.State, got.Refusal, ruleID, field)
 	}
 }
@@ -91,7 +91,7 @@ func TestReply(t *testing.T) {
 	e.expectRefused(mtok, e.ministry, reply(id).set("body.envelop.body.document.docParent.parorg_id", "SMDO-OTHER"), files,
 		"SMDO-REPLY", "body.envelop.body.document.docParent.parorg_id")
 	for _, p := range e.r.Packages() {
-		if p.Refusal != nil && p.Refusal.Rule == "SMDO-REPLY" && p.Refusal.Field != "parentId" && !contains(p.Refusal.Error(), "reconstructed") {
+		if p.Refusal != nil && p.Refusal.Rule == "SMDO-REPLY" && p.Refusal.Field.String() != "parentId" && !contains(p.Refusal.Error(), "reconstructed") {
 			t.Errorf("the refusal does not say the check is reconstructed: %s", p.Refusal.Error())
 		}
 	}

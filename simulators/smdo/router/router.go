@@ -11,6 +11,7 @@ import (
 	smdofixtures "github.com/shepconf/shepconf/fixtures/smdo"
 	"github.com/shepconf/shepconf/internal/clock"
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/ring"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/schema"
@@ -194,6 +195,6 @@ func (r *Router) routes() {
 func (r *Router) now() time.Time { return r.clock.Now() }
 
 // breach is a shorthand for the refusals below.
-func breach(ruleID, field, expected, observed, fix string) *rule.Breach {
-	return &rule.Breach{Rule: ruleID, Field: field, Expected: expected, Observed: observed, Fix: fix}
+func breach(ruleID, field string, expected, observed, fix msg.Text) *rule.Breach {
+	return &rule.Breach{Rule: ruleID, Field: msg.Raw(field), Expected: expected, Observed: observed, Fix: fix}
 }

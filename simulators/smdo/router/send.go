@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -56,19 +57,19 @@ func (r *Router) send(w http.ResponseWriter, req *http.Request, caller *Subscrib
 // without a file (SMDO-SEND), a file without a signature (SMDO-SIGN).
 func beforeSending(p *pkg) *rule.Breach {
 	if (p.facts.msgType == 1 || p.facts.msgType == 2) && len(p.attachments) == 0 {
-		kind := "a document (msg_type 1)"
+		kind := msg.F("a document (msg_type 1)")
 		if p.facts.msgType == 2 {
-			kind = "additional materials (msg_type 2)"
+			kind = msg.F("additional materials (msg_type 2)")
 		}
-		return breach("SMDO-SEND", "attachments", "at least one file attached to "+kind, "no file attached",
-			"attach the files (POST …/attach), put their signatures, then send")
+		return breach("SMDO-SEND", "attachments", msg.F("at least one file attached to %s", kind), msg.F("no file attached"),
+			msg.F("attach the files (POST …/attach), put their signatures, then send"))
 	}
 	for i, a := range p.attachments {
 		if len(a.signs) == 0 {
 			return breach("SMDO-SIGN", fmt.Sprintf("attachments[%d].sign", i),
-				"every file signed before sending (PUT …/attach/{attachId}/signs)",
-				fmt.Sprintf("the file %q (attachment %s) carries no signature: refused before sending", a.name, a.id),
-				"sign the file and put its signature, then send")
+				msg.F("every file signed before sending (PUT …/attach/{attachId}/signs)"),
+				msg.F("the file %q (attachment %s) carries no signature: refused before sending", a.name, a.id),
+				msg.F("sign the file and put its signature, then send"))
 		}
 	}
 	return nil

@@ -168,7 +168,7 @@ func TestFormatFaults(t *testing.T) {
 			}
 			id := e.sendAll(tok, e.agency, p, files)
 			got := e.pkg(id)
-			if got.State != StateRefused || got.Refusal == nil || got.Refusal.Rule != c.rule || got.Refusal.Field != c.field {
+			if got.State != StateRefused || got.Refusal == nil || got.Refusal.Rule != c.rule || got.Refusal.Field.String() != c.field {
 				t.Fatalf("state %s, refusal %+v", got.State, got.Refusal)
 			}
 			var notice *Package

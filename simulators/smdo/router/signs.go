@@ -9,6 +9,7 @@ import (
 	"net/http"
 
 	"github.com/shepconf/shepconf/internal/cms"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 	"github.com/shepconf/shepconf/internal/server"
 )
@@ -55,8 +56,8 @@ func (r *Router) signs(w http.ResponseWriter, req *http.Request, caller *Subscri
 	p, now := r.outgoingAttachment(w, req, caller)
 	if now != a {
 		if now != nil {
-			refuse(w, req, http.StatusConflict, breach("SMDO-SIGN", "attachId", "the file the signatures were verified over",
-				"the file was replaced while its signatures were verified", "put the signatures again"))
+			refuse(w, req, http.StatusConflict, breach("SMDO-SIGN", "attachId", msg.F("the file the signatures were verified over"),
+				msg.F("the file was replaced while its signatures were verified"), msg.F("put the signatures again")))
 		}
 		return
 	}
@@ -82,26 +83,26 @@ func (r *Router) unsign(w http.ResponseWriter, req *http.Request, caller *Subscr
 func decodeSigns(raw []byte, limit int) ([]Sign, *rule.Breach) {
 	var items []json.RawMessage
 	if err := json.Unmarshal(raw, &items); err != nil {
-		return nil, breach("SMDO-SIGN", "request body", "an array of signs [{keyId, signer, operationType, origSignatire, data}]",
-			describeJSON(raw), "send the signs as a JSON array")
+		return nil, breach("SMDO-SIGN", "request body", msg.F("an array of signs [{keyId, signer, operationType, origSignatire, data}]"),
+			describeJSON(raw), msg.F("send the signs as a JSON array"))
 	}
 	if len(items) == 0 || len(items) > limit {
-		return nil, breach("SMDO-SIGN", "request body", fmt.Sprintf("1 to %d signs", limit), fmt.Sprintf("%d signs", len(items)),
-			"send each signature of the file once; DELETE …/signs removes them")
+		return nil, breach("SMDO-SIGN", "request body", msg.F("1 to %d signs", limit), msg.F("%d signs", len(items)),
+			msg.F("send each signature of the file once; DELETE …/signs removes them"))
 	}
 	out := make([]Sign, len(items))
 	for i, it := range items {
 		if err := json.Unmarshal(it, &out[i]); err != nil {
 			var fe *fieldError
-			field, problem := fmt.Sprintf("[%d]", i), err.Error()
+			field, problem := fmt.Sprintf("[%d]", i), msg.Of(err)
 			if errors.As(err, &fe) {
 				if fe.field != "" {
 					field += "." + fe.field
 				}
 				problem = fe.problem
 			}
-			return nil, breach("SMDO-SIGN", field, "a sign {keyId, signer, operationType, origSignatire, data} with text values", problem,
-				"send each field as text or null, data as the base64 of the signature")
+			return nil, breach("SMDO-SIGN", field, msg.F("a sign {keyId, signer, operationType, origSignatire, data} with text values"), problem,
+				msg.F("send each field as text or null, data as the base64 of the signature"))
 		}
 	}
 	return out, nil
@@ -109,19 +110,19 @@ func decodeSigns(raw []byte, limit int) ([]Sign, *rule.Breach) {
 
 // verifySign checks one signature (base64 text) over data (SMDO-SIGN).
 func (r *Router) verifySign(field, text string, data []byte, certs []*x509.Certificate) (Verification, *rule.Breach) {
-	const expected = "the base64 of a detached CMS SignedData over the file's bytes, RSA or ECDSA with SHA-256, by the sender's certificate"
-	fail := func(observed, fix string) (Verification, *rule.Breach) {
+	expected := msg.F("the base64 of a detached CMS SignedData over the file's bytes, RSA or ECDSA with SHA-256, by the sender's certificate")
+	fail := func(observed, fix msg.Text) (Verification, *rule.Breach) {
 		return Verification{}, breach("SMDO-SIGN", field, expected, observed, fix)
 	}
 	der, err := cms.Decode(text)
 	if err != nil {
-		return fail(err.Error(), "send the DER signature in base64")
+		return fail(msg.Of(err), msg.F("send the DER signature in base64"))
 	}
 	// A Belarusian STB 34.101 signature is a legitimate one this simulator cannot judge: the
 	// verifier reports it as not supported, never as malformed or bad (SMDO-STB).
 	v, err := r.verifier.VerifyDetached(der, data)
 	if err != nil {
-		return fail(err.Error(), signFix(err))
+		return fail(msg.Of(err), signFix(err))
 	}
 	for _, c := range certs {
 		if bytes.Equal(c.Raw, v.Signer.Raw) {
@@ -129,25 +130,25 @@ func (r *Router) verifySign(field, text string, data []byte, certs []*x509.Certi
 				Serial: v.Signer.SerialNumber.Text(16), At: r.now()}, nil
 		}
 	}
-	return fail(fmt.Sprintf("signed by %q (serial %s), not a certificate of the sender", v.Signer.Subject.CommonName, v.Signer.SerialNumber.Text(16)),
-		"sign with the certificate registered for the subscriber")
+	return fail(msg.F("signed by %q (serial %s), not a certificate of the sender", v.Signer.Subject.CommonName, v.Signer.SerialNumber.Text(16)),
+		msg.F("sign with the certificate registered for the subscriber"))
 }
 
 // signFix is the fix for a signature the verifier refused.
-func signFix(err error) string {
+func signFix(err error) msg.Text {
 	var ce *cms.Error
 	if !errors.As(err, &ce) {
-		return "sign the file's bytes again"
+		return msg.F("sign the file's bytes again")
 	}
 	switch ce.Problem {
 	case cms.Malformed:
-		return "send a detached CMS SignedData (DER) holding the signer's certificate"
+		return msg.F("send a detached CMS SignedData (DER) holding the signer's certificate")
 	case cms.BadSignature:
-		return "sign exactly the bytes of the file attached"
+		return msg.F("sign exactly the bytes of the file attached")
 	case cms.Untrusted:
-		return "sign with a valid certificate of the test CA"
+		return msg.F("sign with a valid certificate of the test CA")
 	case cms.NotSupported:
-		return "for the simulated exchange sign with RSA or ECDSA and SHA-256 by the certificate the test CA issued"
+		return msg.F("for the simulated exchange sign with RSA or ECDSA and SHA-256 by the certificate the test CA issued")
 	}
-	return "sign the file's bytes again"
+	return msg.F("sign the file's bytes again")
 }

@@ -2,9 +2,9 @@ package router
 
 import (
 	"crypto/x509"
-	"errors"
-	"fmt"
 	"time"
+
+	"github.com/shepconf/shepconf/internal/msg"
 )
 
 // Subscriber is an SMDO subscriber (абонент) known to the router: an organisation with its СЭД.
@@ -51,10 +51,10 @@ const (
 
 func (s Script) check() error {
 	if s.ConfirmAfter < 0 || s.RegisterAfter < 0 {
-		return errors.New("router: a script's delays must not be negative")
+		return msg.Errorf("router: a script's delays must not be negative")
 	}
 	if s.ErrorCode < Registered || s.ErrorCode > RegistrationRefused {
-		return fmt.Errorf("router: a registration notice's errorcode is 0, 1 or 2, not %d", s.ErrorCode)
+		return msg.Errorf("router: a registration notice's errorcode is 0, 1 or 2, not %d", s.ErrorCode)
 	}
 	return nil
 }
@@ -64,16 +64,16 @@ func (s Script) check() error {
 func (r *Router) AddSubscriber(s Subscriber) error {
 	switch {
 	case s.ID == "" || s.Code == "":
-		return errors.New("router: a subscriber needs an ID (idAbonent) and a Code (smdoCode)")
+		return msg.Errorf("router: a subscriber needs an ID (idAbonent) and a Code (smdoCode)")
 	case s.ID == RouterID || s.Code == RouterID:
-		return fmt.Errorf("router: %s is the router's own id", RouterID)
+		return msg.Errorf("router: %s is the router's own id", RouterID)
 	case s.Status == "":
 		s.Status = StatusActive
 	case s.Status != StatusActive && s.Status != StatusBlocked:
-		return fmt.Errorf("router: subscriber %s: status %q is neither %s nor %s", s.ID, s.Status, StatusActive, StatusBlocked)
+		return msg.Errorf("router: subscriber %s: status %q is neither %s nor %s", s.ID, s.Status, StatusActive, StatusBlocked)
 	}
 	if (s.Username == "") != (s.Password == "") {
-		return fmt.Errorf("router: subscriber %s: give both a username and a password, or neither", s.ID)
+		return msg.Errorf("router: subscriber %s: give both a username and a password, or neither", s.ID)
 	}
 	if s.Script != nil {
 		if err := s.Script.check(); err != nil {
@@ -86,13 +86,13 @@ func (r *Router) AddSubscriber(s Subscriber) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, dup := r.subscribers[s.ID]; dup {
-		return fmt.Errorf("router: subscriber ID %s is taken", s.ID)
+		return msg.Errorf("router: subscriber ID %s is taken", s.ID)
 	}
 	if _, dup := r.byCode[s.Code]; dup {
-		return fmt.Errorf("router: smdoCode %s is taken", s.Code)
+		return msg.Errorf("router: smdoCode %s is taken", s.Code)
 	}
 	if _, dup := r.byUser[s.Username]; dup && s.Username != "" {
-		return fmt.Errorf("router: username %s is taken", s.Username)
+		return msg.Errorf("router: username %s is taken", s.Username)
 	}
 	r.subscribers[s.ID] = &s
 	r.byCode[s.Code] = s.ID
@@ -112,7 +112,7 @@ func (r *Router) SetScript(id string, s Script) error {
 	defer r.mu.Unlock()
 	sub := r.subscribers[id]
 	if sub == nil {
-		return fmt.Errorf("router: no subscriber %s", id)
+		return msg.Errorf("router: no subscriber %s", id)
 	}
 	sub.Script = &s
 	return nil
@@ -122,13 +122,13 @@ func (r *Router) SetScript(id string, s Script) error {
 // nothing (SMDO-FORMAT).
 func (r *Router) SetStatus(id, status string) error {
 	if status != StatusActive && status != StatusBlocked {
-		return fmt.Errorf("router: status %q is neither %s nor %s", status, StatusActive, StatusBlocked)
+		return msg.Errorf("router: status %q is neither %s nor %s", status, StatusActive, StatusBlocked)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	sub := r.subscribers[id]
 	if sub == nil {
-		return fmt.Errorf("router: no subscriber %s", id)
+		return msg.Errorf("router: no subscriber %s", id)
 	}
 	sub.Status = status
 	return nil

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/rule"
 )
 
@@ -116,7 +117,7 @@ func (s Sign) MarshalJSON() ([]byte, error) {
 func (s *Sign) UnmarshalJSON(b []byte) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(b, &m); err != nil || m == nil {
-		return &fieldError{field: "", problem: "a sign is a JSON object {keyId, signer, operationType, origSignatire, data}"}
+		return &fieldError{field: "", problem: msg.F("a sign is a JSON object {keyId, signer, operationType, origSignatire, data}")}
 	}
 	for name, dst := range map[string]*string{"keyId": &s.KeyID, "signer": &s.Signer, "operationType": &s.OperationType,
 		"origSignatire": &s.OrigSignatire, "data": &s.Data} {
@@ -126,7 +127,7 @@ func (s *Sign) UnmarshalJSON(b []byte) error {
 		}
 		v, err := scalarText(raw)
 		if err != nil {
-			return &fieldError{field: name, problem: err.Error()}
+			return &fieldError{field: name, problem: msg.Of(err)}
 		}
 		*dst = v
 	}
@@ -134,9 +135,12 @@ func (s *Sign) UnmarshalJSON(b []byte) error {
 }
 
 // fieldError is a JSON value of the wrong kind, at a field.
-type fieldError struct{ field, problem string }
+type fieldError struct {
+	field   string
+	problem msg.Text
+}
 
-func (e *fieldError) Error() string { return e.field + ": " + e.problem }
+func (e *fieldError) Error() string { return e.field + ": " + e.problem.String() }
 
 // scalarText is a JSON null, string, number or boolean as text.
 func scalarText(raw json.RawMessage) (string, error) {
@@ -149,7 +153,7 @@ func scalarText(raw json.RawMessage) (string, error) {
 		err := json.Unmarshal(raw, &s)
 		return s, err
 	case raw[0] == '{' || raw[0] == '[':
-		return "", errors.New("an object or array where text is expected")
+		return "", msg.Errorf("an object or array where text is expected")
 	}
 	return string(raw), nil
 }
@@ -168,33 +172,33 @@ func readJSONOr(w http.ResponseWriter, req *http.Request, limit int64, ruleID st
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return nil, http.StatusRequestEntityTooLarge, breach(ruleID, "request body", fmt.Sprintf("at most %d bytes of JSON", limit),
-			"a larger body", "send a smaller body")
+		return nil, http.StatusRequestEntityTooLarge, breach(ruleID, "request body", msg.F("at most %d bytes of JSON", limit),
+			msg.F("a larger body"), msg.F("send a smaller body"))
 	case err != nil:
-		return nil, http.StatusBadRequest, breach(ruleID, "request body", "a complete JSON body", "the body could not be read: "+err.Error(),
-			"send the whole body")
+		return nil, http.StatusBadRequest, breach(ruleID, "request body", msg.F("a complete JSON body"), msg.F("the body could not be read: %s", msg.Of(err)),
+			msg.F("send the whole body"))
 	}
-	if b := jsonProblem(body); b != "" {
-		return nil, http.StatusBadRequest, breach(ruleID, "request body", "a JSON body", b, "send valid JSON (UTF-8)")
+	if p := jsonProblem(body); !p.IsZero() {
+		return nil, http.StatusBadRequest, breach(ruleID, "request body", msg.F("a JSON body"), p, msg.F("send valid JSON (UTF-8)"))
 	}
 	return body, 0, nil
 }
 
-// jsonProblem says why body is not JSON, or "".
-func jsonProblem(body []byte) string {
+// jsonProblem says why body is not JSON, or nothing.
+func jsonProblem(body []byte) msg.Text {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return "an empty body"
+		return msg.F("an empty body")
 	}
 	var v any
 	err := json.Unmarshal(body, &v)
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
-		return fmt.Sprintf("not JSON at byte %d: %v", syntax.Offset, err)
+		return msg.F("not JSON at byte %d: %s", syntax.Offset, msg.Of(err))
 	}
 	if err != nil {
-		return "not JSON: " + err.Error()
+		return msg.F("not JSON: %s", msg.Of(err))
 	}
-	return ""
+	return msg.Text{}
 }
 
 // typeErrorField is the field a decoding error names ("paging.page"), when it names one.
@@ -268,38 +272,38 @@ func decodePackage(raw []byte, update bool) (packageIn, *rule.Breach) {
 	var in packageIn
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		return in, breach("SMDO-SEND", "request body", "the package as a JSON object {dateSent, parentId, to, body}",
-			describeJSON(raw), "send the package JSON")
+		return in, breach("SMDO-SEND", "request body", msg.F("the package as a JSON object {dateSent, parentId, to, body}"),
+			describeJSON(raw), msg.F("send the package JSON"))
 	}
 	if update {
 		id, err := optionalString(m["packageId"])
 		if err != nil || id == "" {
-			return in, breach("SMDO-SEND", "packageId", "the packageId the create call answered", describeJSON(m["packageId"]),
-				"send the whole package as GET answers it, with its packageId")
+			return in, breach("SMDO-SEND", "packageId", msg.F("the packageId the create call answered"), describeJSON(m["packageId"]),
+				msg.F("send the whole package as GET answers it, with its packageId"))
 		}
 		in.packageID = id
 	}
 	parent, err := optionalString(m["parentId"])
 	if err != nil {
-		return in, breach("SMDO-REPLY", "parentId", "the packageId of the package answered, or null", describeJSON(m["parentId"]),
-			"send parentId as text")
+		return in, breach("SMDO-REPLY", "parentId", msg.F("the packageId of the package answered, or null"), describeJSON(m["parentId"]),
+			msg.F("send parentId as text"))
 	}
 	in.parentID = parent
 	if v, ok := m["dateSent"]; ok {
 		if _, err := scalarText(v); err != nil {
-			return in, breach("SMDO-FORMAT", "dateSent", "the time of sending as ISO 8601 text", describeJSON(v), "send dateSent as text")
+			return in, breach("SMDO-FORMAT", "dateSent", msg.F("the time of sending as ISO 8601 text"), describeJSON(v), msg.F("send dateSent as text"))
 		}
 		in.dateSent = v
 	}
 	if in.to, in.toRaw, err = decodeTo(m["to"]); err != nil {
 		var fe *fieldError
 		errors.As(err, &fe)
-		return in, breach("SMDO-FORMAT", fe.field, "to: an array of receivers {idAbonent, typeAbonent: \"SMDO\", name}", fe.problem,
-			"send to[] with each receiver's idAbonent as text")
+		return in, breach("SMDO-FORMAT", fe.field, msg.F("to: an array of receivers {idAbonent, typeAbonent: \"SMDO\", name}"), fe.problem,
+			msg.F("send to[] with each receiver's idAbonent as text"))
 	}
 	if v, ok := m["body"]; ok && string(bytes.TrimSpace(v)) != "null" {
 		if t := bytes.TrimSpace(v); len(t) == 0 || t[0] != '{' {
-			return in, breach("SMDO-FORMAT", "body", "body: {\"envelop\": {…}}", describeJSON(v), "send the envelope as an object")
+			return in, breach("SMDO-FORMAT", "body", msg.Raw("body: {\"envelop\": {…}}"), describeJSON(v), msg.F("send the envelope as an object"))
 		}
 		in.body = v
 	}
@@ -343,24 +347,24 @@ func optionalString(raw json.RawMessage) (string, error) {
 }
 
 // describeJSON says what a JSON value is, briefly.
-func describeJSON(raw json.RawMessage) string {
+func describeJSON(raw json.RawMessage) msg.Text {
 	t := bytes.TrimSpace(raw)
 	switch {
 	case len(t) == 0:
-		return "none"
+		return msg.F("none")
 	case t[0] == '{':
-		return "an object"
+		return msg.F("an object")
 	case t[0] == '[':
-		return "an array"
+		return msg.F("an array")
 	case t[0] == '"':
-		return "the text " + rule.Cut(string(t), 80)
+		return msg.F("the text %s", rule.Cut(string(t), 80))
 	case string(t) == "null":
-		return "null"
+		return msg.Raw("null")
 	case string(t) == "true" || string(t) == "false":
-		return "the boolean " + string(t)
+		return msg.F("the boolean %s", string(t))
 	}
 	if _, err := strconv.ParseFloat(string(t), 64); err == nil {
-		return "the number " + rule.Cut(string(t), 40)
+		return msg.F("the number %s", rule.Cut(string(t), 40))
 	}
-	return "not JSON: " + rule.Cut(string(t), 80)
+	return msg.F("not JSON: %s", rule.Cut(string(t), 80))
 }
