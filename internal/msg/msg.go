@@ -16,6 +16,7 @@ package msg
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Languages are the languages the catalogue translates into, besides English.
@@ -39,6 +40,17 @@ func Raw(s string) Text { return Text{format: s, raw: true} }
 // fault's errorData, a journal's record, an error body), shown in its own words inside a
 // translated explanation.
 func Quoted(s string) Text { return Raw("“" + s + "”") }
+
+// Head is the first n runes of b, for a parameter printed with a precision (%.40s, %.300q): a
+// Text keeps its parameters, so it should keep a copy of what it shows, not the whole input.
+func Head(b []byte, n int) string {
+	i := 0
+	for ; n > 0 && i < len(b); n-- {
+		_, size := utf8.DecodeRune(b[i:])
+		i += size
+	}
+	return string(b[:i])
+}
 
 // Join is the texts one after the other, separated by sep (a separator the same in every language,
 // such as "; ").

@@ -110,3 +110,15 @@ func TestCatalogueReads(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestHeadCopiesWholeRunes(t *testing.T) {
+	doc := []byte("яблоко" + strings.Repeat("x", 1000))
+	got := Head(doc, 3)
+	if got != "ябл" {
+		t.Fatalf("Head = %q", got)
+	}
+	doc[0] = 'Z'
+	if got != "ябл" || Head(doc[:2], 5) != string(doc[:2]) {
+		t.Fatal("Head must copy, and stop at the end of a short input")
+	}
+}

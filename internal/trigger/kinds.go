@@ -50,7 +50,7 @@ func (h HTTP) Fire(ctx context.Context, r Request) (Result, error) {
 		return Result{}, msg.Errorf("trigger %s: %w", h.URL, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return Result{}, msg.Errorf("trigger %s: HTTP %d, want 200 with the result as JSON: %.300q", h.URL, resp.StatusCode, head(raw, 300))
+		return Result{}, msg.Errorf("trigger %s: HTTP %d, want 200 with the result as JSON: %.300q", h.URL, resp.StatusCode, msg.Head(raw, 300))
 	}
 	return decodeResult(raw, msg.F("trigger %s", h.URL))
 }
@@ -108,7 +108,7 @@ func (c Command) Fire(ctx context.Context, r Request) (Result, error) {
 	}
 	line := lastJSONLine(out)
 	if line == nil {
-		return Result{}, msg.Errorf("trigger %s: exit code %d and no result printed (want the result as one line of JSON): %.300q", c.Describe(), code, head(out, 300))
+		return Result{}, msg.Errorf("trigger %s: exit code %d and no result printed (want the result as one line of JSON): %.300q", c.Describe(), code, msg.Head(out, 300))
 	}
 	return decodeResult(line, msg.F("trigger %s", c.Describe()))
 }

@@ -22,7 +22,6 @@ import (
 	"encoding/json"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shepconf/shepconf/internal/msg"
 )
@@ -314,23 +313,12 @@ func decodeResult(raw []byte, from msg.Text) (Result, error) {
 	var res Result
 	dec := json.NewDecoder(strings.NewReader(string(raw)))
 	if err := dec.Decode(&res); err != nil {
-		return res, msg.Errorf("%s: the result is not the JSON of the trigger contract (%v): %.300q", from, err, head(raw, 300))
+		return res, msg.Errorf("%s: the result is not the JSON of the trigger contract (%v): %.300q", from, err, msg.Head(raw, 300))
 	}
 	if res.Outcome == "" {
-		return res, msg.Errorf("%s: the result has no outcome: %.300q", from, head(raw, 300))
+		return res, msg.Errorf("%s: the result has no outcome: %.300q", from, msg.Head(raw, 300))
 	}
 	return res, nil
-}
-
-// head is the first n runes of b, as %.<n>q would quote them: an error keeps a copy of what it
-// quotes, not the whole output.
-func head(b []byte, n int) string {
-	i := 0
-	for ; n > 0 && i < len(b); n-- {
-		_, size := utf8.DecodeRune(b[i:])
-		i += size
-	}
-	return string(b[:i])
 }
 
 // check reports a Gospochta request that cannot be acted on, naming the field.

@@ -11,7 +11,6 @@ package xmlguard
 
 import (
 	"bytes"
-	"unicode/utf8"
 
 	"github.com/shepconf/shepconf/internal/msg"
 )
@@ -122,7 +121,7 @@ func (s *scanner) run() error {
 		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 			i, err = s.cdata(i)
 		case bytes.HasPrefix(rest, []byte("<!")):
-			return &Violation{Limit: "DTD", Line: s.line(i), Observed: msg.F("a declaration %.20q", head(rest, 20)),
+			return &Violation{Limit: "DTD", Line: s.line(i), Observed: msg.F("a declaration %.20q", msg.Head(rest, 20)),
 				Reason: msg.F("a DTD can declare entities that expand without bound or read files (XXE)"),
 				Fix:    msg.F("send the document without <!DOCTYPE ...> or other declarations")}
 		case bytes.HasPrefix(rest, []byte("<?")):
@@ -215,7 +214,7 @@ func (s *scanner) startTag(i int) (int, error) {
 			msg.F("every element is a node of each tree built after authentication"), msg.F("send fewer elements, or split the content over several messages"))
 	}
 	if len(s.scope)+1 > MaxDepth {
-		return 0, s.violate(start, "MaxDepth", MaxDepth, msg.F("element <%.40s> nested %d deep", head(name, 40), len(s.scope)+1),
+		return 0, s.violate(start, "MaxDepth", MaxDepth, msg.F("element <%.40s> nested %d deep", msg.Head(name, 40), len(s.scope)+1),
 			msg.F("libxml2 stops at this depth, and the tree walks recurse on it"), msg.F("nest elements less deeply"))
 	}
 	attrs, decls := 0, 0
@@ -234,7 +233,7 @@ func (s *scanner) startTag(i int) (int, error) {
 		}
 		an := nameEnd(d[i:])
 		if an == 0 {
-			return 0, s.malformed(start, msg.F("in start tag <%.40s>, %.20q where an attribute was expected", head(name, 40), head(d[i:], 20)))
+			return 0, s.malformed(start, msg.F("in start tag <%.40s>, %.20q where an attribute was expected", msg.Head(name, 40), msg.Head(d[i:], 20)))
 		}
 		if an > MaxNameBytes {
 			return 0, s.longName(start, msg.F("an attribute name"), an)
@@ -242,11 +241,11 @@ func (s *scanner) startTag(i int) (int, error) {
 		attr := d[i : i+an]
 		i = skipSpace(d, i+an)
 		if i >= len(d) || d[i] != '=' {
-			return 0, s.malformed(start, msg.F("in start tag <%.40s>, attribute %.40s without a value", head(name, 40), head(attr, 40)))
+			return 0, s.malformed(start, msg.F("in start tag <%.40s>, attribute %.40s without a value", msg.Head(name, 40), msg.Head(attr, 40)))
 		}
 		i = skipSpace(d, i+1)
 		if i >= len(d) || (d[i] != '"' && d[i] != '\'') {
-			return 0, s.malformed(start, msg.F("in start tag <%.40s>, attribute %.40s without a quoted value", head(name, 40), head(attr, 40)))
+			return 0, s.malformed(start, msg.F("in start tag <%.40s>, attribute %.40s without a quoted value", msg.Head(name, 40), msg.Head(attr, 40)))
 		}
 		end := bytes.IndexByte(d[i+1:], d[i])
 		if end < 0 {
@@ -254,13 +253,13 @@ func (s *scanner) startTag(i int) (int, error) {
 		}
 		if end > MaxAttributeValueBytes {
 			return 0, s.violate(start, "MaxAttributeValueBytes", MaxAttributeValueBytes,
-				msg.F("attribute %.40s of <%.40s> with a value of %d bytes", head(attr, 40), head(name, 40), end),
+				msg.F("attribute %.40s of <%.40s> with a value of %d bytes", msg.Head(attr, 40), msg.Head(name, 40), end),
 				msg.F("attribute values are identifiers and URIs"), msg.F("carry large content as element text"))
 		}
 		i += 1 + end + 1
 		if attrs++; attrs > MaxAttributesPerElement {
 			return 0, s.violate(start, "MaxAttributesPerElement", MaxAttributesPerElement,
-				msg.F("element <%.40s> with more than %d attributes", head(name, 40), MaxAttributesPerElement),
+				msg.F("element <%.40s> with more than %d attributes", msg.Head(name, 40), MaxAttributesPerElement),
 				msg.F("libxml2 compares a start tag's attributes pairwise"), msg.F("use fewer attributes per element"))
 		}
 		if s.attributes++; s.attributes > MaxAttributes {
@@ -271,7 +270,7 @@ func (s *scanner) startTag(i int) (int, error) {
 			decls++
 			if s.inScope++; s.inScope > MaxNamespacesInScope {
 				return 0, s.violate(start, "MaxNamespacesInScope", MaxNamespacesInScope,
-					msg.F("more than %d namespace declarations in scope at <%.40s>", MaxNamespacesInScope, head(name, 40)),
+					msg.F("more than %d namespace declarations in scope at <%.40s>", MaxNamespacesInScope, msg.Head(name, 40)),
 					msg.F("libxml2 searches the declarations in scope for every prefixed name"), msg.F("declare fewer namespaces"))
 			}
 		}
@@ -295,17 +294,6 @@ func (s *scanner) unclosed(at int, what msg.Text) *Violation {
 func (s *scanner) malformed(at int, observed msg.Text) *Violation {
 	return &Violation{Limit: "markup", Line: s.line(at), Observed: observed,
 		Reason: msg.F("the start tag is not well-formed XML"), Fix: msg.F("write attributes as name=\"value\"")}
-}
-
-// head is the first n runes of b as a string, as %.<n>s would print them: a violation keeps a copy
-// of what it quotes, not the document.
-func head(b []byte, n int) string {
-	i := 0
-	for ; n > 0 && i < len(b); n-- {
-		_, size := utf8.DecodeRune(b[i:])
-		i += size
-	}
-	return string(b[:i])
 }
 
 // line is computed only for a refusal, so the scan itself stays one pass.
