@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/shepconf/shepconf/internal/msg"
+	"github.com/shepconf/shepconf/internal/sqlitedb"
 )
 
 // Replay is the first acceptance of a message that arrived again (R-61).
@@ -17,32 +19,48 @@ type Replay struct {
 
 // AcceptOnce records e, an ACCEPTED event, unless e.Channel already accepted e.MessageID from
 // e.SenderID (R-61: a message accepted once is not accepted again). The check and the record are
-// one transaction, decided by the primary key of the accepted table: of any number of copies of a
-// message sent at once, exactly one is accepted. For a replay it records nothing and returns the
-// first acceptance; the caller journals the refusal.
-func (j *Journal) AcceptOnce(ctx context.Context, e Event) (*Replay, error) {
-	if e.Time.IsZero() {
-		e.Time = time.Now()
-	}
+// one write, decided by the primary key of the accepted table: of any number of copies of a message
+// sent at once, exactly one is accepted, whether they share a commit or not (a copy in the same
+// transaction sees the first's row). For a replay it records nothing and returns the first
+// acceptance, once that acceptance is committed; the caller journals the refusal.
+//
+// with are other events of the exchange, written in the same transaction when the message is
+// accepted and not at all when it is a replay; all of them are written in the order of their times
+// (the receipt stamped before the acceptance, the hand-over to the owner after it), so that an
+// exchange's acceptance costs one commit.
+func (j *Journal) AcceptOnce(ctx context.Context, e Event, with ...Event) (*Replay, error) {
 	e.Kind = Accepted
-	e = stored(e)
+	now := time.Now()
+	e = stamped(e, now)
+	events := []Event{e}
+	for _, o := range with {
+		events = append(events, stamped(o, now))
+	}
+	slices.SortStableFunc(events, func(a, b Event) int { return a.Time.Compare(b.Time) })
 	ctx, cancel := writeContext(ctx)
 	defer cancel()
-	replay, err := j.acceptOnce(ctx, e)
+	var replay *Replay
+	err := j.w.Do(ctx, func(ctx context.Context, tx *sqlitedb.Tx) (err error) {
+		if replay, err = claim(ctx, tx, e); err != nil || replay != nil {
+			return err
+		}
+		for _, ev := range events {
+			if _, err := insert(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		j.writeErrors.Add(1)
+		j.writeErrors.Add(uint64(len(events)))
 		return nil, msg.Errorf("journal %s of session %s: %w", e.Kind, e.SessionID, err)
 	}
 	return replay, nil
 }
 
-func (j *Journal) acceptOnce(ctx context.Context, e Event) (*Replay, error) {
-	tx, err := j.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `INSERT INTO accepted (channel, sender_id, message_id, session_id, time_ns)
+// claim takes the message's key in the accepted table, or returns the acceptance that holds it.
+func claim(ctx context.Context, tx *sqlitedb.Tx, e Event) (*Replay, error) {
+	res, err := tx.Exec(ctx, `INSERT INTO accepted (channel, sender_id, message_id, session_id, time_ns)
 		VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, e.Channel, e.SenderID, e.MessageID, e.SessionID, e.Time.UnixNano())
 	if err != nil {
 		return nil, err
@@ -52,7 +70,7 @@ func (j *Journal) acceptOnce(ctx context.Context, e Event) (*Replay, error) {
 	} else if n == 0 {
 		r := &Replay{}
 		var ns int64
-		err := tx.QueryRowContext(ctx, `SELECT session_id, time_ns FROM accepted WHERE channel = ? AND sender_id = ? AND message_id = ?`,
+		err := tx.QueryRow(ctx, `SELECT session_id, time_ns FROM accepted WHERE channel = ? AND sender_id = ? AND message_id = ?`,
 			e.Channel, e.SenderID, e.MessageID).Scan(&r.SessionID, &ns)
 		if errors.Is(err, sql.ErrNoRows) {
 			err = msg.Errorf("the accepted key conflicted but cannot be read")
@@ -60,12 +78,5 @@ func (j *Journal) acceptOnce(ctx context.Context, e Event) (*Replay, error) {
 		r.Time = time.Unix(0, ns)
 		return r, err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO events
-		(time_ns, time, kind, channel, session_id, message_id, sender_id, service_id, code, rule, detail)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Time.UnixNano(), e.Time.UTC().Format(time.RFC3339Nano), string(e.Kind), e.Channel, e.SessionID,
-		e.MessageID, e.SenderID, e.ServiceID, e.Code, e.Rule, e.Detail); err != nil {
-		return nil, err
-	}
-	return nil, tx.Commit()
+	return nil, nil
 }

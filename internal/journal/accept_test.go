@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shepconf/shepconf/internal/journal"
 )
@@ -88,5 +89,47 @@ func TestAcceptOnceAcceptsOneOfConcurrentCopies(t *testing.T) {
 		if r, err := j.AcceptOnce(ctx, e); err != nil || r != nil {
 			t.Fatalf("%+v refused as a replay: %+v, %v", e, r, err)
 		}
+	}
+}
+
+// an exchange's acceptance is one commit with its receipt and its hand-over to the
+// owner, written in the order of their times; a replay writes none of them, so its receipt is
+// journalled with its refusal.
+func TestAcceptOnceWritesTheExchangesEventsWithIt(t *testing.T) {
+	ctx := context.Background()
+	j, err := journal.Open(filepath.Join(t.TempDir(), "journal.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	at := time.Now()
+	exchange := func(session string) (journal.Event, []journal.Event) {
+		e := journal.Event{Channel: "sync", SessionID: session, MessageID: "m1", SenderID: "IS-A", Time: at.Add(time.Millisecond)}
+		return e, []journal.Event{
+			{Kind: journal.Routed, Channel: "sync", SessionID: session, Time: at.Add(2 * time.Millisecond)},
+			{Kind: journal.Received, Channel: "sync", SessionID: session, Time: at},
+		}
+	}
+	e, with := exchange("first")
+	if r, err := j.AcceptOnce(ctx, e, with...); err != nil || r != nil {
+		t.Fatalf("%+v, %v", r, err)
+	}
+	events, err := j.Events(ctx, "first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []journal.Kind
+	for _, ev := range events {
+		kinds = append(kinds, ev.Kind)
+	}
+	if fmt.Sprint(kinds) != fmt.Sprint([]journal.Kind{journal.Received, journal.Accepted, journal.Routed}) {
+		t.Fatalf("events %v, want the receipt, the acceptance and the hand-over in that order", kinds)
+	}
+	e, with = exchange("replay")
+	if r, err := j.AcceptOnce(ctx, e, with...); err != nil || r == nil || r.SessionID != "first" {
+		t.Fatalf("replay: %+v, %v", r, err)
+	}
+	if events, err := j.Events(ctx, "replay"); err != nil || len(events) != 0 {
+		t.Fatalf("a replay wrote %+v (%v)", events, err)
 	}
 }

@@ -26,9 +26,10 @@ const (
 	MaxDetailLength = 16 << 10
 )
 
-// recordTimeout bounds one journal write. A write does not end with the request that caused it (a
-// client hanging up must not erase the record of its exchange), but it may not hang forever
-// either: SQLite's own busy timeout is 10 s.
+// recordTimeout bounds how long a journal write waits for its turn in the group commit. A write
+// does not end with the request that caused it (a client hanging up must not erase the record of
+// its exchange), but it may not wait forever either; once its transaction runs, SQLite's own busy
+// timeout (10 s) bounds it.
 const recordTimeout = 15 * time.Second
 
 // writeContext is the context of one journal write: the caller's values without its cancellation,

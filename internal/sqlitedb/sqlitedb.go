@@ -1,5 +1,5 @@
 // Package sqlitedb opens the harness's SQLite databases (the journal, the message store) the same
-// way: WAL, one connection, the schema applied.
+// way: WAL, one connection, the schema applied; and commits their writes in groups (Committer).
 package sqlitedb
 
 import (

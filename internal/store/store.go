@@ -79,7 +79,10 @@ type Notification struct {
 }
 
 // Store is the durable message store.
-type Store struct{ db *sql.DB }
+type Store struct {
+	db *sql.DB
+	w  *sqlitedb.Committer // every write: concurrent acceptances share a commit, and its fsync
+}
 
 const schemaSQL = `
 CREATE TABLE IF NOT EXISTS chains (
@@ -108,8 +111,13 @@ CREATE TABLE IF NOT EXISTS messages (
 	next_ns        INTEGER NOT NULL,
 	seq            INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS messages_due ON messages(state, next_ns);
 CREATE INDEX IF NOT EXISTS messages_recipient ON messages(recipient_id, service_id, state, seq);
+-- Each acceptance numbers its message MAX(seq) + 1, and each wakes the pusher (DuePush,
+-- NextPushDue): without these two indexes, both read every message stored (messages_due, which they
+-- replace, held the pulled messages too), and acceptance slowed down as the store filled.
+CREATE INDEX IF NOT EXISTS messages_seq ON messages(seq);
+CREATE INDEX IF NOT EXISTS messages_push ON messages(state, next_ns, seq) WHERE endpoint != '';
+DROP INDEX IF EXISTS messages_due;
 CREATE TABLE IF NOT EXISTS history (
 	seq            INTEGER PRIMARY KEY AUTOINCREMENT,
 	message_id     TEXT NOT NULL,
@@ -144,17 +152,22 @@ CREATE TABLE IF NOT EXISTS replay_keys (
 );`
 
 // Open opens (creating if needed) the store at path; ":memory:" gives a private in-memory store for
-// unit tests, which of course survives nothing.
+// unit tests, which of course survives nothing. Writes go through a group commit
+// (sqlitedb.Committer): messages accepted at once share one commit, and one fsync, and each Accept
+// returns only after the commit that holds its message (BenchmarkAsyncAcceptance in the gateway).
 func Open(path string) (*Store, error) {
 	db, err := sqlitedb.Open(path, sqlitedb.Full, schemaSQL)
 	if err != nil {
 		return nil, fmt.Errorf("message store: %w", err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, w: sqlitedb.NewCommitter(db)}, nil
 }
 
-// Close closes the store.
-func (s *Store) Close() error { return s.db.Close() }
+// Close writes what is still waiting for its commit and closes the store.
+func (s *Store) Close() error {
+	s.w.Close()
+	return s.db.Close()
+}
 
 // ErrNotFound is returned for an unknown message or chain.
 var ErrNotFound = msg.Errorf("not in the message store")
@@ -174,27 +187,26 @@ func (s *Store) AcceptOnce(ctx context.Context, key Key, m Message, chain *Chain
 }
 
 func (s *Store) accept(ctx context.Context, key *Key, m Message, chain *Chain) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	return s.w.Do(ctx, func(ctx context.Context, tx *sqlitedb.Tx) error { return accept(ctx, tx, key, m, chain) })
+}
+
+func accept(ctx context.Context, tx *sqlitedb.Tx, key *Key, m Message, chain *Chain) error {
 	if key != nil {
 		if err := claimKey(ctx, tx, *key, m.MessageID, m.Accepted); err != nil {
 			return err
 		}
 	}
 	if chain != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO chains (correlation_id, service_id, initiator_id, owner_id)
+		if _, err := tx.Exec(ctx, `INSERT INTO chains (correlation_id, service_id, initiator_id, owner_id)
 			VALUES (?, ?, ?, ?)`, chain.CorrelationID, chain.ServiceID, chain.InitiatorID, chain.OwnerID); err != nil {
 			return msg.Errorf("store chain %s: %w", chain.CorrelationID, err)
 		}
 	}
 	var seq int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) + 1 FROM messages`).Scan(&seq); err != nil {
+	if err := tx.QueryRow(ctx, nextSeqSQL).Scan(&seq); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO messages (message_id, correlation_id, session_id, service_id,
+	if _, err := tx.Exec(ctx, `INSERT INTO messages (message_id, correlation_id, session_id, service_id,
 		message_type, sender_id, recipient_id, endpoint, envelope, state, status_code, status_message, status_ns,
 		received_ns, accepted_ns, attempts, next_ns, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
 		m.MessageID, m.CorrelationID, m.SessionID, m.ServiceID, m.MessageType, m.SenderID, m.RecipientID, m.Endpoint,
@@ -202,12 +214,17 @@ func (s *Store) accept(ctx context.Context, key *Key, m Message, chain *Chain) e
 		m.Accepted.UnixNano(), m.Accepted.UnixNano(), seq); err != nil {
 		return msg.Errorf("store message %s: %w", m.MessageID, err)
 	}
-	if err := addHistory(ctx, tx, m.MessageID, Change{At: m.Accepted, State: OnDelivery,
-		StatusCode: m.StatusCode, StatusMessage: m.StatusMessage, Detail: "accepted"}); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return addHistory(ctx, tx, m.MessageID, Change{At: m.Accepted, State: OnDelivery,
+		StatusCode: m.StatusCode, StatusMessage: m.StatusMessage, Detail: "accepted"})
 }
+
+// The queries run on every acceptance: each must find its rows through an index, not by reading
+// every message stored (TestHotQueriesUseIndexes).
+const (
+	nextSeqSQL     = `SELECT COALESCE(MAX(seq), 0) + 1 FROM messages`
+	duePushWhere   = `WHERE state = ? AND endpoint != '' AND next_ns <= ? ORDER BY next_ns, seq LIMIT ?`
+	nextPushDueSQL = `SELECT MIN(next_ns) FROM messages WHERE state = ? AND endpoint != ''`
+)
 
 // Key identifies a request for replay protection (R-61): who sent it and a digest of what was sent.
 // The asynchronous channel cannot use the sender's messageId, which the sender leaves empty and the
@@ -234,8 +251,8 @@ func (e *ReplayError) Error() string {
 
 // claimKey claims a replay key inside tx for ref, or returns the *ReplayError of its first claim.
 // The decision is the INSERT itself: the primary key lets one of any concurrent claims through.
-func claimKey(ctx context.Context, tx *sql.Tx, k Key, ref string, at time.Time) error {
-	res, err := tx.ExecContext(ctx, `INSERT INTO replay_keys (sender_id, kind, digest, ref, at_ns) VALUES (?, ?, ?, ?, ?)
+func claimKey(ctx context.Context, tx *sqlitedb.Tx, k Key, ref string, at time.Time) error {
+	res, err := tx.Exec(ctx, `INSERT INTO replay_keys (sender_id, kind, digest, ref, at_ns) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT DO NOTHING`, k.SenderID, k.Kind, k.Digest, ref, at.UnixNano())
 	if err != nil {
 		return msg.Errorf("replay key of %s: %w", ref, err)
@@ -245,7 +262,7 @@ func claimKey(ctx context.Context, tx *sql.Tx, k Key, ref string, at time.Time) 
 	}
 	e := &ReplayError{Key: k}
 	var ns int64
-	if err := tx.QueryRowContext(ctx, `SELECT ref, at_ns FROM replay_keys WHERE sender_id = ? AND kind = ? AND digest = ?`,
+	if err := tx.QueryRow(ctx, `SELECT ref, at_ns FROM replay_keys WHERE sender_id = ? AND kind = ? AND digest = ?`,
 		k.SenderID, k.Kind, k.Digest).Scan(&e.First, &ns); err != nil {
 		return msg.Errorf("replay key of %s: %w", ref, err)
 	}
@@ -253,8 +270,8 @@ func claimKey(ctx context.Context, tx *sql.Tx, k Key, ref string, at time.Time) 
 	return e
 }
 
-func addHistory(ctx context.Context, tx *sql.Tx, messageID string, c Change) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO history (message_id, at_ns, state, status_code, status_message, detail)
+func addHistory(ctx context.Context, tx *sqlitedb.Tx, messageID string, c Change) error {
+	_, err := tx.Exec(ctx, `INSERT INTO history (message_id, at_ns, state, status_code, status_message, detail)
 		VALUES (?, ?, ?, ?, ?, ?)`, messageID, c.At.UnixNano(), c.State, c.StatusCode, c.StatusMessage, c.Detail)
 	if err != nil {
 		return msg.Errorf("history of %s: %w", messageID, err)
@@ -335,8 +352,7 @@ func (s *Store) History(ctx context.Context, messageID string) ([]Change, error)
 
 // DuePush returns messages to push now: on delivery, with a push endpoint, their next attempt due.
 func (s *Store) DuePush(ctx context.Context, now time.Time, limit int) ([]Message, error) {
-	return s.messages(ctx, `WHERE state = ? AND endpoint != '' AND next_ns <= ? ORDER BY next_ns, seq LIMIT ?`,
-		OnDelivery, now.UnixNano(), limit)
+	return s.messages(ctx, duePushWhere, OnDelivery, now.UnixNano(), limit)
 }
 
 // PushDue reads a message again just before it is pushed and says whether it is still due: on
@@ -353,7 +369,7 @@ func (s *Store) PushDue(ctx context.Context, messageID string, now time.Time) (M
 // NextPushDue is when the earliest waiting push is due; zero when none waits.
 func (s *Store) NextPushDue(ctx context.Context) (time.Time, error) {
 	var next sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT MIN(next_ns) FROM messages WHERE state = ? AND endpoint != ''`, OnDelivery).Scan(&next)
+	err := s.db.QueryRowContext(ctx, nextPushDueSQL, OnDelivery).Scan(&next)
 	if err != nil || !next.Valid {
 		return time.Time{}, err
 	}
@@ -403,17 +419,18 @@ func (s *Store) UpdateOnce(ctx context.Context, key Key, ref, messageID string, 
 }
 
 func (s *Store) update(ctx context.Context, key *Key, ref, messageID string, c Change, attempts int, next time.Time, n *Notification) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+	return s.w.Do(ctx, func(ctx context.Context, tx *sqlitedb.Tx) error {
+		return update(ctx, tx, key, ref, messageID, c, attempts, next, n)
+	})
+}
+
+func update(ctx context.Context, tx *sqlitedb.Tx, key *Key, ref, messageID string, c Change, attempts int, next time.Time, n *Notification) error {
 	if key != nil {
 		if err := claimKey(ctx, tx, *key, ref, c.At); err != nil {
 			return err
 		}
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE messages SET state = ?, status_code = ?, status_message = ?, status_ns = ?,
+	res, err := tx.Exec(ctx, `UPDATE messages SET state = ?, status_code = ?, status_message = ?, status_ns = ?,
 		attempts = ?, next_ns = ? WHERE message_id = ?`, c.State, c.StatusCode, c.StatusMessage, c.At.UnixNano(),
 		attempts, next.UnixNano(), messageID)
 	if err != nil {
@@ -426,13 +443,13 @@ func (s *Store) update(ctx context.Context, key *Key, ref, messageID string, c C
 		return err
 	}
 	if n != nil {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, message_id, system_id, endpoint, state,
+		if _, err := tx.Exec(ctx, `INSERT INTO notifications (id, message_id, system_id, endpoint, state,
 			status_code, status_msg, status_ns, next_ns) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, n.ID, n.MessageID, n.SystemID,
 			n.Endpoint, n.State, n.StatusCode, n.StatusMsg, n.StatusDate.UnixNano(), n.StatusDate.UnixNano()); err != nil {
 			return msg.Errorf("queue notification of %s: %w", messageID, err)
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // DueNotifications returns status notifications to send now.
@@ -453,9 +470,11 @@ func (s *Store) NotificationDue(ctx context.Context, id string, now time.Time) (
 // NotificationAttempted records an attempt to send a notification: done when the participant
 // answered, or rescheduled for next.
 func (s *Store) NotificationAttempted(ctx context.Context, id string, attempts int, done bool, next time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE notifications SET attempts = ?, done = ?, next_ns = ? WHERE id = ?`,
-		attempts, done, next.UnixNano(), id)
-	return err
+	return s.w.Do(ctx, func(ctx context.Context, tx *sqlitedb.Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE notifications SET attempts = ?, done = ?, next_ns = ? WHERE id = ?`,
+			attempts, done, next.UnixNano(), id)
+		return err
+	})
 }
 
 // Notifications returns every notification queued for a message, oldest first.
