@@ -16,6 +16,7 @@ import (
 	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/runseal"
+	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/steps"
 	"github.com/shepconf/shepconf/steps/shep"
@@ -48,6 +49,7 @@ const (
 )
 
 func main() {
+	server.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))

@@ -144,3 +144,28 @@ func TestExplain(t *testing.T) {
 		})
 	}
 }
+
+// Decoding a payload leaves the parsed tree as it is, so that a receiver checks the transport
+// signature on the same tree before or after decoding (one parse per message), while the decoded
+// business data still carries the namespaces it inherited (R-61: delivered without alteration).
+func TestDecodeLeavesTheTreeAsParsed(t *testing.T) {
+	const doc = `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:x="urn:example">` +
+		`<soap:Body><ns2:SendMessage xmlns:ns2="http://bip.bee.kz/SyncChannel/v10/Types"><request>` +
+		`<requestInfo><messageId>m1</messageId></requestInfo><requestData><data><x:payload>42</x:payload></data></requestData>` +
+		`</request></ns2:SendMessage></soap:Body></soap:Envelope>`
+	m, err := envelope.Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := m.Doc.WriteToString()
+	var req envelope.SendMessage
+	if err := m.Decode(&req); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := m.Doc.WriteToString(); after != before {
+		t.Fatalf("decoding changed the tree:\n%s\nbecame\n%s", before, after)
+	}
+	if data := req.Request.RequestData.Raw; !strings.Contains(data, `xmlns:x="urn:example"`) {
+		t.Fatalf("the decoded data lost the namespace it inherited: %s", data)
+	}
+}

@@ -122,6 +122,15 @@ func (m *Message) Name() xml.Name {
 	return xml.Name{Space: m.Payload.NamespaceURI(), Local: m.Payload.Tag}
 }
 
+// Text is the text of the element at path (etree's path syntax) below the payload element, "" when
+// there is none: a field read from the tree before the payload is decoded.
+func (m *Message) Text(path string) string {
+	if e := m.Payload.FindElement(path); e != nil {
+		return e.Text()
+	}
+	return ""
+}
+
 // IsFault says whether the Body carries a SOAP Fault.
 func (m *Message) IsFault() bool { return m.Name() == Fault{}.Element() }
 
@@ -164,8 +173,14 @@ func (m *Message) BodyID() string {
 	return ""
 }
 
+// decodeElement reads e into v. It leaves e's tree as it is, so that the transport signature can
+// be checked on the same tree before or after (one parse per message).
 func decodeElement(e *etree.Element, v any) error {
-	declareNamespacesOnData(e)
+	if data := e.FindElements(".//data"); len(data) > 0 {
+		c := e.Copy()
+		declareNamespacesOnData(data, c.FindElements(".//data"))
+		e = c
+	}
 	var b bytes.Buffer
 	e.WriteTo(&b, &etree.WriteSettings{})
 	if err := xml.Unmarshal(b.Bytes(), v); err != nil {
@@ -174,11 +189,11 @@ func decodeElement(e *etree.Element, v any) error {
 	return nil
 }
 
-// declareNamespacesOnData copies onto every business-data element the prefixes it inherits from
-// its ancestors, so the data stays meaningful once taken out of this envelope and forwarded in
-// another one (R-61: delivered without alteration).
-func declareNamespacesOnData(root *etree.Element) {
-	for _, d := range root.FindElements(".//data") {
+// declareNamespacesOnData copies onto every business-data element (of a copy of the payload) the
+// prefixes the original inherits from its ancestors, so the data stays meaningful once taken out of
+// this envelope and forwarded in another one (R-61: delivered without alteration).
+func declareNamespacesOnData(original, copies []*etree.Element) {
+	for i, d := range original {
 		if d.Space != "" {
 			continue
 		}
@@ -192,7 +207,7 @@ func declareNamespacesOnData(root *etree.Element) {
 			for _, a := range p.Attr {
 				if a.Space == "xmlns" && !declared[a.Key] {
 					declared[a.Key] = true
-					d.CreateAttr("xmlns:"+a.Key, a.Value)
+					copies[i].CreateAttr("xmlns:"+a.Key, a.Value)
 				}
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/beevik/etree"
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/shepconf/shepconf/internal/msg"
@@ -26,7 +27,8 @@ type Checker struct {
 	HTTP          *http.Client
 	Now           func() time.Time
 
-	cache ocspCache
+	cache  ocspCache
+	chains chainCache
 }
 
 // CertStatus is what the checks found, for the evidence of a verdict.
@@ -53,16 +55,21 @@ func (c *Checker) Check(ctx context.Context, cert *x509.Certificate) (CertStatus
 		return st, fail(Expired, "R-58", msg.F("the certificate of %s is valid from %s to %s, not at %s",
 			cert.Subject.CommonName, cert.NotBefore.UTC().Format(time.RFC3339), cert.NotAfter.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)))
 	}
-	chains, err := cert.Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: c.Intermediates, CurrentTime: now,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-	if err != nil {
-		return st, fail(Untrusted, "R-58", msg.F("the certificate of %s (issuer %s) does not chain to the NCA: %v", cert.Subject.CommonName, cert.Issuer.CommonName, msg.Of(err)))
+	chain, ok := c.chains.get(cert, c.Roots, c.Intermediates, now)
+	if !ok {
+		chains, err := cert.Verify(x509.VerifyOptions{Roots: c.Roots, Intermediates: c.Intermediates, CurrentTime: now,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		if err != nil {
+			return st, fail(Untrusted, "R-58", msg.F("the certificate of %s (issuer %s) does not chain to the NCA: %v", cert.Subject.CommonName, cert.Issuer.CommonName, msg.Of(err)))
+		}
+		chain = chains[0]
+		c.chains.put(cert, c.Roots, c.Intermediates, chain)
 	}
-	for _, ch := range chains[0] {
-		st.Chain = append(st.Chain, ch.Subject.CommonName)
+	for _, link := range chain {
+		st.Chain = append(st.Chain, link.Subject.CommonName)
 	}
-	issuer := chains[0][1]
-	st.Revocation, err = c.revocation(ctx, cert, issuer, now)
+	var err error
+	st.Revocation, err = c.revocation(ctx, cert, chain[1], now)
 	return st, err
 }
 
@@ -206,6 +213,16 @@ func (c *Checker) CheckMessage(ctx context.Context, doc []byte, senderID, regist
 // signature may then name its certificate by ds:X509IssuerSerial alone.
 func (c *Checker) CheckMessageFrom(ctx context.Context, doc []byte, senderID, registered string, known []*x509.Certificate, off ...Problem) (Report, error) {
 	s, err := Verify(doc, known...)
+	return c.judgeVerified(ctx, s, err, senderID, registered, off)
+}
+
+// CheckDocument is CheckMessage on a message already parsed (see VerifyDocument).
+func (c *Checker) CheckDocument(ctx context.Context, doc *etree.Document, senderID, registered string, off ...Problem) (Report, error) {
+	s, err := VerifyDocument(doc)
+	return c.judgeVerified(ctx, s, err, senderID, registered, off)
+}
+
+func (c *Checker) judgeVerified(ctx context.Context, s *Signed, err error, senderID, registered string, off []Problem) (Report, error) {
 	r := ReportOf(s)
 	if err != nil && !skipped(err, off) {
 		return r.WithError(err), err

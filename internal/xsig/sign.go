@@ -1,6 +1,7 @@
 package xsig
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/rand"
@@ -10,6 +11,8 @@ import (
 	"encoding/asn1"
 	"encoding/base64"
 	"math/big"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/beevik/etree"
@@ -176,7 +179,7 @@ func Sign(envelope []byte, id *pki.Identity, opts ...Option) ([]byte, error) {
 		ref.CreateElement("ds:DigestValue").SetText(base64.StdEncoding.EncodeToString(digest))
 	}
 
-	canonical, err := canonicalize(si, "")
+	canonical, err := canonicalSignedInfo(si)
 	if err != nil {
 		return nil, err
 	}
@@ -248,6 +251,60 @@ func signBytes(k crypto.Signer, data []byte, hash crypto.Hash) ([]byte, error) {
 	rs.S.FillBytes(out[size:])
 	return out, nil
 }
+
+// canonicalSignedInfo is the exclusive C14N of the ds:SignedInfo that Sign builds, written
+// directly rather than by the general canonicaliser, which copies the element and its namespace
+// context first and cost a tenth of a signature. What Sign builds is simple: ds-prefixed elements
+// whose only namespace is ds (declared on ds:Signature, so rendered on SignedInfo, the apex), unprefixed
+// attributes, text without markup. Its canonical form is then the element with xmlns:ds on it,
+// attributes in name order, empty elements as start and end tags, and C14N's escapes. Anything
+// else goes to the canonicaliser. TestCanonicalSignedInfo compares the two byte for byte.
+func canonicalSignedInfo(si *etree.Element) ([]byte, error) {
+	var b bytes.Buffer
+	var write func(e *etree.Element, apex bool) bool
+	write = func(e *etree.Element, apex bool) bool {
+		if e.Space != "ds" {
+			return false
+		}
+		b.WriteString("<ds:" + e.Tag)
+		if apex {
+			b.WriteString(` xmlns:ds="` + DSNS + `"`)
+		}
+		attrs := slices.Clone(e.Attr)
+		slices.SortFunc(attrs, func(x, y etree.Attr) int { return strings.Compare(x.Key, y.Key) })
+		for _, a := range attrs {
+			if a.Space != "" {
+				return false
+			}
+			b.WriteString(" " + a.Key + `="` + c14nAttr.Replace(a.Value) + `"`)
+		}
+		b.WriteByte('>')
+		for _, t := range e.Child {
+			switch c := t.(type) {
+			case *etree.Element:
+				if !write(c, false) {
+					return false
+				}
+			case *etree.CharData:
+				b.WriteString(c14nText.Replace(c.Data))
+			default:
+				return false
+			}
+		}
+		b.WriteString("</ds:" + e.Tag + ">")
+		return true
+	}
+	if !write(si, true) {
+		return canonicalize(si, "")
+	}
+	return b.Bytes(), nil
+}
+
+// C14N 1.0 section 2.3: the escapes of text and of attribute values.
+var (
+	c14nText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#xD;")
+	c14nAttr = strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;")
+)
 
 // canonicalize is the exclusive C14N of el taken out of its document with the namespaces it uses
 // from its ancestors.

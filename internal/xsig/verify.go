@@ -42,6 +42,13 @@ func Verify(envelope []byte, known ...*x509.Certificate) (*Signed, error) {
 	if err := doc.ReadFromBytes(bytes.TrimPrefix(envelope, []byte("\xef\xbb\xbf"))); err != nil {
 		return nil, fail(Malformed, "R-59", msg.F("the message is not well-formed XML: %v", msg.Of(err)))
 	}
+	return VerifyDocument(doc, known...)
+}
+
+// VerifyDocument is Verify on a message already parsed, so that a receiver that parses a message
+// once checks its signature and decodes it from the same tree. It only reads the tree; a caller
+// that changes the tree must do so after this check.
+func VerifyDocument(doc *etree.Document, known ...*x509.Certificate) (*Signed, error) {
 	root := doc.Root()
 	if root == nil || root.Tag != "Envelope" || root.NamespaceURI() != SOAPNS {
 		return nil, fail(Malformed, "R-59", msg.F("the root element is not a SOAP 1.1 Envelope"))

@@ -167,6 +167,7 @@ func (a *Async) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, f := a.admit(ctx, x, body, readErr)
+	x.parsed = m
 	faultElement := envelope.AsyncSendMessageFault
 	if m != nil {
 		faultElement = faultElementOf(m.Payload.Tag)
@@ -263,7 +264,7 @@ func (a *Async) verifyTransport(ctx context.Context, x *exchange, sys System) *f
 	if d := envelope.ReadCredentials(x.body).MessageDate; d != "" {
 		_ = date.UnmarshalText([]byte(d)) // the schema has checked it
 	}
-	evidence, f := a.g.judgeSigned(ctx, a.g.verifyOnce(x.body, x.senderID), x.senderID, sys.Identifier, msg.Text{},
+	evidence, f := a.g.judgeSigned(ctx, a.g.verifyOnce(x.parsed, x.senderID), x.senderID, sys.Identifier, msg.Text{},
 		messageDateRemark(date.Time, time.Now(), "A1-T1 row 8")...)
 	x.signature = evidence
 	return f

@@ -257,20 +257,21 @@ func (a *Async) checkAnswer(ctx context.Context, status int, body []byte, err er
 		b.Observed = msg.F("in the participant's answer, %s", b.Observed)
 		return "", &failure{code: envelope.SCE010, breach: b}
 	}
-	// the participant signs its answer, faults included, with its own registered certificate.
+	m, err := envelope.Parse(body)
+	if err != nil {
+		return "", &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: kind.Desc, Observed: msg.Of(err)}}
+	}
+	// the participant signs its answer, faults included, with its own registered certificate,
+	// checked on the tree the answer is read from.
 	var signature string
 	if a.g.sig != nil {
 		sys, _ := a.g.registry.System(systemID)
-		evidence, f := a.g.verifySigned(ctx, body, systemID, sys.Identifier, msg.F("in the participant's answer"))
+		evidence, f := a.g.judgeSigned(ctx, a.g.verifyOnce(m, systemID), systemID, sys.Identifier, msg.F("in the participant's answer"))
 		if f != nil {
 			f.client = false
 			return "", f
 		}
 		signature = "; transport signature " + evidence
-	}
-	m, err := envelope.Parse(body)
-	if err != nil {
-		return "", &failure{code: envelope.SCE010, breach: &rule.Breach{Rule: kind.Table + " row 1", Expected: kind.Desc, Observed: msg.Of(err)}}
 	}
 	if m.IsFault() {
 		fault, _ := m.Fault()

@@ -105,18 +105,40 @@ type exchange struct {
 	senderID  string
 	serviceID string
 	signature string // evidence of the sender's transport signature check, for the journal
-	body      []byte // the request as received, for its transport signature check (async channel)
+	body      []byte // the request as received (async channel)
+	// parsed is the request parsed once, whose tree its transport signature is checked on (async
+	// channel; decoding the payload leaves the tree as it is).
+	parsed *envelope.Message
+	// pending are events stamped when they happened and written with the exchange's next record, in
+	// one transaction (see later).
+	pending []journal.Event
 }
 
+func (x *exchange) event(kind journal.Kind, code, ruleID, detail string) journal.Event {
+	return journal.Event{Kind: kind, Channel: x.channel, SessionID: x.sessionID, MessageID: x.messageID,
+		SenderID: x.senderID, ServiceID: x.serviceID, Code: code, Rule: ruleID, Detail: detail}
+}
+
+// record journals an event now, with the pending ones before it.
 func (x *exchange) record(ctx context.Context, kind journal.Kind, code, ruleID, detail string) error {
-	_, err := x.g.journal.Record(ctx, journal.Event{
-		Kind: kind, Channel: x.channel, SessionID: x.sessionID, MessageID: x.messageID,
-		SenderID: x.senderID, ServiceID: x.serviceID, Code: code, Rule: ruleID, Detail: detail,
-	})
+	events := append(x.pending, x.event(kind, code, ruleID, detail))
+	x.pending = nil
+	err := x.g.journal.RecordAll(ctx, events...)
 	if err != nil {
 		x.g.log.Error("journal write failed", "session", x.sessionID, "kind", kind, "err", err)
 	}
 	return err
+}
+
+// later stamps an event now and journals it with the exchange's next record, in the same
+// transaction: for an event that nothing waits on before the exchange's outcome is journalled (the
+// owner's answer, whose time the event keeps). Its outcome is journalled before any answer leaves,
+// so an exchange is never acknowledged with an event missing; a crash in between loses the pending
+// event together with an answer that was never sent.
+func (x *exchange) later(kind journal.Kind, code, ruleID, detail string) {
+	e := x.event(kind, code, ruleID, detail)
+	e.Time = time.Now()
+	x.pending = append(x.pending, e)
 }
 
 // faultBytes renders a failure as the channel's SOAP fault.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"slices"
 	"time"
 
 	"github.com/shepconf/shepconf/internal/envelope"
@@ -97,12 +98,18 @@ func replayFailure(field, senderID string, observed, fix msg.Text) *failure {
 		Observed: observed, Fix: fix}}
 }
 
-// acceptOnce journals the ACCEPTED event of a synchronous or REST exchange unless the channel
-// already accepted the sender's messageId; field names the messageId in the request. The
-// failure is a replay, or the journal failing.
-func (x *exchange) acceptOnce(ctx context.Context, field, detail string) *failure {
-	replay, err := x.g.journal.AcceptOnce(ctx, journal.Event{Kind: journal.Accepted, Channel: x.channel, SessionID: x.sessionID,
-		MessageID: x.messageID, SenderID: x.senderID, ServiceID: x.serviceID, Rule: "R-47", Detail: detail})
+// acceptOnce journals the ACCEPTED event of a synchronous or REST exchange, stamped at (now when
+// zero), unless the channel already accepted the sender's messageId; field names the
+// messageId in the request. The events pending (later) and then are written with it, in one
+// transaction. The failure is a replay, or the journal failing; the pending events then stay
+// pending, for the refusal's record.
+func (x *exchange) acceptOnce(ctx context.Context, field, detail string, at time.Time, then ...journal.Event) *failure {
+	accepted := x.event(journal.Accepted, "", "R-47", detail)
+	accepted.Time = at
+	replay, err := x.g.journal.AcceptOnce(ctx, accepted, slices.Concat(x.pending, then)...)
+	if err == nil && replay == nil {
+		x.pending = nil
+	}
 	switch {
 	case err != nil:
 		x.g.log.Error("journal write failed", "session", x.sessionID, "kind", journal.Accepted, "err", err)

@@ -10,6 +10,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"time"
 
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/envelope"
@@ -171,7 +172,7 @@ func (g *Gateway) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 	// the ACCEPTED record is the replay check, in one transaction: a messageId the
 	// sender used before is refused, and of copies sent at once exactly one is accepted and routed.
-	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", said(msg.F("checks passed, routing to %s%s", to.endpoint, evidence))); f != nil {
+	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", said(msg.F("checks passed, routing to %s%s", to.endpoint, evidence)), time.Time{}); f != nil {
 		if f.code == envelope.SCE022 {
 			_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 		}

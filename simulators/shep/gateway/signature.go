@@ -86,24 +86,18 @@ func signatureObserved(where msg.Text, p xsig.Problem, err error) msg.Text {
 	return msg.F("%s, %s: %s", where, p, msg.Of(err))
 }
 
-// verifySigned checks the transport signature of a message from the system registered as
-// registered (its BIN or IIN). It returns the evidence for the journal: the Report, with the way
-// KeyInfo named the certificate and any remarks.
-func (g *Gateway) verifySigned(ctx context.Context, body []byte, senderID, registered string, where msg.Text) (string, *failure) {
-	return g.judgeSigned(ctx, g.verifyOnce(body, senderID), senderID, registered, where)
-}
-
-// verified is a message's transport signature checked once by xsig.Verify (one parse of the
-// message), for the peer check and then the sender check.
+// verified is a message's transport signature checked once, for the peer check and then the
+// sender check.
 type verified struct {
 	signed *xsig.Signed
 	err    error
 }
 
-// verifyOnce verifies the signature cryptographically. The certificates a ds:X509IssuerSerial may
-// name are the sender's and the peer gateways' (signerCertificates).
-func (g *Gateway) verifyOnce(body []byte, senderID string) verified {
-	s, err := xsig.Verify(body, g.registry.signerCertificates(senderID)...)
+// verifyOnce verifies the signature of a parsed message cryptographically, on the tree it is
+// decoded from: the message is parsed once. The certificates a ds:X509IssuerSerial may name are
+// the sender's and the peer gateways' (signerCertificates).
+func (g *Gateway) verifyOnce(m *envelope.Message, senderID string) verified {
+	s, err := xsig.VerifyDocument(m.Doc, g.registry.signerCertificates(senderID)...)
 	return verified{signed: s, err: err}
 }
 

@@ -33,11 +33,9 @@ func (g *Gateway) serveSync(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{g: g, channel: "sync", sessionID: envelope.NewGUID()}
 	in, readErr := wire.ReadBody(w, r, MaxMessageSize)
 	body := in.XML
-	// R-47: the acceptance clock starts when the message is read.
-	if err := x.record(ctx, journal.Received, "", "", fmt.Sprintf("%s from %s", in.Describe(), r.RemoteAddr)); err != nil {
-		writeXML(w, http.StatusInternalServerError, x.faultBytes(journalFailure(err)))
-		return
-	}
+	// R-47: the acceptance clock starts when the message is read. The receipt is journalled with the
+	// exchange's next record, its acceptance or refusal, in one commit: before any answer leaves.
+	x.later(journal.Received, "", "", fmt.Sprintf("%s from %s", in.Describe(), r.RemoteAddr))
 
 	var req envelope.SendMessage
 	var to target
@@ -50,21 +48,13 @@ func (g *Gateway) serveSync(w http.ResponseWriter, r *http.Request) {
 		writeXML(w, http.StatusInternalServerError, x.faultBytes(*f))
 		return
 	}
-	// R-47, R-61: the ACCEPTED record is the replay check too, in one transaction, so that of copies
-	// of one message sent at once exactly one is accepted and routed.
-	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", said(msg.F("checks passed, routing to %s%s", to.endpoint, x.signatureNote()))); f != nil {
-		if f.code == envelope.SCE022 {
-			_ = x.record(ctx, journal.Rejected, f.code.ID, f.breach.Rule, said(f.breach.Text()))
-		}
-		writeXML(w, http.StatusInternalServerError, x.faultBytes(*f))
-		return
-	}
-
 	status, out, outcome := g.route(ctx, x, req, to)
 	// The answer leaves only once its outcome is journalled: no exchange is acknowledged unrecorded.
-	if err := x.record(ctx, outcome.kind, outcome.code, outcome.rule, outcome.detail); err != nil {
-		writeXML(w, http.StatusInternalServerError, x.faultBytes(journalFailure(err)))
-		return
+	if outcome.kind != "" {
+		if err := x.record(ctx, outcome.kind, outcome.code, outcome.rule, outcome.detail); err != nil {
+			writeXML(w, http.StatusInternalServerError, x.faultBytes(journalFailure(err)))
+			return
+		}
 	}
 	writeXML(w, status, out)
 }
@@ -146,6 +136,13 @@ func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readE
 	if err == nil && m.Name() != (envelope.SendMessage{}).Element() {
 		err = msg.Errorf("the Body holds %s", m.Payload.Tag)
 	}
+	// R-56, R-58, R-59: every message is signed; its signature is verified once, here, on the tree
+	// the request is then decoded from (decoding changes the tree), and serves both the peer check
+	// and the sender's.
+	var signature verified
+	if err == nil && g.sig != nil {
+		signature = g.verifyOnce(m, m.Text("request/requestInfo/sender/senderId"))
+	}
 	if err == nil {
 		err = m.Decode(&req)
 	}
@@ -156,13 +153,6 @@ func (g *Gateway) admitSync(ctx context.Context, x *exchange, body []byte, readE
 	}
 	info := req.Request.RequestInfo
 	x.messageID, x.senderID, x.serviceID = info.MessageID, info.Sender.SenderID, info.ServiceID
-
-	// R-56, R-58, R-59: every message is signed; its signature is verified once, here, and serves
-	// both the peer check and the sender's.
-	var signature verified
-	if g.sig != nil {
-		signature = g.verifyOnce(body, info.Sender.SenderID)
-	}
 	// R-53(2): the sender is authorised by the login and password issued by the operator; a peer
 	// gateway relaying a message, by its transport signature (A6-S1). The decoded credentials are
 	// checked again when they are not those the streaming read authenticated.
@@ -241,6 +231,7 @@ type outcome struct {
 // route hands an accepted request to the owner and turns whatever comes back, or does not, into
 // the answer for the initiator.
 func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessage, to target) (int, []byte, outcome) {
+	accepted := time.Now() // every check passed (R-47)
 	endpoint := to.endpoint
 	req.Request.RequestInfo.SessionID = x.sessionID // A1-T19 row 8: set by the gateway
 	// The password authenticates the initiator to the gateway (R-53(2)); the owner does not get it.
@@ -265,9 +256,17 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 	hreq.Header.Set("Content-Type", "text/xml; charset=utf-8")
 	hreq.Header.Set("SOAPAction", `""`)
 
-	// The owner's time is measured from this record (A2-T1): without it the owner is not called.
-	if err := x.record(ctx, journal.Routed, "", "", endpoint); err != nil {
-		return g.failed(x, journalFailure(err))
+	// R-47, R-61: the ACCEPTED record is the replay check too, in one transaction, so that of copies
+	// of one message sent at once exactly one is accepted and routed. It is stamped when the checks
+	// passed and written, with the receipt and the hand-over to the owner, once the request to the
+	// owner is ready. The owner's time is measured from the hand-over (A2-T1): without the record
+	// the owner is not called.
+	if f := x.acceptOnce(ctx, "request/requestInfo/messageId", said(msg.F("checks passed, routing to %s%s", to.endpoint, x.signatureNote())),
+		accepted, x.event(journal.Routed, "", "", endpoint)); f != nil {
+		if f.code == envelope.SCE022 {
+			return http.StatusInternalServerError, x.faultBytes(*f), outcome{journal.Rejected, f.code.ID, f.breach.Rule, said(f.breach.Text())}
+		}
+		return http.StatusInternalServerError, x.faultBytes(*f), outcome{} // the journal failed: nothing more is written
 	}
 	start := time.Now()
 	resp, err := g.client.Do(hreq)
@@ -282,19 +281,19 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 
 	switch {
 	case elapsed >= limit || errors.Is(octx.Err(), context.DeadlineExceeded):
-		return g.ownerFailed(ctx, x, failure{code: envelope.SCE008, breach: &rule.Breach{
+		return g.ownerFailed(x, failure{code: envelope.SCE008, breach: &rule.Breach{
 			Rule: "A2-T1 row 1", Expected: msg.F("the owner's answer within %s", g.limits.Describe(rule.SyncMaxProcessing)),
 			Observed: g.ownerTooSlow(elapsed, err), Fix: msg.F("the owner must process a synchronous request within 30 s; longer work belongs on the asynchronous channel")}})
 	case err != nil:
-		return g.ownerFailed(ctx, x, failure{code: envelope.SCE009, breach: &rule.Breach{
+		return g.ownerFailed(x, failure{code: envelope.SCE009, breach: &rule.Breach{
 			Rule: "A1-P4", Expected: msg.F("an HTTP answer from the owner's endpoint %s", endpoint), Observed: msg.Of(err),
 			Fix: msg.F("keep the owner's endpoint reachable (R-49)")}})
 	case status != http.StatusOK && status != http.StatusInternalServerError:
-		return g.ownerFailed(ctx, x, failure{code: envelope.SCE009, breach: &rule.Breach{
+		return g.ownerFailed(x, failure{code: envelope.SCE009, breach: &rule.Breach{
 			Rule: "A1-P4", Expected: msg.F("HTTP 200 with SendMessageResponse, or HTTP 500 with a SOAP fault"),
 			Observed: msg.F("HTTP %d: %s", status, msg.Quoted(fmt.Sprintf("%.200s", body))), Fix: msg.F("answer SendMessage with a SOAP envelope")}})
 	}
-	_ = x.record(ctx, journal.OwnerAnswered, "", "", fmt.Sprintf("HTTP %d after %s", status, elapsed))
+	x.later(journal.OwnerAnswered, "", "", fmt.Sprintf("HTTP %d after %s", status, elapsed))
 
 	// The owner's answer follows Appendix 1 too (A1-T20, A1-T21).
 	if v := g.syncXSD.Validate(body); len(v) > 0 {
@@ -302,21 +301,22 @@ func (g *Gateway) route(ctx context.Context, x *exchange, req envelope.SendMessa
 		b.Observed = msg.F("in the owner's answer, %s", b.Observed)
 		return g.failed(x, failure{code: envelope.SCE010, breach: b})
 	}
-	// R-59: the owner signs its answer too, with its own registered certificate. Its evidence ends
-	// the exchange's last journal entry, so that remarks on the owner's signature are reported.
+	m, err := envelope.Parse(body)
+	if err != nil {
+		return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T20 row 1", Expected: envelope.SyncResponseMsg.Desc, Observed: msg.Of(err)}})
+	}
+	// R-59: the owner signs its answer too, with its own registered certificate, checked on the
+	// tree the answer is then decoded from. Its evidence ends the exchange's last journal entry, so
+	// that remarks on the owner's signature are reported.
 	var answerSignature string
 	if g.sig != nil {
 		owner, _ := g.registry.System(to.owner)
-		evidence, f := g.verifySigned(ctx, body, to.owner, owner.Identifier, msg.F("in the owner's answer"))
+		evidence, f := g.judgeSigned(ctx, g.verifyOnce(m, to.owner), to.owner, owner.Identifier, msg.F("in the owner's answer"))
 		if f != nil {
 			f.client = false
 			return g.failed(x, *f)
 		}
 		answerSignature = "; transport signature " + evidence
-	}
-	m, err := envelope.Parse(body)
-	if err != nil {
-		return g.failed(x, failure{code: envelope.SCE010, breach: &rule.Breach{Rule: "A1-T20 row 1", Expected: envelope.SyncResponseMsg.Desc, Observed: msg.Of(err)}})
 	}
 	if m.IsFault() {
 		f, err := m.Fault()
@@ -366,9 +366,10 @@ func (x *exchange) signatureNote() msg.Text {
 	return msg.F("; transport signature %s", x.signature)
 }
 
-// ownerFailed journals the owner's failure on the hop itself, then fails the exchange.
-func (g *Gateway) ownerFailed(ctx context.Context, x *exchange, f failure) (int, []byte, outcome) {
-	_ = x.record(ctx, journal.OwnerAnswered, f.code.ID, f.breach.Rule, said(f.breach.Text()))
+// ownerFailed journals the owner's failure on the hop itself, with the exchange's outcome, then fails
+// the exchange.
+func (g *Gateway) ownerFailed(x *exchange, f failure) (int, []byte, outcome) {
+	x.later(journal.OwnerAnswered, f.code.ID, f.breach.Rule, said(f.breach.Text()))
 	return g.failed(x, f)
 }
 

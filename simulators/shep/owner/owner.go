@@ -95,11 +95,12 @@ func (o *Owner) behaviour(serviceID string) Behaviour {
 func (o *Owner) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	rec := Received{At: time.Now(), Body: body, Err: err}
+	var m *envelope.Message
 	if err == nil {
-		rec.Err = decodeRequest(body, &rec.Request)
+		m, rec.Err = decodeRequest(body, &rec.Request)
 	}
 	if rec.Err == nil && o.Checker != nil {
-		rec.Signature, rec.Err = o.Checker.CheckMessage(r.Context(), body, "the gateway", o.GatewayID)
+		rec.Signature, rec.Err = o.Checker.CheckDocument(r.Context(), m.Doc, "the gateway", o.GatewayID)
 	}
 	o.mu.Lock()
 	o.received = append(o.received, rec)
@@ -182,15 +183,16 @@ func (o *Owner) fault(w http.ResponseWriter, e envelope.ErrorInfo) {
 	o.write(w, http.StatusInternalServerError, out)
 }
 
-func decodeRequest(body []byte, into *envelope.SendMessage) error {
+// decodeRequest parses a request once: the tree, for its signature check, and what it decodes to.
+func decodeRequest(body []byte, into *envelope.SendMessage) (*envelope.Message, error) {
 	m, err := envelope.Parse(body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if m.Name() != (envelope.SendMessage{}).Element() {
-		return msg.Errorf("expected SendMessage, got %s", m.Payload.Tag)
+		return nil, msg.Errorf("expected SendMessage, got %s", m.Payload.Tag)
 	}
-	return m.Decode(into)
+	return m, m.Decode(into)
 }
 
 func writeXML(w http.ResponseWriter, status int, body []byte) {
