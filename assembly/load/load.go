@@ -1,8 +1,12 @@
 // Package load drives the gateway at the rates of Appendix 2 with vegeta and judges the measured
 // times against the limits: synchronous processing at most 30 s and 10 s on average (A2-T1), every
 // message accepted within one minute (R-47), no errors at the nominal and peak rates. Each request
-// is a fresh, signed envelope with its own messageId; the gateway's journal splits every exchange
-// into the owner's processing time and the gateway's own.
+// is a fresh, signed envelope with its own messageId, made from a Template signed once; the
+// gateway's journal splits every exchange into the owner's processing time and the gateway's own.
+//
+// A direct load (DirectTarget) plays the gateway's side itself and sends straight to the owner, for
+// rates the simulated gateway cannot carry: the owner's times are then the load's own measures, and
+// acceptance (R-47), the gateway's, is not judged.
 package load
 
 import (
@@ -66,7 +70,15 @@ type Target struct {
 	// Owner is the system the gateway routes the load service to, whose times A2-T1 judges; none
 	// on the asynchronous channel, where the gateway answers once it stored the message.
 	Owner System
+	// Workers bounds the requests in flight; 0 is MaxWorkers.
+	Workers int
+	// hop, in a direct load (DirectTarget), is the gateway's side played by the load: the
+	// requests go straight to the owner, which the journal then does not see.
+	hop *hop
 }
+
+// Direct says whether the load goes straight to the owner, without the gateway (DirectTarget).
+func (t Target) Direct() bool { return t.hop != nil }
 
 // System names the owner system a load was routed to: an agency's system under test, or one of the
 // harness's own (the reference owner, the in-process sample agency) in a demonstration, which
@@ -79,28 +91,31 @@ type System struct {
 	Demonstration bool     `json:"demonstration"`
 }
 
-// SyncTarget sends SendMessage requests of in for serviceID on the synchronous channel.
+// SyncTarget sends SendMessage requests of in for serviceID on the synchronous channel, each with
+// its own messageId and messageDate, signed by in (R-59).
 func SyncTarget(in *owner.Initiator, serviceID string, j *journal.Journal) Target {
 	return Target{Channel: "sync", URL: strings.TrimSuffix(in.Gateway, "/") + envelope.SyncPath, Journal: j,
-		Envelope: func() ([]byte, error) {
-			body, err := envelope.Marshal(in.Request(serviceID, envelope.StringData("load")))
-			if err != nil {
+		Envelope: freshRequests(in.Identity, func(v []string) ([]byte, error) {
+			m := in.Request(serviceID, envelope.StringData("load"))
+			m.Request.RequestInfo.MessageID = v[0]
+			if err := m.Request.RequestInfo.MessageDate.UnmarshalText([]byte(v[1])); err != nil {
 				return nil, err
 			}
-			return in.Sign(body)
-		}}
+			return envelope.Marshal(m)
+		}, messageIDSlot, dateSlot)}
 }
 
-// AsyncTarget sends sendMessage REQUESTs of p for serviceID on the asynchronous channel.
+// AsyncTarget sends sendMessage REQUESTs of p for serviceID on the asynchronous channel, each with
+// its own messageDate (the gateway gives the messageId, O-5), signed by p.
 func AsyncTarget(p *owner.Participant, serviceID string, j *journal.Journal) Target {
 	return Target{Channel: "async", URL: strings.TrimSuffix(p.Gateway, "/") + envelope.AsyncPath, Journal: j,
-		Envelope: func() ([]byte, error) {
-			body, err := envelope.Marshal(p.Message(serviceID, "REQUEST", "", envelope.StringData("load")))
-			if err != nil {
+		Envelope: freshRequests(p.Identity, func(v []string) ([]byte, error) {
+			m := p.Message(serviceID, "REQUEST", "", envelope.StringData("load"))
+			if err := m.Request.MessageInfo.MessageDate.UnmarshalText([]byte(v[0])); err != nil {
 				return nil, err
 			}
-			return p.Sign(body)
-		}}
+			return envelope.Marshal(m)
+		}, dateSlot)}
 }
 
 // Sample is one request as measured.
@@ -133,8 +148,19 @@ type Result struct {
 	Acceptance  Stats          `json:"acceptance"`
 	Faults      map[string]int `json:"faults"`
 	Verdicts    []Verdict      `json:"verdicts"`
-	Samples     []Sample       `json:"-"`
-	raw         []*vegeta.Result
+	// Direct: the load went straight to the owner (DirectTarget), its times measured by the load.
+	Direct bool `json:"direct,omitempty"`
+	// NotJudged are the limits the run could not judge, and why.
+	NotJudged []NotJudged `json:"notJudged,omitempty"`
+	Samples   []Sample    `json:"-"`
+	raw       []*vegeta.Result
+	exchanges []exchange // a direct load's, beside raw
+}
+
+// NotJudged is a limit a run leaves unjudged.
+type NotJudged struct {
+	Rule string   `json:"rule"`
+	Why  msg.Text `json:"why"`
 }
 
 // Passed says whether every verdict held.
@@ -187,12 +213,19 @@ type Verdict struct {
 var sessionRE = regexp.MustCompile(`<sessionId>([^<]+)</sessionId>`)
 var faultRE = regexp.MustCompile(`<errorCode>([^<]+)</errorCode>`)
 
-// Run applies the profile through the gateway, reporting progress to w, and judges the result.
+// MaxWorkers bounds the requests a load has in flight, each on its own kept-alive connection: 2,000
+// requests/s answered within 250 ms, or the peak of Appendix 2 (2000/h) answered within 30 s, many
+// times over. A system that holds every worker makes the load fall behind its rate, which its
+// result shows (Metrics.Rate against the profile's), rather than the load growing without bound.
+const MaxWorkers = 512
+
+// Run applies the profile through the gateway, or straight to the owner for a direct target,
+// reporting progress to w, and judges the result.
 func Run(ctx context.Context, t Target, p Profile, limits rule.Limits, progress io.Writer) (Result, error) {
 	if p.Compress <= 0 || p.PerHour <= 0 || p.Duration <= 0 {
 		return Result{}, fmt.Errorf("load profile %q: rate, duration and compression must be positive", p.Name)
 	}
-	res := Result{Profile: p, Channel: t.Channel, OwnerSystem: t.Owner, TimeScale: limits.Scale, Faults: map[string]int{}}
+	res := Result{Profile: p, Channel: t.Channel, OwnerSystem: t.Owner, TimeScale: limits.Scale, Faults: map[string]int{}, Direct: t.Direct()}
 	targeter := func(tg *vegeta.Target) error {
 		body, err := t.Envelope()
 		if err != nil {
@@ -202,8 +235,23 @@ func Run(ctx context.Context, t Target, p Profile, limits rule.Limits, progress 
 		tg.Header = http.Header{"Content-Type": {"text/xml; charset=utf-8"}, "SOAPAction": {`""`}}
 		return nil
 	}
-	attacker := vegeta.NewAttacker(vegeta.Timeout(limits.SyncMaxProcessing+limits.Scaled(30*time.Second)),
-		vegeta.MaxBody(1<<20), vegeta.KeepAlive(true), vegeta.Workers(8))
+	workers := t.Workers
+	if workers <= 0 {
+		workers = MaxWorkers
+	}
+	var opts []func(*vegeta.Attacker)
+	var hop *transport
+	if t.hop != nil {
+		// The hop's transport keeps its connections alive itself: vegeta's KeepAlive and
+		// Connections configure vegeta's own transport, which the hop replaces.
+		hop = newTransport(t.hop, limits.SyncMaxProcessing, workers)
+		opts = append(opts, vegeta.Client(&http.Client{Transport: hop}), vegeta.MaxBody(maxAnswer))
+	} else {
+		opts = append(opts, vegeta.KeepAlive(true), vegeta.Connections(workers), vegeta.MaxBody(1<<20))
+	}
+	opts = append(opts, vegeta.Timeout(limits.SyncMaxProcessing+limits.Scaled(30*time.Second)),
+		vegeta.Workers(uint64(min(8, workers))), vegeta.MaxWorkers(uint64(workers)))
+	attacker := vegeta.NewAttacker(opts...)
 	rate := vegeta.Rate{Freq: int(math.Round(float64(p.PerHour) * p.Compress)), Per: time.Hour}
 	if rate.Freq < 1 {
 		return res, fmt.Errorf("load profile %q: fewer than one request per hour", p.Name)
@@ -220,7 +268,15 @@ func Run(ctx context.Context, t Target, p Profile, limits rule.Limits, progress 
 				m.Close()
 				res.Metrics = m
 				bar.done()
+				if hop != nil {
+					return res, res.judgeDirect(limits)
+				}
 				return res, res.judge(ctx, t.Journal, limits)
+			}
+			if hop != nil {
+				x, _ := hop.take(r.Seq)
+				hop.measured(r, x)
+				res.exchanges = append(res.exchanges, x)
 			}
 			m.Add(r)
 			res.raw = append(res.raw, r)

@@ -8,14 +8,19 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/shepconf/shepconf/assembly/load"
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/assembly/testbed"
 	"github.com/shepconf/shepconf/internal/config"
+	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/rule"
+	"github.com/shepconf/shepconf/internal/server"
+	"github.com/shepconf/shepconf/internal/xsig"
+	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/shep/owner"
 	"github.com/shepconf/shepconf/steps/shep"
 )
@@ -39,6 +44,8 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sf.register(fs)
 	out := fs.String("out", "out/load", "folder for vegeta's results and the JSON summary")
 	channel := fs.String("channel", "sync", "sync (SendMessage, A2-T1 and R-47) or async (sendMessage, R-47)")
+	direct := fs.Bool("direct-to-owner", false, "play the gateway's side of each exchange and send straight to the owner, signed with the gateway's certificate from the run's NCA, without the simulated gateway; A2-T1 is judged on times the load measures, R-47 (the gateway's) is not judged")
+	cpuProfile := fs.String("cpu-profile", "", "write a CPU profile of the whole load process (generator, gateway, in-process owner) to this file, for go tool pprof")
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
@@ -50,7 +57,14 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "shepconf load: unknown channel %q (sync, async)\n", *channel)
 		return exitError
 	}
+	if *direct && *channel != "sync" {
+		fmt.Fprintln(stderr, "shepconf load: --direct-to-owner loads an owner, which the synchronous channel alone reaches: leave out --channel async")
+		return exitError
+	}
 	p := load.Profile{Name: *channel + "-" + *profile, Duration: *duration, Compress: *compress}
+	if *direct {
+		p.Name = "direct-" + *profile
+	}
 	switch *profile { // Appendix 2 table 2
 	case "nominal":
 		p.PerHour = rule.NominalPerHour
@@ -80,6 +94,15 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "shepconf load: --cpu-profile:", err)
+			return exitError
+		}
+		defer stop()
+	}
+
 	limits := rule.ScaledLimits(*scale)
 	opts := testbed.Options{Limits: limits, JournalPath: filepath.Join(*out, "journal.sqlite"), ServiceID: *service, Key: key}
 	if !sutCfg.Demonstration() {
@@ -93,20 +116,35 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitError
 		}
 	}
-	bed, err := testbed.Start(opts)
-	if err != nil {
-		fmt.Fprintln(stderr, "shepconf load:", err)
-		return exitError
-	}
-	defer bed.Close(context.Background())
-	if bed.Owner != nil {
-		bed.Owner.Handle(bed.ServiceID, owner.Behaviour{Latency: limits.Scaled(*latency)})
-	}
-	target := bed.SyncTarget()
-	if *channel == "async" {
-		target = bed.AsyncTarget()
+	var target load.Target
+	if *direct {
+		if opts.ServiceID == "" {
+			opts.ServiceID = testbed.ServiceID
+		}
+		t, closeOwner, err := directTarget(opts, *latency)
+		defer closeOwner()
+		if err != nil {
+			fmt.Fprintln(stderr, "shepconf load:", err)
+			return exitError
+		}
+		target = t
+		fmt.Fprintf(stdout, "Owner under load, straight from the load (no gateway on the path): %s, service %s\n", t.Owner.Describe, opts.ServiceID)
 	} else {
-		fmt.Fprintf(stdout, "Owner under load: %s, service %s\n", bed.OwnerSystem.Describe, bed.ServiceID)
+		bed, err := testbed.Start(opts)
+		if err != nil {
+			fmt.Fprintln(stderr, "shepconf load:", err)
+			return exitError
+		}
+		defer bed.Close(context.Background())
+		if bed.Owner != nil {
+			bed.Owner.Handle(bed.ServiceID, owner.Behaviour{Latency: limits.Scaled(*latency)})
+		}
+		target = bed.SyncTarget()
+		if *channel == "async" {
+			target = bed.AsyncTarget()
+		} else {
+			fmt.Fprintf(stdout, "Owner under load: %s, service %s\n", bed.OwnerSystem.Describe, bed.ServiceID)
+		}
 	}
 
 	if *profile == "stress" {
@@ -125,6 +163,78 @@ func runLoad(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitConformant
+}
+
+// directTarget is the load of --direct-to-owner: the owner of o (the system under test, else the
+// reference owner, started here with the given latency) loaded straight by the load, which plays
+// the gateway with a certificate of the run's NCA carrying the gateway's BIN the owner was told
+// (A6-S1).
+func directTarget(o testbed.Options, latency time.Duration) (load.Target, func(), error) {
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	ca, gatewayBIN := o.Authority, o.GatewayBIN
+	if ca == nil { // a demonstration: the run's own NCA
+		var err error
+		if ca, err = nca.New("shepconf NCA"); err != nil {
+			return load.Target{}, closeAll, err
+		}
+		srv, err := ca.Serve("127.0.0.1:0")
+		if err != nil {
+			return load.Target{}, closeAll, fmt.Errorf("simulated NCA: %w", err)
+		}
+		closers = append(closers, func() { _ = srv.Close(context.Background()) })
+	}
+	if gatewayBIN == "" {
+		gatewayBIN = config.DefaultGatewayBIN
+	}
+	checker := &xsig.Checker{Roots: ca.Roots(), Intermediates: ca.Intermediates()}
+	var sys load.System
+	if t := o.Owner; t != nil {
+		if t.SyncURL == "" {
+			return load.Target{}, closeAll, fmt.Errorf("the system under test %s has no synchronous endpoint to load", t.SystemID)
+		}
+		sys = load.System{ID: t.SystemID, BIN: t.BIN, Endpoint: t.SyncURL, Describe: t.Describe, Demonstration: t.Kind == sut.Reference}
+	} else {
+		// The reference owner, as the testbed serves it, checking the gateway's signature (A6-S1).
+		id, err := ca.Issue(nca.Subject{CommonName: testbed.OwnerID, BIN: sut.DefaultBIN}, o.Key)
+		if err != nil {
+			return load.Target{}, closeAll, err
+		}
+		ref := owner.New(testbed.OwnerID)
+		ref.Identity, ref.Checker, ref.GatewayID = id, checker, gatewayBIN
+		ref.Handle(o.ServiceID, owner.Behaviour{Latency: o.Limits.Scaled(latency)})
+		srv, err := server.Start("127.0.0.1:0", ref)
+		if err != nil {
+			return load.Target{}, closeAll, err
+		}
+		closers = append(closers, func() { _ = srv.Close(context.Background()) })
+		sys = load.System{ID: testbed.OwnerID, BIN: sut.DefaultBIN, Endpoint: srv.URL() + "/sync",
+			Describe: msg.F("the harness's reference owner (a demonstration: certifies nothing)"), Demonstration: true}
+	}
+	gateway, err := ca.Issue(nca.Subject{CommonName: "SHEP gateway", BIN: gatewayBIN}, o.Key)
+	if err != nil {
+		return load.Target{}, closeAll, err
+	}
+	t, err := load.DirectTarget(load.Hop{Owner: sys, Gateway: gateway, Checker: checker, SenderID: testbed.InitiatorID, ServiceID: o.ServiceID})
+	return t, closeAll, err
+}
+
+// startCPUProfile profiles the process until the returned function is called: where a load's CPU
+// goes (building and signing requests, the gateway, an in-process owner) says what bounds its rate.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // stress doubles the rate step by step until a limit breaks, and reports the highest rate that held.
@@ -237,8 +347,16 @@ func printResult(w io.Writer, r load.Result, out string) {
 	if r.Profile.Compress != 1 || r.TimeScale != 1 {
 		fmt.Fprintf(w, "compression %gx, time scale %g: this run does not certify\n", r.Profile.Compress, r.TimeScale)
 	}
+	if r.Direct {
+		fmt.Fprintln(w, "direct: the load played the gateway's side and sent straight to the owner; the owner's times are the load's own measures, from sending each request to reading the whole answer")
+	}
 	m := r.Metrics
-	fmt.Fprintf(w, "requests %d, rate %.2f/s, throughput %.2f/s, success %.1f%%\n", m.Requests, m.Rate, m.Throughput, m.Success*100)
+	planned := float64(r.Profile.PerHour) * r.Profile.Compress / 3600
+	fmt.Fprintf(w, "requests %d, rate %.2f/s, throughput %.2f/s, success %.1f%% (planned: %d at %.2f/s)\n",
+		m.Requests, m.Rate, m.Throughput, m.Success*100, r.Profile.Requests(), planned)
+	if !r.HeldRate() {
+		fmt.Fprintf(w, "the load fell behind its rate: the generator, its workers (at most %d requests in flight) or the system under load bound it; --cpu-profile shows which\n", load.MaxWorkers)
+	}
 	fmt.Fprintf(w, "latency  min %s  mean %s  p50 %s  p90 %s  p95 %s  p99 %s  max %s\n",
 		m.Latencies.Min, m.Latencies.Mean, m.Latencies.P50, m.Latencies.P90, m.Latencies.P95, m.Latencies.P99, m.Latencies.Max)
 	for _, v := range r.Verdicts {
@@ -247,6 +365,9 @@ func printResult(w io.Writer, r load.Result, out string) {
 			mark = "FAIL"
 		}
 		fmt.Fprintf(w, "%s %-12s %s: measured %s (%s)\n", mark, v.Rule, v.Limit, v.Measured, v.Whose)
+	}
+	for _, n := range r.NotJudged {
+		fmt.Fprintf(w, "---- %-12s not judged: %s\n", n.Rule, n.Why)
 	}
 	fmt.Fprintf(w, "results: %s\n", filepath.Join(out, r.Profile.Name+"-"+load.SummaryFile))
 }

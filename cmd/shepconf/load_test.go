@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -16,11 +17,13 @@ import (
 	"github.com/shepconf/shepconf/internal/racedetect"
 
 	"github.com/shepconf/shepconf/assembly/load"
+	"github.com/shepconf/shepconf/assembly/testbed"
 	"github.com/shepconf/shepconf/internal/config"
 	"github.com/shepconf/shepconf/internal/server"
 	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/simulators/nca"
 	"github.com/shepconf/shepconf/simulators/shep/agency"
+	"github.com/shepconf/shepconf/simulators/shep/owner"
 )
 
 // loadSUT is an agency's owner system at a URL as shepconf serve would have prepared it: its
@@ -28,6 +31,8 @@ import (
 type loadSUT struct {
 	cfgPath string
 	sys     *agency.System
+	id      *pki.Identity // the system's certificate, issued by the NCA in the state folder
+	checker *xsig.Checker // that NCA's
 }
 
 func newLoadSUT(t *testing.T) loadSUT {
@@ -55,8 +60,9 @@ func newLoadSUT(t *testing.T) loadSUT {
 		t.Fatal(err)
 	}
 	_ = srv.Close(context.Background())
+	checker := &xsig.Checker{Roots: ca.Roots(), Intermediates: ca.Intermediates()}
 	sys, err := agency.New(agency.Config{SystemID: "AGENCY_OWNER", Password: "agency-secret", Identity: id, TLS: tlsID,
-		Checker: &xsig.Checker{Roots: ca.Roots(), Intermediates: ca.Intermediates()}, GatewayBIN: config.DefaultGatewayBIN})
+		Checker: checker, GatewayBIN: config.DefaultGatewayBIN})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +76,7 @@ sut: {system: AGENCY_OWNER}
 	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return loadSUT{cfgPath: path, sys: sys}
+	return loadSUT{cfgPath: path, sys: sys, id: id, checker: checker}
 }
 
 // serveAt serves h on loopback for the test's duration and returns its base URL.
@@ -85,23 +91,27 @@ func serveAt(t *testing.T, h http.Handler) string {
 }
 
 // loadAgainst runs shepconf load against the owner at url: a minute at 3600/h (60 requests) in a
-// second, limits shrunk a hundredfold (10 s mean is 100 ms).
-func loadAgainst(t *testing.T, cfgPath, url string) (int, load.Result, string) {
+// second, limits shrunk a hundredfold (10 s mean is 100 ms); more flags in extra.
+func loadAgainst(t *testing.T, cfgPath, url string, extra ...string) (int, load.Result, string) {
 	t.Helper()
 	out := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"load", "--config", cfgPath, "--sut-url", url, "--profile", "custom",
+	code := run(context.Background(), append([]string{"load", "--config", cfgPath, "--sut-url", url, "--profile", "custom",
 		"--rate", "3600", "--duration", "1m", "--compress", "60", "--time-scale", "0.01", "--out", out,
 		// What is judged is the owner under load; ECDSA keeps the harness's own signing cost low
 		// on a shared two-core machine.
-		"--key-algorithm", "ecdsa-p256"}, &stdout, &stderr)
+		"--key-algorithm", "ecdsa-p256"}, extra...), &stdout, &stderr)
+	name := "sync-custom-"
+	if slices.Contains(extra, "--direct-to-owner") {
+		name = "direct-custom-"
+	}
 	var res load.Result
-	raw, err := os.ReadFile(filepath.Join(out, "sync-custom-"+load.SummaryFile))
+	raw, err := os.ReadFile(filepath.Join(out, name+load.SummaryFile))
 	if err == nil {
 		err = json.Unmarshal(raw, &res)
 	}
 	if err == nil {
-		raw, err = os.ReadFile(filepath.Join(out, "sync-custom-"+load.SamplesFile))
+		raw, err = os.ReadFile(filepath.Join(out, name+load.SamplesFile))
 		if err == nil {
 			err = json.Unmarshal(raw, &res.Samples)
 		}
@@ -181,5 +191,45 @@ func TestLoadOwnerLatencyIsTheReferenceOwners(t *testing.T) {
 		"--owner-latency", "2s", "--out", t.TempDir()}, &stdout, &stderr)
 	if code != exitError || !strings.Contains(stderr.String(), "--owner-latency") {
 		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+}
+
+// --direct-to-owner loads the owner under test (here the reference owner, served on loopback as an
+// agency's system with the certificate the NCA issued it) as the gateway forwards requests, signed
+// with the gateway's certificate of the run's NCA, and judges A2-T1 on the times the load measured:
+// an owner answering at once passes, one answering in 11 s (Rules time) breaks the 10 s mean.
+// Acceptance is the gateway's and is left unjudged.
+func TestDirectLoadJudgesTheOwnersMeasuredTimes(t *testing.T) {
+	if racedetect.Enabled {
+		t.Skip("judges timing at 1/100 of the Rules' limits: under -race the detector's slowdown, not the owner, would miss them")
+	}
+	s := newLoadSUT(t)
+	serve := func(latency time.Duration) (*owner.Owner, string) {
+		ref := owner.New("AGENCY_OWNER")
+		ref.Identity, ref.Checker, ref.GatewayID = s.id, s.checker, config.DefaultGatewayBIN
+		ref.Handle(testbed.ServiceID, owner.Behaviour{Latency: latency})
+		return ref, serveAt(t, ref)
+	}
+
+	ref, base := serve(0)
+	code, res, out := loadAgainst(t, s.cfgPath, base, "--direct-to-owner")
+	if code != exitConformant || !res.Passed() || !res.Direct || verdictOf(res, "R-47").Rule != "R-47 (missing)" ||
+		len(res.NotJudged) != 1 || !strings.Contains(out, "R-47         not judged") {
+		t.Fatalf("exit %d, verdicts %+v, not judged %+v\n%s", code, res.Verdicts, res.NotJudged, out)
+	}
+	if there, all := res.Routed(base + "/sync"); there != len(res.Samples) || there < 54 || all != there {
+		t.Fatalf("%d of %d requests reached the owner under test (%d at all)", there, len(res.Samples), all)
+	}
+	for _, x := range ref.Received() { // as the gateway forwards: its session, no password, its signature
+		info := x.Request.Request.RequestInfo
+		if x.Err != nil || info.SessionID == "" || info.Sender.Password != "" || x.Signature.Certificate.BIN != config.DefaultGatewayBIN {
+			t.Fatalf("the owner received %+v, signature %+v: %v", info, x.Signature.Certificate, x.Err)
+		}
+	}
+
+	_, slow := serve(110 * time.Millisecond) // 11 s in Rules time at scale 0.01
+	code, res, out = loadAgainst(t, s.cfgPath, slow, "--direct-to-owner")
+	if v := verdictOf(res, "A2-T1 row 2"); code != exitFailed || v.Passed || res.Owner.Min < 110*time.Millisecond {
+		t.Fatalf("a slow owner: exit %d, %+v, owner's times %+v\n%s", code, v, res.Owner, out)
 	}
 }

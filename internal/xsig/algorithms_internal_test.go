@@ -26,7 +26,7 @@ func resign(t *testing.T, doc []byte, id *pki.Identity, hash crypto.Hash, replac
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := signBytes(id.Key, c, hash)
+	v, err := SignatureValue(id.Key, c, hash)
 	if err != nil {
 		t.Fatal(err)
 	}

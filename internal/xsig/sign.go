@@ -183,7 +183,7 @@ func Sign(envelope []byte, id *pki.Identity, opts ...Option) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	value, err := signBytes(id.Key, canonical, hash)
+	value, err := SignatureValue(id.Key, canonical, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -229,8 +229,9 @@ func signatureMethod(k crypto.Signer, sha1 bool) (string, error) {
 	return "", msg.Errorf("sign: unsupported key type %T (RSA and ECDSA are)", k)
 }
 
-// signBytes signs hash(data). ECDSA values are written as r||s, as XML Signature requires.
-func signBytes(k crypto.Signer, data []byte, hash crypto.Hash) ([]byte, error) {
+// SignatureValue is the ds:SignatureValue of data (a canonical SignedInfo) under k: k's signature
+// of hash(data), an ECDSA value written as r||s, as XML Signature requires.
+func SignatureValue(k crypto.Signer, data []byte, hash crypto.Hash) ([]byte, error) {
 	h := hash.New()
 	h.Write(data)
 	der, err := k.Sign(rand.Reader, h.Sum(nil), hash)
@@ -305,6 +306,10 @@ var (
 	c14nText = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", "&#xD;")
 	c14nAttr = strings.NewReplacer("&", "&amp;", "<", "&lt;", `"`, "&quot;", "\t", "&#x9;", "\n", "&#xA;", "\r", "&#xD;")
 )
+
+// Canonical is the exclusive C14N of el as Sign digests it: taken out of its document with the
+// namespaces it uses from its ancestors.
+func Canonical(el *etree.Element) ([]byte, error) { return canonicalize(el, "") }
 
 // canonicalize is the exclusive C14N of el taken out of its document with the namespaces it uses
 // from its ancestors.

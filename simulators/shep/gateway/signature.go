@@ -43,6 +43,14 @@ var signatureCodes = map[xsig.Problem]envelope.Code{
 	xsig.StatusUnknown: envelope.SCE014,
 }
 
+// SignatureFault is the fault code the gateway answers a signature problem with.
+func SignatureFault(p xsig.Problem) envelope.Code {
+	if code, ok := signatureCodes[p]; ok {
+		return code
+	}
+	return envelope.SCE909
+}
+
 // inlineCertificate lists the ways a signature carries its certificate, for the fixes below.
 var inlineCertificate = msg.F("wsse:KeyIdentifier X509v3, a wsse:BinarySecurityToken reference or ds:X509Data/ds:X509Certificate")
 
@@ -64,10 +72,7 @@ var signatureFixes = map[xsig.Problem]msg.Text{
 // was checked when it is not the request itself ("in the owner's answer").
 func signatureFailure(err error, where msg.Text) *failure {
 	p := xsig.ProblemOf(err)
-	code, ok := signatureCodes[p]
-	if !ok {
-		code = envelope.SCE909
-	}
+	code := SignatureFault(p)
 	ruleID := "R-58"
 	if e, isCheck := err.(*xsig.Error); isCheck {
 		ruleID = e.Rule
