@@ -210,7 +210,14 @@ func Sign(envelope []byte, id *pki.Identity, opts ...Option) ([]byte, error) {
 	default:
 		return nil, msg.Errorf("sign: unknown key reference %q (KeyIdentifier, BinarySecurityToken, X509Data, IssuerSerial)", o.keyRef)
 	}
-	return doc.WriteToBytes()
+	// Written straight into one buffer sized for the envelope: Document.WriteTo would put a 4 KB
+	// bufio.Writer in between on every call.
+	var out bytes.Buffer
+	out.Grow(len(envelope) + 4096)
+	for _, t := range doc.Child {
+		t.WriteTo(&out, &doc.WriteSettings)
+	}
+	return out.Bytes(), nil
 }
 
 func signatureMethod(k crypto.Signer, sha1 bool) (string, error) {
