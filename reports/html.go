@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"html/template"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -132,8 +133,6 @@ var page = template.Must(template.New("report.html.tmpl").Funcs(template.FuncMap
 	"duration":     func(d time.Duration) string { return d.Round(time.Millisecond).String() },
 	"verdictClass": verdictClass,
 	"t":            translate,
-	"tr":           translated,
-	"text":         translatedText,
 	"keyword":      keyword,
 	"status":       status,
 	"num":          num,
@@ -145,6 +144,9 @@ func verdictClass(v string) string { return "v-" + strings.ReplaceAll(strings.To
 func WriteHTML(w io.Writer, r Run) error {
 	v, err := newView(r)
 	if err != nil {
+		return err
+	}
+	if err := v.pack(); err != nil {
 		return err
 	}
 	return page.Execute(w, v)
@@ -163,7 +165,10 @@ type view struct {
 	Measurements []measurementView
 	Languages    any
 	Dictionary   map[string]map[string]string
+	Packs        []pack
+	RolesPacked  []string // where each role's list of scenarios is packed
 	texts        textTranslator
+	tr           *translations // shared by the copies of the view the templates get
 }
 
 type failureView struct {
@@ -186,6 +191,7 @@ type clauseView struct {
 	Requirement
 	Scenarios []scenarioRef
 	Verdict   string // a scenario status, Uncovered or NotTestable
+	Packed    string // where the links to its scenarios are packed (see pack.go)
 }
 
 // coverage is the figure on top of the report: testable clauses covered by a scenario of this
@@ -210,6 +216,7 @@ type featureView struct {
 
 type scenarioView struct {
 	Name, Anchor, Status string
+	Packed               string // "pack index" of its body
 	Tags                 []string
 	Duration             time.Duration
 	Remarks              []Remark
@@ -225,9 +232,9 @@ type stepView struct {
 }
 
 // evidenceView is an attachment as shown. A body already shown in an earlier scenario (the limits
-// in force, a calendar) is shown once: later copies link to it by SameAs, which keeps a full run's
-// report small enough to open quickly.
-type evidenceView struct{ Name, Body, ID, SameAs string }
+// in force, a calendar) is shown once: later copies link to it by SameAs, in the scenario In,
+// which keeps a full run's report small. Packed says where its body is packed (see pack.go).
+type evidenceView struct{ Name, Body, ID, SameAs, In, Packed string }
 
 type measurementView struct {
 	Measurement
@@ -238,13 +245,19 @@ type measurementView struct {
 func newView(r Run) (view, error) {
 	catalogue := r.Catalogue
 	v := view{Run: r, Summary: r.Summary(), Duration: r.Finished.Sub(r.Started), Languages: offered(r.Languages), Dictionary: dictionary(),
-		texts: newTextTranslator(r.Texts)}
+		texts: newTextTranslator(r.Texts), tr: &translations{}}
+	for _, l := range offered(r.Languages) {
+		if l.Code != "en" {
+			v.tr.languages = append(v.tr.languages, l.Code)
+		}
+	}
+	maps.DeleteFunc(v.Dictionary, func(lang string, _ map[string]string) bool { return !slices.Contains(v.tr.languages, lang) })
 	listed := map[string]bool{}
 	for _, q := range catalogue {
 		listed[q.ID] = true
 	}
 	covering := map[string][]scenarioRef{} // catalogue ID or unmatched tag -> scenarios
-	shown := map[string]string{}           // evidence body -> ID of its first showing
+	shown := map[string]evidenceView{}     // evidence body -> its first showing
 	n := 0
 	for _, f := range r.Features {
 		fv := featureView{Name: f.Name, Description: strings.Join(strings.Fields(f.Description), " ")} // as features.Texts keys it
@@ -271,12 +284,12 @@ func newView(r Run) (view, error) {
 					v.Failures = append(v.Failures, fail)
 				}
 				for i, e := range stv.Evidence {
-					if id, ok := shown[e.Body]; ok {
-						stv.Evidence[i] = evidenceView{Name: e.Name, SameAs: id}
+					if first, ok := shown[e.Body]; ok {
+						stv.Evidence[i] = evidenceView{Name: e.Name, SameAs: first.ID, In: first.In}
 						continue
 					}
-					stv.Evidence[i].ID = "e" + strconv.Itoa(len(shown)+1)
-					shown[e.Body] = stv.Evidence[i].ID
+					stv.Evidence[i].ID, stv.Evidence[i].In = "e"+strconv.Itoa(len(shown)+1), sv.Anchor
+					shown[e.Body] = stv.Evidence[i]
 				}
 				sv.Steps = append(sv.Steps, stv)
 			}

@@ -3,6 +3,8 @@ package reports_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -76,7 +78,7 @@ func TestReportSaysWhatWasTested(t *testing.T) {
 		if err := reports.WriteHTML(&b, r); err != nil {
 			t.Fatal(err)
 		}
-		return b.String()
+		return reports.Unpacked(t, b.String())
 	}
 
 	demo := write(reports.Run{TimeScale: 1, Features: feats, SUT: msg.Raw("demonstration"), System: reports.SystemUnderTest{Demonstration: true, SystemID: "AGENCY_SYS"},
@@ -140,7 +142,7 @@ func TestRemarksAreListedApartFromFailures(t *testing.T) {
 	if err := reports.WriteHTML(&b, run); err != nil {
 		t.Fatal(err)
 	}
-	html := b.String()
+	html := reports.Unpacked(t, b.String())
 	section := html[strings.Index(html, `<h2 id="remarks">`):]
 	section = section[:strings.Index(section, "<h2 id=\"matrix\">")]
 	for _, want := range []string{"SHA-1 accepted", "rsa-sha1", "A6-S2", "tolerated by the gateway; prefer RSA-SHA256"} {
@@ -177,7 +179,7 @@ func TestSuiteTextsCarryTheirTranslations(t *testing.T) {
 	if err := reports.WriteHTML(&out, run); err != nil {
 		t.Fatal(err)
 	}
-	page := out.String()
+	page := reports.Unpacked(t, out.String())
 	for _, want := range []string{
 		`data-tr="{&#34;kk&#34;:&#34;court-notice алушыға жетеді&#34;,&#34;ru&#34;:&#34;court-notice доходит до получателя&#34;}">A court-notice reaches its recipient</span>`,
 		`&#34;ru&#34;:&#34;это работает&#34;}">it works</span>`,
@@ -189,5 +191,28 @@ func TestSuiteTextsCarryTheirTranslations(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("the page lacks %s", want)
 		}
+	}
+}
+
+// Links, the language switch and the packs find elements by id: no two may share one, not even
+// once the page has unpacked its scenarios (evidence e1 and the pack of a feature's evidence).
+func TestIDsAreUnique(t *testing.T) {
+	run := reports.Run{Features: []reports.Feature{{Name: "F", Scenarios: []reports.Scenario{scenario("a", "passed"), scenario("b", "failed")}}}}
+	for i := range run.Features[0].Scenarios {
+		run.Features[0].Scenarios[i].Steps[0].Embeddings = []reports.Embedding{{Name: "m.xml", MimeType: "application/xml", Data: fmt.Appendf(nil, "<m>%d</m>", i)}}
+	}
+	var b bytes.Buffer
+	if err := reports.WriteHTML(&b, run); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(` id="([^"]+)"`).FindAllStringSubmatch(reports.Unpacked(t, b.String()), -1) {
+		if seen[m[1]] {
+			t.Errorf("two elements have the id %q", m[1])
+		}
+		seen[m[1]] = true
+	}
+	if !seen["e2"] || !seen["s2"] {
+		t.Errorf("the page lacks the ids of its evidence or scenarios: %v", seen)
 	}
 }

@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"slices"
@@ -92,8 +91,12 @@ var ui = map[string][3]string{
 	"remarks-note": {"What the real gateway is known to tolerate but the Rules do not ask for. Not failures: the scenarios passed and the verdict stands; prefer what the Rules ask for.",
 		"То, что реальный шлюз допускает, но Правила не требуют. Это не несоответствия: сценарии пройдены, вердикт не меняется; предпочтительно делать так, как требуют Правила.",
 		"Нақты шлюз рұқсат ететін, бірақ Қағидалар талап етпейтін нәрселер. Бұл сәйкессіздік емес: сценарийлер өтті, қорытынды өзгермейді; Қағидалар талап ететінді таңдаған жөн."},
-	"key-algorithm":   {"Key algorithm of the certificates issued", "Алгоритм ключей выданных сертификатов", "Берілген сертификаттар кілтінің алгоритмі"},
-	"same-as":         {"the same as shown earlier", "то же, что показано ранее", "бұрын көрсетілгенмен бірдей"},
+	"key-algorithm": {"Key algorithm of the certificates issued", "Алгоритм ключей выданных сертификатов", "Берілген сертификаттар кілтінің алгоритмі"},
+	"same-as":       {"the same as shown earlier", "то же, что показано ранее", "бұрын көрсетілгенмен бірдей"},
+	"expand-all":    {"Expand all", "Развернуть всё", "Барлығын ашу"},
+	"packed": {"Stored compressed: opened by the page's script; to print it, press “Expand all” first",
+		"Хранится в сжатом виде: открывается скриптом страницы; чтобы напечатать, сначала нажмите «Развернуть всё»",
+		"Сығылған күйде сақталған: бет скриптімен ашылады; басып шығару үшін алдымен «Барлығын ашу» түймесін басыңыз"},
 	"clauses-of":      {"Clauses of the scenario", "Пункты сценария", "Сценарийдің тармақтары"},
 	"evidence":        {"Evidence", "Доказательства", "Дәлелдер"},
 	"matrix":          {"Traceability matrix", "Матрица трассируемости требований", "Талаптарды қадағалау матрицасы"},
@@ -141,29 +144,26 @@ func translate(key string) (template.HTML, error) {
 
 // status renders a scenario, step or clause verdict as a translated, coloured word.
 func status(s string) (template.HTML, error) {
-	t, err := translate("st-" + s)
-	if err != nil {
+	if _, err := translate("st-" + s); err != nil {
 		return "", err
 	}
-	return template.HTML(`<span class="st `+s+`">`) + t + "</span>", nil
+	return template.HTML(`<span class="st ` + s + `" data-t="st-` + s + `">` + template.HTMLEscapeString(ui["st-"+s][0]) + `</span>`), nil
 }
 
-// translated renders a text of the run's own (a catalogue entry's title or reason) in English with
-// its translations beside it, for the page's language switch; a language without one shows English.
-func translated(en string, by map[string]string) (template.HTML, error) {
-	if len(by) == 0 {
-		return template.HTML(template.HTMLEscapeString(en)), nil
+// Tr renders a text of the run's own (a catalogue entry's title, a verdict record) in English,
+// marked with the number of its translations (see translations) for the page's language switch; a
+// language without one shows English.
+func (v view) Tr(en string, by map[string]string) (template.HTML, error) {
+	n, err := v.tr.ref(en, by)
+	if n == "" || err != nil {
+		return template.HTML(template.HTMLEscapeString(en)), err
 	}
-	raw, err := json.Marshal(by)
-	if err != nil {
-		return "", err
-	}
-	return template.HTML(`<span data-tr="` + template.HTMLEscapeString(string(raw)) + `">` + template.HTMLEscapeString(en) + `</span>`), nil
+	return template.HTML(`<span data-tr="` + n + `">` + template.HTMLEscapeString(en) + `</span>`), nil
 }
 
-// translatedText renders a text of the harness's message catalogue (internal/msg) like translated.
-func translatedText(t msg.Text) (template.HTML, error) {
-	return translated(t.String(), redactedTranslations(t.Translations()))
+// Msg renders a text of the harness's message catalogue (internal/msg) like Tr.
+func (v view) Msg(t msg.Text) (template.HTML, error) {
+	return v.Tr(t.String(), redactedTranslations(t.Translations()))
 }
 
 // keyword renders a step's Gherkin keyword (Given, When, Then, And, But) in the page's language.

@@ -26,11 +26,12 @@ func TestReportShowsNoPassword(t *testing.T) {
 	if err := WriteHTML(&b, Run{Features: feats}); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(b.String(), "leaked") {
-		i := strings.Index(b.String(), "leaked")
-		t.Errorf("the report shows a password: …%s…", b.String()[max(0, i-80):i+20])
+	page := Unpacked(t, b.String()) // the evidence is packed: look at it as the reader sees it
+	if strings.Contains(page, "leaked") {
+		i := strings.Index(page, "leaked")
+		t.Errorf("the report shows a password: …%s…", page[max(0, i-80):i+20])
 	}
-	if !strings.Contains(b.String(), redact.Placeholder) {
+	if !strings.Contains(page, redact.Placeholder) {
 		t.Error("the report does not show that a password was sent")
 	}
 }

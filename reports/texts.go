@@ -99,7 +99,7 @@ func (tt textTranslator) lookup(s string) map[string]string {
 // Text renders one of the suite's texts (a feature's name or description, a scenario's name, a
 // step) for the page's language switch.
 func (v view) Text(s string) (template.HTML, error) {
-	return translated(s, v.texts.lookup(s))
+	return v.Tr(s, v.texts.lookup(s))
 }
 
 // RoleScenario renders a line of a role's scenarios, "status: feature / scenario" (steps.CountRole),
