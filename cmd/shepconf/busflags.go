@@ -31,6 +31,26 @@ type busRun struct {
 	tagsExample, scaleHelp, imageHelp, certHelp, defects string
 	// certWhy says what the certificate --sut-trigger needs is: "the certificate ESIA registers".
 	certWhy string
+	// protocols are what the profile signs and connects with, none of which carries a GOST key
+	// here: "CMS signatures and TLS".
+	protocols string
+}
+
+// busKeyAlgorithms names the values --key-algorithm takes in a bus profile.
+const busKeyAlgorithms = "rsa-2048 (the default, as the national CA issues) or ecdsa-p256 (gost2004 is for the shep profile only)"
+
+// busKeyType reads --key-algorithm for a bus profile. GOST 34.310-2004 keys (gost2004) are refused:
+// the profile's signatures (CMS, JOSE) and its TLS are produced by libraries that have no GOST
+// algorithm, so a GOST certificate could not be used in any of its scenarios.
+func busKeyType(value string, p busRun) (pki.KeyType, error) {
+	k, err := pki.ParseKeyType(value)
+	if err != nil {
+		return 0, fmt.Errorf("--key-algorithm: %w", err)
+	}
+	if k == pki.GOST2004 {
+		return 0, fmt.Errorf("--key-algorithm %s: the %s profile uses %s, none of which carries GOST 34.310-2004 keys in this tool; give --key-algorithm rsa-2048 or ecdsa-p256 (GOST keys are for the shep profile)", value, p.name, p.protocols)
+	}
+	return k, nil
 }
 
 // busFlags are the run flags every bus profile has, apart from parsing.
@@ -45,7 +65,7 @@ func (f *busFlags) register(fs *flag.FlagSet, p busRun) {
 	fs.StringVar(&f.out, "out", "out", "folder for the reports")
 	fs.StringVar(&f.tags, "tags", "", `run only scenarios matching this tag expression, e.g. "`+p.tagsExample+`"`)
 	fs.Float64Var(&f.scale, "time-scale", 1, p.scaleHelp)
-	fs.StringVar(&f.keyAlg, "key-algorithm", "", "key of the certificates the run issues: "+pki.KeyAlgorithms)
+	fs.StringVar(&f.keyAlg, "key-algorithm", "", "key of the certificates the run issues: "+busKeyAlgorithms)
 	fs.StringVar(&f.harnessKey, "harness-key", "", "PEM private key that seals the run's outputs (default $"+runseal.KeyEnv+", else made on first use)")
 	fs.StringVar(&f.trigger, "sut-trigger", "", `how the harness makes the agency's `+p.noun+` act: a URL (POST the trigger JSON), "operator", or "host:" and a command with placeholders; with --sut-image also a path below the container's base URL (/trigger) or a command run inside the container`)
 	fs.StringVar(&f.cert, "sut-cert", "", p.certHelp)
@@ -57,18 +77,14 @@ func (f *busFlags) register(fs *flag.FlagSet, p busRun) {
 }
 
 // check refuses a stray argument and a time scale outside (0, 1], and reads --key-algorithm.
-func (f *busFlags) check(fs *flag.FlagSet) (pki.KeyType, error) {
+func (f *busFlags) check(fs *flag.FlagSet, p busRun) (pki.KeyType, error) {
 	if fs.NArg() > 0 {
 		return 0, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if f.scale <= 0 || f.scale > 1 {
 		return 0, fmt.Errorf("--time-scale must be in (0, 1], got %g", f.scale)
 	}
-	key, err := pki.ParseKeyType(f.keyAlg)
-	if err != nil {
-		return 0, fmt.Errorf("--key-algorithm: %w", err)
-	}
-	return key, nil
+	return busKeyType(f.keyAlg, p)
 }
 
 // sealKey is the key that seals the run's outputs (--harness-key), made on first use.

@@ -17,7 +17,6 @@ import (
 
 	"github.com/shepconf/shepconf/assembly/epgu"
 	sutpkg "github.com/shepconf/shepconf/assembly/sut"
-	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/simulators/epgu/client"
 	epgusteps "github.com/shepconf/shepconf/steps/epgu"
@@ -29,6 +28,7 @@ var epguBus = busRun{name: "epgu", noun: "client", tagsExample: "@EPGU-2.1.3",
 	imageHelp: "test the agency's client in this container image: the harness issues its certificate, starts it and triggers it (default trigger: POST to its /trigger)",
 	certHelp:  "PEM certificate of the agency's system, which ESIA registers (its API key signature and file signatures are checked against it), followed by the CA certificates it chains to",
 	defects:   defectNames(),
+	protocols: "CMS signatures (client_secret, the API key, files), JOSE (JWT assertions) and TLS",
 }
 
 // runEPGU is shepconf run --profile epgu: the EPGU suite against the agency's client (or, in a
@@ -52,9 +52,9 @@ func runEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shepconf run --profile epgu:", err)
 		return exitError
 	}
-	key, err := pki.ParseKeyType(f.keyAlg)
+	key, err := busKeyType(f.keyAlg, epguBus)
 	if err != nil {
-		return fail(fmt.Errorf("--key-algorithm: %w", err))
+		return fail(err)
 	}
 	sut := epgusteps.SUT{Mnemonic: *mnemonic, RedirectURIs: redirects, Defects: f.defects}
 	if f.image != "" {
@@ -124,7 +124,7 @@ func serveEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.StringVar(&cfg.ESIAAddr, "listen-esia", "127.0.0.1:9443", "address of the simulated ESIA (HTTPS)")
 	fs.StringVar(&cfg.APIAddr, "listen-api", "127.0.0.1:9444", "address of the simulated EPGU API (HTTPS)")
 	fs.StringVar(&cfg.NCAAddr, "listen-ca", "127.0.0.1:9081", "address of the CA's OCSP, CRL and time-stamp service (HTTP)")
-	keyAlg := fs.String("key-algorithm", "", "key of the certificates the CA issues: "+pki.KeyAlgorithms)
+	keyAlg := fs.String("key-algorithm", "", "key of the certificates the CA issues: "+busKeyAlgorithms)
 	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "shrink the scripted agency's delays and the 5-minute chunk window by this factor")
 	var systems, services, hosts listFlag
 	fs.Var(&systems, "system", "mnemonic of an agency system to register in ESIA (repeatable; default "+epgusteps.DefaultMnemonic+")")
@@ -133,9 +133,9 @@ func serveEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
-	key, err := pki.ParseKeyType(*keyAlg)
+	key, err := busKeyType(*keyAlg, epguBus)
 	if err != nil {
-		fmt.Fprintln(stderr, "shepconf serve --profile epgu: --key-algorithm:", err)
+		fmt.Fprintln(stderr, "shepconf serve --profile epgu:", err)
 		return exitError
 	}
 	if fs.NArg() > 0 || cfg.TimeScale <= 0 || cfg.TimeScale > 1 {
@@ -171,7 +171,7 @@ func loadEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	duration := fs.Duration("duration", time.Minute, "how long the load lasts")
 	limit := fs.Int("limit", 0, "the per-minute limit the simulated API enforces (default 2 000, EPGU-A3)")
 	outDir := fs.String("out", "out/load-epgu", "folder for the JSON summary")
-	keyAlg := fs.String("key-algorithm", "", "key of the certificates the load issues: "+pki.KeyAlgorithms)
+	keyAlg := fs.String("key-algorithm", "", "key of the certificates the load issues: "+busKeyAlgorithms)
 	if err := fs.Parse(args); err != nil {
 		return exitError
 	}
@@ -179,9 +179,9 @@ func loadEPGU(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "shepconf load --profile epgu:", err)
 		return exitError
 	}
-	key, err := pki.ParseKeyType(*keyAlg)
+	key, err := busKeyType(*keyAlg, epguBus)
 	if err != nil {
-		return fail(fmt.Errorf("--key-algorithm: %w", err))
+		return fail(err)
 	}
 	res, err := epgu.Load(ctx, epgu.LoadPlan{PerMinute: *perMinute, Duration: *duration, Limit: *limit}, key, stdout)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	"github.com/shepconf/shepconf/assembly/gospochta"
-	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/gospochta/agency"
 	gospochtasteps "github.com/shepconf/shepconf/steps/gospochta"
 )
@@ -26,6 +25,7 @@ var gospochtaBus = busRun{name: "gospochta", noun: "system", roles: []string{gos
 	certHelp:    "PEM certificate of the agency's system, followed by the CA certificates it chains to: its mTLS client certificate, the key of its JWT assertions and the signer of its documents, registered for it at ESIA and Gospochta",
 	defects:     gospochtaDefectNames(),
 	certWhy:     "the system's certificate (mTLS client, JWT assertions, document signatures), which ESIA and Gospochta register for it",
+	protocols:   "CMS signatures (documents), JOSE (JWT assertions) and mutual TLS",
 }
 
 // gospochtaFlags are the flags of run --profile gospochta, apart from parsing.
@@ -62,7 +62,7 @@ func runGospochta(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintln(stderr, "shepconf run --profile gospochta:", err)
 		return exitError
 	}
-	key, err := f.check(fs)
+	key, err := f.check(fs, gospochtaBus)
 	if err != nil {
 		return fail(err)
 	}
@@ -109,7 +109,7 @@ func serveGospochta(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.StringVar(&cfg.State, "state", "state-gospochta", "state folder: the CA's keys, the CA chain, recipients.json, each system's certificate, key, API key file and HMAC key")
 	fs.StringVar(&cfg.Listen, "listen", gospochta.DefaultListen, "address of the contour (HTTPS, TLS 1.3): ESIA, the reading API and the sending API")
 	fs.StringVar(&cfg.ListenCA, "listen-ca", gospochta.DefaultListenCA, "address of the CA's OCSP, CRL and time-stamp service (HTTP)")
-	keyAlg := fs.String("key-algorithm", "", "key of the certificates the CA issues: "+pki.KeyAlgorithms)
+	keyAlg := fs.String("key-algorithm", "", "key of the certificates the CA issues: "+busKeyAlgorithms)
 	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "shrink the search task's preparation (an hour), the delays to delivered (30 s) and read (2 min) and the pause between pushes by this factor")
 	var systems, hosts listFlag
 	fs.Var(&systems, "system", "mnemonic of a system to register, with a certificate, a key, an API key file and an HMAC key (repeatable; default "+gospochtasteps.DefaultMnemonic+")")
@@ -127,9 +127,9 @@ func serveGospochta(ctx context.Context, args []string, stdout, stderr io.Writer
 	if cfg.TimeScale <= 0 || cfg.TimeScale > 1 {
 		return fail(fmt.Errorf("--time-scale must be in (0, 1], got %g", cfg.TimeScale))
 	}
-	key, err := pki.ParseKeyType(*keyAlg)
+	key, err := busKeyType(*keyAlg, gospochtaBus)
 	if err != nil {
-		return fail(fmt.Errorf("--key-algorithm: %w", err))
+		return fail(err)
 	}
 	cfg.Key, cfg.Systems, cfg.Hosts = key, systems, hosts
 	if len(cfg.Systems) == 0 {

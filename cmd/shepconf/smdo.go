@@ -13,7 +13,6 @@ import (
 	"syscall"
 
 	"github.com/shepconf/shepconf/assembly/smdo"
-	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/smdo/sed"
 	smdosteps "github.com/shepconf/shepconf/steps/smdo"
 )
@@ -25,6 +24,7 @@ var smdoBus = busRun{name: "smdo", noun: "СЭД", roles: smdosteps.Roles, tagsE
 	certHelp:  "PEM certificate the agency's СЭД signs its files with, which the router registers for its subscriber, followed by the CA certificates it chains to",
 	defects:   strings.Join(sed.KnownDefects, ", "),
 	certWhy:   "the certificate the СЭД signs its files with, which the router registers for its subscriber",
+	protocols: "CMS signatures (files) and TLS",
 }
 
 // smdoFlags are the flags of run --profile smdo, apart from parsing.
@@ -52,7 +52,7 @@ func runSMDO(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "shepconf run --profile smdo:", err)
 		return exitError
 	}
-	key, err := f.check(fs)
+	key, err := f.check(fs, smdoBus)
 	if err != nil {
 		return fail(err)
 	}
@@ -98,7 +98,7 @@ func serveSMDO(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fs.StringVar(&cfg.State, "state", "state-smdo", "state folder: the CA's keys, the CA chain, each subscriber's certificate, key and credentials.json")
 	fs.StringVar(&cfg.Addr, "listen", "127.0.0.1:9445", "address of the simulated SMDO router (HTTPS)")
 	fs.StringVar(&cfg.NCAAddr, "listen-ca", "127.0.0.1:9082", "address of the CA's OCSP and CRL service (HTTP)")
-	keyAlg := fs.String("key-algorithm", "", "key of the certificates the CA issues: "+pki.KeyAlgorithms)
+	keyAlg := fs.String("key-algorithm", "", "key of the certificates the CA issues: "+busKeyAlgorithms)
 	fs.Float64Var(&cfg.TimeScale, "time-scale", 1, "shrink the counterpart's delays (20 s to confirm, 20 s more to register) by this factor")
 	fs.BoolVar(&cfg.Counterpart, "counterpart", true, "add the subscriber "+smdo.CounterpartCode+" (idAbonent "+smdo.CounterpartID+") whose СЭД the router plays: it confirms what it receives and registers documents asking for acknowledgement")
 	var subscribers, hosts listFlag
@@ -117,9 +117,9 @@ func serveSMDO(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if cfg.TimeScale <= 0 || cfg.TimeScale > 1 {
 		return fail(fmt.Errorf("--time-scale must be in (0, 1], got %g", cfg.TimeScale))
 	}
-	key, err := pki.ParseKeyType(*keyAlg)
+	key, err := busKeyType(*keyAlg, smdoBus)
 	if err != nil {
-		return fail(fmt.Errorf("--key-algorithm: %w", err))
+		return fail(err)
 	}
 	cfg.Key, cfg.Subscribers, cfg.Hosts = key, subscribers, hosts
 	if len(cfg.Subscribers) == 0 {

@@ -37,7 +37,8 @@ type Config struct {
 	// signature against it (A6-S1).
 	GatewayBIN string `yaml:"gatewayBin"`
 	// KeyAlgorithm is the key of every certificate the simulated NCA issues: rsa-2048 (the default,
-	// as the national CA issues) or ecdsa-p256 (see pki.ParseKeyType).
+	// as the national CA issues), ecdsa-p256 or gost2004 (GOST 34.310-2004; HTTPS certificates are
+	// then ECDSA P-256, see pki.TLSKeyType) (see pki.ParseKeyType).
 	KeyAlgorithm string    `yaml:"keyAlgorithm"`
 	Systems      []System  `yaml:"systems"`
 	Services     []Service `yaml:"services"`

@@ -75,7 +75,7 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 		"bad endpoint":      {base + "services:\n  - {id: S, owner: A, endpoint: ftp://x}\n", "neither an http(s) URL"},
 		"REST over HTTP":    {base + "services:\n  - {id: S, owner: A, rest: true, endpoint: http://x/rest}\n", "neither an https URL"},
 		"push not a URL":    {"systems:\n  - {id: A, password: p, bin: \"100000000001\", push: \"127.0.0.1:9/async\"}\n", `systems[0] A: push "127.0.0.1:9/async" is not an http(s) URL`},
-		"unknown key":       {"keyAlgorithm: gost\n", "keyAlgorithm: key algorithm \"gost\" is not known: use rsa-2048"},
+		"unknown key":       {"keyAlgorithm: gost2012\n", "keyAlgorithm: key algorithm \"gost2012\" is not known: use rsa-2048 (the default, as the national CA issues), ecdsa-p256 or gost2004"},
 		"REST host w/ port": {"listen: {restHosts: [\"gw:8443\"]}\n", `listen.restHosts[0] "gw:8443"`},
 		"typo":              {base + "sevrices: []\n", "sevrices"},
 		"url and image":     {base + "sut: {url: http://x, image: y}\n", "not both"},
@@ -87,7 +87,7 @@ func TestBadConfigurationsNameTheField(t *testing.T) {
 			}
 		})
 	}
-	for _, ok := range []string{"keyAlgorithm: ecdsa-p256\n", "listen: {restHosts: [\"::1\", gw.example]}\n",
+	for _, ok := range []string{"keyAlgorithm: ecdsa-p256\n", "keyAlgorithm: gost2004\n", "listen: {restHosts: [\"::1\", gw.example]}\n",
 		base + "services:\n  - {id: S, owner: A, rest: true, endpoint: https://x/rest}\n"} {
 		if _, err := Parse([]byte(ok), "good"); err != nil {
 			t.Errorf("%q refused: %v", ok, err)

@@ -13,9 +13,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
+
+	"github.com/shepconf/shepconf/internal/gost"
 )
 
 // KeyType is the key algorithm of an issued certificate.
@@ -24,17 +27,23 @@ type KeyType int
 const (
 	RSA2048 KeyType = iota
 	ECDSAP256
+	// GOST2004 is a GOST 34.310-2004 key (GOST R 34.10-2001 on the CryptoPro-A curve), as the
+	// national CA issues for GOST signatures (gost.go).
+	GOST2004
 )
 
 func (k KeyType) String() string {
-	if k == ECDSAP256 {
+	switch k {
+	case ECDSAP256:
 		return "ECDSA P-256"
+	case GOST2004:
+		return "GOST 34.310-2004"
 	}
 	return "RSA-2048"
 }
 
 // KeyAlgorithms names the values ParseKeyType takes, for help texts and errors.
-const KeyAlgorithms = "rsa-2048 (the default, as the national CA issues) or ecdsa-p256"
+const KeyAlgorithms = "rsa-2048 (the default, as the national CA issues), ecdsa-p256 or gost2004 (GOST 34.310-2004, the national CA's GOST keys; the shep profile only)"
 
 // ParseKeyType reads a key algorithm as the configuration (keyAlgorithm) and the --key-algorithm
 // flag name it. Empty is RSA-2048, the national CA's.
@@ -44,6 +53,8 @@ func ParseKeyType(s string) (KeyType, error) {
 		return RSA2048, nil
 	case "ecdsa", "ecdsa-p256", "ecdsap256", "p-256", "p256":
 		return ECDSAP256, nil
+	case "gost2004", "gost-2004", "gost34310-2004", "gost":
+		return GOST2004, nil
 	}
 	return RSA2048, fmt.Errorf("key algorithm %q is not known: use %s", s, KeyAlgorithms)
 }
@@ -77,8 +88,11 @@ type Identity struct {
 
 // NewKey makes a private key of the given type.
 func NewKey(k KeyType) (crypto.Signer, error) {
-	if k == ECDSAP256 {
+	switch k {
+	case ECDSAP256:
 		return ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	case GOST2004:
+		return gost.GenerateKey(gost.CurveCryptoProA(), rand.Reader)
 	}
 	return rsa.GenerateKey(rand.Reader, 2048)
 }
@@ -92,9 +106,15 @@ func PEM(certs ...*x509.Certificate) []byte {
 	return []byte(b.String())
 }
 
-// KeyPEM encodes an identity's private key as PKCS#8 PEM.
+// KeyPEM encodes an identity's private key as PKCS#8 PEM (a GOST key as gost.go lays it out).
 func (id *Identity) KeyPEM() ([]byte, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(id.Key)
+	var der []byte
+	var err error
+	if k, ok := id.Key.(*gost.PrivateKey); ok {
+		der, err = marshalGOSTPrivateKey(k)
+	} else {
+		der, err = x509.MarshalPKCS8PrivateKey(id.Key)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +175,7 @@ func ReadCertificates(path string) ([]*x509.Certificate, error) {
 	}
 }
 
-// ReadKey reads a PKCS#8 private key from a PEM file.
+// ReadKey reads a PKCS#8 private key from a PEM file: RSA, ECDSA, Ed25519 or GOST 34.310-2004.
 func ReadKey(path string) (crypto.Signer, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -164,6 +184,11 @@ func ReadKey(path string) (crypto.Signer, error) {
 	b, _ := pem.Decode(raw)
 	if b == nil || b.Type != "PRIVATE KEY" {
 		return nil, fmt.Errorf("%s: no PKCS#8 PRIVATE KEY block", path)
+	}
+	if k, err := parseGOSTPrivateKey(b.Bytes); err == nil {
+		return k, nil
+	} else if !errors.Is(err, errNotGOST) {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
 	if err != nil {

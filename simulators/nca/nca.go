@@ -71,6 +71,12 @@ type Authority struct {
 }
 
 // New creates an authority with a fresh root and intermediate CA (ECDSA P-256, valid ten years).
+//
+// The CA keys stay ECDSA whatever key type the certificates it issues have, GOST 34.310-2004
+// included: its OCSP answers and CRLs are signed by golang.org/x/crypto/ocsp and crypto/x509, which
+// cannot sign with GOST. A GOST-keyed certificate signed by an ECDSA CA is checked by crypto/x509
+// as any other; a GOST-signed CA hierarchy, as the real NCA's GOST CAs are, is checked by
+// pki.VerifyChain.
 func New(name string) (*Authority, error) {
 	a := &Authority{name: name, now: time.Now, issued: map[string]*x509.Certificate{},
 		revoked: map[string]time.Time{}, ocspAvailable: true}
@@ -108,7 +114,7 @@ func (a *Authority) makeCA(cn string, parent *pki.Identity) (*pki.Identity, erro
 }
 
 func certify(tmpl, issuer *x509.Certificate, key, signer crypto.Signer) (*pki.Identity, error) {
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), signer)
+	der, err := pki.CreateCertificate(tmpl, issuer, key.Public(), signer) // also for a GOST key
 	if err != nil {
 		return nil, fmt.Errorf("issue %s: %w", tmpl.Subject.CommonName, err)
 	}

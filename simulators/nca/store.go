@@ -65,7 +65,7 @@ func Load(name, dir string) (*Authority, error) {
 	if a.intermediate, err = loadIdentity(dir, IssuingCertFile, IssuingKeyFile); err != nil {
 		return nil, err
 	}
-	if err := a.intermediate.Certificate.CheckSignatureFrom(a.root.Certificate); err != nil {
+	if err := pki.CheckSignatureFrom(a.intermediate.Certificate, a.root.Certificate); err != nil {
 		return nil, fmt.Errorf("NCA state %s: %s is not issued by %s: %w", dir, IssuingCertFile, RootCertFile, err)
 	}
 	a.intermediate.Chain = nil

@@ -16,7 +16,8 @@ import (
 // HTTPS): the hosts become DNS or IP subject alternative names, which clients check against the
 // address they dial. The certificate also allows client authentication, so the same server can
 // present it when it calls another party over mutual TLS. s carries the organisation's BIN, as the
-// national CA's server certificates do.
+// national CA's server certificates do. The key is of type pki.TLSKeyType(k): crypto/tls cannot
+// present a GOST key, so a run with GOST keys has ECDSA P-256 TLS certificates.
 func (a *Authority) IssueServer(s Subject, k pki.KeyType, hosts ...string) (*pki.Identity, error) {
 	if len(hosts) == 0 {
 		return nil, fmt.Errorf("server certificate for %s: name at least one host", s.CommonName)
@@ -35,12 +36,13 @@ func (a *Authority) IssueServer(s Subject, k pki.KeyType, hosts ...string) (*pki
 			tmpl.DNSNames = append(tmpl.DNSNames, h)
 		}
 	}
-	return a.issue(s, k, tmpl)
+	return a.issue(s, pki.TLSKeyType(k), tmpl)
 }
 
 // ServeHTTPS runs h over HTTPS on addr with a server certificate this authority issues for the
 // listening host, localhost, 127.0.0.1 and hosts: how a profile's simulated services (ESIA, the
-// EPGU API, the SMDO router) present themselves to the system under test.
+// EPGU API, the SMDO router) present themselves to the system under test. Its key is of type
+// pki.TLSKeyType(k), as IssueServer's.
 func (a *Authority) ServeHTTPS(addr string, h http.Handler, s Subject, k pki.KeyType, hosts ...string) (*server.TLSServer, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
