@@ -13,7 +13,7 @@ import (
 // whole by xsig.Sign each time (what it sent before). With ECDSA P-256 the template must keep well
 // above 2,000 requests/s on a two-core machine, so that the generator never bounds a load.
 func BenchmarkGenerator(b *testing.B) {
-	for _, k := range []pki.KeyType{pki.ECDSAP256, pki.RSA2048} {
+	for _, k := range []pki.KeyType{pki.ECDSAP256, pki.RSA2048, pki.GOST2004} {
 		in := &owner.Initiator{SystemID: "LOAD_INITIATOR", Password: "secret", Gateway: "http://127.0.0.1:1", Identity: identity(b, k)}
 		whole := func() ([]byte, error) {
 			body, err := envelope.Marshal(in.Request("LOAD_SERVICE", envelope.StringData("load")))

@@ -3,7 +3,6 @@ package load
 import (
 	"bytes"
 	"crypto"
-	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"sort"
@@ -70,7 +69,9 @@ func NewTemplate(unsigned []byte, id *pki.Identity, slots ...string) (*Template,
 		return nil, err
 	}
 	// The canonical forms must be those xsig.Sign signed, or every request would fail to verify.
-	if sum := sha256.Sum256(canonicalBody); base64.StdEncoding.EncodeToString(sum[:]) != digest.Text() {
+	h := xsig.NewDigest(id.Key)
+	h.Write(canonicalBody)
+	if base64.StdEncoding.EncodeToString(h.Sum(nil)) != digest.Text() {
 		return nil, fmt.Errorf("load template: the Body's canonical form is not the one xsig signed")
 	}
 	t := &Template{key: id.Key, slots: len(slots), size: len(signed)}
@@ -100,11 +101,9 @@ func (t *Template) Fresh(values ...string) ([]byte, error) {
 	if len(values) != t.slots {
 		return nil, fmt.Errorf("load template: %d values for %d slots", len(values), t.slots)
 	}
-	var digest [sha256.Size]byte
-	h := sha256.New()
+	h := xsig.NewDigest(t.key)
 	t.body.write(h, values)
-	h.Sum(digest[:0])
-	digest64 := base64.StdEncoding.AppendEncode(nil, digest[:])
+	digest64 := base64.StdEncoding.AppendEncode(nil, h.Sum(nil))
 
 	var info bytes.Buffer
 	t.info.write(&info, []string{string(digest64)})

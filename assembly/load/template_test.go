@@ -28,7 +28,7 @@ func identity(t testing.TB, k pki.KeyType) *pki.Identity {
 // Every request made from the template is a SendMessage of its own (messageId, messageDate) whose
 // transport signature verifies as the gateway checks it.
 func TestTemplateRequestsVerify(t *testing.T) {
-	for _, k := range []pki.KeyType{pki.ECDSAP256, pki.RSA2048} {
+	for _, k := range []pki.KeyType{pki.ECDSAP256, pki.RSA2048, pki.GOST2004} {
 		t.Run(k.String(), func(t *testing.T) {
 			in := &owner.Initiator{SystemID: "LOAD_INITIATOR", Password: "secret", Gateway: "http://127.0.0.1:1", Identity: identity(t, k)}
 			next := SyncTarget(in, "LOAD_SERVICE", nil).Envelope

@@ -237,13 +237,20 @@ func (s *Standalone) fillRegistry() {
 // only over HTTPS, the SOAP channels on both.
 func (s *Standalone) startGateway(checker *xsig.Checker) error {
 	gwID := s.Identities[GatewayID]
+	// Sealed messages are encrypted to, and REST owners are called with, the gateway's signing
+	// certificate; with keyAlgorithm gost2004 its HTTPS certificate instead (ECDSA, allowed for
+	// client authentication too): JOSE and crypto/tls have no GOST 34.310.
+	restID := gwID
+	if pki.TLSKeyType(s.keyType) != s.keyType {
+		restID = s.HTTPS[GatewayID]
+	}
 	// The gateway reaches REST owners over HTTPS, trusting the NCA and presenting its own
 	// certificate as client certificate (A6-S1).
 	ownerClient := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{
-		RootCAs: s.NCA.Roots(), Certificates: []tls.Certificate{gwID.TLSCertificate()}, MinVersion: tls.VersionTLS12}}}
+		RootCAs: s.NCA.Roots(), Certificates: []tls.Certificate{restID.TLSCertificate()}, MinVersion: tls.VersionTLS12}}}
 	gw, err := gateway.New(s.Registry, s.Journal, gateway.WithLogger(s.log),
 		gateway.WithSignatures(gateway.Signatures{Identity: gwID, Checker: checker}),
-		gateway.WithREST(gateway.REST{TLS: s.HTTPS[GatewayID], Identity: gwID, Checker: checker, OwnerClient: ownerClient}))
+		gateway.WithREST(gateway.REST{TLS: s.HTTPS[GatewayID], Identity: restID, Checker: checker, OwnerClient: ownerClient}))
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,9 @@ type Launcher struct {
 	OperatorOut io.Writer
 	OperatorIn  io.Reader
 	// Key is the key algorithm of the system's certificates: RSA-2048 (the zero value, as the
-	// national CA issues) or ECDSA P-256.
+	// national CA issues), ECDSA P-256 or GOST 34.310-2004. Its HTTPS certificate is of type
+	// pki.TLSKeyType(Key): with GOST keys that is the certificate it presents and seals with (JOSE
+	// and crypto/tls have no GOST), while it signs its SOAP messages with the GOST one.
 	Key pki.KeyType
 
 	once      sync.Once
@@ -132,7 +134,8 @@ func (t Trigger) Build(base string, exec trigger.Runner, out io.Writer, in io.Re
 }
 
 // identities issues the system's transport signature certificate and its HTTPS server certificate,
-// for 127.0.0.1, from the run's NCA with the run's key algorithm.
+// for 127.0.0.1 and allowed for client authentication too, from the run's NCA with the run's key
+// algorithm (the HTTPS one of type pki.TLSKeyType, as IssueServer issues it).
 func (l *Launcher) identities(bin string) (sign, tls *pki.Identity, err error) {
 	subject := nca.Subject{CommonName: l.cfg.SystemID(), BIN: bin, Organization: l.cfg.SystemID() + " organisation"}
 	if sign, err = l.ca.Issue(subject, l.Key); err != nil {

@@ -40,7 +40,7 @@ const (
 	CertPath    = "/shepconf/cert.pem"     // the system's certificate followed by the issuing CA
 	KeyPath     = "/shepconf/key.pem"      // its private key, PKCS#8
 	CAPath      = "/shepconf/ca-chain.pem" // issuing CA then root CA: to check the gateway's signature
-	TLSCertPath = "/shepconf/tls-cert.pem" // its HTTPS server certificate (REST owner), for 127.0.0.1
+	TLSCertPath = "/shepconf/tls-cert.pem" // its HTTPS certificate (REST owner; client too), for 127.0.0.1: never GOST
 	TLSKeyPath  = "/shepconf/tls-key.pem"
 )
 

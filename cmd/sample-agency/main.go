@@ -8,7 +8,8 @@
 //	SHEPCONF_SYSTEM_ID, SHEPCONF_BIN, SHEPCONF_PASSWORD  its registration at the gateway (R-53(2))
 //	SHEPCONF_GATEWAY_BIN                                 the BIN of the gateway's certificate (A6-S1)
 //	SHEPCONF_CERT, SHEPCONF_KEY, SHEPCONF_CA             its certificate and key, the CA chain
-//	SHEPCONF_TLS_CERT, SHEPCONF_TLS_KEY                  its HTTPS server certificate (rest-owner)
+//	SHEPCONF_TLS_CERT, SHEPCONF_TLS_KEY                  its HTTPS server certificate (rest-owner); with a
+//	                                                     GOST SHEPCONF_KEY also its TLS client certificate
 //	SHEPCONF_LISTEN, SHEPCONF_TLS_LISTEN                 where it serves HTTP (/sync, /async, /trigger,
 //	                                                     /healthz) and HTTPS (/rest)
 //	SAMPLE_AGENCY_DEFECT                                 defects, comma-separated, that break a role on

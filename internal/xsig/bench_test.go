@@ -29,7 +29,7 @@ func envelope4K(b *testing.B) []byte {
 // private-key operation: compare BenchmarkSign/* with BenchmarkBareKeyOperation/*.
 func BenchmarkSign(b *testing.B) {
 	p := newPKI(b)
-	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256} {
+	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256, pki.GOST2004} {
 		id := p.system(b, k)
 		doc := envelope4K(b)
 		b.Run(k.String(), func(b *testing.B) {
@@ -45,7 +45,7 @@ func BenchmarkSign(b *testing.B) {
 
 func BenchmarkVerify(b *testing.B) {
 	p := newPKI(b)
-	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256} {
+	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256, pki.GOST2004} {
 		id := p.system(b, k)
 		signed, err := xsig.Sign(envelope4K(b), id)
 		if err != nil {
@@ -65,7 +65,7 @@ func BenchmarkVerify(b *testing.B) {
 func BenchmarkBareKeyOperation(b *testing.B) {
 	p := newPKI(b)
 	h := sha256.Sum256([]byte("signed info"))
-	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256} {
+	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256, pki.GOST2004} {
 		id := p.system(b, k)
 		b.Run("sign/"+k.String(), func(b *testing.B) {
 			for b.Loop() {

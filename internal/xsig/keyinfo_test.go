@@ -33,7 +33,7 @@ const strOpen = `<wsse:SecurityTokenReference xmlns:wsse="` + xsig.WSSENS + `">`
 // Every way a WS-Security client names its certificate is accepted, and the evidence names it.
 func TestVerifyKeyReferences(t *testing.T) {
 	p := newPKI(t)
-	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256} {
+	for _, k := range []pki.KeyType{pki.RSA2048, pki.ECDSAP256, pki.GOST2004} {
 		id := p.system(t, k)
 		byKeyIdentifier := sign(t, message(t), id)
 		serial := id.Certificate.SerialNumber.String()
@@ -243,7 +243,9 @@ func TestVerifyRefusesWithRemarkForms(t *testing.T) {
 	}{
 		{"SHA-1, body altered", strings.Replace(sha1, "<messageId>m1</messageId>", "<messageId>m2</messageId>", 1), xsig.Invalid},
 		{"SHA-1, signature value altered", replaceSignatureValue(sha1), xsig.Invalid},
-		{"SHA-1 digests under a GOST signature method", strings.Replace(sha1, xsig.RSASHA1, xsig.GOST3410GOST34, 1), xsig.Unsupported},
+		{"a GOST signature method over an RSA key", strings.Replace(sha1, xsig.RSASHA1, xsig.GOST3410GOST34, 1), xsig.Invalid},
+		{"GOST R 34.10-2015, 512-bit (not supported)", strings.Replace(sha1, xsig.RSASHA1,
+			"urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015-gostr34112015-512", 1), xsig.Unsupported},
 		{"ECDSA with SHA-1 (not accepted)", strings.Replace(sha1, xsig.RSASHA1, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1", 1), xsig.Unsupported},
 		{"MD5 digest", strings.Replace(sha1, xsig.SHA1+`"`, `http://www.w3.org/2001/04/xmldsig-more#md5"`, 1), xsig.Unsupported},
 		{"plain Id, body altered", strings.Replace(plain, "<messageId>m1</messageId>", "<messageId>m2</messageId>", 1), xsig.Invalid},

@@ -20,6 +20,7 @@ import (
 	dsig "github.com/russellhaering/goxmldsig"
 	"github.com/russellhaering/goxmldsig/etreeutils"
 
+	"github.com/shepconf/shepconf/internal/gost"
 	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 )
@@ -86,14 +87,11 @@ func Sign(envelope []byte, id *pki.Identity, opts ...Option) ([]byte, error) {
 			o.keyRef = BinaryTokenRef
 		}
 	}
-	method, err := signatureMethod(id.Key, o.sha1)
+	method, digestMethod, err := algorithmsFor(id.Key, o.sha1)
 	if err != nil {
 		return nil, err
 	}
-	digestMethod, hash := SHA256, crypto.SHA256
-	if o.sha1 {
-		digestMethod, hash = SHA1, crypto.SHA1
-	}
+	hash := digestMethods[digestMethod]
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(envelope); err != nil {
 		return nil, msg.Errorf("sign: not well-formed XML: %w", err)
@@ -183,7 +181,7 @@ func Sign(envelope []byte, id *pki.Identity, opts ...Option) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	value, err := SignatureValue(id.Key, canonical, hash)
+	value, err := signatureValue(id.Key, canonical, hash)
 	if err != nil {
 		return nil, err
 	}
@@ -220,37 +218,53 @@ func Sign(envelope []byte, id *pki.Identity, opts ...Option) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-func signatureMethod(k crypto.Signer, sha1 bool) (string, error) {
+// algorithmsFor are the SignatureMethod and DigestMethod URIs of a signature by k: GOST
+// 34.310-2004 over GOST 34.311-95 digests for a GOST key (the real gateway's pair), RSA-SHA256 or
+// ECDSA-SHA256 over SHA-256, and RSA-SHA1 over SHA-1 when sha1 is asked for.
+func algorithmsFor(k crypto.Signer, sha1 bool) (method, digestMethod string, err error) {
 	switch k.(type) {
 	case *rsa.PrivateKey:
 		if sha1 {
-			return RSASHA1, nil
+			return RSASHA1, SHA1, nil
 		}
-		return RSASHA256, nil
+		return RSASHA256, SHA256, nil
 	case *ecdsa.PrivateKey:
-		if sha1 {
-			return "", msg.Errorf("sign: SHA-1 is offered for RSA keys only (RSA-SHA1), not for %T", k)
+		if !sha1 {
+			return ECDSASHA256, SHA256, nil
 		}
-		return ECDSASHA256, nil
+	case *gost.PrivateKey:
+		if !sha1 {
+			return GOST3410GOST34, GOST34311, nil
+		}
+	default:
+		return "", "", msg.Errorf("sign: unsupported key type %T (GOST 34.310-2004, RSA and ECDSA are)", k)
 	}
-	return "", msg.Errorf("sign: unsupported key type %T (RSA and ECDSA are)", k)
+	return "", "", msg.Errorf("sign: SHA-1 is offered for RSA keys only (RSA-SHA1), not for %T", k)
 }
 
 // SignatureValue is the ds:SignatureValue of data (a canonical SignedInfo) under k: k's signature
-// of hash(data), an ECDSA value written as r||s, as XML Signature requires.
+// of hash(data), an ECDSA value written as r||s, as XML Signature requires. A GOST 34.310-2004 key
+// signs a GOST 34.311-95 digest whatever hash says: the standard pairs them.
 func SignatureValue(k crypto.Signer, data []byte, hash crypto.Hash) ([]byte, error) {
-	h := hash.New()
+	return signatureValue(k, data, digest{hash})
+}
+
+func signatureValue(k crypto.Signer, data []byte, hash digest) ([]byte, error) {
+	if _, ok := k.(*gost.PrivateKey); ok {
+		hash = gost34311
+	}
+	h := hash.new()
 	h.Write(data)
-	der, err := k.Sign(rand.Reader, h.Sum(nil), hash)
+	sig, err := k.Sign(rand.Reader, h.Sum(nil), hash.std)
 	if err != nil {
 		return nil, err
 	}
 	ec, ok := k.(*ecdsa.PrivateKey)
 	if !ok {
-		return der, nil
+		return sig, nil // PKCS#1 v1.5, and GOST's 64 bytes as XML Signature writes them
 	}
 	var rs struct{ R, S *big.Int }
-	if _, err := asn1.Unmarshal(der, &rs); err != nil {
+	if _, err := asn1.Unmarshal(sig, &rs); err != nil {
 		return nil, err
 	}
 	size := (ec.Curve.Params().BitSize + 7) / 8
@@ -332,12 +346,12 @@ func canonicalize(el *etree.Element, prefixList string) ([]byte, error) {
 	return dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixList).Canonicalize(detached)
 }
 
-func digestOf(el *etree.Element, prefixList string, hash crypto.Hash) ([]byte, error) {
+func digestOf(el *etree.Element, prefixList string, hash digest) ([]byte, error) {
 	c, err := canonicalize(el, prefixList)
 	if err != nil {
 		return nil, err
 	}
-	h := hash.New()
+	h := hash.new()
 	h.Write(c)
 	return h.Sum(nil), nil
 }

@@ -7,12 +7,15 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"fmt"
 	"math/big"
 	"strings"
 
 	"github.com/beevik/etree"
 
+	"github.com/shepconf/shepconf/internal/gost"
 	"github.com/shepconf/shepconf/internal/msg"
+	"github.com/shepconf/shepconf/internal/pki"
 )
 
 // Signed is what a verified transport signature tells about a message.
@@ -24,13 +27,6 @@ type Signed struct {
 	Timestamp   bool     // a wsu:Timestamp was present (not required, R-55)
 	Remarks     []Remark `json:"remarks,omitempty"` // what was accepted although the Rules do not ask for it
 }
-
-// Hashes of the accepted signature methods and digest methods. SHA-1 is accepted with a remark.
-var (
-	signatureHashes = map[string]crypto.Hash{RSASHA256: crypto.SHA256, ECDSASHA256: crypto.SHA256,
-		RSASHA1: crypto.SHA1, RSASHA1More: crypto.SHA1}
-	digestHashes = map[string]crypto.Hash{SHA256: crypto.SHA256, SHA1: crypto.SHA1, SHA1More: crypto.SHA1}
-)
 
 // Verify checks the transport signature of a SOAP envelope cryptographically: present, in the
 // convention, referencing the one Body of the Envelope, digest and signature value correct. It does
@@ -81,14 +77,17 @@ func VerifyDocument(doc *etree.Document, known ...*x509.Certificate) (*Signed, e
 		return nil, fail(Malformed, "A6-S2", msg.F("ds:SignedInfo lacks CanonicalizationMethod or SignatureMethod"))
 	}
 	out.Algorithm = method.SelectAttrValue("Algorithm", "")
-	hash, ok := signatureHashes[out.Algorithm]
+	hash, ok := signatureDigests[out.Algorithm]
+	if strings.HasPrefix(out.Algorithm, gost2015) {
+		return out, fail(Unsupported, "A6-S2", msg.F("signature algorithm %s (GOST R 34.10-2015) is not supported by this gateway: GOST 34.310-2004 over GOST 34.311-95, the real gateway's, is; the signature was neither accepted nor judged forged", out.Algorithm))
+	}
 	if !ok {
-		return out, fail(Unsupported, "A6-S2", msg.F("signature algorithm %s is not supported by this gateway (RSA-SHA256, ECDSA-SHA256, and RSA-SHA1 with a remark, are); the signature was neither accepted nor judged forged", out.Algorithm))
+		return out, fail(Unsupported, "A6-S2", msg.F("signature algorithm %s is not supported by this gateway (GOST 34.310-2004, RSA-SHA256, ECDSA-SHA256, and RSA-SHA1 with a remark, are); the signature was neither accepted nor judged forged", out.Algorithm))
 	}
 	if a := c14n.SelectAttrValue("Algorithm", ""); a != ExcC14N {
 		return out, fail(Unsupported, "A6-S2", msg.F("canonicalisation %s is not supported (exclusive C14N, %s, is)", a, ExcC14N))
 	}
-	sha1Used := hash == crypto.SHA1
+	sha1Used := hash.sha1()
 
 	// What was signed must be the Body the gateway processes: a Reference to the Body's wsu:Id, any
 	// other only to the wsu:Timestamp of this Security header, and each Id carried by one element
@@ -217,9 +216,9 @@ func checkReference(ref, target *etree.Element) (sha1 bool, err error) {
 		return false, fail(Malformed, "A6-S2", msg.F("reference %s has no DigestMethod", uri))
 	}
 	a := dm.SelectAttrValue("Algorithm", "")
-	hash, ok := digestHashes[a]
+	hash, ok := digestMethods[a]
 	if !ok {
-		return false, fail(Unsupported, "A6-S2", msg.F("digest algorithm %s of reference %s is not supported (SHA-256, and SHA-1 with a remark, are)", a, uri))
+		return false, fail(Unsupported, "A6-S2", msg.F("digest algorithm %s of reference %s is not supported (GOST 34.311-95, SHA-256, and SHA-1 with a remark, are)", a, uri))
 	}
 	dv := child(ref, DSNS, "DigestValue")
 	if dv == nil {
@@ -236,20 +235,25 @@ func checkReference(ref, target *etree.Element) (sha1 bool, err error) {
 	if !bytes.Equal(got, want) {
 		return false, fail(Invalid, "R-53", msg.F("the digest of %s does not match: the element was altered after it was signed", uri))
 	}
-	return hash == crypto.SHA1, nil
+	return hash.sha1(), nil
 }
 
-func checkValue(cert *x509.Certificate, method string, hash crypto.Hash, signed, value []byte) error {
-	h := hash.New()
+func checkValue(cert *x509.Certificate, method string, hash digest, signed, value []byte) error {
+	h := hash.new()
 	h.Write(signed)
 	sum := h.Sum(nil)
-	switch pub := cert.PublicKey.(type) {
+	forged := fail(Invalid, "R-53", msg.F("the signature value does not verify with the certificate of %s: SignedInfo was altered or signed by another key", cert.Subject.CommonName))
+	key, err := pki.PublicKeyOf(cert)
+	if err != nil {
+		return fail(Unsupported, "A6-S2", msg.F("the key of the certificate of %s cannot be read: %v", cert.Subject.CommonName, msg.Of(err)))
+	}
+	switch pub := key.(type) {
 	case *rsa.PublicKey:
 		if method != RSASHA256 && method != RSASHA1 && method != RSASHA1More {
 			break
 		}
-		if rsa.VerifyPKCS1v15(pub, hash, sum, value) != nil {
-			return fail(Invalid, "R-53", msg.F("the signature value does not verify with the certificate of %s: SignedInfo was altered or signed by another key", cert.Subject.CommonName))
+		if rsa.VerifyPKCS1v15(pub, hash.std, sum, value) != nil {
+			return forged
 		}
 		return nil
 	case *ecdsa.PublicKey:
@@ -262,11 +266,32 @@ func checkValue(cert *x509.Certificate, method string, hash crypto.Hash, signed,
 		}
 		r, s := new(big.Int).SetBytes(value[:size]), new(big.Int).SetBytes(value[size:])
 		if !ecdsa.Verify(pub, sum, r, s) {
-			return fail(Invalid, "R-53", msg.F("the signature value does not verify with the certificate of %s: SignedInfo was altered or signed by another key", cert.Subject.CommonName))
+			return forged
+		}
+		return nil
+	case *gost.PublicKey:
+		if method != GOST3410GOST34 {
+			break
+		}
+		if !gost.Verify(pub, sum, value) {
+			return forged
 		}
 		return nil
 	}
-	return fail(Invalid, "A6-S2", msg.F("the certificate's key (%s) does not fit the signature method %s", cert.PublicKeyAlgorithm, method))
+	return fail(Invalid, "A6-S2", msg.F("the certificate's key (%s) does not fit the signature method %s", keyName(key), method))
+}
+
+// keyName names a public key's algorithm for an explanation.
+func keyName(key crypto.PublicKey) string {
+	switch key.(type) {
+	case *rsa.PublicKey:
+		return "RSA"
+	case *ecdsa.PublicKey:
+		return "ECDSA"
+	case *gost.PublicKey:
+		return "GOST 34.310-2004"
+	}
+	return fmt.Sprintf("%T", key)
 }
 
 func prefixList(el *etree.Element) string {

@@ -34,9 +34,14 @@ const (
 	SHA1        = "http://www.w3.org/2000/09/xmldsig#sha1"
 	// RSASHA1More and SHA1More are non-standard URIs for the same algorithms, written by sample code
 	// that agencies copied; accepted like the W3C ones.
-	RSASHA1More    = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1"
-	SHA1More       = "http://www.w3.org/2001/04/xmldsig-more#sha1"
-	GOST3410GOST34 = "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311" // the real gateway's
+	RSASHA1More = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha1"
+	SHA1More    = "http://www.w3.org/2001/04/xmldsig-more#sha1"
+	// GOST 34.310-2004 over GOST 34.311-95, and the digest alone: the real gateway's algorithms.
+	GOST3410GOST34 = "http://www.w3.org/2001/04/xmldsig-more#gost34310-gost34311"
+	GOST34311      = "http://www.w3.org/2001/04/xmldsig-more#gost34311"
+	// gost2015 begins the national CA's URIs of GOST R 34.10-2015 (256- and 512-bit keys, over
+	// GOST R 34.11-2015): known, not supported (README, "Signature algorithms").
+	gost2015 = "urn:ietf:params:xml:ns:pkigovkz:xmlsec:algorithms:gostr34102015"
 
 	X509v3       = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-x509-token-profile-1.0#X509v3"
 	Base64Binary = "http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-soap-message-security-1.0#Base64Binary"

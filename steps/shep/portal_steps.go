@@ -315,8 +315,14 @@ func (p *portalWorld) systemOf(actor string) string {
 	return portalInitSys
 }
 
+// signAs signs the act with the EDS of the actor's organisation. internal/forms signs acts with
+// goxmldsig, which has no GOST 34.310: in a GOST run the act is signed with the companion
+// certificate of the same organisation (joseCompanion), whose BIN the portal checks alike.
 func (p *portalWorld) signAs(doc []byte, actor string) ([]byte, error) {
-	id := p.identities[p.systemOf(actor)]
+	id, err := p.joseCompanion(p.identities[p.systemOf(actor)])
+	if err != nil {
+		return nil, err
+	}
 	return forms.SignAct(doc, id.Key, append([]*x509.Certificate{id.Certificate}, id.Chain...))
 }
 

@@ -30,7 +30,9 @@ import (
 // restWorld is the state of a REST scenario (Appendix 1 section 3, R-2.7, R-53, A6-S3).
 type restWorld struct {
 	*World
-	gatewayID *pki.Identity // the gateway's certificate: sealed messages are encrypted to it
+	// gatewayID is the gateway's certificate that sealed messages are encrypted to and that it
+	// presents to owners: its EDS certificate, or in a GOST run its companion (joseIdentity).
+	gatewayID *pki.Identity
 	httpsURL  string
 	owner     *owner.RESTOwner
 	plain     []byte // the last request's JSON, before sealing when sealed
@@ -105,8 +107,11 @@ func (r *restWorld) gatewayServes() error {
 		r.passwords = map[string]string{}
 		r.identities = map[string]*pki.Identity{}
 	}
-	var err error
-	if r.gatewayID, err = r.issue(gatewaySystem, r.suite.Key); err != nil {
+	signing, err := r.issue(gatewaySystem, r.suite.Key)
+	if err != nil {
+		return err
+	}
+	if r.gatewayID, err = r.joseIdentity(gatewaySystem); err != nil {
 		return err
 	}
 	tlsID, err := r.suite.NCA.IssueServer(nca.Subject{CommonName: "gateway", BIN: binOf(gatewaySystem)}, r.suite.Key, "127.0.0.1", "localhost")
@@ -115,7 +120,7 @@ func (r *restWorld) gatewayServes() error {
 	}
 	rest := gateway.REST{TLS: tlsID, Identity: r.gatewayID, Checker: r.suite.checker(), OwnerClient: r.tlsClient(r.gatewayID), Off: r.suite.SignatureChecksOff}
 	gw, err := gateway.New(r.registry, r.suite.Journal, gateway.WithLimits(r.suite.Limits), gateway.WithREST(rest),
-		gateway.WithSignatures(gateway.Signatures{Identity: r.gatewayID, Checker: r.suite.checker(), Off: r.suite.SignatureChecksOff}))
+		gateway.WithSignatures(gateway.Signatures{Identity: signing, Checker: r.suite.checker(), Off: r.suite.SignatureChecksOff}))
 	if err != nil {
 		return err
 	}
@@ -171,9 +176,10 @@ func (r *restWorld) ownerAnswersWithout(serviceID, path string) {
 
 // ---- the initiator calls ----
 
+// initiator is a reference REST initiator presenting cert over mutual TLS (none when nil). It seals
+// nothing until sendSealed gives it the system's JOSE certificate.
 func (r *restWorld) initiator(systemID, password string, cert *pki.Identity) *owner.RESTInitiator {
-	return &owner.RESTInitiator{SystemID: systemID, Password: password, Gateway: r.httpsURL,
-		HTTP: r.tlsClient(cert), Identity: r.identities[systemID]}
+	return &owner.RESTInitiator{SystemID: systemID, Password: password, Gateway: r.httpsURL, HTTP: r.tlsClient(cert)}
 }
 
 // request is the A1-T22 body systemID sends to serviceID, with one business-data element.
@@ -243,12 +249,17 @@ func (r *restWorld) callsBasicPassword(ctx context.Context, systemID, serviceID,
 }
 
 func (r *restWorld) callsWithOwnCert(ctx context.Context, systemID, serviceID string) error {
-	in := r.initiator(systemID, r.passwords[systemID], r.identities[systemID])
+	cert, err := r.joseIdentity(systemID) // crypto/tls presents no GOST key
+	if err != nil {
+		return err
+	}
+	in := r.initiator(systemID, r.passwords[systemID], cert)
 	return r.send(ctx, in, r.httpsURL, "application/json", r.request(in, serviceID, defaultData))
 }
 
 func (r *restWorld) callsWithOtherCert(ctx context.Context, systemID, serviceID string) error {
-	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, r.suite.Key)
+	// Presented over TLS only, so of a key type crypto/tls can present (joseKey).
+	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, r.joseKey())
 	if err != nil {
 		return err
 	}
@@ -305,6 +316,10 @@ func (r *restWorld) callsRenamed(ctx context.Context, systemID, serviceID, path,
 
 func (r *restWorld) sendSealed(ctx context.Context, systemID, serviceID string, seal func(in *owner.RESTInitiator, body []byte) (string, error)) error {
 	in := r.initiator(systemID, r.passwords[systemID], nil)
+	var err error
+	if in.Identity, err = r.joseIdentity(systemID); err != nil {
+		return err
+	}
 	body := r.request(in, serviceID, defaultData)
 	r.attach("REST request before sealing", "application/json", body)
 	r.plain = body
@@ -323,7 +338,8 @@ func (r *restWorld) sendsSealed(ctx context.Context, systemID, serviceID string)
 }
 
 func (r *restWorld) sendsSealedForOther(ctx context.Context, systemID, serviceID string) error {
-	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "not the gateway", BIN: binOf("NOT_THE_GATEWAY")}, r.suite.Key)
+	// Encrypted to only, so of a key type JOSE can encrypt to (joseKey).
+	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "not the gateway", BIN: binOf("NOT_THE_GATEWAY")}, r.joseKey())
 	if err != nil {
 		return err
 	}
@@ -356,7 +372,7 @@ func (r *restWorld) sendsSealedAltered(ctx context.Context, systemID, serviceID 
 
 func (r *restWorld) sendsSignedAltered(ctx context.Context, systemID, serviceID string) error {
 	return r.sendSealed(ctx, systemID, serviceID, func(in *owner.RESTInitiator, body []byte) (string, error) {
-		id := r.identities[systemID]
+		id := in.Identity
 		jws, err := jose.Sign(body, id.Key, append([]*x509.Certificate{id.Certificate}, id.Chain...))
 		if err != nil {
 			return "", err
@@ -377,7 +393,8 @@ func (r *restWorld) sendsUnsignedSealed(ctx context.Context, systemID, serviceID
 }
 
 func (r *restWorld) sendsSealedByOther(ctx context.Context, systemID, serviceID string) error {
-	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, r.suite.Key)
+	// Sealed with only, so of a key type JOSE can sign with (joseKey).
+	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, r.joseKey())
 	if err != nil {
 		return err
 	}

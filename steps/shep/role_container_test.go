@@ -10,6 +10,8 @@ import (
 
 	"github.com/shepconf/shepconf/assembly/sut"
 	"github.com/shepconf/shepconf/internal/dockertest"
+	"github.com/shepconf/shepconf/internal/pki"
+	"github.com/shepconf/shepconf/internal/xsig"
 	"github.com/shepconf/shepconf/reports"
 	"github.com/shepconf/shepconf/steps/shep"
 )
@@ -17,14 +19,21 @@ import (
 // TestEveryRoleAgainstTheSampleAgencyContainer certifies the sample agency system in its container
 // image in every role, made to act through its HTTP trigger: the verdict is CONFORMANT, every role
 // ran scenarios and passed them all, and every exchange in the gateway's journal came from the
-// system under test or went to a service it was exercised on.
+// system under test or went to a service it was exercised on. It runs with the national CA's
+// RSA-2048 keys and with GOST 34.310-2004 keys, where the container gets a GOST signing key and an
+// ECDSA HTTPS certificate (JOSE and TLS have no GOST) and must sign with GOST.
 func TestEveryRoleAgainstTheSampleAgencyContainer(t *testing.T) {
 	dockertest.RequireEngine(t)
 	const image = "shepconf-sample-agency:roles-test"
 	dockertest.BuildImage(t, "./cmd/sample-agency", "sample-agency-linux-static", "cmd/sample-agency/Dockerfile", image)
+	for _, key := range []pki.KeyType{pki.RSA2048, pki.GOST2004} {
+		t.Run(key.String(), func(t *testing.T) { everyRoleInTheContainer(t, image, key) })
+	}
+}
 
+func everyRoleInTheContainer(t *testing.T, image string, key pki.KeyType) {
 	res, err := shep.Run(context.Background(), shep.Options{OutDir: t.TempDir(), TimeScale: testScale, Output: progress(t),
-		SUT: sut.Config{Image: image, Health: "/healthz", Roles: sut.AllRoles, Trigger: sut.Trigger{URL: "/trigger"}}})
+		KeyAlgorithm: key, SUT: sut.Config{Image: image, Health: "/healthz", Roles: sut.AllRoles, Trigger: sut.Trigger{URL: "/trigger"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +79,18 @@ func TestEveryRoleAgainstTheSampleAgencyContainer(t *testing.T) {
 	}
 	if n == 0 {
 		t.Error("the journal holds no exchange")
+	}
+	if key != pki.GOST2004 {
+		return
+	}
+	// The gateway checked the container's own transport signatures, and found them GOST.
+	var gostSigned int
+	if err := db.QueryRow(`SELECT count(*) FROM events WHERE sender_id = ? AND kind = 'ACCEPTED' AND detail LIKE ?`,
+		info.SUT.SystemID, `%transport signature {"algorithm":"`+xsig.GOST3410GOST34+`"%`).Scan(&gostSigned); err != nil {
+		t.Fatal(err)
+	}
+	if gostSigned == 0 {
+		t.Errorf("the journal shows no message of %s accepted on a %s signature", info.SUT.SystemID, xsig.GOST3410GOST34)
 	}
 }
 

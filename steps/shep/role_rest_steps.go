@@ -125,7 +125,8 @@ func (r *roleRESTWorld) straightWithoutCert(ctx context.Context, serviceID strin
 }
 
 func (r *roleRESTWorld) straightAsAnother(ctx context.Context, serviceID string) error {
-	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, r.suite.Key)
+	// Presented over TLS only, so of a key type crypto/tls can present (joseKey).
+	other, err := r.suite.NCA.Issue(nca.Subject{CommonName: "Another organisation's system", BIN: binOf("ANOTHER_ORG")}, r.joseKey())
 	if err != nil {
 		return err
 	}

@@ -65,8 +65,9 @@ type World struct {
 	ownerURL        string
 	servers         []*server.Server
 	passwords       map[string]string
-	identities      map[string]*pki.Identity // each system's EDS registration certificate, by system ID
-	externalJournal *journal.Journal         // the external gateway's, when a scenario has one (A6-S1)
+	identities      map[string]*pki.Identity        // each system's EDS registration certificate, by system ID
+	companions      map[*pki.Identity]*pki.Identity // JOSE and TLS certificates beside GOST ones (joseCompanion)
+	externalJournal *journal.Journal                // the external gateway's, when a scenario has one (A6-S1)
 
 	sent     envelope.SendMessage // the request as built, before any alteration
 	exchange *owner.Exchange

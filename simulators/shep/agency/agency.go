@@ -23,6 +23,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/shepconf/shepconf/internal/gost"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/internal/xsig"
@@ -41,7 +42,8 @@ const (
 type Config struct {
 	SystemID string // its senderId (R-53(2))
 	Password string // the password the operator issued for it (R-53(2))
-	// Identity is its transport signature certificate and key, issued by the NCA with its BIN.
+	// Identity is its transport signature certificate and key, issued by the NCA with its BIN:
+	// RSA, ECDSA or GOST 34.310-2004.
 	Identity *pki.Identity
 	// Checker verifies the gateway's transport signature on everything the gateway sends it, and
 	// GatewayBIN is the BIN the gateway's certificate must carry (A6-S1).
@@ -51,7 +53,8 @@ type Config struct {
 	Defects []string
 	Log     *slog.Logger
 	// TLS is its HTTPS server certificate (the REST owner's endpoint), issued by the NCA for the
-	// address the gateway calls.
+	// address the gateway calls, and allowed for client authentication: with a GOST Identity it is
+	// also the certificate the system presents over mutual TLS (see clientCertificates).
 	TLS *pki.Identity
 	// HTTP is the client it calls the gateway with; a default with the Rules' 30 s limit when nil.
 	HTTP *http.Client
@@ -163,6 +166,19 @@ func (s *System) TLSConfig() *tls.Config {
 		c.Certificates = []tls.Certificate{s.cfg.TLS.TLSCertificate()}
 	}
 	return c
+}
+
+// clientCertificates is what the system presents over mutual TLS: its EDS certificate, or,
+// when that has a GOST 34.310 key, which crypto/tls cannot present, its HTTPS certificate; none when
+// it has neither.
+func (s *System) clientCertificates() []tls.Certificate {
+	if _, isGOST := s.cfg.Identity.Key.(*gost.PrivateKey); !isGOST {
+		return []tls.Certificate{s.cfg.Identity.TLSCertificate()}
+	}
+	if s.cfg.TLS != nil {
+		return []tls.Certificate{s.cfg.TLS.TLSCertificate()}
+	}
+	return nil
 }
 
 // Config is the configuration the system runs with.

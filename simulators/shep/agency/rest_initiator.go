@@ -42,7 +42,7 @@ func setupRESTInitiator(s *System) error {
 	// the gateway serves REST over HTTPS with a certificate from the NCA, whose roots the
 	// system trusts; it presents its own NCA certificate for mutual TLS, which the gateway checks
 	// against its registration.
-	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{s.cfg.Identity.TLSCertificate()}}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, Certificates: s.clientCertificates()}
 	if s.cfg.Checker != nil {
 		tc.RootCAs = s.cfg.Checker.Roots
 	}

@@ -72,6 +72,11 @@ func New(reg *Registry, j *journal.Journal, opts ...Option) (*Gateway, error) {
 	for _, o := range opts {
 		o(g)
 	}
+	if g.rest != nil {
+		if err := g.rest.check(); err != nil {
+			return nil, err
+		}
+	}
 	return g, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/envelope"
+	"github.com/shepconf/shepconf/internal/gost"
 	"github.com/shepconf/shepconf/internal/jose"
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/msg"
@@ -33,7 +34,9 @@ type REST struct {
 	// TLS is the gateway's HTTPS server certificate, issued by the NCA.
 	TLS *pki.Identity
 	// Identity is the gateway's own certificate: sealed messages (A6-S3) are encrypted to it, and
-	// the gateway presents it as client certificate when it calls an owner over HTTPS.
+	// the gateway presents it as client certificate when it calls an owner over HTTPS. Its key is
+	// RSA or ECDSA, never GOST 34.310, which neither JOSE nor crypto/tls has: with GOST transport
+	// signatures it is a second certificate of the gateway, of type pki.TLSKeyType.
 	Identity *pki.Identity
 	// Checker judges client certificates and the signers of sealed messages: IIN/BIN of the
 	// registered system, chain to the NCA, validity, OCSP then CRL (A6-S3 step 4, R-58 2).
@@ -61,6 +64,25 @@ func WithREST(r REST) Option {
 		panic(fmt.Sprintf("REST schemas: %v", err))
 	}
 	return func(g *Gateway) { g.rest = &r }
+}
+
+// check refuses certificates the REST channel cannot use: JOSE (internal/jose) and crypto/tls have
+// no GOST 34.310 algorithm, so a GOST Identity could neither open a sealed message nor be presented
+// to an owner, and a GOST TLS certificate could not be served.
+func (r *REST) check() error {
+	for _, c := range []struct {
+		name string
+		id   *pki.Identity
+	}{{"Identity", r.Identity}, {"TLS", r.TLS}} {
+		if c.id == nil {
+			continue
+		}
+		if _, ok := c.id.Key.(*gost.PrivateKey); ok {
+			return fmt.Errorf("REST channel: the %s certificate %q has a GOST 34.310 key, which JOSE (A6-S3) and TLS (R-2.7) cannot use; issue it with an RSA or ECDSA key (pki.TLSKeyType)",
+				c.name, c.id.Certificate.Subject.CommonName)
+		}
+	}
+	return nil
 }
 
 // TLSConfig is the HTTPS configuration of the REST channel. Client certificates are requested but

@@ -60,7 +60,7 @@ var signatureFixes = map[xsig.Problem]msg.Text{
 	xsig.Unregistered:  msg.F("register the certificate for the system with the operator, or send it in the signature (%s)", inlineCertificate),
 	xsig.Invalid:       msg.F("sign the message as it is finally sent; nothing may change it after signing"),
 	xsig.Wrapped:       msg.F("sign the Body the message carries, referenced by its wsu:Id; the Envelope holds one Header and one Body"),
-	xsig.Unsupported:   msg.F("sign with RSA-SHA256 or ECDSA-SHA256 and SHA-256 digests under exclusive C14N; RSA-SHA1 is accepted with a remark"),
+	xsig.Unsupported:   msg.F("sign with GOST 34.310-2004 over GOST 34.311-95 digests, or with RSA-SHA256 or ECDSA-SHA256 over SHA-256 digests, under exclusive C14N; RSA-SHA1 is accepted with a remark"),
 	xsig.NotTheSender:  msg.F("sign with the EDS registration certificate of the system named in senderId (its BIN)"),
 	xsig.Expired:       msg.F("renew the system's EDS certificate at the NCA"),
 	xsig.Revoked:       msg.F("obtain a new EDS certificate from the NCA; the revoked one may not sign"),

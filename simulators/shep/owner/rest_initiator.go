@@ -28,7 +28,8 @@ type RESTInitiator struct {
 	HTTP     *http.Client // trusts the NCA's root; carries the client certificate for mutual TLS
 	// Basic sends the credentials by HTTP Basic as well as in the body.
 	Basic bool
-	// Identity signs sealed requests (A6-S3).
+	// Identity signs sealed requests (A6-S3): an RSA or ECDSA certificate, JOSE having no GOST
+	// 34.310 (a system with GOST signatures seals with a second certificate, see pki.TLSKeyType).
 	Identity *pki.Identity
 }
 
