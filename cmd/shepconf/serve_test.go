@@ -268,7 +268,10 @@ func TestServe(t *testing.T) {
 
 func TestServeRefusesAnUnknownKeyAlgorithm(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"serve", "--config", "../../fixtures/shep/shepconf.example.yaml", "--key-algorithm", "gost"}, &stdout, &stderr)
+	// A value taken by mistake would start the gateway: the deadline stops it, and the check fails.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	code := run(ctx, []string{"serve", "--config", "../../fixtures/shep/shepconf.example.yaml", "--key-algorithm", "gost"}, &stdout, &stderr)
 	if code != exitError || !strings.Contains(stderr.String(), `--key-algorithm: key algorithm "gost" is not known: use rsa-2048`) {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}

@@ -53,7 +53,7 @@ func ParseKeyType(s string) (KeyType, error) {
 		return RSA2048, nil
 	case "ecdsa", "ecdsa-p256", "ecdsap256", "p-256", "p256":
 		return ECDSAP256, nil
-	case "gost2004", "gost-2004", "gost34310-2004", "gost":
+	case "gost2004", "gost-2004", "gost34310-2004": // not "gost" alone: the NCA issues GOST R 34.10-2015 keys too
 		return GOST2004, nil
 	}
 	return RSA2048, fmt.Errorf("key algorithm %q is not known: use %s", s, KeyAlgorithms)
