@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"github.com/beevik/etree"
-	dsig "github.com/russellhaering/goxmldsig"
-	"github.com/russellhaering/goxmldsig/etreeutils"
 
 	"github.com/shepconf/shepconf/internal/gost"
 	"github.com/shepconf/shepconf/internal/upstreamtest"
@@ -269,19 +267,7 @@ func canonicalBody(t *testing.T, raw []byte) (canon, digest []byte) {
 	if target == nil || target.Tag != "Body" || target.NamespaceURI() != "http://schemas.xmlsoap.org/soap/envelope/" {
 		t.Fatalf("Reference URI #%s does not point to the SOAP Body", id)
 	}
-	ctx, err := etreeutils.NSBuildParentContext(target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	detached, err := etreeutils.NSDetatch(ctx, target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	canon, err = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(detached)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return canon, digest
+	return exclusiveC14N(t, target), digest
 }
 
 func BenchmarkHash(b *testing.B) {

@@ -74,11 +74,22 @@ func parseSample(t *testing.T, path string, raw []byte) sample {
 	if alg := si.FindElement("CanonicalizationMethod").SelectAttrValue("Algorithm", ""); alg != "http://www.w3.org/2001/10/xml-exc-c14n#" {
 		t.Fatalf("%s: CanonicalizationMethod %q, want exclusive C14N", path, alg)
 	}
-	ctx, err := etreeutils.NSBuildParentContext(si)
+	canon := exclusiveC14N(t, si)
+	sigValue := b64(t, path, one("//Signature/SignatureValue").Text())
+	der := b64(t, path, one("//Signature/KeyInfo/SecurityTokenReference/KeyIdentifier").Text())
+	return sample{path: path, signedInfo: canon, sigValue: sigValue, pub: certKey(t, path, der)}
+}
+
+// exclusiveC14N is el taken out of its document with the namespaces it uses,
+// in exclusive C14N without an InclusiveNamespaces list: what the samples'
+// signature and digest cover.
+func exclusiveC14N(t *testing.T, el *etree.Element) []byte {
+	t.Helper()
+	ctx, err := etreeutils.NSBuildParentContext(el)
 	if err != nil {
 		t.Fatal(err)
 	}
-	detached, err := etreeutils.NSDetatch(ctx, si)
+	detached, err := etreeutils.NSDetatch(ctx, el)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,9 +97,7 @@ func parseSample(t *testing.T, path string, raw []byte) sample {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sigValue := b64(t, path, one("//Signature/SignatureValue").Text())
-	der := b64(t, path, one("//Signature/KeyInfo/SecurityTokenReference/KeyIdentifier").Text())
-	return sample{path: path, signedInfo: canon, sigValue: sigValue, pub: certKey(t, path, der)}
+	return canon
 }
 
 func b64(t *testing.T, path, s string) []byte {

@@ -61,6 +61,13 @@ func TLSKeyType(k KeyType) KeyType {
 	return k
 }
 
+// HasGOSTKey reports whether the identity's key is GOST 34.310-2004: one that signs transport
+// signatures but that neither crypto/tls nor JOSE can use (see TLSKeyType).
+func (id *Identity) HasGOSTKey() bool {
+	_, ok := id.Key.(*gost.PrivateKey)
+	return ok
+}
+
 // gostKey is a GOST public key with the hash its parameters name (RFC 4491 §2.3.1: the
 // digestParamSet of the key is the one its signatures are computed with).
 type gostKey struct {

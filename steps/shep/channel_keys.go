@@ -1,7 +1,6 @@
 package shep
 
 import (
-	"github.com/shepconf/shepconf/internal/gost"
 	"github.com/shepconf/shepconf/internal/msg"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/simulators/nca"
@@ -33,7 +32,7 @@ func (w *World) joseIdentity(systemID string) (*pki.Identity, error) {
 // joseCompanion is id itself unless its key is GOST; then a certificate of id's subject (name, BIN,
 // IIN, organisation) from the run's NCA with a key of type joseKey, issued once per scenario.
 func (w *World) joseCompanion(id *pki.Identity) (*pki.Identity, error) {
-	if _, isGOST := id.Key.(*gost.PrivateKey); !isGOST {
+	if !id.HasGOSTKey() {
 		return id, nil
 	}
 	if c, ok := w.companions[id]; ok {

@@ -23,7 +23,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/shepconf/shepconf/internal/gost"
 	"github.com/shepconf/shepconf/internal/pki"
 	"github.com/shepconf/shepconf/internal/trigger"
 	"github.com/shepconf/shepconf/internal/xsig"
@@ -172,7 +171,7 @@ func (s *System) TLSConfig() *tls.Config {
 // when that has a GOST 34.310 key, which crypto/tls cannot present, its HTTPS certificate; none when
 // it has neither.
 func (s *System) clientCertificates() []tls.Certificate {
-	if _, isGOST := s.cfg.Identity.Key.(*gost.PrivateKey); !isGOST {
+	if !s.cfg.Identity.HasGOSTKey() {
 		return []tls.Certificate{s.cfg.Identity.TLSCertificate()}
 	}
 	if s.cfg.TLS != nil {

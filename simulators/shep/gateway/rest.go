@@ -14,7 +14,6 @@ import (
 
 	shepfixtures "github.com/shepconf/shepconf/fixtures/shep"
 	"github.com/shepconf/shepconf/internal/envelope"
-	"github.com/shepconf/shepconf/internal/gost"
 	"github.com/shepconf/shepconf/internal/jose"
 	"github.com/shepconf/shepconf/internal/journal"
 	"github.com/shepconf/shepconf/internal/msg"
@@ -77,7 +76,7 @@ func (r *REST) check() error {
 		if c.id == nil {
 			continue
 		}
-		if _, ok := c.id.Key.(*gost.PrivateKey); ok {
+		if c.id.HasGOSTKey() {
 			return fmt.Errorf("REST channel: the %s certificate %q has a GOST 34.310 key, which JOSE (A6-S3) and TLS (R-2.7) cannot use; issue it with an RSA or ECDSA key (pki.TLSKeyType)",
 				c.name, c.id.Certificate.Subject.CommonName)
 		}
